@@ -1,0 +1,83 @@
+//! Runs a parsed request: loads the profile, prepares the selection and
+//! writes the report. Knows nothing of command-line syntax.
+
+use std::fmt;
+use std::io::Write;
+
+use anyhow::{anyhow, Context};
+
+use crate::input::{self, Loaded, Source};
+use crate::profile::sample_type::SampleTypeError;
+use crate::report::top::{self, TopOptions};
+use crate::report::{info, Format, PrepareError, Prepared, Selection};
+
+/// A usage error: the request cannot be carried out as asked (exit status 2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UsageError(pub String);
+
+impl fmt::Display for UsageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
+/// Where a profile comes from and how large it may be.
+#[derive(Debug, Clone)]
+pub struct InputSpec {
+    pub source: Source,
+    pub max_size: u64,
+}
+
+/// What the user asked for, in plain values.
+#[derive(Debug, Clone)]
+pub enum Request {
+    Top {
+        input: InputSpec,
+        selection: Selection,
+        options: TopOptions,
+    },
+    Info {
+        input: InputSpec,
+        format: Format,
+    },
+}
+
+/// Runs a request, writing the report to `out` and notes to `warn`.
+pub fn run(request: &Request, out: &mut dyn Write, warn: &mut dyn Write) -> anyhow::Result<()> {
+    match request {
+        Request::Top {
+            input,
+            selection,
+            options,
+        } => {
+            let loaded = load(input)?;
+            let prep = prepare(&loaded, selection, warn)?;
+            top::write(out, &prep, options).with_context(|| loaded.source.to_string())
+        }
+        Request::Info { input, format } => {
+            let loaded = load(input)?;
+            Ok(info::write(out, &loaded, *format)?)
+        }
+    }
+}
+
+fn load(spec: &InputSpec) -> anyhow::Result<Loaded> {
+    input::load(&spec.source, spec.max_size).map_err(|e| anyhow!("{}: {e}", spec.source))
+}
+
+fn prepare<'a>(
+    loaded: &'a Loaded,
+    selection: &Selection,
+    warn: &mut dyn Write,
+) -> anyhow::Result<Prepared<'a>> {
+    Prepared::new(loaded, selection, warn).map_err(|e| match e {
+        PrepareError::SampleType(e @ SampleTypeError::NoSampleTypes) => {
+            anyhow!("{}: {e}", loaded.source)
+        }
+        PrepareError::SampleType(e) => anyhow::Error::new(UsageError(format!("{}: {e}", loaded.source))),
+        PrepareError::Io(e) => anyhow::Error::new(e),
+        PrepareError::Overflow(e) => anyhow!("{}: {e}", loaded.source),
+    })
+}

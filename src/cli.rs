@@ -1,0 +1,445 @@
+//! The command line: clap definitions, pprof's single-dash spelling of long
+//! flags (`-inuse_space`, `-nodecount=5`), and the translation of parsed
+//! arguments into a plain [`Request`]. No other module sees clap.
+
+use std::ffi::OsString;
+use std::fmt;
+use std::io::IsTerminal;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use regex::Regex;
+
+use crate::app::{InputSpec, Request, UsageError};
+use crate::input::{Source, DEFAULT_MAX_SIZE};
+use crate::profile::filter::Filters;
+use crate::profile::graph::{Granularity, NodeOptions, TrimOptions};
+use crate::report::top::TopOptions;
+use crate::report::{Format, Selection};
+
+/// Long flags that pprof users write with one dash. `-name` and `-name=v`
+/// become `--name` and `--name=v` before clap sees them.
+const LONG_FLAGS: &[&str] = &[
+    "inuse_space",
+    "inuse_objects",
+    "alloc_space",
+    "alloc_objects",
+    "sample_index",
+    "cum",
+    "flat",
+    "nodecount",
+    "nodefraction",
+    "edgefraction",
+    "focus",
+    "ignore",
+    "hide",
+    "show",
+    "granularity",
+    "functions",
+    "files",
+    "lines",
+    "unit",
+    "trim_path",
+    "max_size",
+    "format",
+    "help",
+    "version",
+];
+
+/// Rewrites pprof-style `-flag` spellings to clap's `--flag`.
+pub fn normalize_args(args: impl IntoIterator<Item = OsString>) -> Vec<OsString> {
+    let mut out = Vec::new();
+    let mut rest = false;
+    for arg in args {
+        if rest {
+            out.push(arg);
+            continue;
+        }
+        let rewritten = arg.to_str().and_then(|s| {
+            if s == "--" {
+                rest = true;
+                return None;
+            }
+            let body = s.strip_prefix('-').filter(|b| !b.starts_with('-'))?;
+            let name = body.split('=').next().unwrap_or(body);
+            LONG_FLAGS.contains(&name).then(|| OsString::from(format!("-{s}")))
+        });
+        out.push(rewritten.unwrap_or(arg));
+    }
+    out
+}
+
+const ABOUT: &str = "Heap-profile analyzer for pprof heap profiles: which functions hold \
+memory, which allocate most, with go tool pprof's numbers.";
+
+const AFTER_HELP: &str = "\
+Flags are spelled as in pprof: -inuse_space, -nodecount=5 and --nodecount 5 are all accepted.
+A PROFILE is a file (gzipped or plain pprof protobuf) or - for stdin; with no PROFILE,
+stdin is read when it is not a terminal.
+
+Examples:
+  heapscope top -inuse_space pprof.heap
+  heapscope top -alloc_space -cum -nodecount=20 heap.pb.gz
+  curl -s localhost:6060/debug/pprof/heap | heapscope top
+  heapscope info heap.pb.gz";
+
+#[derive(Parser, Debug)]
+#[command(name = "heapscope", version, about = ABOUT, after_help = AFTER_HELP)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Functions (or files, or lines) that hold or allocate the most memory.
+    #[command(after_help = TOP_HELP)]
+    Top(TopArgs),
+    /// What a profile file is: producer, time, sample types and totals, sizes.
+    Info(InfoArgs),
+}
+
+const TOP_HELP: &str = "\
+Columns, as in pprof: flat is what a node allocates itself, cum includes everything it
+calls; flat% and cum% are shares of the total, sum% the running sum of flat%.
+The total is computed before -focus/-ignore/-hide/-show, as pprof does, so percentages
+stay comparable across filters.
+
+Examples:
+  heapscope top -inuse_space pprof.heap
+  heapscope top -alloc_objects -cum -nodecount=0 pprof.heap
+  heapscope top -lines -focus=json pprof.heap
+  heapscope top --format json -nodecount=0 -nodefraction=0 pprof.heap";
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum FormatArg {
+    Text,
+    Json,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum GranularityArg {
+    Functions,
+    Files,
+    Lines,
+}
+
+/// Which sample value to report and which frames and samples count.
+#[derive(Args, Debug)]
+struct SelectArgs {
+    /// Memory in use at the time of the profile, in bytes (Go's default).
+    #[arg(long = "inuse_space", help_heading = "Sample type")]
+    inuse_space: bool,
+    /// Objects in use at the time of the profile.
+    #[arg(long = "inuse_objects", help_heading = "Sample type")]
+    inuse_objects: bool,
+    /// Bytes allocated since the program started.
+    #[arg(long = "alloc_space", help_heading = "Sample type")]
+    alloc_space: bool,
+    /// Objects allocated since the program started.
+    #[arg(long = "alloc_objects", help_heading = "Sample type")]
+    alloc_objects: bool,
+    /// Sample type by name or index [default: the profile's default, else the last type].
+    #[arg(long = "sample_index", value_name = "NAME|N", help_heading = "Sample type")]
+    sample_index: Option<String>,
+
+    /// Keep only samples with a frame whose function or file matches RE.
+    #[arg(long, value_name = "RE", help_heading = "Filters")]
+    focus: Option<String>,
+    /// Drop samples with a frame whose function or file matches RE.
+    #[arg(long, value_name = "RE", help_heading = "Filters")]
+    ignore: Option<String>,
+    /// Remove frames matching RE from stacks (their values go to callers).
+    #[arg(long, value_name = "RE", help_heading = "Filters")]
+    hide: Option<String>,
+    /// Keep only frames matching RE in stacks.
+    #[arg(long, value_name = "RE", help_heading = "Filters")]
+    show: Option<String>,
+
+    /// What a node is [default: functions].
+    #[arg(long, value_enum, value_name = "G", help_heading = "Granularity")]
+    granularity: Option<GranularityArg>,
+    /// Same as -granularity=functions.
+    #[arg(long, help_heading = "Granularity")]
+    functions: bool,
+    /// Same as -granularity=files.
+    #[arg(long, help_heading = "Granularity")]
+    files: bool,
+    /// Same as -granularity=lines.
+    #[arg(long, help_heading = "Granularity")]
+    lines: bool,
+    /// Strip PREFIX from recorded source paths (repeatable, or ':'-separated).
+    #[arg(long = "trim_path", value_name = "PREFIX", help_heading = "Granularity")]
+    trim_path: Vec<String>,
+}
+
+/// Input options every command shares.
+#[derive(Args, Debug)]
+struct InputArgs {
+    /// Largest profile accepted, in bytes after decompression.
+    #[arg(long = "max_size", value_name = "BYTES", default_value_t = DEFAULT_MAX_SIZE)]
+    max_size: u64,
+    /// Profile file, or - for stdin [default: stdin when it is not a terminal].
+    #[arg(value_name = "PROFILE")]
+    profile: Option<String>,
+}
+
+#[derive(Args, Debug)]
+struct TopArgs {
+    #[command(flatten)]
+    select: SelectArgs,
+    /// Sort by cum instead of flat.
+    #[arg(long, overrides_with = "flat", help_heading = "Report")]
+    cum: bool,
+    /// Sort by flat (the default).
+    #[arg(long, help_heading = "Report")]
+    flat: bool,
+    /// Show at most N nodes; 0 shows all.
+    #[arg(long, value_name = "N", default_value_t = 10, help_heading = "Report")]
+    nodecount: usize,
+    /// Drop nodes whose cum is below F × total.
+    #[arg(long, value_name = "F", default_value_t = 0.005, help_heading = "Report")]
+    nodefraction: f64,
+    /// Drop edges below F × total (they decide the (inline) marks).
+    #[arg(long, value_name = "F", default_value_t = 0.001, help_heading = "Report")]
+    edgefraction: f64,
+    /// Unit for values: minimum (pprof's default), B, kB, MB, GB, …
+    #[arg(long, value_name = "UNIT", default_value = "minimum", help_heading = "Report")]
+    unit: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text", help_heading = "Report")]
+    format: FormatArg,
+    #[command(flatten)]
+    input: InputArgs,
+}
+
+#[derive(Args, Debug)]
+struct InfoArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    format: FormatArg,
+    #[command(flatten)]
+    input: InputArgs,
+}
+
+/// Why the command line could not be turned into a request.
+#[derive(Debug)]
+pub enum ParseError {
+    /// clap's own errors, help and version (it knows how to print them).
+    Clap(clap::Error),
+    Usage(UsageError),
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ParseError::Clap(e) => write!(f, "{e}"),
+            ParseError::Usage(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+/// Parses a full command line (program name first).
+pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Request, ParseError> {
+    let cli = Cli::try_parse_from(normalize_args(args)).map_err(ParseError::Clap)?;
+    let request = match cli.command {
+        Command::Top(a) => top_request(a),
+        Command::Info(a) => input_spec(&a.input).map(|input| Request::Info {
+            input,
+            format: format(a.format),
+        }),
+    };
+    request.map_err(ParseError::Usage)
+}
+
+fn usage(msg: impl Into<String>) -> UsageError {
+    UsageError(msg.into())
+}
+
+fn format(f: FormatArg) -> Format {
+    match f {
+        FormatArg::Text => Format::Text,
+        FormatArg::Json => Format::Json,
+    }
+}
+
+fn input_spec(a: &InputArgs) -> Result<InputSpec, UsageError> {
+    let source = match a.profile.as_deref() {
+        Some(arg) => Source::parse(arg),
+        None if std::io::stdin().is_terminal() => {
+            return Err(usage(
+                "no profile given and stdin is a terminal: name a profile file, or pipe one in \
+                 (heapscope top < pprof.heap)",
+            ))
+        }
+        None => Source::Stdin,
+    };
+    Ok(InputSpec {
+        source,
+        max_size: a.max_size,
+    })
+}
+
+fn regex(flag: &str, value: &Option<String>) -> Result<Option<Regex>, UsageError> {
+    value
+        .as_deref()
+        .filter(|v| !v.is_empty())
+        .map(|v| Regex::new(v).map_err(|e| usage(format!("invalid -{flag} regex: {e}"))))
+        .transpose()
+}
+
+fn fraction(flag: &str, v: f64) -> Result<f64, UsageError> {
+    if v.is_finite() && (0.0..=1.0).contains(&v) {
+        Ok(v)
+    } else {
+        Err(usage(format!("-{flag}={v} must be between 0 and 1")))
+    }
+}
+
+fn selection(a: &SelectArgs) -> Result<Selection, UsageError> {
+    let shorthands = [
+        (a.inuse_space, "inuse_space"),
+        (a.inuse_objects, "inuse_objects"),
+        (a.alloc_space, "alloc_space"),
+        (a.alloc_objects, "alloc_objects"),
+    ];
+    let mut chosen: Vec<String> = shorthands
+        .iter()
+        .filter(|(on, _)| *on)
+        .map(|(_, name)| name.to_string())
+        .collect();
+    if let Some(si) = &a.sample_index {
+        chosen.push(si.clone());
+    }
+    if chosen.len() > 1 {
+        return Err(usage(format!(
+            "choose one sample type, not {}",
+            chosen.join(" and ")
+        )));
+    }
+
+    let mut granularities: Vec<Granularity> = Vec::new();
+    if let Some(g) = a.granularity {
+        granularities.push(match g {
+            GranularityArg::Functions => Granularity::Functions,
+            GranularityArg::Files => Granularity::Files,
+            GranularityArg::Lines => Granularity::Lines,
+        });
+    }
+    for (on, g) in [
+        (a.functions, Granularity::Functions),
+        (a.files, Granularity::Files),
+        (a.lines, Granularity::Lines),
+    ] {
+        if on {
+            granularities.push(g);
+        }
+    }
+    granularities.dedup();
+    if granularities.len() > 1 {
+        return Err(usage(
+            "choose one granularity: -functions, -files or -lines",
+        ));
+    }
+
+    Ok(Selection {
+        sample_index: chosen.pop(),
+        filters: Filters {
+            focus: regex("focus", &a.focus)?,
+            ignore: regex("ignore", &a.ignore)?,
+            hide: regex("hide", &a.hide)?,
+            show: regex("show", &a.show)?,
+        },
+        nodes: NodeOptions {
+            granularity: granularities.pop().unwrap_or_default(),
+            trim_path: a
+                .trim_path
+                .iter()
+                .flat_map(|p| p.split(':'))
+                .filter(|p| !p.is_empty())
+                .map(str::to_string)
+                .collect(),
+        },
+    })
+}
+
+fn top_request(a: TopArgs) -> Result<Request, UsageError> {
+    Ok(Request::Top {
+        input: input_spec(&a.input)?,
+        selection: selection(&a.select)?,
+        options: TopOptions {
+            trim: TrimOptions {
+                node_count: a.nodecount,
+                node_fraction: fraction("nodefraction", a.nodefraction)?,
+                edge_fraction: fraction("edgefraction", a.edgefraction)?,
+                cum_sort: a.cum && !a.flat,
+            },
+            unit: a.unit,
+            format: format(a.format),
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn norm(args: &[&str]) -> Vec<String> {
+        normalize_args(args.iter().map(OsString::from))
+            .into_iter()
+            .map(|a| a.into_string().unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn single_dash_long_flags_become_double_dash() {
+        assert_eq!(
+            norm(&["heapscope", "top", "-inuse_space", "-nodecount=5", "-focus", "x", "p.heap"]),
+            ["heapscope", "top", "--inuse_space", "--nodecount=5", "--focus", "x", "p.heap"]
+        );
+    }
+
+    #[test]
+    fn other_arguments_are_left_alone() {
+        assert_eq!(
+            norm(&["heapscope", "top", "-", "--cum", "-nodefraction", "-0.1", "--", "-cum"]),
+            ["heapscope", "top", "-", "--cum", "--nodefraction", "-0.1", "--", "-cum"]
+        );
+    }
+
+    fn request(args: &[&str]) -> Result<Request, ParseError> {
+        parse(args.iter().map(OsString::from))
+    }
+
+    #[test]
+    fn top_flags_are_parsed() {
+        let Ok(Request::Top {
+            selection, options, ..
+        }) = request(&[
+            "heapscope", "top", "-alloc_objects", "-cum", "-nodecount", "3", "-lines", "-hide=runtime", "x.pb",
+        ])
+        else {
+            panic!("top should parse");
+        };
+        assert_eq!(selection.sample_index.as_deref(), Some("alloc_objects"));
+        assert_eq!(selection.nodes.granularity, Granularity::Lines);
+        assert!(selection.filters.hide.is_some());
+        assert!(options.trim.cum_sort);
+        assert_eq!(options.trim.node_count, 3);
+    }
+
+    #[test]
+    fn conflicting_sample_types_are_a_usage_error() {
+        let err = request(&["heapscope", "top", "-inuse_space", "-alloc_space", "x.pb"]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "choose one sample type, not inuse_space and alloc_space"
+        );
+    }
+
+    #[test]
+    fn bad_regex_is_a_usage_error() {
+        let err = request(&["heapscope", "top", "-focus=(", "x.pb"]).unwrap_err();
+        assert!(matches!(err, ParseError::Usage(_)));
+        assert!(err.to_string().starts_with("invalid -focus regex:"), "{err}");
+    }
+}

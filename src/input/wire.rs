@@ -1,0 +1,198 @@
+//! The protobuf wire format at its lowest level: varints, field keys and
+//! length-delimited slices, read from a byte slice with every bound checked.
+
+use std::fmt;
+
+/// Wire types of the protobuf encoding.
+pub const VARINT: u8 = 0;
+pub const FIXED64: u8 = 1;
+pub const LEN: u8 = 2;
+pub const FIXED32: u8 = 5;
+
+/// What can go wrong reading the wire format.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WireError {
+    /// The data ended inside a field.
+    Truncated { offset: usize },
+    /// A varint longer than 10 bytes.
+    VarintTooLong { offset: usize },
+    /// A wire type that protobuf does not define (or the deprecated groups).
+    BadWireType { offset: usize, wire_type: u8 },
+    /// Field number 0, which protobuf reserves.
+    ZeroField { offset: usize },
+}
+
+impl fmt::Display for WireError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            WireError::Truncated { offset } => {
+                write!(f, "data ends in the middle of a field (byte {offset})")
+            }
+            WireError::VarintTooLong { offset } => {
+                write!(f, "malformed varint at byte {offset}")
+            }
+            WireError::BadWireType { offset, wire_type } => {
+                write!(f, "unknown wire type {wire_type} at byte {offset}")
+            }
+            WireError::ZeroField { offset } => write!(f, "field number 0 at byte {offset}"),
+        }
+    }
+}
+
+/// A cursor over protobuf-encoded bytes. `base` is the offset of `buf` in
+/// the whole input, so errors point at the right byte.
+pub struct Reader<'a> {
+    buf: &'a [u8],
+    pos: usize,
+    base: usize,
+}
+
+impl<'a> Reader<'a> {
+    pub fn new(buf: &'a [u8]) -> Self {
+        Reader {
+            buf,
+            pos: 0,
+            base: 0,
+        }
+    }
+
+    /// A reader over a sub-slice that starts at `base` in the whole input.
+    pub fn with_base(buf: &'a [u8], base: usize) -> Self {
+        Reader { buf, pos: 0, base }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.pos >= self.buf.len()
+    }
+
+    /// Offset of the cursor in the whole input.
+    pub fn offset(&self) -> usize {
+        self.base + self.pos
+    }
+
+    #[inline]
+    pub fn varint(&mut self) -> Result<u64, WireError> {
+        // Fast path: a one-byte varint.
+        if let Some(&b) = self.buf.get(self.pos) {
+            if b < 0x80 {
+                self.pos += 1;
+                return Ok(b as u64);
+            }
+        }
+        let start = self.pos;
+        let mut value: u64 = 0;
+        for shift in 0..10 {
+            let Some(&b) = self.buf.get(self.pos) else {
+                return Err(WireError::Truncated {
+                    offset: self.base + start,
+                });
+            };
+            self.pos += 1;
+            value |= ((b & 0x7f) as u64) << (7 * shift);
+            if b < 0x80 {
+                return Ok(value);
+            }
+        }
+        Err(WireError::VarintTooLong {
+            offset: self.base + start,
+        })
+    }
+
+    /// The next field's number and wire type.
+    #[inline]
+    pub fn key(&mut self) -> Result<(u32, u8), WireError> {
+        let offset = self.offset();
+        let key = self.varint()?;
+        let wire_type = (key & 7) as u8;
+        let field = key >> 3;
+        if field == 0 {
+            return Err(WireError::ZeroField { offset });
+        }
+        if !matches!(wire_type, VARINT | FIXED64 | LEN | FIXED32) {
+            return Err(WireError::BadWireType { offset, wire_type });
+        }
+        Ok((field.min(u32::MAX as u64) as u32, wire_type))
+    }
+
+    /// A length-delimited payload, and its offset in the whole input.
+    #[inline]
+    pub fn bytes(&mut self) -> Result<(&'a [u8], usize), WireError> {
+        let start = self.pos;
+        let len = self.varint()?;
+        let begin = self.pos;
+        let available = (self.buf.len() - begin) as u64;
+        if len > available {
+            return Err(WireError::Truncated {
+                offset: self.base + start,
+            });
+        }
+        self.pos = begin + len as usize;
+        Ok((&self.buf[begin..self.pos], self.base + begin))
+    }
+
+    /// Skips a field's payload of the given wire type.
+    pub fn skip(&mut self, wire_type: u8) -> Result<(), WireError> {
+        let fixed = |r: &mut Self, n: usize| {
+            if r.buf.len() - r.pos < n {
+                return Err(WireError::Truncated { offset: r.offset() });
+            }
+            r.pos += n;
+            Ok(())
+        };
+        match wire_type {
+            VARINT => self.varint().map(|_| ()),
+            FIXED64 => fixed(self, 8),
+            FIXED32 => fixed(self, 4),
+            LEN => self.bytes().map(|_| ()),
+            other => Err(WireError::BadWireType {
+                offset: self.offset(),
+                wire_type: other,
+            }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_multi_byte_varints() {
+        let mut r = Reader::new(&[0xac, 0x02, 0x01]);
+        assert_eq!(r.varint(), Ok(300));
+        assert_eq!(r.varint(), Ok(1));
+        assert!(r.is_empty());
+    }
+
+    #[test]
+    fn truncated_varint_is_an_error() {
+        let mut r = Reader::new(&[0x80, 0x80]);
+        assert_eq!(r.varint(), Err(WireError::Truncated { offset: 0 }));
+    }
+
+    #[test]
+    fn overlong_varint_is_an_error() {
+        let mut r = Reader::new(&[0xff; 11]);
+        assert_eq!(r.varint(), Err(WireError::VarintTooLong { offset: 0 }));
+    }
+
+    #[test]
+    fn length_beyond_the_end_is_an_error() {
+        // Field 2, wire type 2, length 5, but only 1 byte follows.
+        let mut r = Reader::new(&[0x12, 0x05, 0x00]);
+        assert_eq!(r.key(), Ok((2, LEN)));
+        assert_eq!(r.bytes(), Err(WireError::Truncated { offset: 1 }));
+    }
+
+    #[test]
+    fn groups_are_rejected() {
+        let mut r = Reader::new(&[0x0b]);
+        assert_eq!(
+            r.key(),
+            Err(WireError::BadWireType {
+                offset: 0,
+                wire_type: 3
+            })
+        );
+    }
+}

@@ -1,0 +1,45 @@
+//! The `heapscope` binary: parse the command line, run the request, map
+//! errors to exit codes (1 runtime failure, 2 usage error; a closed stdout
+//! is a clean exit).
+
+use std::io::{self, BufWriter, Write};
+use std::process::ExitCode;
+
+use heapscope::{cli, run, UsageError};
+
+fn main() -> ExitCode {
+    let request = match cli::parse(std::env::args_os()) {
+        Ok(request) => request,
+        Err(cli::ParseError::Clap(e)) => e.exit(),
+        Err(cli::ParseError::Usage(e)) => {
+            eprintln!("heapscope: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let stdout = io::stdout();
+    let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
+    let mut err = io::stderr();
+    let result = run(&request, &mut out, &mut err).and_then(|()| Ok(out.flush()?));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) => {
+            // The report may have been cut short; what it wrote still goes out.
+            let _ = out.flush();
+            let _ = writeln!(err, "heapscope: {e:#}");
+            if e.downcast_ref::<UsageError>().is_some() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::from(1)
+            }
+        }
+    }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        cause
+            .downcast_ref::<io::Error>()
+            .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+    })
+}

@@ -1,0 +1,786 @@
+//! The call graph: nodes at a chosen granularity (functions, files, lines),
+//! their flat and cum values, caller→callee edges, and pprof's trimming
+//! (node fraction, node count, edge fraction) with its exact rules.
+//!
+//! The hot loop walks every frame of every sample once per pass. Frames map
+//! to nodes through a dense table built once per location line, so a pass
+//! does array indexing only: a per-node "seen in this sample" stamp replaces
+//! a set, and hashing happens only for edges, and only when a report asks for
+//! them.
+
+use std::fmt;
+
+use rustc_hash::FxHashMap;
+
+use super::filter::View;
+use super::{Profile, NONE};
+
+/// How frames are grouped into nodes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Granularity {
+    #[default]
+    Functions,
+    Files,
+    Lines,
+}
+
+impl Granularity {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "functions" => Some(Granularity::Functions),
+            "files" => Some(Granularity::Files),
+            "lines" => Some(Granularity::Lines),
+            _ => None,
+        }
+    }
+}
+
+/// What a node stands for, as pprof's `NodeInfo`: the fields not used by the
+/// granularity are empty or zero.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct NodeInfo {
+    pub name: String,
+    pub file: String,
+    pub line: i64,
+    /// Set only for nodes without a function name (pprof keys those by
+    /// the function's start line and the binary).
+    pub start_line: i64,
+    pub objfile: String,
+}
+
+impl NodeInfo {
+    /// The name pprof prints: "func", "func file:line", "file", "[binary]"
+    /// or "<unknown>".
+    pub fn printable_name(&self) -> String {
+        let mut parts: Vec<String> = Vec::with_capacity(2);
+        if !self.name.is_empty() {
+            parts.push(self.name.clone());
+        }
+        if self.line != 0 {
+            parts.push(format!("{}:{}", self.file, self.line));
+        } else if !self.file.is_empty() {
+            parts.push(self.file.clone());
+        } else if !self.name.is_empty() {
+        } else if !self.objfile.is_empty() {
+            parts.push(format!("[{}]", go_base(&self.objfile)));
+        } else {
+            parts.push("<unknown>".to_string());
+        }
+        parts.join(" ")
+    }
+
+    /// Go's `fmt.Sprint` of pprof's NodeInfo, its last tie-breaker in sorts.
+    fn go_sprint(&self) -> String {
+        format!(
+            "{{{}  0 {} {} {} {}}}",
+            self.name, self.file, self.start_line, self.line, self.objfile
+        )
+    }
+}
+
+/// Go's `filepath.Base`.
+pub fn go_base(path: &str) -> &str {
+    if path.is_empty() {
+        return ".";
+    }
+    let trimmed = path.trim_end_matches('/');
+    if trimmed.is_empty() {
+        return "/";
+    }
+    match trimmed.rfind('/') {
+        Some(i) => &trimmed[i + 1..],
+        None => trimmed,
+    }
+}
+
+/// Go's `filepath.Clean` for slash-separated paths: the shortest equivalent
+/// path, lexically.
+pub fn go_clean(path: &str) -> String {
+    if path.is_empty() {
+        return ".".to_string();
+    }
+    let rooted = path.starts_with('/');
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                if parts.last().is_some_and(|p| *p != "..") {
+                    parts.pop();
+                } else if !rooted {
+                    parts.push("..");
+                }
+            }
+            p => parts.push(p),
+        }
+    }
+    let joined = parts.join("/");
+    match (rooted, joined.is_empty()) {
+        (true, _) => format!("/{joined}"),
+        (false, true) => ".".to_string(),
+        (false, false) => joined,
+    }
+}
+
+/// pprof's default clean-up of recorded file paths: a configured prefix and
+/// the `/proc/self/cwd/` prefixes of some build systems are removed.
+pub fn trim_path(path: &str, trim_prefixes: &[String]) -> String {
+    let defaults = ["/proc/self/cwd/./".to_string(), "/proc/self/cwd/".to_string()];
+    for prefix in trim_prefixes.iter().chain(defaults.iter()) {
+        let prefix = if prefix.ends_with('/') {
+            prefix.clone()
+        } else {
+            format!("{prefix}/")
+        };
+        if let Some(rest) = path.strip_prefix(&prefix) {
+            return rest.to_string();
+        }
+    }
+    path.to_string()
+}
+
+/// Options that decide what a node is.
+#[derive(Debug, Clone, Default)]
+pub struct NodeOptions {
+    pub granularity: Granularity,
+    /// Prefixes stripped from recorded file paths (`-trim_path`).
+    pub trim_path: Vec<String>,
+}
+
+/// The nodes of one (profile, filter, granularity), and for every location
+/// the nodes of its visible lines, outermost first.
+#[derive(Debug, Clone)]
+pub struct NodeTable {
+    pub infos: Vec<NodeInfo>,
+    /// Printable names, parallel to `infos`.
+    pub names: Vec<String>,
+    /// Per location, `slots[slot_starts[l]..slot_starts[l+1]]`.
+    slot_starts: Vec<u32>,
+    slots: Vec<u32>,
+}
+
+impl NodeTable {
+    /// Builds the node table; this interns each distinct location line once.
+    pub fn new(p: &Profile, view: &View, opts: &NodeOptions) -> Self {
+        let g = opts.granularity;
+        // Per-function part of the key, computed once per function.
+        let mut func_keys: FxHashMap<(String, String, i64), u32> = FxHashMap::default();
+        let mut func_key_of = Vec::with_capacity(p.functions.len());
+        let mut func_parts: Vec<(String, String, i64)> = Vec::new();
+        for f in &p.functions {
+            let name = if g == Granularity::Files {
+                String::new()
+            } else {
+                p.str(f.name).to_string()
+            };
+            let file = match (g, p.str(f.filename)) {
+                (Granularity::Functions, _) | (_, "") => String::new(),
+                (_, raw) => go_clean(&trim_path(raw, &opts.trim_path)),
+            };
+            let start_line = if name.is_empty() { f.start_line } else { 0 };
+            let key = (name, file, start_line);
+            let next = func_keys.len() as u32;
+            let id = *func_keys.entry(key.clone()).or_insert_with(|| {
+                func_parts.push(key);
+                next
+            });
+            func_key_of.push(id);
+        }
+        // Binaries, interned by file name, for nodes without a function name.
+        let mut objfiles: FxHashMap<&str, u32> = FxHashMap::default();
+        let mut objfile_names: Vec<String> = Vec::new();
+        let objfile_of: Vec<u32> = p
+            .mappings
+            .iter()
+            .map(|m| {
+                let file = p.str(m.file);
+                let next = objfile_names.len() as u32;
+                *objfiles.entry(file).or_insert_with(|| {
+                    objfile_names.push(file.to_string());
+                    next
+                })
+            })
+            .collect();
+
+        let mut nodes: FxHashMap<(u32, i64, u32), u32> = FxHashMap::default();
+        let mut infos: Vec<NodeInfo> = Vec::new();
+        let mut slot_starts = Vec::with_capacity(p.locations.len() + 1);
+        let mut slots = Vec::with_capacity(p.lines.len() + 16);
+        slot_starts.push(0);
+        for (li, loc) in p.locations.iter().enumerate() {
+            let hidden = view.hidden_locations.as_ref().is_some_and(|h| h[li]);
+            let objfile = match loc.mapping {
+                NONE => NONE,
+                m => objfile_of[m as usize],
+            };
+            let mut intern = |func_key: u32, line: i64| -> u32 {
+                let named = func_key != NONE && !func_parts[func_key as usize].0.is_empty();
+                let obj = if named { NONE } else { objfile };
+                let next = infos.len() as u32;
+                *nodes.entry((func_key, line, obj)).or_insert_with(|| {
+                    let (name, file, start_line) = match func_key {
+                        NONE => Default::default(),
+                        k => func_parts[k as usize].clone(),
+                    };
+                    infos.push(NodeInfo {
+                        name,
+                        file,
+                        line,
+                        start_line,
+                        objfile: match obj {
+                            NONE => String::new(),
+                            o => objfile_names[o as usize].clone(),
+                        },
+                    });
+                    next
+                })
+            };
+            if !hidden {
+                let range = loc.lines.start as usize..loc.lines.end as usize;
+                if range.is_empty() {
+                    slots.push(intern(NONE, 0));
+                } else {
+                    for i in range.rev() {
+                        if view.lines.as_ref().is_some_and(|v| !v[i]) {
+                            continue;
+                        }
+                        let line = &p.lines[i];
+                        let node = match line.function {
+                            NONE => intern(NONE, 0),
+                            f => {
+                                let number = if g == Granularity::Lines { line.line } else { 0 };
+                                intern(func_key_of[f as usize], number)
+                            }
+                        };
+                        slots.push(node);
+                    }
+                }
+            }
+            slot_starts.push(slots.len() as u32);
+        }
+        let names = infos.iter().map(NodeInfo::printable_name).collect();
+        NodeTable {
+            infos,
+            names,
+            slot_starts,
+            slots,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.infos.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.infos.is_empty()
+    }
+
+    /// The nodes of location `loc`'s visible lines, outermost first.
+    #[inline]
+    pub fn slots(&self, loc: u32) -> &[u32] {
+        let l = loc as usize;
+        &self.slots[self.slot_starts[l] as usize..self.slot_starts[l + 1] as usize]
+    }
+}
+
+/// A caller→callee edge.
+#[derive(Debug, Clone)]
+pub struct Edge {
+    pub src: u32,
+    pub dst: u32,
+    pub weight: i64,
+    /// Goes over nodes that were trimmed away.
+    pub residual: bool,
+    /// The call was inlined (the callee is an inlined line of a location).
+    pub inline: bool,
+    stamp: usize,
+}
+
+/// Edges found in one pass, indexed by (src, dst).
+#[derive(Debug, Clone, Default)]
+pub struct Edges {
+    index: FxHashMap<u64, u32>,
+    pub list: Vec<Edge>,
+}
+
+impl Edges {
+    #[inline]
+    fn add(&mut self, src: u32, dst: u32, w: i64, residual: bool, inline: bool, stamp: usize) -> bool {
+        let key = ((src as u64) << 32) | dst as u64;
+        let next = self.list.len() as u32;
+        let i = *self.index.entry(key).or_insert(next) as usize;
+        if i == self.list.len() {
+            self.list.push(Edge {
+                src,
+                dst,
+                weight: w,
+                residual,
+                inline,
+                stamp,
+            });
+            return false;
+        }
+        let e = &mut self.list[i];
+        if e.stamp == stamp {
+            return false;
+        }
+        e.stamp = stamp;
+        let (sum, overflow) = e.weight.overflowing_add(w);
+        e.weight = sum;
+        e.residual |= residual;
+        e.inline &= inline;
+        overflow
+    }
+}
+
+/// Arithmetic overflow while summing values: the profile's numbers are too
+/// large to add up exactly in 64 bits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Overflow;
+
+impl fmt::Display for Overflow {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "sample values are too large: their sum overflows a 64-bit integer")
+    }
+}
+
+impl std::error::Error for Overflow {}
+
+/// Flat and cum per node of the table, from one pass over the samples.
+#[derive(Debug, Clone)]
+pub struct Graph {
+    pub flat: Vec<i64>,
+    pub cum: Vec<i64>,
+    /// Present when the pass was asked for edges.
+    pub edges: Option<Edges>,
+}
+
+impl Graph {
+    /// The nodes pprof would list: those with a non-zero flat or cum.
+    pub fn present(&self) -> Vec<u32> {
+        (0..self.flat.len() as u32)
+            .filter(|&n| self.flat[n as usize] != 0 || self.cum[n as usize] != 0)
+            .collect()
+    }
+}
+
+/// One pass over the samples: flat goes to the innermost visible frame (if
+/// kept), cum once per sample to every distinct kept node on the stack, edges
+/// once per sample per distinct (caller, callee) pair.
+pub fn accumulate(
+    p: &Profile,
+    table: &NodeTable,
+    view: &View,
+    value_index: usize,
+    kept: Option<&[bool]>,
+    with_edges: bool,
+) -> Result<Graph, Overflow> {
+    let n = table.len();
+    let mut flat = vec![0i64; n];
+    let mut cum = vec![0i64; n];
+    let mut seen = vec![0usize; n];
+    let mut edges = with_edges.then(Edges::default);
+    let mut overflow = false;
+    let samples = &p.samples;
+    for i in 0..samples.len() {
+        if !view.sample_kept(i) {
+            continue;
+        }
+        let w = samples.value(i, value_index);
+        if w == 0 {
+            continue;
+        }
+        let stamp = i + 1;
+        let mut parent = NONE;
+        let mut residual = false;
+        for &loc in samples.stack(i).iter().rev() {
+            for (k, &node) in table.slots(loc).iter().enumerate() {
+                if kept.is_some_and(|kept| !kept[node as usize]) {
+                    residual = true;
+                    continue;
+                }
+                let ni = node as usize;
+                if seen[ni] != stamp {
+                    seen[ni] = stamp;
+                    let (sum, o) = cum[ni].overflowing_add(w);
+                    cum[ni] = sum;
+                    overflow |= o;
+                }
+                if let Some(edges) = edges.as_mut() {
+                    if parent != NONE && node != parent {
+                        overflow |= edges.add(parent, node, w, residual, k > 0, stamp);
+                    }
+                }
+                parent = node;
+                residual = false;
+            }
+        }
+        if parent != NONE && !residual {
+            let (sum, o) = flat[parent as usize].overflowing_add(w);
+            flat[parent as usize] = sum;
+            overflow |= o;
+        }
+    }
+    if overflow {
+        return Err(Overflow);
+    }
+    Ok(Graph { flat, cum, edges })
+}
+
+/// How to trim a graph for display, as pprof's report options.
+#[derive(Debug, Clone, Copy)]
+pub struct TrimOptions {
+    /// Keep at most this many nodes; 0 keeps all.
+    pub node_count: usize,
+    /// Drop nodes whose |cum| is below this share of the total flat.
+    pub node_fraction: f64,
+    /// Drop edges whose |weight| is below this share of the total flat.
+    pub edge_fraction: f64,
+    /// Sort by cum instead of flat.
+    pub cum_sort: bool,
+}
+
+/// A graph trimmed for display: nodes in report order with their values,
+/// and what was dropped.
+#[derive(Debug, Clone)]
+pub struct Trimmed {
+    /// Nodes in display order.
+    pub nodes: Vec<u32>,
+    pub graph: Graph,
+    /// Nodes dropped for a cum below the node cutoff.
+    pub dropped_nodes: usize,
+    /// Nodes left after the cutoff, before the node count limit.
+    pub orig_count: usize,
+    /// Edges dropped under the edge cutoff (when edges were asked for).
+    pub dropped_edges: usize,
+}
+
+/// Sorts nodes as pprof's `FlatNameOrder` / `CumNameOrder`.
+pub fn sort_nodes(nodes: &mut [u32], table: &NodeTable, g: &Graph, cum: bool) {
+    let key = |n: u32| {
+        let n = n as usize;
+        if cum {
+            (g.cum[n].unsigned_abs(), g.flat[n].unsigned_abs())
+        } else {
+            (g.flat[n].unsigned_abs(), g.cum[n].unsigned_abs())
+        }
+    };
+    nodes.sort_unstable_by(|&a, &b| {
+        let (ka, kb) = (key(a), key(b));
+        kb.0.cmp(&ka.0)
+            .then_with(|| table.names[a as usize].cmp(&table.names[b as usize]))
+            .then_with(|| kb.1.cmp(&ka.1))
+            .then_with(|| {
+                let (ia, ib) = (&table.infos[a as usize], &table.infos[b as usize]);
+                ia.go_sprint().cmp(&ib.go_sprint())
+            })
+    });
+}
+
+fn mask(n: usize, nodes: &[u32]) -> Vec<bool> {
+    let mut m = vec![false; n];
+    for &node in nodes {
+        m[node as usize] = true;
+    }
+    m
+}
+
+/// Builds the graph and trims it the way pprof's reports do: drop nodes
+/// under the node fraction (rebuilding without them), sort, keep the top
+/// `node_count` (rebuilding again), then, if edges are wanted, drop edges
+/// under the edge fraction.
+pub fn trimmed(
+    p: &Profile,
+    table: &NodeTable,
+    view: &View,
+    value_index: usize,
+    opts: &TrimOptions,
+    with_edges: bool,
+) -> Result<Trimmed, Overflow> {
+    let mut graph = accumulate(p, table, view, value_index, None, false)?;
+    let mut nodes = graph.present();
+    let mut total: i64 = 0;
+    for &n in &nodes {
+        total = total.checked_add(graph.flat[n as usize]).ok_or(Overflow)?;
+    }
+    let node_cutoff = ((total as f64) * opts.node_fraction) as i64;
+    let node_cutoff = node_cutoff.unsigned_abs();
+    let edge_cutoff = (((total as f64) * opts.edge_fraction) as i64).unsigned_abs();
+
+    let mut kept: Option<Vec<bool>> = None;
+    let mut dropped_nodes = 0;
+    if node_cutoff > 0 {
+        let keep: Vec<u32> = nodes
+            .iter()
+            .copied()
+            .filter(|&n| graph.cum[n as usize].unsigned_abs() >= node_cutoff)
+            .collect();
+        if keep.len() != nodes.len() {
+            dropped_nodes = nodes.len() - keep.len();
+            let m = mask(table.len(), &keep);
+            graph = accumulate(p, table, view, value_index, Some(&m), false)?;
+            nodes = graph.present();
+            kept = Some(m);
+        }
+    }
+    let orig_count = nodes.len();
+    sort_nodes(&mut nodes, table, &graph, opts.cum_sort);
+    if opts.node_count > 0 && nodes.len() > opts.node_count {
+        nodes.truncate(opts.node_count);
+        let m = mask(table.len(), &nodes);
+        graph = accumulate(p, table, view, value_index, Some(&m), false)?;
+        nodes = graph.present();
+        sort_nodes(&mut nodes, table, &graph, opts.cum_sort);
+        kept = Some(m);
+    }
+    let mut dropped_edges = 0;
+    if with_edges {
+        let mut g = accumulate(p, table, view, value_index, kept.as_deref(), true)?;
+        if let Some(edges) = g.edges.as_mut() {
+            let before = edges.list.len();
+            edges.list.retain(|e| e.weight.unsigned_abs() >= edge_cutoff);
+            dropped_edges = before - edges.list.len();
+            edges.index.clear();
+        }
+        graph = g;
+    }
+    Ok(Trimmed {
+        nodes,
+        graph,
+        dropped_nodes,
+        orig_count,
+        dropped_edges,
+    })
+}
+
+/// How a node is reached: only through inlined calls, through both inlined
+/// and ordinary calls, or otherwise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InlineMark {
+    None,
+    Inline,
+    Partial,
+}
+
+impl InlineMark {
+    /// The text pprof appends to the name ("(inline)"), if any.
+    pub fn label(self) -> Option<&'static str> {
+        match self {
+            InlineMark::None => None,
+            InlineMark::Inline => Some("(inline)"),
+            InlineMark::Partial => Some("(partial-inline)"),
+        }
+    }
+}
+
+/// Inline marks of every node, from the incoming edges of a graph.
+pub fn inline_marks(n: usize, edges: &Edges) -> Vec<InlineMark> {
+    let mut inline = vec![false; n];
+    let mut ordinary = vec![false; n];
+    for e in &edges.list {
+        if e.inline {
+            inline[e.dst as usize] = true;
+        } else {
+            ordinary[e.dst as usize] = true;
+        }
+    }
+    (0..n)
+        .map(|i| match (inline[i], ordinary[i]) {
+            (true, true) => InlineMark::Partial,
+            (true, false) => InlineMark::Inline,
+            _ => InlineMark::None,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::profile::{Function, Label, Line, Location, Samples, StringTable, ValueType};
+
+    /// Builds a profile from stacks of function names (root last, as pprof
+    /// stores them), one location per frame, no inlining unless a frame is
+    /// written "outer+inner" (inner inlined into outer in one location).
+    fn profile(stacks: &[(&[&str], i64)]) -> Profile {
+        let mut strings = StringTable::new();
+        strings.push("");
+        let space = strings.push("space");
+        let bytes = strings.push("bytes");
+        let file = strings.push("/src/x.go");
+        let mut p = Profile {
+            sample_types: vec![ValueType {
+                kind: space,
+                unit: bytes,
+            }],
+            samples: Samples::new(1),
+            ..Profile::default()
+        };
+        let mut funcs: FxHashMap<String, u32> = FxHashMap::default();
+        let mut locs: FxHashMap<String, u32> = FxHashMap::default();
+        for (stack, value) in stacks {
+            let mut ids = Vec::new();
+            for frame in stack.iter() {
+                let loc = *locs.entry(frame.to_string()).or_insert_with(|| {
+                    let start = p.lines.len() as u32;
+                    // "outer+inner": inner is the inlined, innermost line.
+                    for (depth, name) in frame.split('+').rev().enumerate() {
+                        let f = *funcs.entry(name.to_string()).or_insert_with(|| {
+                            let id = strings.push(name);
+                            p.functions.push(Function {
+                                id: p.functions.len() as u64 + 1,
+                                name: id,
+                                system_name: id,
+                                filename: file,
+                                start_line: 1,
+                            });
+                            p.functions.len() as u32 - 1
+                        });
+                        p.lines.push(Line {
+                            function: f,
+                            line: 10 + depth as i64,
+                            column: 0,
+                        });
+                    }
+                    p.locations.push(Location {
+                        id: p.locations.len() as u64 + 1,
+                        mapping: NONE,
+                        address: 0,
+                        lines: start..p.lines.len() as u32,
+                        is_folded: false,
+                    });
+                    p.locations.len() as u32 - 1
+                });
+                ids.push(loc);
+            }
+            p.samples.push(&[*value], &ids, &[] as &[Label]);
+        }
+        p.strings = strings;
+        p
+    }
+
+    fn values(p: &Profile) -> Vec<(String, i64, i64)> {
+        let view = View::all();
+        let table = NodeTable::new(p, &view, &NodeOptions::default());
+        let g = accumulate(p, &table, &view, 0, None, false).unwrap();
+        let mut nodes = g.present();
+        sort_nodes(&mut nodes, &table, &g, false);
+        nodes
+            .iter()
+            .map(|&n| (table.names[n as usize].clone(), g.flat[n as usize], g.cum[n as usize]))
+            .collect()
+    }
+
+    #[test]
+    fn flat_goes_to_the_leaf_and_cum_to_every_frame() {
+        let p = profile(&[(&["c", "b", "a"], 5), (&["b", "a"], 3)]);
+        assert_eq!(
+            values(&p),
+            [
+                ("c".to_string(), 5, 5),
+                ("b".to_string(), 3, 8),
+                ("a".to_string(), 0, 8)
+            ]
+        );
+    }
+
+    #[test]
+    fn recursion_counts_cum_once_per_sample() {
+        let p = profile(&[(&["r", "r", "r", "main"], 7)]);
+        assert_eq!(
+            values(&p),
+            [("r".to_string(), 7, 7), ("main".to_string(), 0, 7)]
+        );
+    }
+
+    #[test]
+    fn inlined_frames_are_nodes_and_marked_inline() {
+        // One location: alloc inlined into caller.
+        let p = profile(&[(&["caller+alloc", "main"], 4), (&["alloc", "other"], 1)]);
+        let view = View::all();
+        let table = NodeTable::new(&p, &view, &NodeOptions::default());
+        let g = accumulate(&p, &table, &view, 0, None, true).unwrap();
+        let marks = inline_marks(table.len(), g.edges.as_ref().unwrap());
+        let mark = |name: &str| marks[table.names.iter().position(|n| n == name).unwrap()];
+        assert_eq!(mark("alloc"), InlineMark::Partial);
+        assert_eq!(mark("caller"), InlineMark::None);
+        let p = profile(&[(&["caller+alloc", "main"], 4)]);
+        let table = NodeTable::new(&p, &view, &NodeOptions::default());
+        let g = accumulate(&p, &table, &view, 0, None, true).unwrap();
+        let marks = inline_marks(table.len(), g.edges.as_ref().unwrap());
+        let alloc = table.names.iter().position(|n| n == "alloc").unwrap();
+        assert_eq!(marks[alloc], InlineMark::Inline);
+        assert_eq!(g.flat[alloc], 4);
+    }
+
+    #[test]
+    fn lines_granularity_names_file_and_line() {
+        let p = profile(&[(&["b", "a"], 2)]);
+        let view = View::all();
+        let opts = NodeOptions {
+            granularity: Granularity::Lines,
+            ..Default::default()
+        };
+        let table = NodeTable::new(&p, &view, &opts);
+        let mut names = table.names.clone();
+        names.sort();
+        assert_eq!(names, ["a /src/x.go:10", "b /src/x.go:10"]);
+    }
+
+    #[test]
+    fn node_fraction_drops_small_nodes_and_residual_leaves_lose_flat() {
+        // total flat = 100; cutoff at 0.05 → 5: "tiny" (cum 1) is dropped,
+        // and its flat is not given to its caller.
+        let p = profile(&[(&["big", "main"], 99), (&["tiny", "main"], 1)]);
+        let view = View::all();
+        let table = NodeTable::new(&p, &view, &NodeOptions::default());
+        let opts = TrimOptions {
+            node_count: 0,
+            node_fraction: 0.05,
+            edge_fraction: 0.0,
+            cum_sort: false,
+        };
+        let t = trimmed(&p, &table, &view, 0, &opts, false).unwrap();
+        assert_eq!(t.dropped_nodes, 1);
+        let shown: Vec<_> = t
+            .nodes
+            .iter()
+            .map(|&n| (table.names[n as usize].as_str(), t.graph.flat[n as usize], t.graph.cum[n as usize]))
+            .collect();
+        assert_eq!(shown, [("big", 99, 99), ("main", 0, 100)]);
+    }
+
+    #[test]
+    fn node_count_keeps_the_top_nodes() {
+        let p = profile(&[(&["x", "main"], 5), (&["y", "main"], 4), (&["z", "main"], 3)]);
+        let view = View::all();
+        let table = NodeTable::new(&p, &view, &NodeOptions::default());
+        let opts = TrimOptions {
+            node_count: 2,
+            node_fraction: 0.0,
+            edge_fraction: 0.0,
+            cum_sort: true,
+        };
+        let t = trimmed(&p, &table, &view, 0, &opts, false).unwrap();
+        let names: Vec<_> = t.nodes.iter().map(|&n| table.names[n as usize].as_str()).collect();
+        assert_eq!(names, ["main", "x"]);
+        assert_eq!(t.orig_count, 4);
+    }
+
+    #[test]
+    fn overflow_is_reported() {
+        let p = profile(&[(&["a"], i64::MAX), (&["a"], 1)]);
+        let view = View::all();
+        let table = NodeTable::new(&p, &view, &NodeOptions::default());
+        assert_eq!(accumulate(&p, &table, &view, 0, None, false).unwrap_err(), Overflow);
+    }
+
+    #[test]
+    fn go_path_helpers() {
+        assert_eq!(go_clean("/a/./b/../c//d.go"), "/a/c/d.go");
+        assert_eq!(go_clean("../x/../y"), "../y");
+        assert_eq!(go_clean("a/.."), ".");
+        assert_eq!(go_base("/usr/bin/prog"), "prog");
+        assert_eq!(trim_path("/proc/self/cwd/pkg/x.go", &[]), "pkg/x.go");
+        assert_eq!(trim_path("/build/src/x.go", &["/build".to_string()]), "src/x.go");
+    }
+}

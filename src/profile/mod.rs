@@ -1,0 +1,245 @@
+//! The format-neutral profile model: interned strings, dense tables of
+//! mappings, locations (with every inlined line), functions, and samples
+//! stored as flat arrays. Every input format decodes into this; every report
+//! reads from it.
+
+pub mod filter;
+pub mod graph;
+pub mod sample_type;
+
+use std::ops::Range;
+
+/// Marks "no entry" in dense `u32` references (no function, no mapping).
+pub const NONE: u32 = u32::MAX;
+
+/// Index into a profile's [`StringTable`]. Index 0 is always "".
+pub type StrId = u32;
+
+/// All strings of a profile in one buffer; string `i` is
+/// `buf[ends[i-1]..ends[i]]` (string 0 starts at 0).
+#[derive(Debug, Clone, Default)]
+pub struct StringTable {
+    buf: String,
+    ends: Vec<usize>,
+}
+
+impl StringTable {
+    pub fn new() -> Self {
+        StringTable::default()
+    }
+
+    /// Appends a string and returns its index.
+    pub fn push(&mut self, s: &str) -> StrId {
+        self.buf.push_str(s);
+        self.ends.push(self.buf.len());
+        (self.ends.len() - 1) as StrId
+    }
+
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// The string at `id`; "" for an index out of range (decoders validate
+    /// indexes, so this only guards hand-built profiles).
+    pub fn get(&self, id: StrId) -> &str {
+        let i = id as usize;
+        if i >= self.ends.len() {
+            return "";
+        }
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.buf[start..self.ends[i]]
+    }
+}
+
+/// A sample type or period type: what is measured and in which unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ValueType {
+    pub kind: StrId,
+    pub unit: StrId,
+}
+
+/// A binary or library the profiled program had mapped.
+#[derive(Debug, Clone, Default)]
+pub struct Mapping {
+    pub id: u64,
+    pub memory_start: u64,
+    pub memory_limit: u64,
+    pub file_offset: u64,
+    pub file: StrId,
+    pub build_id: StrId,
+    pub has_functions: bool,
+    pub has_filenames: bool,
+    pub has_line_numbers: bool,
+    pub has_inline_frames: bool,
+}
+
+/// A program counter with its source lines.
+#[derive(Debug, Clone, Default)]
+pub struct Location {
+    pub id: u64,
+    /// Index into [`Profile::mappings`], or [`NONE`].
+    pub mapping: u32,
+    pub address: u64,
+    /// Range into [`Profile::lines`]; the first line is the innermost
+    /// (inlined) frame, the last the function the code belongs to.
+    pub lines: Range<u32>,
+    pub is_folded: bool,
+}
+
+/// One source line of a location.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Line {
+    /// Index into [`Profile::functions`], or [`NONE`].
+    pub function: u32,
+    pub line: i64,
+    pub column: i64,
+}
+
+/// A function referenced by lines.
+#[derive(Debug, Clone, Default)]
+pub struct Function {
+    pub id: u64,
+    pub name: StrId,
+    pub system_name: StrId,
+    pub filename: StrId,
+    pub start_line: i64,
+}
+
+/// A label on a sample: a string (`str`) or a number (`num`, `num_unit`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Label {
+    pub key: StrId,
+    pub str: StrId,
+    pub num: i64,
+    pub num_unit: StrId,
+}
+
+/// All samples, as flat arrays: sample `i` has values
+/// `values[i*k..(i+1)*k]` (k = number of sample types), stack
+/// `frames[frame_ends[i-1]..frame_ends[i]]` (dense location indexes, leaf
+/// first) and labels `labels[label_ends[i-1]..label_ends[i]]`.
+#[derive(Debug, Clone, Default)]
+pub struct Samples {
+    pub num_values: usize,
+    pub values: Vec<i64>,
+    pub frames: Vec<u32>,
+    pub frame_ends: Vec<usize>,
+    pub labels: Vec<Label>,
+    pub label_ends: Vec<usize>,
+}
+
+impl Samples {
+    pub fn new(num_values: usize) -> Self {
+        Samples {
+            num_values,
+            ..Samples::default()
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.frame_ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.frame_ends.is_empty()
+    }
+
+    /// The stack of sample `i`, leaf first, as location indexes.
+    pub fn stack(&self, i: usize) -> &[u32] {
+        let start = if i == 0 { 0 } else { self.frame_ends[i - 1] };
+        &self.frames[start..self.frame_ends[i]]
+    }
+
+    pub fn values(&self, i: usize) -> &[i64] {
+        &self.values[i * self.num_values..(i + 1) * self.num_values]
+    }
+
+    /// Value `index` of sample `i`.
+    pub fn value(&self, i: usize, index: usize) -> i64 {
+        self.values[i * self.num_values + index]
+    }
+
+    pub fn labels(&self, i: usize) -> &[Label] {
+        let start = if i == 0 { 0 } else { self.label_ends[i - 1] };
+        &self.labels[start..self.label_ends[i]]
+    }
+
+    /// Appends a sample; `stack` holds dense location indexes, leaf first.
+    pub fn push(&mut self, values: &[i64], stack: &[u32], labels: &[Label]) {
+        debug_assert_eq!(values.len(), self.num_values);
+        self.values.extend_from_slice(values);
+        self.frames.extend_from_slice(stack);
+        self.frame_ends.push(self.frames.len());
+        self.labels.extend_from_slice(labels);
+        self.label_ends.push(self.labels.len());
+    }
+}
+
+/// A decoded profile. References between tables are dense indexes, checked
+/// by the decoder.
+#[derive(Debug, Clone, Default)]
+pub struct Profile {
+    pub strings: StringTable,
+    pub sample_types: Vec<ValueType>,
+    pub samples: Samples,
+    pub mappings: Vec<Mapping>,
+    pub locations: Vec<Location>,
+    pub lines: Vec<Line>,
+    pub functions: Vec<Function>,
+    pub drop_frames: StrId,
+    pub keep_frames: StrId,
+    pub time_nanos: i64,
+    pub duration_nanos: i64,
+    pub period_type: Option<ValueType>,
+    pub period: i64,
+    pub comments: Vec<StrId>,
+    pub default_sample_type: StrId,
+    pub doc_url: StrId,
+}
+
+impl Profile {
+    pub fn str(&self, id: StrId) -> &str {
+        self.strings.get(id)
+    }
+
+    /// The lines of location `loc`, innermost first.
+    pub fn location_lines(&self, loc: &Location) -> &[Line] {
+        &self.lines[loc.lines.start as usize..loc.lines.end as usize]
+    }
+
+    /// The sample type names, in order ("alloc_objects", …).
+    pub fn sample_type_names(&self) -> Vec<&str> {
+        self.sample_types.iter().map(|t| self.str(t.kind)).collect()
+    }
+
+    /// The file of the main mapping (the first one), which names the program.
+    pub fn main_binary(&self) -> Option<&str> {
+        self.mappings
+            .first()
+            .map(|m| self.str(m.file))
+            .filter(|f| !f.is_empty())
+    }
+
+    /// The sum of |value| over all samples for sample type `index`, as
+    /// pprof's report total; `None` if the sum overflows an i64.
+    pub fn total(&self, index: usize) -> Option<i64> {
+        let mut total: i64 = 0;
+        for i in 0..self.samples.len() {
+            total = total.checked_add(self.samples.value(i, index).checked_abs()?)?;
+        }
+        Some(total)
+    }
+
+    /// True when every location has at least one line with a function name.
+    pub fn is_symbolized(&self) -> bool {
+        self.locations.iter().all(|loc| {
+            self.location_lines(loc).iter().any(|l| {
+                l.function != NONE && !self.str(self.functions[l.function as usize].name).is_empty()
+            })
+        })
+    }
+}

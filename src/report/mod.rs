@@ -1,0 +1,256 @@
+//! Reports over a loaded profile. Each report writes to any `io::Write` and
+//! never prints directly; warnings go to a second writer. This module holds
+//! what they share: sample selection and filtering ([`Prepared`]), pprof's
+//! header lines, times, and safe display of names.
+
+pub mod info;
+pub mod top;
+
+use std::io::{self, Write};
+
+use crate::input::Loaded;
+use crate::profile::filter::{self, Filters, View};
+use crate::profile::graph::{Granularity, NodeOptions, NodeTable, Overflow};
+use crate::profile::sample_type::{self, SampleTypeError};
+use crate::profile::Profile;
+use crate::units;
+
+/// Output format of a report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Format {
+    #[default]
+    Text,
+    Json,
+}
+
+/// What every graph report selects before it runs: the sample type, the
+/// filters and what a node is.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    /// `-sample_index` (a name or number); `None` for the default.
+    pub sample_index: Option<String>,
+    pub filters: Filters,
+    pub nodes: NodeOptions,
+}
+
+/// A profile ready for a graph report: the value to read, the filtered
+/// view, the node table and the report total.
+pub struct Prepared<'a> {
+    pub loaded: &'a Loaded,
+    pub value_index: usize,
+    pub view: View,
+    pub table: NodeTable,
+    /// Sum of |value| over all samples before filtering, as pprof's total.
+    pub total: i64,
+    pub filters: Vec<String>,
+    pub granularity: Granularity,
+}
+
+impl<'a> Prepared<'a> {
+    /// Selects the sample type, applies the filters and builds the node
+    /// table. Notes for the user (a filter that matched nothing, an all-zero
+    /// sample type) go to `warn`.
+    pub fn new(
+        loaded: &'a Loaded,
+        selection: &Selection,
+        warn: &mut dyn Write,
+    ) -> Result<Self, PrepareError> {
+        let p = &loaded.profile;
+        let value_index = sample_type::resolve(p, selection.sample_index.as_deref())
+            .map_err(PrepareError::SampleType)?;
+        if let Some(better) = sample_type::better_choice(p, value_index) {
+            let name = p.str(p.sample_types[value_index].kind);
+            let other = p.str(p.sample_types[better].kind);
+            writeln!(
+                warn,
+                "heapscope: {}: {name} is zero in every sample (a `go test -memprofile` profile records \
+                 allocations only); try -{other}",
+                loaded.source
+            )
+            .map_err(PrepareError::Io)?;
+        }
+        let total = p
+            .total(value_index)
+            .ok_or(PrepareError::Overflow(Overflow))?;
+        let view = filter::apply(p, &selection.filters);
+        for name in &view.unmatched {
+            let title = match *name {
+                "focus" => "Focus",
+                "ignore" => "Ignore",
+                "hide" => "Hide",
+                _ => "Show",
+            };
+            writeln!(warn, "heapscope: {title} expression matched no samples")
+                .map_err(PrepareError::Io)?;
+        }
+        let table = NodeTable::new(p, &view, &selection.nodes);
+        Ok(Prepared {
+            loaded,
+            value_index,
+            view,
+            table,
+            total,
+            filters: selection.filters.describe(),
+            granularity: selection.nodes.granularity,
+        })
+    }
+
+    pub fn profile(&self) -> &Profile {
+        &self.loaded.profile
+    }
+
+    /// The selected sample type's name ("inuse_space").
+    pub fn sample_type(&self) -> &str {
+        let p = self.profile();
+        p.str(p.sample_types[self.value_index].kind)
+    }
+
+    /// The selected sample type's unit, lower-cased as pprof does ("bytes").
+    pub fn sample_unit(&self) -> String {
+        let p = self.profile();
+        p.str(p.sample_types[self.value_index].unit).to_lowercase()
+    }
+}
+
+/// Why a profile could not be prepared for a report.
+#[derive(Debug)]
+pub enum PrepareError {
+    SampleType(SampleTypeError),
+    Overflow(Overflow),
+    Io(io::Error),
+}
+
+impl std::fmt::Display for PrepareError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PrepareError::SampleType(e) => write!(f, "{e}"),
+            PrepareError::Overflow(e) => write!(f, "{e}"),
+            PrepareError::Io(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl std::error::Error for PrepareError {}
+
+/// The lines pprof puts above a report: File, Build ID, comments, Type,
+/// Time, Duration.
+pub fn profile_labels(
+    p: &Profile,
+    sample_type: &str,
+    sample_unit: &str,
+    total: i64,
+    format_value: &dyn Fn(i64) -> String,
+) -> Vec<String> {
+    let mut labels = Vec::new();
+    if let Some(m) = p.mappings.first() {
+        let file = p.str(m.file);
+        if !file.is_empty() {
+            labels.push(format!(
+                "File: {}",
+                display_name(crate::profile::graph::go_base(file))
+            ));
+        }
+        let build_id = p.str(m.build_id);
+        if !build_id.is_empty() {
+            labels.push(format!("Build ID: {}", display_name(build_id)));
+        }
+    }
+    for &c in &p.comments {
+        let c = p.str(c);
+        if !c.starts_with('#') {
+            labels.push(display_name(c));
+        }
+    }
+    if !sample_type.is_empty() {
+        labels.push(format!("Type: {sample_type}"));
+    }
+    if p.time_nanos != 0 {
+        labels.push(format!("Time: {}", format_time(p.time_nanos)));
+    }
+    if p.duration_nanos != 0 {
+        let duration = units::scaled_label(p.duration_nanos, "nanoseconds", "auto");
+        let (total_ns, unit) = units::scale(total, sample_unit, "nanoseconds");
+        let ratio = if unit == "ns" && total_ns != 0.0 {
+            format!(
+                "({})",
+                units::percentage(total_ns as i64, p.duration_nanos)
+            )
+        } else {
+            String::new()
+        };
+        labels.push(format!(
+            "Duration: {duration}, Total samples = {} {ratio}",
+            format_value(total)
+        ));
+    }
+    labels
+}
+
+/// A time as pprof prints it, in the local time zone:
+/// "Jan 2, 2006 at 3:04pm (MST)".
+pub fn format_time(nanos: i64) -> String {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let secs = nanos.div_euclid(1_000_000_000) as libc::time_t;
+    // SAFETY: `tm` is plain data that localtime_r fills in completely when it
+    // returns non-null; both pointers are valid for the call, and tm_zone
+    // then points at a static NUL-terminated zone abbreviation (or is null).
+    let (tm, zone) = unsafe {
+        let mut tm: libc::tm = std::mem::zeroed();
+        if libc::localtime_r(&secs, &mut tm).is_null() {
+            return format!("{nanos}ns since the epoch");
+        }
+        let zone = if tm.tm_zone.is_null() {
+            "UTC".to_string()
+        } else {
+            std::ffi::CStr::from_ptr(tm.tm_zone)
+                .to_string_lossy()
+                .into_owned()
+        };
+        (tm, zone)
+    };
+    let hour12 = match tm.tm_hour % 12 {
+        0 => 12,
+        h => h,
+    };
+    let ampm = if tm.tm_hour < 12 { "am" } else { "pm" };
+    format!(
+        "{} {}, {} at {}:{:02}{} ({})",
+        MONTHS[tm.tm_mon.clamp(0, 11) as usize],
+        tm.tm_mday,
+        tm.tm_year as i64 + 1900,
+        hour12,
+        tm.tm_min,
+        ampm,
+        zone
+    )
+}
+
+/// A name from a profile made safe for a terminal: control characters are
+/// shown as escapes instead of being passed through.
+pub fn display_name(s: &str) -> String {
+    if !s.chars().any(char::is_control) {
+        return s.to_string();
+    }
+    s.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_are_escaped() {
+        assert_eq!(display_name("main.f"), "main.f");
+        assert_eq!(display_name("a\u{1b}[31mb"), "a\\u{1b}[31mb");
+    }
+}

@@ -1,0 +1,241 @@
+//! `top`: the nodes that hold or allocate the most, with pprof's columns
+//! (flat, flat%, sum%, cum, cum%), header lines, trimming and units.
+
+use std::io::{self, Write};
+
+use comfy_table::{presets, Cell, CellAlignment, ColumnConstraint, ContentArrangement, Table, Width};
+use serde_json::{json, Value};
+
+use super::{display_name, profile_labels, Format, Prepared};
+use crate::profile::graph::{self, Granularity, InlineMark, Overflow, TrimOptions};
+use crate::units;
+
+/// Options of the `top` report.
+#[derive(Debug, Clone)]
+pub struct TopOptions {
+    pub trim: TrimOptions,
+    /// pprof's `-unit`: "minimum" (default) picks one unit for the table.
+    pub unit: String,
+    pub format: Format,
+}
+
+impl Default for TopOptions {
+    fn default() -> Self {
+        TopOptions {
+            trim: TrimOptions {
+                node_count: 10,
+                node_fraction: 0.005,
+                edge_fraction: 0.001,
+                cum_sort: false,
+            },
+            unit: "minimum".to_string(),
+            format: Format::Text,
+        }
+    }
+}
+
+/// One row of the report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
+    pub node: u32,
+    pub flat: i64,
+    pub cum: i64,
+    pub inline: InlineMark,
+}
+
+/// The computed report, before formatting.
+#[derive(Debug, Clone)]
+pub struct Top {
+    pub rows: Vec<Row>,
+    pub total: i64,
+    pub dropped_nodes: usize,
+    pub orig_count: usize,
+    /// The unit values are shown in (pprof's `-unit` after "minimum" is
+    /// resolved).
+    pub output_unit: String,
+}
+
+/// Computes the report.
+pub fn compute(prep: &Prepared<'_>, opts: &TopOptions) -> Result<Top, Overflow> {
+    let p = prep.profile();
+    let t = graph::trimmed(p, &prep.table, &prep.view, prep.value_index, &opts.trim, true)?;
+    let marks = match &t.graph.edges {
+        Some(edges) => graph::inline_marks(prep.table.len(), edges),
+        None => vec![InlineMark::None; prep.table.len()],
+    };
+    let rows: Vec<Row> = t
+        .nodes
+        .iter()
+        .map(|&n| Row {
+            node: n,
+            flat: t.graph.flat[n as usize],
+            cum: t.graph.cum[n as usize],
+            inline: marks[n as usize],
+        })
+        .collect();
+    let output_unit = select_output_unit(&rows, prep.total, &prep.sample_unit(), &opts.unit);
+    Ok(Top {
+        rows,
+        total: prep.total,
+        dropped_nodes: t.dropped_nodes,
+        orig_count: t.orig_count,
+        output_unit,
+    })
+}
+
+/// pprof's `selectOutputUnit`: with "minimum", the unit of the smallest
+/// non-zero value shown, moved up one unit when that value is under 1% of
+/// the total.
+fn select_output_unit(rows: &[Row], total: i64, sample_unit: &str, requested: &str) -> String {
+    if requested != "minimum" || rows.is_empty() {
+        return requested.to_string();
+    }
+    let mut min: i64 = 0;
+    for r in rows {
+        let v = if r.flat != 0 { r.flat.saturating_abs() } else { r.cum.saturating_abs() };
+        if v > 0 && (min == 0 || v < min) {
+            min = v;
+        }
+    }
+    let max = total;
+    if min == 0 {
+        min = max;
+    }
+    let (_, min_unit) = units::scale(min, sample_unit, "minimum");
+    let (_, max_unit) = units::scale(max, sample_unit, "minimum");
+    let mut unit = min_unit.clone();
+    if min_unit != max_unit && min.saturating_mul(100) < max {
+        unit = units::scale(min.saturating_mul(100), sample_unit, "minimum").1;
+    }
+    if unit.is_empty() {
+        sample_unit.to_string()
+    } else {
+        unit
+    }
+}
+
+/// Writes the report in the chosen format.
+pub fn write(w: &mut dyn Write, prep: &Prepared<'_>, opts: &TopOptions) -> anyhow::Result<()> {
+    let top = compute(prep, opts)?;
+    match opts.format {
+        Format::Text => write_text(w, prep, &top, opts)?,
+        Format::Json => write_json(w, prep, &top)?,
+    }
+    Ok(())
+}
+
+fn write_text(w: &mut dyn Write, prep: &Prepared<'_>, top: &Top, opts: &TopOptions) -> io::Result<()> {
+    let unit = prep.sample_unit();
+    let fmt = |v: i64| units::scaled_label(v, &unit, &top.output_unit);
+    let mut labels = profile_labels(prep.profile(), prep.sample_type(), &unit, top.total, &fmt);
+    if !prep.filters.is_empty() {
+        labels.push("Active filters:".to_string());
+        for f in &prep.filters {
+            labels.push(format!("   {}", display_name(f)));
+        }
+    }
+    let flat_sum: i64 = top.rows.iter().map(|r| r.flat).fold(0i64, i64::saturating_add);
+    labels.push(format!(
+        "Showing nodes accounting for {}, {} of {} total",
+        fmt(flat_sum),
+        units::percentage(flat_sum, top.total).trim(),
+        fmt(top.total)
+    ));
+    if top.total != 0 {
+        if top.dropped_nodes > 0 {
+            let cutoff = ((top.total as f64) * opts.trim.node_fraction) as i64;
+            labels.push(format!(
+                "Dropped {} node{} (cum <= {})",
+                top.dropped_nodes,
+                if top.dropped_nodes > 1 { "s" } else { "" },
+                fmt(cutoff.saturating_abs())
+            ));
+        }
+        if !top.rows.is_empty() && top.rows.len() < top.orig_count {
+            labels.push(format!(
+                "Showing top {} nodes out of {}",
+                top.rows.len(),
+                top.orig_count
+            ));
+        }
+    }
+    for l in &labels {
+        writeln!(w, "{l}")?;
+    }
+
+    let mut table = Table::new();
+    table
+        .load_preset(presets::NOTHING)
+        .set_content_arrangement(ContentArrangement::Disabled)
+        .set_header(["flat", "flat%", "sum%", "cum", "cum%", ""]);
+    let mut sum: i64 = 0;
+    for r in &top.rows {
+        sum = sum.saturating_add(r.flat);
+        let mut name = display_name(&prep.table.names[r.node as usize]);
+        if let Some(label) = r.inline.label() {
+            name.push(' ');
+            name.push_str(label);
+        }
+        table.add_row(vec![
+            Cell::new(fmt(r.flat)),
+            Cell::new(units::percentage(r.flat, top.total).trim()),
+            Cell::new(units::percentage(sum, top.total).trim()),
+            Cell::new(fmt(r.cum)),
+            Cell::new(units::percentage(r.cum, top.total).trim()),
+            Cell::new(name),
+        ]);
+    }
+    for (i, width) in [11u16, 7, 7, 11, 7].into_iter().enumerate() {
+        if let Some(col) = table.column_mut(i) {
+            col.set_cell_alignment(CellAlignment::Right);
+            col.set_constraint(ColumnConstraint::LowerBoundary(Width::Fixed(width)));
+            col.set_padding((0, 1));
+        }
+    }
+    if let Some(col) = table.column_mut(5) {
+        col.set_padding((1, 0));
+    }
+    for line in table.lines() {
+        writeln!(w, "{}", line.trim_end())?;
+    }
+    Ok(())
+}
+
+fn write_json(w: &mut dyn Write, prep: &Prepared<'_>, top: &Top) -> io::Result<()> {
+    let granularity = prep.granularity;
+    let nodes: Vec<Value> = top
+        .rows
+        .iter()
+        .map(|r| {
+            let info = &prep.table.infos[r.node as usize];
+            let mut node = serde_json::Map::new();
+            let name = match granularity {
+                Granularity::Lines if !info.name.is_empty() => info.name.clone(),
+                _ => prep.table.names[r.node as usize].clone(),
+            };
+            node.insert("name".into(), json!(name));
+            if granularity == Granularity::Lines {
+                node.insert("file".into(), json!(info.file));
+                node.insert("line".into(), json!(info.line));
+            }
+            node.insert("flat".into(), json!(r.flat));
+            node.insert("cum".into(), json!(r.cum));
+            if let Some(label) = r.inline.label() {
+                node.insert(
+                    "inline".into(),
+                    json!(label.trim_start_matches('(').trim_end_matches(')')),
+                );
+            }
+            Value::Object(node)
+        })
+        .collect();
+    let doc = json!({
+        "sample_type": prep.sample_type(),
+        "unit": prep.sample_unit(),
+        "total": top.total,
+        "dropped_nodes": top.dropped_nodes,
+        "nodes": nodes,
+    });
+    serde_json::to_writer_pretty(&mut *w, &doc)?;
+    writeln!(w)
+}

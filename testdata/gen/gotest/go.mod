@@ -1,0 +1,3 @@
+module heapscope.test/gotest
+
+go 1.19

@@ -1,0 +1,3 @@
+module heapscope.test/inline
+
+go 1.19

@@ -1,0 +1,3 @@
+module heapscope.test/recursion
+
+go 1.19

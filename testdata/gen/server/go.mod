@@ -1,0 +1,3 @@
+module heapscope.test/server
+
+go 1.19
