@@ -39,6 +39,7 @@ const LONG_FLAGS: &[&str] = &[
     "lines",
     "unit",
     "trim_path",
+    "relative_percentages",
     "max_size",
     "format",
     "help",
@@ -167,6 +168,9 @@ struct SelectArgs {
     /// Same as -granularity=lines.
     #[arg(long, help_heading = "Granularity")]
     lines: bool,
+    /// Percentages of the filtered total instead of the whole profile's.
+    #[arg(long = "relative_percentages", help_heading = "Filters")]
+    relative_percentages: bool,
     /// Strip PREFIX from recorded source paths (repeatable, or ':'-separated).
     #[arg(long = "trim_path", value_name = "PREFIX", help_heading = "Granularity")]
     trim_path: Vec<String>,
@@ -359,6 +363,7 @@ fn selection(a: &SelectArgs) -> Result<Selection, UsageError> {
                 .map(str::to_string)
                 .collect(),
         },
+        relative_percentages: a.relative_percentages,
     })
 }
 

@@ -68,6 +68,27 @@ impl View {
     pub fn sample_kept(&self, i: usize) -> bool {
         self.samples.as_ref().is_none_or(|s| s[i])
     }
+
+    /// Whether sample `i` survives the filters: kept by focus/ignore, and
+    /// with at least one location not hidden by hide/show.
+    pub fn sample_visible(&self, p: &Profile, i: usize) -> bool {
+        self.sample_kept(i)
+            && self.hidden_locations.as_ref().is_none_or(|hidden| {
+                p.samples.stack(i).iter().any(|&l| !hidden[l as usize])
+            })
+    }
+
+    /// Sum of |value| over the samples that survive the filters; `None` on
+    /// overflow.
+    pub fn total(&self, p: &Profile, index: usize) -> Option<i64> {
+        let mut total: i64 = 0;
+        for i in 0..p.samples.len() {
+            if self.sample_visible(p, i) {
+                total = total.checked_add(p.samples.value(i, index).checked_abs()?)?;
+            }
+        }
+        Some(total)
+    }
 }
 
 /// Per-function and per-mapping match results of one regex.

@@ -31,6 +31,9 @@ pub struct Selection {
     pub sample_index: Option<String>,
     pub filters: Filters,
     pub nodes: NodeOptions,
+    /// pprof's `-relative_percentages`: the total counts only the samples
+    /// the filters keep, instead of all samples.
+    pub relative_percentages: bool,
 }
 
 /// A profile ready for a graph report: the value to read, the filtered
@@ -69,10 +72,13 @@ impl<'a> Prepared<'a> {
             )
             .map_err(PrepareError::Io)?;
         }
-        let total = p
-            .total(value_index)
-            .ok_or(PrepareError::Overflow(Overflow))?;
         let view = filter::apply(p, &selection.filters);
+        let total = if selection.relative_percentages {
+            view.total(p, value_index)
+        } else {
+            p.total(value_index)
+        }
+        .ok_or(PrepareError::Overflow(Overflow))?;
         for name in &view.unmatched {
             let title = match *name {
                 "focus" => "Focus",

@@ -1,0 +1,5 @@
+//! heapscope's integration tests: one binary, modules per area.
+
+mod cli;
+mod golden;
+mod util;
