@@ -31,6 +31,8 @@ pub struct InputSpec {
 }
 
 /// What the user asked for, in plain values.
+// Built once per run; the size difference between variants does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum Request {
     Top {
@@ -76,7 +78,9 @@ fn prepare<'a>(
         PrepareError::SampleType(e @ SampleTypeError::NoSampleTypes) => {
             anyhow!("{}: {e}", loaded.source)
         }
-        PrepareError::SampleType(e) => anyhow::Error::new(UsageError(format!("{}: {e}", loaded.source))),
+        PrepareError::SampleType(e) => {
+            anyhow::Error::new(UsageError(format!("{}: {e}", loaded.source)))
+        }
         PrepareError::Io(e) => anyhow::Error::new(e),
         PrepareError::Overflow(e) => anyhow!("{}: {e}", loaded.source),
     })

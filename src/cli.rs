@@ -62,7 +62,9 @@ pub fn normalize_args(args: impl IntoIterator<Item = OsString>) -> Vec<OsString>
             }
             let body = s.strip_prefix('-').filter(|b| !b.starts_with('-'))?;
             let name = body.split('=').next().unwrap_or(body);
-            LONG_FLAGS.contains(&name).then(|| OsString::from(format!("-{s}")))
+            LONG_FLAGS
+                .contains(&name)
+                .then(|| OsString::from(format!("-{s}")))
         });
         out.push(rewritten.unwrap_or(arg));
     }
@@ -90,6 +92,8 @@ struct Cli {
     command: Command,
 }
 
+// Parsed once per run; the size difference between variants does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Functions (or files, or lines) that hold or allocate the most memory.
@@ -140,7 +144,11 @@ struct SelectArgs {
     #[arg(long = "alloc_objects", help_heading = "Sample type")]
     alloc_objects: bool,
     /// Sample type by name or index [default: the profile's default, else the last type].
-    #[arg(long = "sample_index", value_name = "NAME|N", help_heading = "Sample type")]
+    #[arg(
+        long = "sample_index",
+        value_name = "NAME|N",
+        help_heading = "Sample type"
+    )]
     sample_index: Option<String>,
 
     /// Keep only samples with a frame whose function or file matches RE.
@@ -172,7 +180,11 @@ struct SelectArgs {
     #[arg(long = "relative_percentages", help_heading = "Filters")]
     relative_percentages: bool,
     /// Strip PREFIX from recorded source paths (repeatable, or ':'-separated).
-    #[arg(long = "trim_path", value_name = "PREFIX", help_heading = "Granularity")]
+    #[arg(
+        long = "trim_path",
+        value_name = "PREFIX",
+        help_heading = "Granularity"
+    )]
     trim_path: Vec<String>,
 }
 
@@ -201,13 +213,28 @@ struct TopArgs {
     #[arg(long, value_name = "N", default_value_t = 10, help_heading = "Report")]
     nodecount: usize,
     /// Drop nodes whose cum is below F × total.
-    #[arg(long, value_name = "F", default_value_t = 0.005, help_heading = "Report")]
+    #[arg(
+        long,
+        value_name = "F",
+        default_value_t = 0.005,
+        help_heading = "Report"
+    )]
     nodefraction: f64,
     /// Drop edges below F × total (they decide the (inline) marks).
-    #[arg(long, value_name = "F", default_value_t = 0.001, help_heading = "Report")]
+    #[arg(
+        long,
+        value_name = "F",
+        default_value_t = 0.001,
+        help_heading = "Report"
+    )]
     edgefraction: f64,
     /// Unit for values: minimum (pprof's default), B, kB, MB, GB, …
-    #[arg(long, value_name = "UNIT", default_value = "minimum", help_heading = "Report")]
+    #[arg(
+        long,
+        value_name = "UNIT",
+        default_value = "minimum",
+        help_heading = "Report"
+    )]
     unit: String,
     /// Output format.
     #[arg(long, value_enum, default_value = "text", help_heading = "Report")]
@@ -267,16 +294,15 @@ fn format(f: FormatArg) -> Format {
 }
 
 fn input_spec(a: &InputArgs) -> Result<InputSpec, UsageError> {
-    let source = match a.profile.as_deref() {
-        Some(arg) => Source::parse(arg),
-        None if std::io::stdin().is_terminal() => {
-            return Err(usage(
+    let source =
+        match a.profile.as_deref() {
+            Some(arg) => Source::parse(arg),
+            None if std::io::stdin().is_terminal() => return Err(usage(
                 "no profile given and stdin is a terminal: name a profile file, or pipe one in \
                  (heapscope top < pprof.heap)",
-            ))
-        }
-        None => Source::Stdin,
-    };
+            )),
+            None => Source::Stdin,
+        };
     Ok(InputSpec {
         source,
         max_size: a.max_size,
@@ -398,16 +424,50 @@ mod tests {
     #[test]
     fn single_dash_long_flags_become_double_dash() {
         assert_eq!(
-            norm(&["heapscope", "top", "-inuse_space", "-nodecount=5", "-focus", "x", "p.heap"]),
-            ["heapscope", "top", "--inuse_space", "--nodecount=5", "--focus", "x", "p.heap"]
+            norm(&[
+                "heapscope",
+                "top",
+                "-inuse_space",
+                "-nodecount=5",
+                "-focus",
+                "x",
+                "p.heap"
+            ]),
+            [
+                "heapscope",
+                "top",
+                "--inuse_space",
+                "--nodecount=5",
+                "--focus",
+                "x",
+                "p.heap"
+            ]
         );
     }
 
     #[test]
     fn other_arguments_are_left_alone() {
         assert_eq!(
-            norm(&["heapscope", "top", "-", "--cum", "-nodefraction", "-0.1", "--", "-cum"]),
-            ["heapscope", "top", "-", "--cum", "--nodefraction", "-0.1", "--", "-cum"]
+            norm(&[
+                "heapscope",
+                "top",
+                "-",
+                "--cum",
+                "-nodefraction",
+                "-0.1",
+                "--",
+                "-cum"
+            ]),
+            [
+                "heapscope",
+                "top",
+                "-",
+                "--cum",
+                "--nodefraction",
+                "-0.1",
+                "--",
+                "-cum"
+            ]
         );
     }
 
@@ -420,7 +480,15 @@ mod tests {
         let Ok(Request::Top {
             selection, options, ..
         }) = request(&[
-            "heapscope", "top", "-alloc_objects", "-cum", "-nodecount", "3", "-lines", "-hide=runtime", "x.pb",
+            "heapscope",
+            "top",
+            "-alloc_objects",
+            "-cum",
+            "-nodecount",
+            "3",
+            "-lines",
+            "-hide=runtime",
+            "x.pb",
         ])
         else {
             panic!("top should parse");
@@ -434,7 +502,8 @@ mod tests {
 
     #[test]
     fn conflicting_sample_types_are_a_usage_error() {
-        let err = request(&["heapscope", "top", "-inuse_space", "-alloc_space", "x.pb"]).unwrap_err();
+        let err =
+            request(&["heapscope", "top", "-inuse_space", "-alloc_space", "x.pb"]).unwrap_err();
         assert_eq!(
             err.to_string(),
             "choose one sample type, not inuse_space and alloc_space"
@@ -445,6 +514,9 @@ mod tests {
     fn bad_regex_is_a_usage_error() {
         let err = request(&["heapscope", "top", "-focus=(", "x.pb"]).unwrap_err();
         assert!(matches!(err, ParseError::Usage(_)));
-        assert!(err.to_string().starts_with("invalid -focus regex:"), "{err}");
+        assert!(
+            err.to_string().starts_with("invalid -focus regex:"),
+            "{err}"
+        );
     }
 }

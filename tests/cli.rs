@@ -1,2 +1,376 @@
 //! The command line as a user meets it: flag spellings, stdin, errors and
 //! exit codes.
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::Stdio;
+
+use serde_json::Value;
+
+use crate::util::{self, profile, run, run_with_stdin, stderr, stdout};
+
+fn ok(args: &[&str]) -> String {
+    let out = run(args);
+    assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+    stdout(&out)
+}
+
+#[test]
+fn pprof_flag_spellings_all_work() {
+    let file = profile("server.pb.gz");
+    let reference = ok(&["top", "-inuse_objects", &file]);
+    for args in [
+        vec!["top", "--inuse_objects", &file],
+        vec!["top", "-sample_index=inuse_objects", &file],
+        vec!["top", "-sample_index", "inuse_objects", &file],
+        vec!["top", "--sample_index=2", &file],
+        vec!["top", &file, "-inuse_objects"],
+    ] {
+        assert_eq!(ok(&args), reference, "{args:?}");
+    }
+    let five = ok(&["top", "-nodecount=5", "-cum", &file]);
+    assert_eq!(ok(&["top", "--nodecount", "5", "--cum", &file]), five);
+    assert_eq!(ok(&["top", "-nodecount", "5", "-cum", &file]), five);
+    assert!(five.contains("Showing top 5 nodes out of"), "{five}");
+}
+
+#[test]
+fn default_sample_type_is_inuse_space_for_go_heap_profiles() {
+    let file = profile("server.pb.gz");
+    let out = ok(&["top", &file]);
+    assert!(out.contains("Type: inuse_space"), "{out}");
+    assert_eq!(out, ok(&["top", "-inuse_space", &file]));
+}
+
+#[test]
+fn granularity_shorthands_match_the_long_form() {
+    let file = profile("inline.pb.gz");
+    assert_eq!(
+        ok(&["top", "-lines", &file]),
+        ok(&["top", "-granularity=lines", &file])
+    );
+    assert_eq!(
+        ok(&["top", "-files", &file]),
+        ok(&["top", "--granularity", "files", &file])
+    );
+    assert_eq!(ok(&["top", "-functions", &file]), ok(&["top", &file]));
+}
+
+#[test]
+fn stdin_reads_the_same_profile_as_a_path() {
+    let file = profile("inline.pb.gz");
+    let bytes = std::fs::read(&file).unwrap();
+    let from_path = ok(&["top", "-alloc_space", &file]);
+    for args in [
+        vec!["top", "-alloc_space"],
+        vec!["top", "-alloc_space", "-"],
+    ] {
+        let out = run_with_stdin(&args, &bytes);
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert_eq!(stdout(&out), from_path, "{args:?}");
+    }
+}
+
+#[test]
+fn gzipped_and_plain_protobuf_give_the_same_report() {
+    for flag in ["-alloc_objects", "-inuse_space"] {
+        assert_eq!(
+            ok(&["top", flag, &profile("inline.pb.gz")]),
+            ok(&["top", flag, &profile("inline.pb")])
+        );
+    }
+}
+
+#[test]
+fn json_output_has_the_documented_shape() {
+    let doc: Value = serde_json::from_str(&ok(&[
+        "top",
+        "--format=json",
+        "-alloc_space",
+        "-lines",
+        "-nodecount=3",
+        &profile("inline.pb.gz"),
+    ]))
+    .unwrap();
+    assert_eq!(doc["sample_type"], "alloc_space");
+    assert_eq!(doc["unit"], "bytes");
+    assert_eq!(doc["total"], 237944); // pprof: "of 237944B total"
+    let nodes = doc["nodes"].as_array().unwrap();
+    assert_eq!(nodes.len(), 3);
+    assert_eq!(nodes[0]["name"], "main.newBuf");
+    assert!(nodes[0]["file"]
+        .as_str()
+        .unwrap()
+        .ends_with("gen/inline/main.go"));
+    assert!(nodes[0]["line"].as_i64().unwrap() > 0);
+
+    let doc: Value = serde_json::from_str(&ok(&[
+        "top",
+        "--format",
+        "json",
+        "-files",
+        &profile("inline.pb.gz"),
+    ]))
+    .unwrap();
+    let first = &doc["nodes"][0];
+    assert!(
+        first["name"]
+            .as_str()
+            .unwrap()
+            .ends_with("gen/inline/main.go"),
+        "{first}"
+    );
+    assert!(first.get("line").is_none());
+}
+
+#[test]
+fn info_lists_every_sample_type_with_its_total() {
+    let out = ok(&["info", &profile("inline.pb.gz")]);
+    for needle in [
+        "Producer: inline",
+        "alloc_objects",
+        "alloc_space    bytes  237944  232.37kB",
+        "inuse_space    bytes   89120   87.03kB  (default)",
+        "Samples:   127",
+        "Symbolized: yes",
+        "Period: 1 bytes of space (1B)",
+    ] {
+        assert!(out.contains(needle), "missing {needle:?} in\n{out}");
+    }
+    let doc: Value =
+        serde_json::from_str(&ok(&["info", "--format=json", &profile("inline.pb.gz")])).unwrap();
+    let totals: Vec<i64> = doc["sample_types"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["total"].as_i64().unwrap())
+        .collect();
+    // The totals of pprof's `-top` headers for the same file (goldens).
+    let golden_total = |sample: &str| {
+        let text = std::fs::read_to_string(
+            util::testdata().join(format!("golden/inline.{sample}.functions.txt")),
+        )
+        .unwrap();
+        let line = text
+            .lines()
+            .find(|l| l.starts_with("Showing nodes"))
+            .unwrap();
+        let total = line
+            .split(" of ")
+            .nth(1)
+            .unwrap()
+            .trim_end_matches(" total");
+        util::bytes_value(total)
+    };
+    assert_eq!(
+        totals,
+        [
+            "alloc_objects",
+            "alloc_space",
+            "inuse_objects",
+            "inuse_space"
+        ]
+        .map(golden_total)
+    );
+}
+
+#[test]
+fn all_zero_sample_type_gets_a_hint_on_stderr() {
+    let out = run(&[
+        "top",
+        "-inuse_space",
+        "-focus=TestX",
+        &profile("gotest.pb.gz"),
+    ]);
+    assert!(out.status.success());
+    assert!(
+        stderr(&out).contains("inuse_space is zero in every sample the filters keep")
+            && stderr(&out).contains("try -alloc_space"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run(&[
+        "top",
+        "-alloc_space",
+        "-focus=TestX",
+        &profile("gotest.pb.gz"),
+    ]);
+    assert_eq!(stderr(&out), "");
+}
+
+#[test]
+fn unmatched_filter_is_reported() {
+    let out = run(&["top", "-focus=NoSuchFunction", &profile("inline.pb.gz")]);
+    assert!(out.status.success());
+    assert!(
+        stderr(&out).contains("Focus expression matched no samples"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+fn fails_with(args: &[&str], input: Option<&[u8]>, code: i32, fragments: &[&str]) {
+    let out = match input {
+        Some(bytes) => run_with_stdin(args, bytes),
+        None => run(args),
+    };
+    assert_eq!(out.status.code(), Some(code), "{args:?}: {}", stderr(&out));
+    let err = stderr(&out);
+    for f in fragments {
+        assert!(err.contains(f), "{args:?}: {f:?} not in {err:?}");
+    }
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn runtime_failures_exit_1_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, bytes: &[u8]| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        path.to_string_lossy().into_owned()
+    };
+    let missing = dir
+        .path()
+        .join("missing.pb.gz")
+        .to_string_lossy()
+        .into_owned();
+    fails_with(&["top", &missing], None, 1, &["missing.pb.gz: cannot open"]);
+
+    let empty = write("empty.pb", b"");
+    fails_with(&["top", &empty], None, 1, &["empty.pb: the file is empty"]);
+
+    let garbage = write("garbage.pb", b"this is not a profile\n");
+    fails_with(&["info", &garbage], None, 1, &["garbage.pb: not a valid"]);
+
+    let gz = std::fs::read(profile("inline.pb.gz")).unwrap();
+    let truncated = write("truncated.pb.gz", &gz[..gz.len() / 2]);
+    fails_with(
+        &["top", &truncated],
+        None,
+        1,
+        &["truncated.pb.gz: gzip data is truncated"],
+    );
+
+    let text = write("heap.txt", b"heap profile: 1: 2 [3: 4] @ heap/1048576\n");
+    fails_with(
+        &["top", &text],
+        None,
+        1,
+        &["heap.txt: this is a text heap profile"],
+    );
+
+    fails_with(
+        &["top"],
+        Some(b"\x1f\x8bnot really gzip"),
+        1,
+        &["<stdin>: cannot decompress gzip data"],
+    );
+
+    let big = profile("server.pb.gz");
+    fails_with(
+        &["top", "-max_size=1000", &big],
+        None,
+        1,
+        &["larger than the limit of 1000 bytes"],
+    );
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let file = profile("inline.pb.gz");
+    fails_with(
+        &["top", "-no_such_flag", &file],
+        None,
+        2,
+        &["unexpected argument"],
+    );
+    fails_with(
+        &["top", "-focus=(", &file],
+        None,
+        2,
+        &["invalid -focus regex"],
+    );
+    fails_with(
+        &["top", "-sample_index=bogus", &file],
+        None,
+        2,
+        &["must be one of: alloc_objects, alloc_space, inuse_objects, inuse_space"],
+    );
+    fails_with(
+        &["top", "-sample_index=9", &file],
+        None,
+        2,
+        &["outside the range [0..3]"],
+    );
+    fails_with(
+        &["top", "-inuse_space", "-alloc_space", &file],
+        None,
+        2,
+        &["choose one sample type"],
+    );
+    fails_with(
+        &["top", "-nodefraction=2", &file],
+        None,
+        2,
+        &["between 0 and 1"],
+    );
+    fails_with(&[], None, 2, &["Usage"]);
+}
+
+#[test]
+fn help_exits_0_and_shows_pprof_spelling() {
+    let out = run(&["top", "-help"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stdout(&out).contains("--inuse_space"));
+    assert!(stdout(&out).contains("-inuse_space"));
+}
+
+#[test]
+fn closed_stdout_is_a_clean_exit() {
+    // A report far larger than a pipe buffer, read one line at a time.
+    let mut child = util::heapscope()
+        .args([
+            "top",
+            "-lines",
+            "-nodecount=0",
+            "-nodefraction=0",
+            &profile("server.pb.gz"),
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .stdin(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(first.starts_with("File:"));
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stderr(&out), "");
+}
+
+#[test]
+fn bytes_on_stdin_may_arrive_slowly() {
+    // The decoder must not care how the bytes are chunked.
+    let bytes = std::fs::read(profile("recursion.pb.gz")).unwrap();
+    let mut child = util::heapscope()
+        .args(["top", "-alloc_space"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    for chunk in bytes.chunks(97) {
+        stdin.write_all(chunk).unwrap();
+        stdin.flush().unwrap();
+    }
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    assert_eq!(
+        stdout(&out),
+        ok(&["top", "-alloc_space", &profile("recursion.pb.gz")])
+    );
+}

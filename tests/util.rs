@@ -11,7 +11,11 @@ pub fn testdata() -> PathBuf {
 }
 
 pub fn profile(name: &str) -> String {
-    testdata().join("profiles").join(name).to_string_lossy().into_owned()
+    testdata()
+        .join("profiles")
+        .join(name)
+        .to_string_lossy()
+        .into_owned()
 }
 
 /// A command running the heapscope binary, in UTC so `Time:` lines are
@@ -73,15 +77,19 @@ impl GoldenCase {
     }
 }
 
-pub fn manifest() -> Vec<GoldenCase> {
-    let text = std::fs::read_to_string(testdata().join("golden/MANIFEST.tsv")).unwrap();
+/// The cases of a manifest, `golden/MANIFEST.tsv` or `golden/<dir>/MANIFEST.tsv`.
+pub fn manifest_in(dir: &str) -> Vec<GoldenCase> {
+    let path = testdata().join("golden").join(dir).join("MANIFEST.tsv");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     text.lines()
         .skip(1)
         .filter(|l| !l.trim().is_empty())
         .map(|l| {
             let mut cols = l.split('\t');
             GoldenCase {
-                golden: cols.next().unwrap().to_string(),
+                golden: format!("{dir}/{}", cols.next().unwrap())
+                    .trim_start_matches('/')
+                    .to_string(),
                 profile: cols.next().unwrap().to_string(),
                 args: cols
                     .next()
@@ -93,6 +101,10 @@ pub fn manifest() -> Vec<GoldenCase> {
             }
         })
         .collect()
+}
+
+pub fn manifest() -> Vec<GoldenCase> {
+    manifest_in("")
 }
 
 /// A row of pprof's `-top` table.

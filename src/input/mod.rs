@@ -132,7 +132,10 @@ pub fn decode(data: &[u8]) -> Result<Profile, LoadError> {
     if data.is_empty() {
         return Err(LoadError::Empty);
     }
-    let text_start = data.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(0);
+    let text_start = data
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(0);
     if data[text_start..].starts_with(b"heap profile:") {
         return Err(LoadError::TextProfile);
     }

@@ -14,8 +14,7 @@ use rustc_hash::FxHashMap;
 use super::wire::{self, Reader, WireError};
 use crate::pb;
 use crate::profile::{
-    Function, Label, Line, Location, Mapping, Profile, Samples, StrId, StringTable, ValueType,
-    NONE,
+    Function, Label, Line, Location, Mapping, Profile, Samples, StrId, StringTable, ValueType, NONE,
 };
 
 /// Why a protobuf profile could not be decoded.
@@ -117,7 +116,10 @@ enum IdMap {
 }
 
 impl IdMap {
-    fn build(ids: impl ExactSizeIterator<Item = u64> + Clone, what: &'static str) -> Result<Self, DecodeError> {
+    fn build(
+        ids: impl ExactSizeIterator<Item = u64> + Clone,
+        what: &'static str,
+    ) -> Result<Self, DecodeError> {
         let count = ids.len();
         let max = ids.clone().max().unwrap_or(0);
         if max <= (count as u64).saturating_mul(2).saturating_add(1024) {
@@ -616,7 +618,12 @@ mod tests {
         let p = decode(&sample_profile().encode_to_vec()).unwrap();
         assert_eq!(
             p.sample_type_names(),
-            ["alloc_objects", "alloc_space", "inuse_objects", "inuse_space"]
+            [
+                "alloc_objects",
+                "alloc_space",
+                "inuse_objects",
+                "inuse_space"
+            ]
         );
         assert_eq!(p.samples.len(), 2);
         assert_eq!(p.samples.stack(0), &[1, 0]);
@@ -628,7 +635,10 @@ mod tests {
         let leaf = &p.locations[1];
         let lines = p.location_lines(leaf);
         assert_eq!(lines.len(), 2);
-        assert_eq!(p.str(p.functions[lines[0].function as usize].name), "main.inner");
+        assert_eq!(
+            p.str(p.functions[lines[0].function as usize].name),
+            "main.inner"
+        );
         assert_eq!(lines[0].line, 30);
         assert_eq!(p.period, 524288);
         assert_eq!(p.main_binary(), Some("/bin/prog"));
@@ -660,7 +670,10 @@ mod tests {
         let mut prof = sample_profile();
         prof.sample[0].location_id = vec![9];
         let err = decode(&prof.encode_to_vec()).unwrap_err().to_string();
-        assert_eq!(err, "sample 0 refers to location id 9, which is not defined");
+        assert_eq!(
+            err,
+            "sample 0 refers to location id 9, which is not defined"
+        );
     }
 
     #[test]
@@ -668,7 +681,10 @@ mod tests {
         let mut prof = sample_profile();
         prof.location[0].line[0].function_id = 77;
         let err = decode(&prof.encode_to_vec()).unwrap_err().to_string();
-        assert_eq!(err, "location 1 refers to function id 77, which is not defined");
+        assert_eq!(
+            err,
+            "location 1 refers to function id 77, which is not defined"
+        );
     }
 
     #[test]
@@ -687,7 +703,10 @@ mod tests {
         let mut prof = sample_profile();
         prof.string_table[0] = "x".into();
         let err = decode(&prof.encode_to_vec()).unwrap_err().to_string();
-        assert_eq!(err, "invalid string table: entry 0 must be \"\" but is \"x\"");
+        assert_eq!(
+            err,
+            "invalid string table: entry 0 must be \"\" but is \"x\""
+        );
     }
 
     #[test]
@@ -695,7 +714,10 @@ mod tests {
         let mut prof = sample_profile();
         prof.sample[1].value = vec![1, 2, 3];
         let err = decode(&prof.encode_to_vec()).unwrap_err().to_string();
-        assert_eq!(err, "sample 1 has 3 values but the profile has 4 sample types");
+        assert_eq!(
+            err,
+            "sample 1 has 3 values but the profile has 4 sample types"
+        );
     }
 
     #[test]

@@ -73,9 +73,10 @@ impl View {
     /// with at least one location not hidden by hide/show.
     pub fn sample_visible(&self, p: &Profile, i: usize) -> bool {
         self.sample_kept(i)
-            && self.hidden_locations.as_ref().is_none_or(|hidden| {
-                p.samples.stack(i).iter().any(|&l| !hidden[l as usize])
-            })
+            && self
+                .hidden_locations
+                .as_ref()
+                .is_none_or(|hidden| p.samples.stack(i).iter().any(|&l| !hidden[l as usize]))
     }
 
     /// Sum of |value| over the samples that survive the filters; `None` on
@@ -105,7 +106,11 @@ impl Matches {
                 .iter()
                 .map(|f| re.is_match(p.str(f.name)) || re.is_match(p.str(f.filename)))
                 .collect(),
-            mappings: p.mappings.iter().map(|m| re.is_match(p.str(m.file))).collect(),
+            mappings: p
+                .mappings
+                .iter()
+                .map(|m| re.is_match(p.str(m.file)))
+                .collect(),
         }
     }
 

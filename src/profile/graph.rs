@@ -125,7 +125,10 @@ pub fn go_clean(path: &str) -> String {
 /// pprof's default clean-up of recorded file paths: a configured prefix and
 /// the `/proc/self/cwd/` prefixes of some build systems are removed.
 pub fn trim_path(path: &str, trim_prefixes: &[String]) -> String {
-    let defaults = ["/proc/self/cwd/./".to_string(), "/proc/self/cwd/".to_string()];
+    let defaults = [
+        "/proc/self/cwd/./".to_string(),
+        "/proc/self/cwd/".to_string(),
+    ];
     for prefix in trim_prefixes.iter().chain(defaults.iter()) {
         let prefix = if prefix.ends_with('/') {
             prefix.clone()
@@ -248,7 +251,11 @@ impl NodeTable {
                         let node = match line.function {
                             NONE => intern(NONE, 0),
                             f => {
-                                let number = if g == Granularity::Lines { line.line } else { 0 };
+                                let number = if g == Granularity::Lines {
+                                    line.line
+                                } else {
+                                    0
+                                };
                                 intern(func_key_of[f as usize], number)
                             }
                         };
@@ -305,7 +312,15 @@ pub struct Edges {
 
 impl Edges {
     #[inline]
-    fn add(&mut self, src: u32, dst: u32, w: i64, residual: bool, inline: bool, stamp: usize) -> bool {
+    fn add(
+        &mut self,
+        src: u32,
+        dst: u32,
+        w: i64,
+        residual: bool,
+        inline: bool,
+        stamp: usize,
+    ) -> bool {
         let key = ((src as u64) << 32) | dst as u64;
         let next = self.list.len() as u32;
         let i = *self.index.entry(key).or_insert(next) as usize;
@@ -340,7 +355,10 @@ pub struct Overflow;
 
 impl fmt::Display for Overflow {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "sample values are too large: their sum overflows a 64-bit integer")
+        write!(
+            f,
+            "sample values are too large: their sum overflows a 64-bit integer"
+        )
     }
 }
 
@@ -538,7 +556,9 @@ pub fn trimmed(
         let mut g = accumulate(p, table, view, value_index, kept.as_deref(), true)?;
         if let Some(edges) = g.edges.as_mut() {
             let before = edges.list.len();
-            edges.list.retain(|e| e.weight.unsigned_abs() >= edge_cutoff);
+            edges
+                .list
+                .retain(|e| e.weight.unsigned_abs() >= edge_cutoff);
             dropped_edges = before - edges.list.len();
             edges.index.clear();
         }
@@ -666,7 +686,13 @@ mod tests {
         sort_nodes(&mut nodes, &table, &g, false);
         nodes
             .iter()
-            .map(|&n| (table.names[n as usize].clone(), g.flat[n as usize], g.cum[n as usize]))
+            .map(|&n| {
+                (
+                    table.names[n as usize].clone(),
+                    g.flat[n as usize],
+                    g.cum[n as usize],
+                )
+            })
             .collect()
     }
 
@@ -744,14 +770,24 @@ mod tests {
         let shown: Vec<_> = t
             .nodes
             .iter()
-            .map(|&n| (table.names[n as usize].as_str(), t.graph.flat[n as usize], t.graph.cum[n as usize]))
+            .map(|&n| {
+                (
+                    table.names[n as usize].as_str(),
+                    t.graph.flat[n as usize],
+                    t.graph.cum[n as usize],
+                )
+            })
             .collect();
         assert_eq!(shown, [("big", 99, 99), ("main", 0, 100)]);
     }
 
     #[test]
     fn node_count_keeps_the_top_nodes() {
-        let p = profile(&[(&["x", "main"], 5), (&["y", "main"], 4), (&["z", "main"], 3)]);
+        let p = profile(&[
+            (&["x", "main"], 5),
+            (&["y", "main"], 4),
+            (&["z", "main"], 3),
+        ]);
         let view = View::all();
         let table = NodeTable::new(&p, &view, &NodeOptions::default());
         let opts = TrimOptions {
@@ -761,7 +797,11 @@ mod tests {
             cum_sort: true,
         };
         let t = trimmed(&p, &table, &view, 0, &opts, false).unwrap();
-        let names: Vec<_> = t.nodes.iter().map(|&n| table.names[n as usize].as_str()).collect();
+        let names: Vec<_> = t
+            .nodes
+            .iter()
+            .map(|&n| table.names[n as usize].as_str())
+            .collect();
         assert_eq!(names, ["main", "x"]);
         assert_eq!(t.orig_count, 4);
     }
@@ -771,7 +811,10 @@ mod tests {
         let p = profile(&[(&["a"], i64::MAX), (&["a"], 1)]);
         let view = View::all();
         let table = NodeTable::new(&p, &view, &NodeOptions::default());
-        assert_eq!(accumulate(&p, &table, &view, 0, None, false).unwrap_err(), Overflow);
+        assert_eq!(
+            accumulate(&p, &table, &view, 0, None, false).unwrap_err(),
+            Overflow
+        );
     }
 
     #[test]
@@ -781,6 +824,9 @@ mod tests {
         assert_eq!(go_clean("a/.."), ".");
         assert_eq!(go_base("/usr/bin/prog"), "prog");
         assert_eq!(trim_path("/proc/self/cwd/pkg/x.go", &[]), "pkg/x.go");
-        assert_eq!(trim_path("/build/src/x.go", &["/build".to_string()]), "src/x.go");
+        assert_eq!(
+            trim_path("/build/src/x.go", &["/build".to_string()]),
+            "src/x.go"
+        );
     }
 }

@@ -238,7 +238,10 @@ impl Profile {
     pub fn is_symbolized(&self) -> bool {
         self.locations.iter().all(|loc| {
             self.location_lines(loc).iter().any(|l| {
-                l.function != NONE && !self.str(self.functions[l.function as usize].name).is_empty()
+                l.function != NONE
+                    && !self
+                        .str(self.functions[l.function as usize].name)
+                        .is_empty()
             })
         })
     }

@@ -14,7 +14,10 @@ pub enum SampleTypeError {
     /// A numeric index outside the sample types.
     OutOfRange { index: String, max: usize },
     /// A name the profile does not have.
-    Unknown { name: String, available: Vec<String> },
+    Unknown {
+        name: String,
+        available: Vec<String>,
+    },
 }
 
 impl fmt::Display for SampleTypeError {
@@ -71,19 +74,21 @@ pub fn resolve(p: &Profile, requested: Option<&str>) -> Result<usize, SampleType
         })
 }
 
-/// When the chosen type is zero in every sample but another type is not
-/// (a `go test -memprofile` profile has no in-use data), the type to use
-/// instead: the first non-zero one with the same unit, else any non-zero one.
-pub fn better_choice(p: &Profile, index: usize) -> Option<usize> {
-    let nonzero = |i: usize| (0..p.samples.len()).any(|s| p.samples.value(s, i) != 0);
+/// When the chosen type is zero in every sample that counts but another
+/// type is not (a `go test -memprofile` profile holds little or nothing in
+/// use), the type to use instead: the first non-zero one with the same unit,
+/// else any non-zero one. `counts` says which samples count (the filters').
+pub fn better_choice(p: &Profile, index: usize, counts: impl Fn(usize) -> bool) -> Option<usize> {
+    let samples: Vec<usize> = (0..p.samples.len()).filter(|&s| counts(s)).collect();
+    let nonzero = |i: usize| samples.iter().any(|&s| p.samples.value(s, i) != 0);
     if nonzero(index) {
         return None;
     }
-    let unit = p.sample_types[index].unit;
+    let unit = p.str(p.sample_types[index].unit);
     let candidates: Vec<usize> = (0..p.sample_types.len()).filter(|&i| nonzero(i)).collect();
     candidates
         .iter()
         .copied()
-        .find(|&i| p.str(p.sample_types[i].unit) == p.str(unit))
+        .find(|&i| p.str(p.sample_types[i].unit) == unit)
         .or(candidates.first().copied())
 }

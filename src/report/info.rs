@@ -80,11 +80,10 @@ fn write_text(w: &mut dyn Write, loaded: &Loaded) -> io::Result<()> {
         let unit = p.str(pt.unit);
         writeln!(
             w,
-            "Period: {} ({} {}, {})",
+            "Period: {} {unit} of {} ({})",
             p.period,
             p.str(pt.kind),
-            unit,
-            units::scaled_label(p.period, unit, "auto")
+            units::scaled_label(p.period, &unit.to_lowercase(), "auto")
         )?;
     } else if p.period != 0 {
         writeln!(w, "Period: {}", p.period)?;
@@ -109,7 +108,13 @@ fn write_text(w: &mut dyn Write, loaded: &Loaded) -> io::Result<()> {
             None => ("overflow".to_string(), String::new()),
         };
         let mark = if t.name == default { "(default)" } else { "" };
-        table.add_row(vec![display_name(&t.name), display_name(&t.unit), exact, human, mark.to_string()]);
+        table.add_row(vec![
+            display_name(&t.name),
+            display_name(&t.unit),
+            exact,
+            human,
+            mark.to_string(),
+        ]);
     }
     for i in [2, 3] {
         if let Some(col) = table.column_mut(i) {

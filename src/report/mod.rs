@@ -61,17 +61,6 @@ impl<'a> Prepared<'a> {
         let p = &loaded.profile;
         let value_index = sample_type::resolve(p, selection.sample_index.as_deref())
             .map_err(PrepareError::SampleType)?;
-        if let Some(better) = sample_type::better_choice(p, value_index) {
-            let name = p.str(p.sample_types[value_index].kind);
-            let other = p.str(p.sample_types[better].kind);
-            writeln!(
-                warn,
-                "heapscope: {}: {name} is zero in every sample (a `go test -memprofile` profile records \
-                 allocations only); try -{other}",
-                loaded.source
-            )
-            .map_err(PrepareError::Io)?;
-        }
         let view = filter::apply(p, &selection.filters);
         let total = if selection.relative_percentages {
             view.total(p, value_index)
@@ -79,6 +68,24 @@ impl<'a> Prepared<'a> {
             p.total(value_index)
         }
         .ok_or(PrepareError::Overflow(Overflow))?;
+        if let Some(better) =
+            sample_type::better_choice(p, value_index, |i| view.sample_visible(p, i))
+        {
+            let name = p.str(p.sample_types[value_index].kind);
+            let other = p.str(p.sample_types[better].kind);
+            let scope = if selection.filters.is_empty() {
+                "every sample"
+            } else {
+                "every sample the filters keep"
+            };
+            writeln!(
+                warn,
+                "heapscope: {}: {name} is zero in {scope} (`go test -memprofile` profiles hold \
+                 allocations, little in use); try -{other}",
+                loaded.source
+            )
+            .map_err(PrepareError::Io)?;
+        }
         for name in &view.unmatched {
             let title = match *name {
                 "focus" => "Focus",
@@ -177,10 +184,7 @@ pub fn profile_labels(
         let duration = units::scaled_label(p.duration_nanos, "nanoseconds", "auto");
         let (total_ns, unit) = units::scale(total, sample_unit, "nanoseconds");
         let ratio = if unit == "ns" && total_ns != 0.0 {
-            format!(
-                "({})",
-                units::percentage(total_ns as i64, p.duration_nanos)
-            )
+            format!("({})", units::percentage(total_ns as i64, p.duration_nanos))
         } else {
             String::new()
         };

@@ -3,7 +3,9 @@
 
 use std::io::{self, Write};
 
-use comfy_table::{presets, Cell, CellAlignment, ColumnConstraint, ContentArrangement, Table, Width};
+use comfy_table::{
+    presets, Cell, CellAlignment, ColumnConstraint, ContentArrangement, Table, Width,
+};
 use serde_json::{json, Value};
 
 use super::{display_name, profile_labels, Format, Prepared};
@@ -58,7 +60,14 @@ pub struct Top {
 /// Computes the report.
 pub fn compute(prep: &Prepared<'_>, opts: &TopOptions) -> Result<Top, Overflow> {
     let p = prep.profile();
-    let t = graph::trimmed(p, &prep.table, &prep.view, prep.value_index, &opts.trim, true)?;
+    let t = graph::trimmed(
+        p,
+        &prep.table,
+        &prep.view,
+        prep.value_index,
+        &opts.trim,
+        true,
+    )?;
     let marks = match &t.graph.edges {
         Some(edges) => graph::inline_marks(prep.table.len(), edges),
         None => vec![InlineMark::None; prep.table.len()],
@@ -92,7 +101,11 @@ fn select_output_unit(rows: &[Row], total: i64, sample_unit: &str, requested: &s
     }
     let mut min: i64 = 0;
     for r in rows {
-        let v = if r.flat != 0 { r.flat.saturating_abs() } else { r.cum.saturating_abs() };
+        let v = if r.flat != 0 {
+            r.flat.saturating_abs()
+        } else {
+            r.cum.saturating_abs()
+        };
         if v > 0 && (min == 0 || v < min) {
             min = v;
         }
@@ -124,7 +137,12 @@ pub fn write(w: &mut dyn Write, prep: &Prepared<'_>, opts: &TopOptions) -> anyho
     Ok(())
 }
 
-fn write_text(w: &mut dyn Write, prep: &Prepared<'_>, top: &Top, opts: &TopOptions) -> io::Result<()> {
+fn write_text(
+    w: &mut dyn Write,
+    prep: &Prepared<'_>,
+    top: &Top,
+    opts: &TopOptions,
+) -> io::Result<()> {
     let unit = prep.sample_unit();
     let fmt = |v: i64| units::scaled_label(v, &unit, &top.output_unit);
     let mut labels = profile_labels(prep.profile(), prep.sample_type(), &unit, top.total, &fmt);
@@ -134,7 +152,11 @@ fn write_text(w: &mut dyn Write, prep: &Prepared<'_>, top: &Top, opts: &TopOptio
             labels.push(format!("   {}", display_name(f)));
         }
     }
-    let flat_sum: i64 = top.rows.iter().map(|r| r.flat).fold(0i64, i64::saturating_add);
+    let flat_sum: i64 = top
+        .rows
+        .iter()
+        .map(|r| r.flat)
+        .fold(0i64, i64::saturating_add);
     labels.push(format!(
         "Showing nodes accounting for {}, {} of {} total",
         fmt(flat_sum),
