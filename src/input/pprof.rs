@@ -438,19 +438,44 @@ fn decode_samples(
         while !r.is_empty() {
             let (field, wt) = r.key()?;
             match field {
-                1 => repeated_varint(&mut r, wt, "sample.location_id", |id| {
-                    let loc = location_ids.get(id).ok_or_else(|| DecodeError::UnknownId {
-                        referrer: format!("sample {index}"),
-                        what: "location",
-                        id,
-                    })?;
-                    samples.frames.push(loc);
-                    Ok(())
-                })?,
-                2 => repeated_varint(&mut r, wt, "sample.value", |v| {
-                    samples.values.push(v as i64);
-                    Ok(())
-                })?,
+                1 => {
+                    let unknown = if wt == wire::LEN {
+                        let (bytes, offset) = r.bytes()?;
+                        push_locations(bytes, offset, location_ids, &mut samples.frames)?
+                    } else {
+                        let id = scalar(&mut r, wt, "sample.location_id")?;
+                        match location_ids.get(id) {
+                            Some(loc) => {
+                                samples.frames.push(loc);
+                                None
+                            }
+                            None => Some(id),
+                        }
+                    };
+                    if let Some(id) = unknown {
+                        return Err(DecodeError::UnknownId {
+                            referrer: format!("sample {index}"),
+                            what: "location",
+                            id,
+                        });
+                    }
+                }
+                2 => {
+                    if wt == wire::LEN {
+                        let (bytes, offset) = r.bytes()?;
+                        let mut pos = 0;
+                        while pos < bytes.len() {
+                            let start = pos;
+                            let v = wire::read_varint(bytes, &mut pos)
+                                .ok_or_else(|| wire::varint_error(bytes, start, offset))?;
+                            samples.values.push(v as i64);
+                        }
+                    } else {
+                        samples
+                            .values
+                            .push(scalar(&mut r, wt, "sample.value")? as i64);
+                    }
+                }
                 3 => {
                     expect(wt, wire::LEN, "sample.label", r.offset())?;
                     let (bytes, offset) = r.bytes()?;
@@ -472,6 +497,28 @@ fn decode_samples(
         samples.label_ends.push(samples.labels.len());
     }
     Ok(samples)
+}
+
+/// Appends the dense indexes of packed location ids to `out`; returns the
+/// first id that names no location, if any.
+#[inline]
+fn push_locations(
+    bytes: &[u8],
+    offset: usize,
+    ids: &IdMap,
+    out: &mut Vec<u32>,
+) -> Result<Option<u64>, WireError> {
+    let mut pos = 0;
+    while pos < bytes.len() {
+        let start = pos;
+        let id = wire::read_varint(bytes, &mut pos)
+            .ok_or_else(|| wire::varint_error(bytes, start, offset))?;
+        match ids.get(id) {
+            Some(loc) => out.push(loc),
+            None => return Ok(Some(id)),
+        }
+    }
+    Ok(None)
 }
 
 fn decode_label(

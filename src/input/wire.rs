@@ -39,6 +39,52 @@ impl fmt::Display for WireError {
     }
 }
 
+/// Reads a varint at `buf[*pos..]`, advancing `pos`; `None` if it is
+/// truncated or longer than 10 bytes (see [`varint_error`]). One- and
+/// two-byte varints, the common case in profiles, take the short path.
+#[inline(always)]
+pub fn read_varint(buf: &[u8], pos: &mut usize) -> Option<u64> {
+    let i = *pos;
+    let b0 = *buf.get(i)?;
+    if b0 < 0x80 {
+        *pos = i + 1;
+        return Some(b0 as u64);
+    }
+    let b1 = *buf.get(i + 1)?;
+    if b1 < 0x80 {
+        *pos = i + 2;
+        return Some((b0 & 0x7f) as u64 | (b1 as u64) << 7);
+    }
+    read_varint_slow(buf, pos)
+}
+
+#[inline(never)]
+fn read_varint_slow(buf: &[u8], pos: &mut usize) -> Option<u64> {
+    let mut value: u64 = 0;
+    for shift in 0..10 {
+        let b = *buf.get(*pos + shift)?;
+        value |= ((b & 0x7f) as u64) << (7 * shift);
+        if b < 0x80 {
+            *pos += shift + 1;
+            return Some(value);
+        }
+    }
+    None
+}
+
+/// The error for a varint at `buf[start..]` that [`read_varint`] rejected.
+#[cold]
+pub fn varint_error(buf: &[u8], start: usize, base: usize) -> WireError {
+    let offset = base + start;
+    if buf.len() - start.min(buf.len()) < 10
+        && buf[start.min(buf.len())..].iter().all(|b| b & 0x80 != 0)
+    {
+        WireError::Truncated { offset }
+    } else {
+        WireError::VarintTooLong { offset }
+    }
+}
+
 /// A cursor over protobuf-encoded bytes. `base` is the offset of `buf` in
 /// the whole input, so errors point at the right byte.
 pub struct Reader<'a> {
@@ -72,30 +118,8 @@ impl<'a> Reader<'a> {
 
     #[inline]
     pub fn varint(&mut self) -> Result<u64, WireError> {
-        // Fast path: a one-byte varint.
-        if let Some(&b) = self.buf.get(self.pos) {
-            if b < 0x80 {
-                self.pos += 1;
-                return Ok(b as u64);
-            }
-        }
         let start = self.pos;
-        let mut value: u64 = 0;
-        for shift in 0..10 {
-            let Some(&b) = self.buf.get(self.pos) else {
-                return Err(WireError::Truncated {
-                    offset: self.base + start,
-                });
-            };
-            self.pos += 1;
-            value |= ((b & 0x7f) as u64) << (7 * shift);
-            if b < 0x80 {
-                return Ok(value);
-            }
-        }
-        Err(WireError::VarintTooLong {
-            offset: self.base + start,
-        })
+        read_varint(self.buf, &mut self.pos).ok_or_else(|| varint_error(self.buf, start, self.base))
     }
 
     /// The next field's number and wire type.

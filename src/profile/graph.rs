@@ -504,9 +504,15 @@ fn mask(n: usize, nodes: &[u32]) -> Vec<bool> {
 }
 
 /// Builds the graph and trims it the way pprof's reports do: drop nodes
-/// under the node fraction (rebuilding without them), sort, keep the top
-/// `node_count` (rebuilding again), then, if edges are wanted, drop edges
-/// under the edge fraction.
+/// whose |cum| is under the node fraction of the total flat, sort, keep the
+/// top `node_count`, then, if edges are wanted, drop edges under the edge
+/// fraction.
+///
+/// pprof rebuilds the graph from the samples after each trimming step. The
+/// flat and cum of a kept node do not change in a rebuild (flat still goes to
+/// the innermost frame when it is kept, cum once per sample to every kept
+/// node), so one pass gives the values; only edges, which bridge dropped
+/// nodes, need a second pass over the final set of nodes.
 pub fn trimmed(
     p: &Profile,
     table: &NodeTable,
@@ -521,48 +527,31 @@ pub fn trimmed(
     for &n in &nodes {
         total = total.checked_add(graph.flat[n as usize]).ok_or(Overflow)?;
     }
-    let node_cutoff = ((total as f64) * opts.node_fraction) as i64;
-    let node_cutoff = node_cutoff.unsigned_abs();
+    let node_cutoff = (((total as f64) * opts.node_fraction) as i64).unsigned_abs();
     let edge_cutoff = (((total as f64) * opts.edge_fraction) as i64).unsigned_abs();
 
-    let mut kept: Option<Vec<bool>> = None;
-    let mut dropped_nodes = 0;
+    let before = nodes.len();
     if node_cutoff > 0 {
-        let keep: Vec<u32> = nodes
-            .iter()
-            .copied()
-            .filter(|&n| graph.cum[n as usize].unsigned_abs() >= node_cutoff)
-            .collect();
-        if keep.len() != nodes.len() {
-            dropped_nodes = nodes.len() - keep.len();
-            let m = mask(table.len(), &keep);
-            graph = accumulate(p, table, view, value_index, Some(&m), false)?;
-            nodes = graph.present();
-            kept = Some(m);
-        }
+        nodes.retain(|&n| graph.cum[n as usize].unsigned_abs() >= node_cutoff);
     }
+    let dropped_nodes = before - nodes.len();
     let orig_count = nodes.len();
     sort_nodes(&mut nodes, table, &graph, opts.cum_sort);
-    if opts.node_count > 0 && nodes.len() > opts.node_count {
+    if opts.node_count > 0 {
         nodes.truncate(opts.node_count);
-        let m = mask(table.len(), &nodes);
-        graph = accumulate(p, table, view, value_index, Some(&m), false)?;
-        nodes = graph.present();
-        sort_nodes(&mut nodes, table, &graph, opts.cum_sort);
-        kept = Some(m);
     }
     let mut dropped_edges = 0;
     if with_edges {
-        let mut g = accumulate(p, table, view, value_index, kept.as_deref(), true)?;
-        if let Some(edges) = g.edges.as_mut() {
-            let before = edges.list.len();
-            edges
-                .list
-                .retain(|e| e.weight.unsigned_abs() >= edge_cutoff);
-            dropped_edges = before - edges.list.len();
-            edges.index.clear();
-        }
-        graph = g;
+        let kept = (nodes.len() < before).then(|| mask(table.len(), &nodes));
+        let g = accumulate(p, table, view, value_index, kept.as_deref(), true)?;
+        let mut edges = g.edges.unwrap_or_default();
+        let count = edges.list.len();
+        edges
+            .list
+            .retain(|e| e.weight.unsigned_abs() >= edge_cutoff);
+        dropped_edges = count - edges.list.len();
+        edges.index.clear();
+        graph.edges = Some(edges);
     }
     Ok(Trimmed {
         nodes,
