@@ -142,10 +142,12 @@ pub fn decode(data: &[u8]) -> Result<Profile, LoadError> {
     pprof::decode(data).map_err(LoadError::Decode)
 }
 
-/// Reads and decodes one profile.
+/// Reads and decodes one profile, and applies its own `drop_frames` hint as
+/// pprof does when it fetches a profile.
 pub fn load(source: &Source, max_size: u64) -> Result<Loaded, LoadError> {
     let data = read_bytes(source, max_size)?;
-    let profile = decode(&data)?;
+    let mut profile = decode(&data)?;
+    crate::profile::prune::apply(&mut profile);
     Ok(Loaded {
         source: source.clone(),
         profile,
