@@ -7,7 +7,11 @@ use std::io::Write;
 use anyhow::{anyhow, Context};
 
 use crate::input::{self, Loaded, Source};
+use crate::profile::graph::Granularity;
 use crate::profile::sample_type::SampleTypeError;
+use crate::report::list::{self, ListOptions};
+use crate::report::peek::{self, PeekOptions};
+use crate::report::source::{SourceReader, SourceSearch};
 use crate::report::top::{self, TopOptions};
 use crate::report::{info, Format, PrepareError, Prepared, Selection};
 
@@ -44,6 +48,17 @@ pub enum Request {
         input: InputSpec,
         format: Format,
     },
+    List {
+        input: InputSpec,
+        selection: Selection,
+        options: ListOptions,
+        search: SourceSearch,
+    },
+    Peek {
+        input: InputSpec,
+        selection: Selection,
+        options: PeekOptions,
+    },
 }
 
 /// Runs a request, writing the report to `out` and notes to `warn`.
@@ -61,6 +76,32 @@ pub fn run(request: &Request, out: &mut dyn Write, warn: &mut dyn Write) -> anyh
         Request::Info { input, format } => {
             let loaded = load(input)?;
             Ok(info::write(out, &loaded, *format)?)
+        }
+        Request::List {
+            input,
+            selection,
+            options,
+            search,
+        } => {
+            let loaded = load(input)?;
+            // pprof lists at line granularity, nodes keyed by binary and
+            // function start line too.
+            let mut selection = selection.clone();
+            selection.nodes.granularity = Granularity::Lines;
+            selection.nodes.object_names = true;
+            let prep = prepare(&loaded, &selection, warn)?;
+            let mut reader = SourceReader::new(search.clone());
+            list::write(out, warn, &prep, options, &mut reader)
+                .with_context(|| loaded.source.to_string())
+        }
+        Request::Peek {
+            input,
+            selection,
+            options,
+        } => {
+            let loaded = load(input)?;
+            let prep = prepare(&loaded, selection, warn)?;
+            peek::write(out, &prep, options).with_context(|| loaded.source.to_string())
         }
     }
 }

@@ -5,6 +5,7 @@
 use std::ffi::OsString;
 use std::fmt;
 use std::io::IsTerminal;
+use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use regex::Regex;
@@ -13,6 +14,9 @@ use crate::app::{InputSpec, Request, UsageError};
 use crate::input::{Source, DEFAULT_MAX_SIZE};
 use crate::profile::filter::Filters;
 use crate::profile::graph::{Granularity, NodeOptions, TrimOptions};
+use crate::report::list::ListOptions;
+use crate::report::peek::PeekOptions;
+use crate::report::source::SourceSearch;
 use crate::report::top::TopOptions;
 use crate::report::{Format, Selection};
 
@@ -40,6 +44,9 @@ const LONG_FLAGS: &[&str] = &[
     "unit",
     "trim_path",
     "relative_percentages",
+    "source_path",
+    "context",
+    "full",
     "max_size",
     "format",
     "help",
@@ -99,9 +106,35 @@ enum Command {
     /// Functions (or files, or lines) that hold or allocate the most memory.
     #[command(after_help = TOP_HELP)]
     Top(TopArgs),
+    /// Source lines of matching functions, with what each line allocates.
+    #[command(after_help = LIST_HELP)]
+    List(ListArgs),
+    /// Callers and callees of matching functions, with the values between them.
+    #[command(after_help = PEEK_HELP)]
+    Peek(PeekArgs),
     /// What a profile file is: producer, time, sample types and totals, sizes.
     Info(InfoArgs),
 }
+
+const LIST_HELP: &str = "\
+Each line shows flat (allocated by that line itself) and cum (by that line and what it
+calls), as pprof's -list. Source is looked up at the recorded path, then under each
+-source_path directory trying shorter and shorter suffixes of the path (so module-relative
+paths of -trimpath builds resolve against a checkout), then under $GOROOT/src.
+
+Examples:
+  heapscope list 'main\\.handlePut' -source_path=. pprof.heap
+  heapscope list -alloc_space -full 'json.*Unmarshal' pprof.heap
+  heapscope list --format json '^main\\.' pprof.heap";
+
+const PEEK_HELP: &str = "\
+For every function whose name matches REGEX: its callers with the value that flows from each
+(and its share of the function's cum), the function's flat and cum, and its callees with the
+value that flows into each. Same graph and numbers as pprof's -peek.
+
+Examples:
+  heapscope peek 'main\\.handlePut$' pprof.heap
+  heapscope peek -alloc_space -cum 'bufio' pprof.heap";
 
 const TOP_HELP: &str = "\
 Columns, as in pprof: flat is what a node allocates itself, cum includes everything it
@@ -244,6 +277,65 @@ struct TopArgs {
 }
 
 #[derive(Args, Debug)]
+struct ListArgs {
+    /// Functions to list: a regex matched against function names.
+    #[arg(value_name = "REGEX")]
+    regex: String,
+    #[command(flatten)]
+    select: SelectArgs,
+    /// Directory to search for source files (repeatable, or ':'-separated) [default: .].
+    #[arg(long = "source_path", value_name = "DIR", help_heading = "Source")]
+    source_path: Vec<String>,
+    /// Lines of context around lines with values.
+    #[arg(long, value_name = "N", default_value_t = 2, help_heading = "Source")]
+    context: usize,
+    /// Print each function whole.
+    #[arg(long, help_heading = "Source")]
+    full: bool,
+    /// Unit for values: minimum (each value in its best unit, as pprof's list), B, kB, MB, …
+    #[arg(
+        long,
+        value_name = "UNIT",
+        default_value = "minimum",
+        help_heading = "Report"
+    )]
+    unit: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text", help_heading = "Report")]
+    format: FormatArg,
+    #[command(flatten)]
+    input: InputArgs,
+}
+
+#[derive(Args, Debug)]
+struct PeekArgs {
+    /// Functions to show: a regex matched against node names.
+    #[arg(value_name = "REGEX")]
+    regex: String,
+    #[command(flatten)]
+    select: SelectArgs,
+    /// Order blocks by cum instead of flat.
+    #[arg(long, overrides_with = "flat", help_heading = "Report")]
+    cum: bool,
+    /// Order blocks by flat (the default).
+    #[arg(long, help_heading = "Report")]
+    flat: bool,
+    /// Unit for values: minimum (pprof's default), B, kB, MB, GB, …
+    #[arg(
+        long,
+        value_name = "UNIT",
+        default_value = "minimum",
+        help_heading = "Report"
+    )]
+    unit: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text", help_heading = "Report")]
+    format: FormatArg,
+    #[command(flatten)]
+    input: InputArgs,
+}
+
+#[derive(Args, Debug)]
 struct InfoArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
@@ -274,6 +366,8 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Request, ParseE
     let cli = Cli::try_parse_from(normalize_args(args)).map_err(ParseError::Clap)?;
     let request = match cli.command {
         Command::Top(a) => top_request(a),
+        Command::List(a) => list_request(a),
+        Command::Peek(a) => peek_request(a),
         Command::Info(a) => input_spec(&a.input).map(|input| Request::Info {
             input,
             format: format(a.format),
@@ -388,6 +482,7 @@ fn selection(a: &SelectArgs) -> Result<Selection, UsageError> {
                 .filter(|p| !p.is_empty())
                 .map(str::to_string)
                 .collect(),
+            object_names: false,
         },
         relative_percentages: a.relative_percentages,
     })
@@ -404,6 +499,52 @@ fn top_request(a: TopArgs) -> Result<Request, UsageError> {
                 edge_fraction: fraction("edgefraction", a.edgefraction)?,
                 cum_sort: a.cum && !a.flat,
             },
+            unit: a.unit,
+            format: format(a.format),
+        },
+    })
+}
+
+fn symbol_regex(command: &str, value: &str) -> Result<Regex, UsageError> {
+    Regex::new(value).map_err(|e| usage(format!("invalid {command} regex: {e}")))
+}
+
+fn list_request(a: ListArgs) -> Result<Request, UsageError> {
+    let dirs = a
+        .source_path
+        .iter()
+        .flat_map(|p| p.split(':'))
+        .filter(|p| !p.is_empty())
+        .map(PathBuf::from)
+        .collect();
+    let selection = selection(&a.select)?;
+    Ok(Request::List {
+        input: input_spec(&a.input)?,
+        search: SourceSearch {
+            dirs,
+            trim: selection.nodes.trim_path.clone(),
+            goroot: std::env::var_os("GOROOT")
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from),
+        },
+        selection,
+        options: ListOptions {
+            regex: symbol_regex("list", &a.regex)?,
+            context: a.context,
+            full: a.full,
+            unit: a.unit,
+            format: format(a.format),
+        },
+    })
+}
+
+fn peek_request(a: PeekArgs) -> Result<Request, UsageError> {
+    Ok(Request::Peek {
+        input: input_spec(&a.input)?,
+        selection: selection(&a.select)?,
+        options: PeekOptions {
+            regex: symbol_regex("peek", &a.regex)?,
+            cum_sort: a.cum && !a.flat,
             unit: a.unit,
             format: format(a.format),
         },

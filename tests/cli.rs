@@ -374,3 +374,96 @@ fn bytes_on_stdin_may_arrive_slowly() {
         ok(&["top", "-alloc_space", &profile("recursion.pb.gz")])
     );
 }
+
+#[test]
+fn list_finds_source_by_suffix_under_source_path() {
+    let gen = util::testdata().join("gen").to_string_lossy().into_owned();
+    // The profile records /work/main/testdata/gen/server/main.go; stripping
+    // the build prefix makes the path relative, so only -source_path can
+    // resolve it, wherever this checkout lives.
+    let out = run(&[
+        "list",
+        "main\\.handlePut$",
+        "-trim_path=/work/main/testdata/gen",
+        &format!("-source_path={gen}"),
+        &profile("server.pb.gz"),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("ROUTINE ======================== main.handlePut in server/main.go"),
+        "{text}"
+    );
+    assert!(text.contains(":\tvar it Item"), "{text}");
+    assert_eq!(stderr(&out), "");
+}
+
+#[test]
+fn list_without_source_shows_line_numbers_and_says_where_it_looked() {
+    let empty = tempfile::tempdir().unwrap();
+    let dir = empty.path().to_string_lossy().into_owned();
+    let out = run(&[
+        "list",
+        "main\\.handlePut$",
+        "-trim_path=/work/main/testdata/gen",
+        &format!("-source_path={dir}"),
+        &profile("server.pb.gz"),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("source of server/main.go not found") && err.contains(&dir),
+        "{err}"
+    );
+    // Only lines with values, each "flat cum lineno:" with no text.
+    let text = stdout(&out);
+    let rows: Vec<&str> = text.lines().skip(3).collect();
+    assert!(!rows.is_empty());
+    assert!(rows.iter().all(|r| r.ends_with(':')), "{rows:?}");
+}
+
+#[test]
+fn list_and_peek_errors() {
+    let file = profile("inline.pb.gz");
+    fails_with(
+        &["list", "NoSuchFunction", &file],
+        None,
+        1,
+        &["no function matches the regexp \"NoSuchFunction\""],
+    );
+    fails_with(
+        &["peek", "NoSuchFunction", &file],
+        None,
+        1,
+        &["no function matches"],
+    );
+    fails_with(&["list", "(", &file], None, 2, &["invalid list regex"]);
+    fails_with(&["peek", "[", &file], None, 2, &["invalid peek regex"]);
+}
+
+#[test]
+fn peek_json_has_callers_and_callees() {
+    let doc: Value = serde_json::from_str(&ok(&[
+        "peek",
+        "--format=json",
+        "main\\.viaFuncValue$",
+        &profile("inline.pb.gz"),
+    ]))
+    .unwrap();
+    let node = &doc["nodes"][0];
+    assert_eq!(node["name"], "main.viaFuncValue");
+    assert_eq!(node["callers"][0]["name"], "main.main");
+    assert_eq!(node["callers"][0]["value"], node["cum"]);
+    assert_eq!(node["callees"][0]["name"], "main.newBuf");
+    // What flows out plus what the function allocates itself is its cum.
+    let out: i64 = node["callees"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["value"].as_i64().unwrap())
+        .sum();
+    assert_eq!(
+        out + node["flat"].as_i64().unwrap(),
+        node["cum"].as_i64().unwrap()
+    );
+}

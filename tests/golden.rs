@@ -159,6 +159,9 @@ fn top_json_values_equal_pprof_on_the_shared_big_profile() {
         eprintln!("skipped: {} is not there", big.display());
         return;
     }
-    let cases = util::manifest_in("big");
+    let cases: Vec<_> = util::manifest_in("big")
+        .into_iter()
+        .filter(|c| c.args.first().map(String::as_str) == Some("-top"))
+        .collect();
     assert_eq!(check_json_values(&cases, &big.to_string_lossy()), 12);
 }

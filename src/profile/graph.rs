@@ -148,6 +148,9 @@ pub struct NodeOptions {
     pub granularity: Granularity,
     /// Prefixes stripped from recorded file paths (`-trim_path`).
     pub trim_path: Vec<String>,
+    /// Key every node also by its binary and its function's start line, as
+    /// pprof does for source listings (`list`).
+    pub object_names: bool,
 }
 
 /// The nodes of one (profile, filter, granularity), and for every location
@@ -180,7 +183,11 @@ impl NodeTable {
                 (Granularity::Functions, _) | (_, "") => String::new(),
                 (_, raw) => go_clean(&trim_path(raw, &opts.trim_path)),
             };
-            let start_line = if name.is_empty() { f.start_line } else { 0 };
+            let start_line = if name.is_empty() || opts.object_names {
+                f.start_line
+            } else {
+                0
+            };
             let key = (name, file, start_line);
             let next = func_keys.len() as u32;
             let id = *func_keys.entry(key.clone()).or_insert_with(|| {
@@ -218,7 +225,11 @@ impl NodeTable {
             };
             let mut intern = |func_key: u32, line: i64| -> u32 {
                 let named = func_key != NONE && !func_parts[func_key as usize].0.is_empty();
-                let obj = if named { NONE } else { objfile };
+                let obj = if named && !opts.object_names {
+                    NONE
+                } else {
+                    objfile
+                };
                 let next = infos.len() as u32;
                 *nodes.entry((func_key, line, obj)).or_insert_with(|| {
                     let (name, file, start_line) = match func_key {

@@ -4,6 +4,9 @@
 //! header lines, times, and safe display of names.
 
 pub mod info;
+pub mod list;
+pub mod peek;
+pub mod source;
 pub mod top;
 
 use std::io::{self, Write};
@@ -196,6 +199,105 @@ pub fn profile_labels(
     labels
 }
 
+/// What trimming left of a graph, for the header lines.
+pub struct Trimming {
+    /// Sum of flat over the nodes shown.
+    pub flat_sum: i64,
+    pub dropped_nodes: usize,
+    pub node_fraction: f64,
+    /// Nodes shown, and nodes left before the node count limit.
+    pub shown: usize,
+    pub orig_count: usize,
+}
+
+/// pprof's header lines of a graph report: the profile's labels, active
+/// filters, "Showing nodes accounting for …", "Dropped N nodes …",
+/// "Showing top N nodes out of M".
+pub fn report_labels(
+    prep: &Prepared<'_>,
+    t: &Trimming,
+    fmt: &dyn Fn(i64) -> String,
+) -> Vec<String> {
+    let unit = prep.sample_unit();
+    let total = prep.total;
+    let mut labels = profile_labels(prep.profile(), prep.sample_type(), &unit, total, fmt);
+    if !prep.filters.is_empty() {
+        labels.push("Active filters:".to_string());
+        for f in &prep.filters {
+            labels.push(format!("   {}", display_name(f)));
+        }
+    }
+    labels.push(format!(
+        "Showing nodes accounting for {}, {} of {} total",
+        fmt(t.flat_sum),
+        units::percentage(t.flat_sum, total).trim(),
+        fmt(total)
+    ));
+    if total != 0 {
+        if t.dropped_nodes > 0 {
+            let cutoff = ((total as f64) * t.node_fraction) as i64;
+            labels.push(format!(
+                "Dropped {} node{} (cum <= {})",
+                t.dropped_nodes,
+                if t.dropped_nodes > 1 { "s" } else { "" },
+                fmt(cutoff.saturating_abs())
+            ));
+        }
+        if t.shown > 0 && t.shown < t.orig_count {
+            labels.push(format!(
+                "Showing top {} nodes out of {}",
+                t.shown, t.orig_count
+            ));
+        }
+    }
+    labels
+}
+
+/// pprof's `selectOutputUnit`: with "minimum", the unit of the smallest
+/// non-zero value shown (flat, else cum), moved up a unit when that value is
+/// under 1% of the total. Any other request is used as given.
+pub fn select_output_unit(
+    values: impl Iterator<Item = (i64, i64)>,
+    total: i64,
+    sample_unit: &str,
+    requested: &str,
+) -> String {
+    if requested != "minimum" {
+        return requested.to_string();
+    }
+    let mut any = false;
+    let mut min: i64 = 0;
+    for (flat, cum) in values {
+        any = true;
+        let v = if flat != 0 {
+            flat.saturating_abs()
+        } else {
+            cum.saturating_abs()
+        };
+        if v > 0 && (min == 0 || v < min) {
+            min = v;
+        }
+    }
+    if !any {
+        return requested.to_string();
+    }
+    let max = total;
+    if min == 0 {
+        min = max;
+    }
+    let (_, min_unit) = units::scale(min, sample_unit, "minimum");
+    let (_, max_unit) = units::scale(max, sample_unit, "minimum");
+    let mut unit = min_unit.clone();
+    if min_unit != max_unit && min.saturating_mul(100) < max {
+        unit = units::scale(min.saturating_mul(100), sample_unit, "minimum").1;
+    }
+    if unit.is_empty() {
+        sample_unit.to_string()
+    } else {
+        unit
+    }
+}
+
 /// A time as pprof prints it, in the local time zone:
 /// "Jan 2, 2006 at 3:04pm (MST)".
 pub fn format_time(nanos: i64) -> String {
@@ -237,15 +339,16 @@ pub fn format_time(nanos: i64) -> String {
     )
 }
 
-/// A name from a profile made safe for a terminal: control characters are
-/// shown as escapes instead of being passed through.
+/// A name from a profile made safe for a terminal: control characters
+/// (but tabs) are shown as escapes instead of being passed through.
 pub fn display_name(s: &str) -> String {
-    if !s.chars().any(char::is_control) {
+    let unsafe_char = |c: char| c.is_control() && c != '\t';
+    if !s.chars().any(unsafe_char) {
         return s.to_string();
     }
     s.chars()
         .map(|c| {
-            if c.is_control() {
+            if unsafe_char(c) {
                 c.escape_default().to_string()
             } else {
                 c.to_string()

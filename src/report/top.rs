@@ -8,7 +8,7 @@ use comfy_table::{
 };
 use serde_json::{json, Value};
 
-use super::{display_name, profile_labels, Format, Prepared};
+use super::{display_name, report_labels, select_output_unit, Format, Prepared, Trimming};
 use crate::profile::graph::{self, Granularity, InlineMark, Overflow, TrimOptions};
 use crate::units;
 
@@ -82,7 +82,12 @@ pub fn compute(prep: &Prepared<'_>, opts: &TopOptions) -> Result<Top, Overflow> 
             inline: marks[n as usize],
         })
         .collect();
-    let output_unit = select_output_unit(&rows, prep.total, &prep.sample_unit(), &opts.unit);
+    let output_unit = select_output_unit(
+        rows.iter().map(|r| (r.flat, r.cum)),
+        prep.total,
+        &prep.sample_unit(),
+        &opts.unit,
+    );
     Ok(Top {
         rows,
         total: prep.total,
@@ -90,41 +95,6 @@ pub fn compute(prep: &Prepared<'_>, opts: &TopOptions) -> Result<Top, Overflow> 
         orig_count: t.orig_count,
         output_unit,
     })
-}
-
-/// pprof's `selectOutputUnit`: with "minimum", the unit of the smallest
-/// non-zero value shown, moved up one unit when that value is under 1% of
-/// the total.
-fn select_output_unit(rows: &[Row], total: i64, sample_unit: &str, requested: &str) -> String {
-    if requested != "minimum" || rows.is_empty() {
-        return requested.to_string();
-    }
-    let mut min: i64 = 0;
-    for r in rows {
-        let v = if r.flat != 0 {
-            r.flat.saturating_abs()
-        } else {
-            r.cum.saturating_abs()
-        };
-        if v > 0 && (min == 0 || v < min) {
-            min = v;
-        }
-    }
-    let max = total;
-    if min == 0 {
-        min = max;
-    }
-    let (_, min_unit) = units::scale(min, sample_unit, "minimum");
-    let (_, max_unit) = units::scale(max, sample_unit, "minimum");
-    let mut unit = min_unit.clone();
-    if min_unit != max_unit && min.saturating_mul(100) < max {
-        unit = units::scale(min.saturating_mul(100), sample_unit, "minimum").1;
-    }
-    if unit.is_empty() {
-        sample_unit.to_string()
-    } else {
-        unit
-    }
 }
 
 /// Writes the report in the chosen format.
@@ -145,42 +115,22 @@ fn write_text(
 ) -> io::Result<()> {
     let unit = prep.sample_unit();
     let fmt = |v: i64| units::scaled_label(v, &unit, &top.output_unit);
-    let mut labels = profile_labels(prep.profile(), prep.sample_type(), &unit, top.total, &fmt);
-    if !prep.filters.is_empty() {
-        labels.push("Active filters:".to_string());
-        for f in &prep.filters {
-            labels.push(format!("   {}", display_name(f)));
-        }
-    }
-    let flat_sum: i64 = top
+    let flat_sum = top
         .rows
         .iter()
         .map(|r| r.flat)
         .fold(0i64, i64::saturating_add);
-    labels.push(format!(
-        "Showing nodes accounting for {}, {} of {} total",
-        fmt(flat_sum),
-        units::percentage(flat_sum, top.total).trim(),
-        fmt(top.total)
-    ));
-    if top.total != 0 {
-        if top.dropped_nodes > 0 {
-            let cutoff = ((top.total as f64) * opts.trim.node_fraction) as i64;
-            labels.push(format!(
-                "Dropped {} node{} (cum <= {})",
-                top.dropped_nodes,
-                if top.dropped_nodes > 1 { "s" } else { "" },
-                fmt(cutoff.saturating_abs())
-            ));
-        }
-        if !top.rows.is_empty() && top.rows.len() < top.orig_count {
-            labels.push(format!(
-                "Showing top {} nodes out of {}",
-                top.rows.len(),
-                top.orig_count
-            ));
-        }
-    }
+    let labels = report_labels(
+        prep,
+        &Trimming {
+            flat_sum,
+            dropped_nodes: top.dropped_nodes,
+            node_fraction: opts.trim.node_fraction,
+            shown: top.rows.len(),
+            orig_count: top.orig_count,
+        },
+        &fmt,
+    );
     for l in &labels {
         writeln!(w, "{l}")?;
     }

@@ -1,0 +1,333 @@
+//! `list`: which source lines of the matching functions allocate — pprof's
+//! `-list`, with each line's flat and cum, the source text when it can be
+//! found, and only the lines that matter (plus context) unless asked for the
+//! whole function.
+
+use std::io::{self, Write};
+
+use regex::Regex;
+use serde_json::{json, Value};
+
+use super::source::{function_end, SourceReader};
+use super::{display_name, Format, Prepared};
+use crate::profile::graph::{self, Overflow};
+use crate::units;
+
+/// Options of the `list` report.
+#[derive(Debug, Clone)]
+pub struct ListOptions {
+    /// Functions whose name matches are listed.
+    pub regex: Regex,
+    /// Lines of context around lines with values.
+    pub context: usize,
+    /// Print the whole function instead.
+    pub full: bool,
+    /// pprof's `-unit` ("minimum": each value in its own best unit).
+    pub unit: String,
+    pub format: Format,
+}
+
+/// One line of a function and what it allocates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LineValue {
+    pub line: i64,
+    pub flat: i64,
+    pub cum: i64,
+}
+
+/// A function's lines in one source file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Routine {
+    pub name: String,
+    pub file: String,
+    /// The function's first line, when the profile records it.
+    pub start_line: i64,
+    /// Sums over the lines, as pprof's routine header.
+    pub flat: i64,
+    pub cum: i64,
+    /// Lines with a value, in line order.
+    pub lines: Vec<LineValue>,
+}
+
+/// The computed report.
+#[derive(Debug, Clone)]
+pub struct Listing {
+    pub routines: Vec<Routine>,
+    /// Matching functions without any file name.
+    pub no_source_info: Vec<String>,
+}
+
+/// Why `list` has nothing to show.
+#[derive(Debug)]
+pub enum ListError {
+    Overflow(Overflow),
+    NoMatch(String),
+}
+
+impl std::fmt::Display for ListError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ListError::Overflow(e) => write!(f, "{e}"),
+            ListError::NoMatch(re) => write!(f, "no function matches the regexp {re:?}"),
+        }
+    }
+}
+
+impl std::error::Error for ListError {}
+
+/// Computes the report. `prep` must have been built at line granularity
+/// with object names, as pprof builds it for `list`.
+pub fn compute(prep: &Prepared<'_>, opts: &ListOptions) -> Result<Listing, ListError> {
+    let g = graph::accumulate(
+        prep.profile(),
+        &prep.table,
+        &prep.view,
+        prep.value_index,
+        None,
+        false,
+    )
+    .map_err(ListError::Overflow)?;
+    let infos = &prep.table.infos;
+    let mut matched: Vec<u32> = g
+        .present()
+        .into_iter()
+        .filter(|&n| opts.regex.is_match(&infos[n as usize].name))
+        .collect();
+    if matched.is_empty() {
+        return Err(ListError::NoMatch(opts.regex.as_str().to_string()));
+    }
+    matched.sort_by(|&a, &b| {
+        let (ia, ib) = (&infos[a as usize], &infos[b as usize]);
+        (&ia.name, &ia.file, ia.line, ia.start_line).cmp(&(
+            &ib.name,
+            &ib.file,
+            ib.line,
+            ib.start_line,
+        ))
+    });
+
+    let mut listing = Listing {
+        routines: Vec::new(),
+        no_source_info: Vec::new(),
+    };
+    for node in matched {
+        let info = &infos[node as usize];
+        let (flat, cum) = (g.flat[node as usize], g.cum[node as usize]);
+        if info.file.is_empty() {
+            if listing.no_source_info.last() != Some(&info.name) {
+                listing.no_source_info.push(info.name.clone());
+            }
+            continue;
+        }
+        let same = listing
+            .routines
+            .last()
+            .is_some_and(|r| r.name == info.name && r.file == info.file);
+        if !same {
+            listing.routines.push(Routine {
+                name: info.name.clone(),
+                file: info.file.clone(),
+                start_line: info.start_line,
+                flat: 0,
+                cum: 0,
+                lines: Vec::new(),
+            });
+        }
+        let r = listing.routines.last_mut().expect("a routine was pushed");
+        r.flat = r.flat.saturating_add(flat);
+        r.cum = r.cum.saturating_add(cum);
+        if r.start_line == 0 || (info.start_line != 0 && info.start_line < r.start_line) {
+            r.start_line = info.start_line;
+        }
+        match r.lines.last_mut() {
+            Some(last) if last.line == info.line => {
+                last.flat = last.flat.saturating_add(flat);
+                last.cum = last.cum.saturating_add(cum);
+            }
+            _ => r.lines.push(LineValue {
+                line: info.line,
+                flat,
+                cum,
+            }),
+        }
+    }
+    Ok(listing)
+}
+
+/// Writes the report; a note goes to `warn` for each file whose source was
+/// not found.
+pub fn write(
+    w: &mut dyn Write,
+    warn: &mut dyn Write,
+    prep: &Prepared<'_>,
+    opts: &ListOptions,
+    reader: &mut SourceReader,
+) -> anyhow::Result<()> {
+    let listing = compute(prep, opts)?;
+    match opts.format {
+        Format::Text => write_text(w, warn, prep, &listing, opts, reader)?,
+        Format::Json => write_json(w, prep, &listing, reader)?,
+    }
+    Ok(())
+}
+
+/// The line numbers to print: those with values and `context` lines around
+/// them, or the whole function with `full`. Returns runs of consecutive
+/// lines.
+fn line_ranges(
+    r: &Routine,
+    source: Option<&[String]>,
+    context: usize,
+    full: bool,
+) -> Vec<(i64, i64)> {
+    let first = r.lines.first().map_or(1, |l| l.line);
+    let last = r.lines.last().map_or(1, |l| l.line);
+    let Some(source) = source else {
+        return r.lines.iter().map(|l| (l.line, l.line)).collect();
+    };
+    let max = source.len() as i64;
+    if full {
+        // pprof's span: from the function's start (else 5 lines before its
+        // first value) to its end (else 5 lines after its last value).
+        let start = if r.start_line > 0 {
+            r.start_line.min(first)
+        } else {
+            first - 5
+        };
+        let end = (r.start_line > 0)
+            .then(|| function_end(source, r.start_line as usize))
+            .flatten()
+            .map_or(last + 5, |e| (e as i64).max(last));
+        return vec![(start.max(1), end.min(max))];
+    }
+    let mut runs: Vec<(i64, i64)> = Vec::new();
+    for l in &r.lines {
+        let (lo, hi) = (
+            (l.line - context as i64).max(1),
+            (l.line + context as i64).min(max),
+        );
+        if lo > hi {
+            continue;
+        }
+        match runs.last_mut() {
+            Some(run) if lo <= run.1 + 1 => run.1 = run.1.max(hi),
+            _ => runs.push((lo, hi)),
+        }
+    }
+    runs
+}
+
+fn write_text(
+    w: &mut dyn Write,
+    warn: &mut dyn Write,
+    prep: &Prepared<'_>,
+    listing: &Listing,
+    opts: &ListOptions,
+    reader: &mut SourceReader,
+) -> io::Result<()> {
+    let unit = prep.sample_unit();
+    let fmt = |v: i64| units::scaled_label(v, &unit, &opts.unit);
+    let dot = |v: i64| if v == 0 { ".".to_string() } else { fmt(v) };
+    writeln!(w, "Total: {}", fmt(prep.total))?;
+    for name in &listing.no_source_info {
+        writeln!(w, "No source information for {}", display_name(name))?;
+    }
+    for r in &listing.routines {
+        writeln!(
+            w,
+            "ROUTINE ======================== {} in {}",
+            display_name(&r.name),
+            display_name(&r.file)
+        )?;
+        writeln!(
+            w,
+            "{:>10} {:>10} (flat, cum) {} of Total",
+            fmt(r.flat),
+            fmt(r.cum),
+            units::percentage(r.cum, prep.total)
+        )?;
+        let source = reader.lines(&r.file);
+        if source.is_none() {
+            writeln!(
+                warn,
+                "heapscope: source of {} not found (looked in {}); showing line numbers only, \
+                 use -source_path=DIR to point at the source",
+                display_name(&r.file),
+                reader.search().describe()
+            )?;
+        }
+        let runs = line_ranges(
+            r,
+            source.as_deref().map(|v| v.as_slice()),
+            opts.context,
+            opts.full,
+        );
+        let mut values = r.lines.iter().peekable();
+        for (i, &(lo, hi)) in runs.iter().enumerate() {
+            if i > 0 && source.is_some() {
+                writeln!(w, "{:>10} {:>10} {:>6}", "", "", "...")?;
+            }
+            for line in lo..=hi {
+                while values.peek().is_some_and(|v| v.line < line) {
+                    values.next();
+                }
+                let (flat, cum) = match values.peek() {
+                    Some(v) if v.line == line => (v.flat, v.cum),
+                    _ => (0, 0),
+                };
+                let text = (line >= 1)
+                    .then(|| source.as_ref().and_then(|s| s.get((line - 1) as usize)))
+                    .flatten()
+                    .map(|t| display_name(t))
+                    .unwrap_or_default();
+                let row = format!("{:>10} {:>10} {:>6}:{}", dot(flat), dot(cum), line, text);
+                writeln!(w, "{}", row.trim_end())?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn write_json(
+    w: &mut dyn Write,
+    prep: &Prepared<'_>,
+    listing: &Listing,
+    reader: &mut SourceReader,
+) -> io::Result<()> {
+    let functions: Vec<Value> = listing
+        .routines
+        .iter()
+        .map(|r| {
+            let source = reader.lines(&r.file);
+            let lines: Vec<Value> = r
+                .lines
+                .iter()
+                .map(|l| {
+                    let mut v = json!({"line": l.line, "flat": l.flat, "cum": l.cum});
+                    let text = (l.line >= 1)
+                        .then(|| source.as_ref().and_then(|s| s.get((l.line - 1) as usize)))
+                        .flatten();
+                    if let Some(text) = text {
+                        v["source"] = json!(text);
+                    }
+                    v
+                })
+                .collect();
+            json!({
+                "name": r.name,
+                "file": r.file,
+                "flat": r.flat,
+                "cum": r.cum,
+                "lines": lines,
+            })
+        })
+        .collect();
+    let doc = json!({
+        "sample_type": prep.sample_type(),
+        "unit": prep.sample_unit(),
+        "total": prep.total,
+        "functions": functions,
+    });
+    serde_json::to_writer_pretty(&mut *w, &doc)?;
+    writeln!(w)
+}

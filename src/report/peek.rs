@@ -1,0 +1,304 @@
+//! `peek`: for every node whose name matches a regex, who calls it and with
+//! how much, its own flat and cum, and what it calls — pprof's `-peek`, on
+//! the untrimmed graph.
+
+use std::io::{self, Write};
+
+use comfy_table::{presets, CellAlignment, ColumnConstraint, ContentArrangement, Table, Width};
+use regex::Regex;
+use serde_json::{json, Value};
+
+use super::{display_name, report_labels, select_output_unit, Format, Prepared, Trimming};
+use crate::profile::graph::{self, Edge, Overflow, TrimOptions};
+use crate::units;
+
+/// Options of the `peek` report.
+#[derive(Debug, Clone)]
+pub struct PeekOptions {
+    /// Nodes whose printable name matches are shown.
+    pub regex: Regex,
+    pub cum_sort: bool,
+    /// pprof's `-unit`.
+    pub unit: String,
+    pub format: Format,
+}
+
+/// A caller or callee and the value that flows along the edge.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Link {
+    pub node: u32,
+    pub value: i64,
+    pub inline: bool,
+}
+
+/// One block of the report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Block {
+    pub node: u32,
+    pub flat: i64,
+    pub cum: i64,
+    pub callers: Vec<Link>,
+    pub callees: Vec<Link>,
+}
+
+/// The computed report.
+#[derive(Debug, Clone)]
+pub struct Peek {
+    pub blocks: Vec<Block>,
+    /// Sum of flat over all nodes of the graph (for the header).
+    pub flat_sum: i64,
+    pub node_count: usize,
+    pub output_unit: String,
+}
+
+/// Why `peek` has nothing to show.
+#[derive(Debug)]
+pub enum PeekError {
+    Overflow(Overflow),
+    NoMatch(String),
+}
+
+impl std::fmt::Display for PeekError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PeekError::Overflow(e) => write!(f, "{e}"),
+            PeekError::NoMatch(re) => write!(f, "no function matches the regexp {re:?}"),
+        }
+    }
+}
+
+impl std::error::Error for PeekError {}
+
+/// Edges sorted as pprof sorts them: by |weight|, then caller name, then
+/// callee name.
+fn sorted<'a>(edges: impl Iterator<Item = &'a Edge>, names: &[String]) -> Vec<&'a Edge> {
+    let mut v: Vec<&Edge> = edges.collect();
+    v.sort_by(|a, b| {
+        b.weight
+            .unsigned_abs()
+            .cmp(&a.weight.unsigned_abs())
+            .then_with(|| names[a.src as usize].cmp(&names[b.src as usize]))
+            .then_with(|| names[a.dst as usize].cmp(&names[b.dst as usize]))
+    });
+    v
+}
+
+/// Computes the report.
+pub fn compute(prep: &Prepared<'_>, opts: &PeekOptions) -> Result<Peek, PeekError> {
+    let trim = TrimOptions {
+        node_count: 0,
+        node_fraction: 0.0,
+        edge_fraction: 0.0,
+        cum_sort: opts.cum_sort,
+    };
+    let t = graph::trimmed(
+        prep.profile(),
+        &prep.table,
+        &prep.view,
+        prep.value_index,
+        &trim,
+        true,
+    )
+    .map_err(PeekError::Overflow)?;
+    let g = &t.graph;
+    let edges = g.edges.as_ref().map(|e| e.list.as_slice()).unwrap_or(&[]);
+    let names = &prep.table.names;
+    let blocks: Vec<Block> = t
+        .nodes
+        .iter()
+        .filter(|&&n| opts.regex.is_match(&names[n as usize]))
+        .map(|&n| {
+            let link = |e: &Edge, other: u32| Link {
+                node: other,
+                value: e.weight,
+                inline: e.inline,
+            };
+            Block {
+                node: n,
+                flat: g.flat[n as usize],
+                cum: g.cum[n as usize],
+                callers: sorted(edges.iter().filter(|e| e.dst == n), names)
+                    .into_iter()
+                    .map(|e| link(e, e.src))
+                    .collect(),
+                callees: sorted(edges.iter().filter(|e| e.src == n), names)
+                    .into_iter()
+                    .map(|e| link(e, e.dst))
+                    .collect(),
+            }
+        })
+        .collect();
+    if blocks.is_empty() {
+        return Err(PeekError::NoMatch(opts.regex.as_str().to_string()));
+    }
+    let flat_sum = t
+        .nodes
+        .iter()
+        .map(|&n| g.flat[n as usize])
+        .fold(0i64, i64::saturating_add);
+    let output_unit = select_output_unit(
+        t.nodes
+            .iter()
+            .map(|&n| (g.flat[n as usize], g.cum[n as usize])),
+        prep.total,
+        &prep.sample_unit(),
+        &opts.unit,
+    );
+    Ok(Peek {
+        blocks,
+        flat_sum,
+        node_count: t.nodes.len(),
+        output_unit,
+    })
+}
+
+/// Writes the report in the chosen format.
+pub fn write(w: &mut dyn Write, prep: &Prepared<'_>, opts: &PeekOptions) -> anyhow::Result<()> {
+    let peek = compute(prep, opts)?;
+    match opts.format {
+        Format::Text => write_text(w, prep, &peek)?,
+        Format::Json => write_json(w, prep, &peek)?,
+    }
+    Ok(())
+}
+
+const SEPARATOR: &str = "----------------------------------------------------------+-------------";
+
+fn write_text(w: &mut dyn Write, prep: &Prepared<'_>, peek: &Peek) -> io::Result<()> {
+    let unit = prep.sample_unit();
+    let fmt = |v: i64| units::scaled_label(v, &unit, &peek.output_unit);
+    let labels = report_labels(
+        prep,
+        &Trimming {
+            flat_sum: peek.flat_sum,
+            dropped_nodes: 0,
+            node_fraction: 0.0,
+            shown: peek.node_count,
+            orig_count: peek.node_count,
+        },
+        &fmt,
+    );
+    for l in &labels {
+        writeln!(w, "{l}")?;
+    }
+
+    // One table for all blocks, so columns line up across them; the
+    // separators between blocks are inserted after rendering.
+    let mut table = Table::new();
+    table
+        .load_preset(presets::NOTHING)
+        .set_content_arrangement(ContentArrangement::Disabled)
+        .set_header([
+            "flat",
+            "flat%",
+            "sum%",
+            "cum",
+            "cum%",
+            "calls",
+            "calls%",
+            "+ context",
+        ]);
+    let mut block_starts = Vec::new();
+    let mut rows = 0usize;
+    let mut sum: i64 = 0;
+    let names = &prep.table.names;
+    let link_row = |l: &Link, cum: i64| {
+        let mut name = format!("  {}", display_name(&names[l.node as usize]));
+        if l.inline {
+            name.push_str(" (inline)");
+        }
+        vec![
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+            fmt(l.value),
+            units::percentage(l.value, cum).trim().to_string(),
+            format!("|{name}"),
+        ]
+    };
+    for b in &peek.blocks {
+        block_starts.push(rows);
+        for l in &b.callers {
+            table.add_row(link_row(l, b.cum));
+            rows += 1;
+        }
+        sum = sum.saturating_add(b.flat);
+        table.add_row(vec![
+            fmt(b.flat),
+            units::percentage(b.flat, prep.total).trim().to_string(),
+            units::percentage(sum, prep.total).trim().to_string(),
+            fmt(b.cum),
+            units::percentage(b.cum, prep.total).trim().to_string(),
+            String::new(),
+            String::new(),
+            format!("| {}", display_name(&names[b.node as usize])),
+        ]);
+        rows += 1;
+        for l in &b.callees {
+            table.add_row(link_row(l, b.cum));
+            rows += 1;
+        }
+    }
+    for (i, width) in [11u16, 7, 7, 11, 7, 11, 7].into_iter().enumerate() {
+        if let Some(col) = table.column_mut(i) {
+            col.set_cell_alignment(CellAlignment::Right);
+            col.set_constraint(ColumnConstraint::LowerBoundary(Width::Fixed(width)));
+            col.set_padding((0, 1));
+        }
+    }
+    if let Some(col) = table.column_mut(7) {
+        col.set_padding((0, 0));
+    }
+    let mut lines = table.lines();
+    if let Some(header) = lines.next() {
+        writeln!(w, "{SEPARATOR}")?;
+        writeln!(w, "{}", header.trim_end())?;
+    }
+    let mut next_block = block_starts.iter().peekable();
+    for (i, line) in lines.enumerate() {
+        if next_block.peek() == Some(&&i) {
+            next_block.next();
+            writeln!(w, "{SEPARATOR}")?;
+        }
+        writeln!(w, "{}", line.trim_end())?;
+    }
+    writeln!(w, "{SEPARATOR}")
+}
+
+fn write_json(w: &mut dyn Write, prep: &Prepared<'_>, peek: &Peek) -> io::Result<()> {
+    let names = &prep.table.names;
+    let links = |ls: &[Link]| -> Vec<Value> {
+        ls.iter()
+            .map(|l| {
+                let mut v = json!({"name": names[l.node as usize], "value": l.value});
+                if l.inline {
+                    v["inline"] = json!(true);
+                }
+                v
+            })
+            .collect()
+    };
+    let nodes: Vec<Value> = peek
+        .blocks
+        .iter()
+        .map(|b| {
+            json!({
+                "name": names[b.node as usize],
+                "flat": b.flat,
+                "cum": b.cum,
+                "callers": links(&b.callers),
+                "callees": links(&b.callees),
+            })
+        })
+        .collect();
+    let doc = json!({
+        "sample_type": prep.sample_type(),
+        "unit": prep.sample_unit(),
+        "total": prep.total,
+        "nodes": nodes,
+    });
+    serde_json::to_writer_pretty(&mut *w, &doc)?;
+    writeln!(w)
+}
