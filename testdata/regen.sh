@@ -3,13 +3,46 @@
 # regenerates every `go tool pprof` golden output in golden/ and
 # golden/MANIFEST.tsv. See README.md.
 #
-# Usage: testdata/regen.sh        (from any directory)
+# Usage (from any directory):
+#   testdata/regen.sh                 profiles and goldens (golden/*, not golden/big/)
+#   testdata/regen.sh --goldens-only  goldens only, from the profiles already in profiles/
+#   testdata/regen.sh --big           golden/big/ only, from ../shared/profiles/big.pb.gz
+#                                     (relative to the repository root; slow: ~10-40 s
+#                                     and ~1.3 GB per pprof run, run one after another)
 #
 # Needs only the Go toolchain (go1.19.8 was used; `go tool pprof` is the
 # pprof vendored in it). Profiles contain addresses, timestamps and run-to-run
-# noise, so every run produces different bytes: regenerate the profiles and
-# the goldens together, never one without the other.
+# noise, so every run that rebuilds them produces different bytes: after a
+# full run, every golden changes. --goldens-only keeps the profiles and must
+# reproduce the existing goldens byte for byte (plus any newly added ones).
 set -euo pipefail
+
+usage() {
+	sed -n '6,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+}
+
+MODE=full
+case $# in
+0) ;;
+1)
+	case $1 in
+	--goldens-only) MODE=goldens ;;
+	--big) MODE=big ;;
+	-h | --help)
+		usage
+		exit 0
+		;;
+	*)
+		usage >&2
+		exit 2
+		;;
+	esac
+	;;
+*)
+	usage >&2
+	exit 2
+	;;
+esac
 
 cd "$(dirname "${BASH_SOURCE[0]}")"
 export TZ=UTC # stable "Time:" lines in pprof output
@@ -32,157 +65,314 @@ case "$(go version)" in
 *) echo "regen.sh: warning: the checked-in data was made with go1.19.8" >&2 ;;
 esac
 
-rm -rf profiles golden
-mkdir -p profiles golden
-
 is_gzip() { [ "$(head -c 2 "$1" | od -An -tx1 | tr -d ' \n')" = "1f8b" ]; }
-
-# ---------------------------------------------------------------------------
-# Profiles
-# ---------------------------------------------------------------------------
-
-# 1. inline: inlined frames (+ the legacy text form of the same profile).
-(
-	cd gen/inline
-	# Fail loudly if the compiler's inlining decisions ever change.
-	m=$(go build -gcflags=-m -o "$BIN/inline" . 2>&1)
-	for want in 'can inline newBuf' 'can inline mid' 'can inline outer' \
-		'can inline newPoint' 'inlining call to outer' \
-		'inlining call to mid' 'inlining call to newBuf' \
-		'inlining call to newPoint'; do
-		grep -q "$want" <<<"$m" || die "inline: compiler output lacks '$want'"
-	done
-	# newBuf must be inlined only into mid, outer and (via both) into
-	# chainWork; viaFuncValue must call it out of line, through a func value.
-	ok_lines=$(grep -nE '^func (mid|outer)\(|b := outer\(' main.go | cut -d: -f1 | sort -u | tr '\n' ' ')
-	got_lines=$(grep 'inlining call to newBuf' <<<"$m" | cut -d: -f2 | sort -u | tr '\n' ' ')
-	[ "$got_lines" = "$ok_lines" ] ||
-		die "inline: newBuf inlined at lines $got_lines, want $ok_lines"
-)
-"$BIN/inline" profiles/inline.pb.gz profiles/inline.heap.txt
-gzip -dc profiles/inline.pb.gz >profiles/inline.pb
-
-# 2. recursion: direct and mutual recursion.
-(cd gen/recursion && go build -o "$BIN/recursion" .)
-"$BIN/recursion" profiles/recursion.pb.gz
-
-# 3. gotest: `go test -memprofile`; the test retains nothing.
-# -o keeps the test binary out of the source tree; -count=1 defeats caching.
-(cd gen/gotest && go test -count=1 -o "$BIN/gotest.test" \
-	-memprofile="$BIN/gotest.prof" -run TestX .)
-if is_gzip "$BIN/gotest.prof"; then GOTEST=gotest.pb.gz; else GOTEST=gotest.pb; fi
-cp "$BIN/gotest.prof" "profiles/$GOTEST"
-
-# 4. server: net/http service, profile fetched from /debug/pprof/heap.
-(cd gen/server && go build -o "$BIN/server" .)
-"$BIN/server" profiles/server.pb.gz profiles/server.heap.txt
-
-for f in profiles/*.pb.gz; do is_gzip "$f" || die "$f is not gzipped"; done
-
-# The goldens must not depend on pprof finding the binaries: remove them.
-rm -f "$BIN"/inline "$BIN"/recursion "$BIN"/server "$BIN"/gotest.test
-
-# ---------------------------------------------------------------------------
-# Goldens
-# ---------------------------------------------------------------------------
-
-MANIFEST=golden/MANIFEST.tsv
-printf 'golden\tprofile\targs\n' >"$MANIFEST"
-
-# golden NAME PROFILE ARGS... : run `go tool pprof ARGS... profiles/PROFILE`,
-# store stdout as golden/NAME and add a manifest line. Any stderr output is
-# treated as an error.
-golden() {
-	local name=$1 prof=$2
-	shift 2
-	local err="$BIN/stderr"
-	[ ! -e "golden/$name" ] || die "duplicate golden name $name"
-	if ! go tool pprof "$@" "profiles/$prof" >"golden/$name" 2>"$err"; then
-		cat "$err" >&2
-		die "go tool pprof $* profiles/$prof failed"
-	fi
-	if [ -s "$err" ]; then
-		cat "$err" >&2
-		die "go tool pprof $* profiles/$prof wrote to stderr"
-	fi
-	local IFS=' '
-	printf '%s\t%s\t%s\n' "$name" "$prof" "$*" >>"$MANIFEST"
-}
 
 SAMPLES=(alloc_objects alloc_space inuse_objects inuse_space)
 
-# Every value of every node: one golden per (profile, sample index,
-# granularity).
-for pair in inline:inline.pb.gz inline_plain:inline.pb recursion:recursion.pb.gz \
-	gotest:$GOTEST server:server.pb.gz; do
-	base=${pair%%:*} prof=${pair#*:}
-	for s in "${SAMPLES[@]}"; do
-		all=(-top -unit=B -nodecount=1000000 -nodefraction=0 -sample_index=$s)
-		golden "$base.$s.functions.txt" "$prof" "${all[@]}"
-		golden "$base.$s.lines.txt" "$prof" "${all[@]}" -lines
-		golden "$base.$s.files.txt" "$prof" "${all[@]}" -files
+# golden NAME PROFILE ARGS... : run `go tool pprof ARGS... $PDIR/PROFILE`,
+# store stdout as $GDIR/NAME and add a line to $GDIR/MANIFEST.tsv. Any stderr
+# output is treated as an error. The manifest joins ARGS with single spaces,
+# so no argument may contain a space or a tab.
+GDIR=golden PDIR=profiles
+golden() {
+	local name=$1 prof=$2 a
+	shift 2
+	local err="$BIN/stderr"
+	[ ! -e "$GDIR/$name" ] || die "duplicate golden name $name"
+	for a in "$@"; do
+		case $a in
+		*[[:space:]]*) die "$name: argument '$a' contains white space (MANIFEST.tsv splits args on spaces)" ;;
+		esac
 	done
-done
-
-# Default text output (units, headers, dropping, sorting, filters).
-# Regexes are matched by pprof against function names AND file names.
-text_goldens() {
-	local base=$1 prof=$2 focus=$3 ignore=$4 hide=$5 show=$6 s
-	for s in inuse_space alloc_space; do
-		golden "$base.$s.top.txt" "$prof" -top -sample_index=$s
-		golden "$base.$s.cum.txt" "$prof" -top -sample_index=$s -cum
-		golden "$base.$s.nodecount5.txt" "$prof" -top -sample_index=$s -nodecount=5
-		golden "$base.$s.nodefraction.txt" "$prof" -top -sample_index=$s -nodefraction=0.05
-		golden "$base.$s.focus.txt" "$prof" -top -sample_index=$s "-focus=$focus"
-		golden "$base.$s.ignore.txt" "$prof" -top -sample_index=$s "-ignore=$ignore"
-		golden "$base.$s.hide.txt" "$prof" -top -sample_index=$s "-hide=$hide"
-		golden "$base.$s.show.txt" "$prof" -top -sample_index=$s "-show=$show"
-		golden "$base.$s.lines8.txt" "$prof" -top -sample_index=$s -lines -nodecount=8
-		golden "$base.$s.top_files.txt" "$prof" -top -sample_index=$s -files
-	done
+	if ! go tool pprof "$@" "$PDIR/$prof" >"$GDIR/$name" 2>"$err"; then
+		cat "$err" >&2
+		die "go tool pprof $* $PDIR/$prof failed"
+	fi
+	if [ -s "$err" ]; then
+		cat "$err" >&2
+		die "go tool pprof $* $PDIR/$prof wrote to stderr"
+	fi
+	local IFS=' '
+	printf '%s\t%s\t%s\n' "$name" "$prof" "$*" >>"$GDIR/MANIFEST.tsv"
 }
-# text_goldens BASE PROFILE FOCUS IGNORE HIDE SHOW
-text_goldens inline inline.pb.gz 'newBuf' 'makeTable' '^main\.(mid|outer)$' '^main\.'
-text_goldens server server.pb.gz 'handlePut' 'encoding/json' '^reflect\.' '^main\.'
 
-# gotest: the test's own allocations are all freed. With
-# -relative_percentages the total is computed after -focus, giving a real
-# "0 of 0 total" report.
-golden gotest.inuse_space.focus.txt "$GOTEST" -top -sample_index=inuse_space -focus=TestX
-golden gotest.inuse_space.focus_relative.txt "$GOTEST" -top -sample_index=inuse_space -relative_percentages -focus=TestX
-golden gotest.alloc_space.focus_relative.txt "$GOTEST" -top -sample_index=alloc_space -relative_percentages -focus=TestX
+# ===========================================================================
+# Profiles (default mode only)
+# ===========================================================================
+build_profiles() {
+	rm -rf profiles
+	mkdir -p profiles
 
-# Raw dumps of the decoded profiles (after pprof's merge, which drops samples
-# whose values are all zero).
-golden inline.raw.txt inline.pb.gz -raw
-golden recursion.raw.txt recursion.pb.gz -raw
+	# 1. inline: inlined frames (+ the legacy text form of the same profile).
+	(
+		cd gen/inline
+		# Fail loudly if the compiler's inlining decisions ever change.
+		m=$(go build -gcflags=-m -o "$BIN/inline" . 2>&1)
+		for want in 'can inline newBuf' 'can inline mid' 'can inline outer' \
+			'can inline newPoint' 'inlining call to outer' \
+			'inlining call to mid' 'inlining call to newBuf' \
+			'inlining call to newPoint'; do
+			grep -q "$want" <<<"$m" || die "inline: compiler output lacks '$want'"
+		done
+		# newBuf must be inlined only into mid, outer and (via both) into
+		# chainWork; viaFuncValue must call it out of line, through a func value.
+		ok_lines=$(grep -nE '^func (mid|outer)\(|b := outer\(' main.go | cut -d: -f1 | sort -u | tr '\n' ' ')
+		got_lines=$(grep 'inlining call to newBuf' <<<"$m" | cut -d: -f2 | sort -u | tr '\n' ' ')
+		[ "$got_lines" = "$ok_lines" ] ||
+			die "inline: newBuf inlined at lines $got_lines, want $ok_lines"
+	)
+	"$BIN/inline" profiles/inline.pb.gz profiles/inline.heap.txt
+	gzip -dc profiles/inline.pb.gz >profiles/inline.pb
 
-# ---------------------------------------------------------------------------
-# Sanity checks on what the goldens show
-# ---------------------------------------------------------------------------
-grep -q 'main.newBuf (partial-inline)' golden/inline.alloc_space.functions.txt ||
-	die "inline: main.newBuf is not (partial-inline)"
-grep -q 'main.mid (inline)' golden/inline.alloc_space.functions.txt ||
-	die "inline: main.mid is not (inline)"
-cmp -s golden/inline.alloc_space.lines.txt golden/inline_plain.alloc_space.lines.txt ||
-	die "inline.pb and inline.pb.gz give different output"
-grep -q 'of 0 total' golden/gotest.inuse_space.focus_relative.txt ||
-	die "gotest: TestX retains memory"
-if grep -q 'of 0 total' golden/gotest.alloc_space.functions.txt; then
-	die "gotest: no allocations recorded"
-fi
-body() { sed -n '/ flat%/,$p' "$1"; } # the table, without the header lines
-for base in inline server; do
-	for s in inuse_space alloc_space; do
-		for v in focus ignore hide show; do
-			if [ "$(body "golden/$base.$s.top.txt")" = "$(body "golden/$base.$s.$v.txt")" ]; then
-				die "$base.$s: -$v does not change the output"
-			fi
+	# 2. recursion: direct and mutual recursion.
+	(cd gen/recursion && go build -o "$BIN/recursion" .)
+	"$BIN/recursion" profiles/recursion.pb.gz
+
+	# 3. gotest: `go test -memprofile`; the test retains nothing.
+	# -o keeps the test binary out of the source tree; -count=1 defeats caching.
+	(cd gen/gotest && go test -count=1 -o "$BIN/gotest.test" \
+		-memprofile="$BIN/gotest.prof" -run TestX .)
+	local gotest
+	if is_gzip "$BIN/gotest.prof"; then gotest=gotest.pb.gz; else gotest=gotest.pb; fi
+	cp "$BIN/gotest.prof" "profiles/$gotest"
+
+	# 4. server: net/http service, profile fetched from /debug/pprof/heap.
+	(cd gen/server && go build -o "$BIN/server" .)
+	"$BIN/server" profiles/server.pb.gz profiles/server.heap.txt
+
+	local f
+	for f in profiles/*.pb.gz; do is_gzip "$f" || die "$f is not gzipped"; done
+
+	# The goldens must not depend on pprof finding the binaries: remove them.
+	rm -f "$BIN"/inline "$BIN"/recursion "$BIN"/server "$BIN"/gotest.test
+}
+
+# ===========================================================================
+# Goldens (default mode and --goldens-only): golden/*, from profiles/
+# ===========================================================================
+make_goldens() {
+	local f GOTEST
+	if [ -e profiles/gotest.pb.gz ]; then GOTEST=gotest.pb.gz; else GOTEST=gotest.pb; fi
+	for f in inline.pb.gz inline.pb recursion.pb.gz "$GOTEST" server.pb.gz; do
+		[ -s "profiles/$f" ] || die "profiles/$f is missing (run testdata/regen.sh without flags)"
+	done
+
+	# Start from scratch, but keep golden/big/ (made by --big only).
+	mkdir -p golden
+	find golden -maxdepth 1 -type f -delete
+	GDIR=golden PDIR=profiles
+	printf 'golden\tprofile\targs\n' >golden/MANIFEST.tsv
+
+	local pair base prof s
+	# Every value of every node: one golden per (profile, sample index,
+	# granularity).
+	for pair in inline:inline.pb.gz inline_plain:inline.pb recursion:recursion.pb.gz \
+		gotest:$GOTEST server:server.pb.gz; do
+		base=${pair%%:*} prof=${pair#*:}
+		for s in "${SAMPLES[@]}"; do
+			all=(-top -unit=B -nodecount=1000000 -nodefraction=0 -sample_index=$s)
+			golden "$base.$s.functions.txt" "$prof" "${all[@]}"
+			golden "$base.$s.lines.txt" "$prof" "${all[@]}" -lines
+			golden "$base.$s.files.txt" "$prof" "${all[@]}" -files
 		done
 	done
-done
 
-n=$(($(wc -l <"$MANIFEST") - 1))
-[ "$n" -eq "$(ls golden | grep -cv '^MANIFEST.tsv$')" ] ||
-	die "MANIFEST.tsv and golden/ disagree"
-echo "wrote $(ls profiles | wc -l) profiles and $n goldens; testdata is $(du -sh . | cut -f1)"
+	# Default text output (units, headers, dropping, sorting, filters).
+	# Regexes are matched by pprof against function names AND file names.
+	text_goldens() {
+		local base=$1 prof=$2 focus=$3 ignore=$4 hide=$5 show=$6 s
+		for s in inuse_space alloc_space; do
+			golden "$base.$s.top.txt" "$prof" -top -sample_index=$s
+			golden "$base.$s.cum.txt" "$prof" -top -sample_index=$s -cum
+			golden "$base.$s.nodecount5.txt" "$prof" -top -sample_index=$s -nodecount=5
+			golden "$base.$s.nodefraction.txt" "$prof" -top -sample_index=$s -nodefraction=0.05
+			golden "$base.$s.focus.txt" "$prof" -top -sample_index=$s "-focus=$focus"
+			golden "$base.$s.ignore.txt" "$prof" -top -sample_index=$s "-ignore=$ignore"
+			golden "$base.$s.hide.txt" "$prof" -top -sample_index=$s "-hide=$hide"
+			golden "$base.$s.show.txt" "$prof" -top -sample_index=$s "-show=$show"
+			golden "$base.$s.lines8.txt" "$prof" -top -sample_index=$s -lines -nodecount=8
+			golden "$base.$s.top_files.txt" "$prof" -top -sample_index=$s -files
+		done
+	}
+	# text_goldens BASE PROFILE FOCUS IGNORE HIDE SHOW
+	text_goldens inline inline.pb.gz 'newBuf' 'makeTable' '^main\.(mid|outer)$' '^main\.'
+	text_goldens server server.pb.gz 'handlePut' 'encoding/json' '^reflect\.' '^main\.'
+
+	# gotest: the test's own allocations are all freed. With
+	# -relative_percentages the total is computed after -focus, giving a real
+	# "0 of 0 total" report.
+	golden gotest.inuse_space.focus.txt "$GOTEST" -top -sample_index=inuse_space -focus=TestX
+	golden gotest.inuse_space.focus_relative.txt "$GOTEST" -top -sample_index=inuse_space -relative_percentages -focus=TestX
+	golden gotest.alloc_space.focus_relative.txt "$GOTEST" -top -sample_index=alloc_space -relative_percentages -focus=TestX
+
+	# Raw dumps of the decoded profiles (after pprof's merge, which drops samples
+	# whose values are all zero).
+	golden inline.raw.txt inline.pb.gz -raw
+	golden recursion.raw.txt recursion.pb.gz -raw
+
+	# Annotated source (-list). pprof matches the regex against function
+	# names only. The profiles record absolute paths under
+	# <repo>/testdata/gen/; with -source_path=<...>/gen pprof strips everything
+	# up to ".../gen/" and looks the rest up under -source_path (so the
+	# listing is read from this checkout, and the ROUTINE line shows e.g.
+	# "inline/main.go"). Standard-library paths (/usr/lib/go-1.19/src/...) are
+	# absolute, don't contain "/gen/", and are opened as they are.
+	# The regexes are single-quoted so that they reach pprof unchanged.
+	local SRC
+	SRC="$(pwd)/gen"
+	list_goldens() {
+		local base=$1 prof=$2 std=$3 s
+		for s in "${SAMPLES[@]}"; do
+			golden "$base.$s.list_main.txt" "$prof" '-list=^main\.' -sample_index=$s "-source_path=$SRC"
+			golden "$base.$s.list_std.txt" "$prof" "-list=$std" -sample_index=$s "-source_path=$SRC"
+		done
+	}
+	# list_goldens BASE PROFILE STDLIB_REGEX (a standard-library function that
+	# allocates in every sample type of that profile)
+	list_goldens inline inline.pb.gz '^fmt\.Sprintf$'
+	list_goldens recursion recursion.pb.gz '^runtime\.malg$'
+	list_goldens server server.pb.gz '^encoding/json\.\(\*decodeState\)\.literalStore$'
+	for s in alloc_space inuse_space; do
+		golden "inline.$s.list_main_B.txt" inline.pb.gz '-list=^main\.' -sample_index=$s -unit=B "-source_path=$SRC"
+	done
+
+	# Callers and callees (-peek): untrimmed (pprof sets nodecount,
+	# nodefraction and edgefraction to 0 for peek).
+	peek_goldens() {
+		local base=$1 prof=$2 one=$3 s
+		for s in "${SAMPLES[@]}"; do
+			golden "$base.$s.peek_main.txt" "$prof" '-peek=^main\.' -sample_index=$s
+			golden "$base.$s.peek_one.txt" "$prof" "-peek=$one" -sample_index=$s
+		done
+		golden "$base.alloc_space.peek_main_B.txt" "$prof" '-peek=^main\.' -sample_index=alloc_space -unit=B
+	}
+	# peek_goldens BASE PROFILE ONE_FUNCTION_REGEX
+	peek_goldens inline inline.pb.gz '^main\.chainWork$'
+	peek_goldens recursion recursion.pb.gz '^main\.ping$'
+	peek_goldens server server.pb.gz '^main\.handlePut$'
+
+	check_goldens "$GOTEST"
+}
+
+# edge_rows FILE: "callers callees" of the matched node of a one-node peek.
+edge_rows() {
+	awk '/^-+\+-+$/ { next }
+	     / \|   / { if (seen) co++; else ci++ }
+	     /                \| / { seen = 1 }
+	     END { print ci + 0, co + 0 }' "$1"
+}
+
+# Checks on what the goldens show.
+check_goldens() {
+	local GOTEST=$1 base s v f
+	grep -q 'main.newBuf (partial-inline)' golden/inline.alloc_space.functions.txt ||
+		die "inline: main.newBuf is not (partial-inline)"
+	grep -q 'main.mid (inline)' golden/inline.alloc_space.functions.txt ||
+		die "inline: main.mid is not (inline)"
+	cmp -s golden/inline.alloc_space.lines.txt golden/inline_plain.alloc_space.lines.txt ||
+		die "inline.pb and inline.pb.gz give different output"
+	grep -q 'of 0 total' golden/gotest.inuse_space.focus_relative.txt ||
+		die "gotest: TestX retains memory"
+	if grep -q 'of 0 total' golden/gotest.alloc_space.functions.txt; then
+		die "gotest: no allocations recorded"
+	fi
+	body() { sed -n '/ flat%/,$p' "$1"; } # the table, without the header lines
+	for base in inline server; do
+		for s in inuse_space alloc_space; do
+			for v in focus ignore hide show; do
+				if [ "$(body "golden/$base.$s.top.txt")" = "$(body "golden/$base.$s.$v.txt")" ]; then
+					die "$base.$s: -$v does not change the output"
+				fi
+			done
+		done
+	done
+
+	# -list: pprof reports a missing source file on stdout (" Error: could
+	# not find file ...") and still exits 0; every listing must have its
+	# source, and some source line must carry a value.
+	for f in golden/*.list_*.txt; do
+		[ -s "$f" ] || die "$f is empty"
+		head -1 "$f" | grep -q '^Total: ' || die "$f: no 'Total:' line"
+		grep -q '^ROUTINE ======================== ' "$f" || die "$f: no ROUTINE"
+		if grep -qE '^ Error: |^No source information for ' "$f"; then
+			die "$f: source not found: $(grep -E '^ Error: |^No source information' "$f" | head -1)"
+		fi
+		awk '$3 ~ /^[0-9]+:/ && ($1 != "." || $2 != ".") { ok = 1 } END { exit !ok }' "$f" ||
+			die "$f: no source line with a value"
+	done
+	for base in inline recursion server; do
+		for s in "${SAMPLES[@]}"; do
+			grep -q '^ROUTINE ======================== main\.main in ' "golden/$base.$s.list_main.txt" ||
+				die "$base.$s.list_main: main.main is not listed"
+		done
+	done
+	# -peek: a table of callers/callees; the one-function peeks match exactly
+	# one node, which has callers (and, for alloc_*, callees).
+	for f in golden/*.peek_*.txt; do
+		[ -s "$f" ] || die "$f is empty"
+		grep -q 'calls calls% + context' "$f" || die "$f: no peek table"
+		grep -q ' |   ' "$f" || die "$f: no caller/callee rows"
+	done
+	for base in inline recursion server; do
+		for s in "${SAMPLES[@]}"; do
+			f=golden/$base.$s.peek_one.txt
+			[ "$(grep -c '                | ' "$f")" -eq 1 ] || die "$f: not exactly one node"
+			read -r nin nout < <(edge_rows "$f")
+			[ "$nin" -gt 0 ] || die "$f: no callers"
+			case $s in alloc_*) [ "$nout" -gt 0 ] || die "$f: no callees" ;; esac
+		done
+	done
+	if grep -l 'no matches found' golden/*.txt; then die "pprof found no match (files above)"; fi
+
+	local n
+	n=$(($(wc -l <golden/MANIFEST.tsv) - 1))
+	[ "$n" -eq "$(find golden -maxdepth 1 -type f ! -name MANIFEST.tsv | wc -l)" ] ||
+		die "MANIFEST.tsv and golden/ disagree"
+	echo "wrote $n goldens in golden/; testdata is $(du -sh . | cut -f1)"
+}
+
+# ===========================================================================
+# --big: golden/big/, from the shared 300k-stack profile (not made by us)
+# ===========================================================================
+make_big_goldens() {
+	# ../shared/profiles/big.pb.gz relative to the repository root.
+	local big_dir=../../shared/profiles s
+	if [ ! -e "$big_dir/big.pb.gz" ]; then
+		echo "regen.sh: $big_dir/big.pb.gz (../shared/profiles/big.pb.gz from the repository root) is not there; nothing to do" >&2
+		return 0
+	fi
+	mkdir -p golden/big
+	find golden/big -maxdepth 1 -type f -delete
+	GDIR=golden/big PDIR=$big_dir
+	printf 'golden\tprofile\targs\n' >golden/big/MANIFEST.tsv
+	# pprof needs ~10-40 s and ~1.3 GB per run here: one at a time.
+	for s in inuse_space alloc_space inuse_objects alloc_objects; do
+		all=(-top -unit=B -nodecount=1000000 -nodefraction=0 -sample_index=$s)
+		golden "big.$s.functions.txt" big.pb.gz "${all[@]}"
+		golden "big.$s.lines.txt" big.pb.gz "${all[@]}" -lines
+		golden "big.$s.files.txt" big.pb.gz "${all[@]}" -files
+	done
+	for s in alloc_space inuse_space; do
+		golden "big.$s.peek_router.txt" big.pb.gz '-peek=^main\.router_fn418$' -sample_index=$s -unit=B
+	done
+	local f
+	for f in golden/big/*.peek_*.txt; do
+		grep -q ' |   ' "$f" || die "$f: no caller/callee rows"
+		[ "$(grep -c '                | ' "$f")" -eq 1 ] || die "$f: not exactly one node"
+	done
+	local n
+	n=$(($(wc -l <golden/big/MANIFEST.tsv) - 1))
+	[ "$n" -eq "$(find golden/big -maxdepth 1 -type f ! -name MANIFEST.tsv | wc -l)" ] ||
+		die "golden/big/MANIFEST.tsv and golden/big/ disagree"
+	echo "wrote $n goldens in golden/big/"
+}
+
+case $MODE in
+full)
+	build_profiles
+	make_goldens
+	echo "wrote $(ls profiles | wc -l) profiles"
+	;;
+goldens) make_goldens ;;
+big) make_big_goldens ;;
+esac
