@@ -1,18 +1,23 @@
-//! Runs a parsed request: loads the profile, prepares the selection and
-//! writes the report. Knows nothing of command-line syntax.
+//! Runs a parsed request: loads the profiles (combining several into one
+//! where a report reads them together), prepares the selection and writes
+//! the report. Knows nothing of command-line syntax.
 
 use std::fmt;
 use std::io::Write;
+use std::ops::Range;
 
 use anyhow::{anyhow, Context};
 
 use crate::input::{self, Loaded, Source};
 use crate::profile::graph::Granularity;
+use crate::profile::merge::{self, Combined};
 use crate::profile::sample_type::SampleTypeError;
+use crate::report::diff::{self, DiffInputs, DiffOptions};
 use crate::report::list::{self, ListOptions};
 use crate::report::peek::{self, PeekOptions};
 use crate::report::source::{SourceReader, SourceSearch};
 use crate::report::top::{self, TopOptions};
+use crate::report::trend::{self, Snapshot, TrendOptions};
 use crate::report::{info, Format, PrepareError, Prepared, Selection};
 
 /// A usage error: the request cannot be carried out as asked (exit status 2).
@@ -27,10 +32,11 @@ impl fmt::Display for UsageError {
 
 impl std::error::Error for UsageError {}
 
-/// Where a profile comes from and how large it may be.
+/// Where profiles come from and how large each may be.
 #[derive(Debug, Clone)]
 pub struct InputSpec {
-    pub source: Source,
+    /// At least one source.
+    pub sources: Vec<Source>,
     pub max_size: u64,
 }
 
@@ -59,6 +65,19 @@ pub enum Request {
         selection: Selection,
         options: PeekOptions,
     },
+    Diff {
+        before: InputSpec,
+        after: InputSpec,
+        normalize: bool,
+        selection: Selection,
+        options: DiffOptions,
+    },
+    Trend {
+        input: InputSpec,
+        keep_order: bool,
+        selection: Selection,
+        options: TrendOptions,
+    },
 }
 
 /// Runs a request, writing the report to `out` and notes to `warn`.
@@ -69,12 +88,12 @@ pub fn run(request: &Request, out: &mut dyn Write, warn: &mut dyn Write) -> anyh
             selection,
             options,
         } => {
-            let loaded = load(input)?;
+            let loaded = load_merged(input)?;
             let prep = prepare(&loaded, selection, warn)?;
-            top::write(out, &prep, options).with_context(|| loaded.source.to_string())
+            top::write(out, &prep, options).with_context(|| loaded.name.clone())
         }
         Request::Info { input, format } => {
-            let loaded = load(input)?;
+            let loaded = load_merged(input)?;
             Ok(info::write(out, &loaded, *format)?)
         }
         Request::List {
@@ -83,7 +102,7 @@ pub fn run(request: &Request, out: &mut dyn Write, warn: &mut dyn Write) -> anyh
             options,
             search,
         } => {
-            let loaded = load(input)?;
+            let loaded = load_merged(input)?;
             // pprof lists at line granularity, nodes keyed by binary and
             // function start line too.
             let mut selection = selection.clone();
@@ -91,23 +110,66 @@ pub fn run(request: &Request, out: &mut dyn Write, warn: &mut dyn Write) -> anyh
             selection.nodes.object_names = true;
             let prep = prepare(&loaded, &selection, warn)?;
             let mut reader = SourceReader::new(search.clone());
-            list::write(out, warn, &prep, options, &mut reader)
-                .with_context(|| loaded.source.to_string())
+            list::write(out, warn, &prep, options, &mut reader).with_context(|| loaded.name.clone())
         }
         Request::Peek {
             input,
             selection,
             options,
         } => {
-            let loaded = load(input)?;
+            let loaded = load_merged(input)?;
             let prep = prepare(&loaded, selection, warn)?;
-            peek::write(out, &prep, options).with_context(|| loaded.source.to_string())
+            peek::write(out, &prep, options).with_context(|| loaded.name.clone())
         }
+        Request::Diff {
+            before,
+            after,
+            normalize,
+            selection,
+            options,
+        } => run_diff(before, after, *normalize, selection, options, out, warn),
+        Request::Trend {
+            input,
+            keep_order,
+            selection,
+            options,
+        } => run_trend(input, *keep_order, selection, options, out, warn),
     }
 }
 
-fn load(spec: &InputSpec) -> anyhow::Result<Loaded> {
-    input::load(&spec.source, spec.max_size).map_err(|e| anyhow!("{}: {e}", spec.source))
+fn load(source: &Source, max_size: u64) -> anyhow::Result<Loaded> {
+    input::load(source, max_size).map_err(|e| anyhow!("{source}: {e}"))
+}
+
+fn load_all(spec: &InputSpec) -> anyhow::Result<Vec<Loaded>> {
+    spec.sources
+        .iter()
+        .map(|s| load(s, spec.max_size))
+        .collect()
+}
+
+/// Combines loaded profiles into one, named after all of them; returns it
+/// with the sample range each input occupies.
+fn combine(loaded: &[&Loaded]) -> anyhow::Result<(Loaded, Vec<Range<usize>>)> {
+    let profiles: Vec<_> = loaded.iter().map(|l| &l.profile).collect();
+    let name = loaded
+        .iter()
+        .map(|l| l.name.as_str())
+        .collect::<Vec<_>>()
+        .join(" + ");
+    let Combined { profile, ranges } =
+        merge::combine(&profiles).map_err(|e| anyhow!("{name}: {e}"))?;
+    Ok((Loaded { name, profile }, ranges))
+}
+
+/// Loads the sources; several are merged into one profile whose values sum
+/// node by node, as pprof merges them.
+fn load_merged(spec: &InputSpec) -> anyhow::Result<Loaded> {
+    let mut loaded = load_all(spec)?;
+    if loaded.len() == 1 {
+        return Ok(loaded.remove(0));
+    }
+    Ok(combine(&loaded.iter().collect::<Vec<_>>())?.0)
 }
 
 fn prepare<'a>(
@@ -117,12 +179,89 @@ fn prepare<'a>(
 ) -> anyhow::Result<Prepared<'a>> {
     Prepared::new(loaded, selection, warn).map_err(|e| match e {
         PrepareError::SampleType(e @ SampleTypeError::NoSampleTypes) => {
-            anyhow!("{}: {e}", loaded.source)
+            anyhow!("{}: {e}", loaded.name)
         }
         PrepareError::SampleType(e) => {
-            anyhow::Error::new(UsageError(format!("{}: {e}", loaded.source)))
+            anyhow::Error::new(UsageError(format!("{}: {e}", loaded.name)))
         }
         PrepareError::Io(e) => anyhow::Error::new(e),
-        PrepareError::Overflow(e) => anyhow!("{}: {e}", loaded.source),
+        PrepareError::Overflow(e) => anyhow!("{}: {e}", loaded.name),
     })
+}
+
+fn run_diff(
+    before: &InputSpec,
+    after: &InputSpec,
+    normalize: bool,
+    selection: &Selection,
+    options: &DiffOptions,
+    out: &mut dyn Write,
+    warn: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let before = load_merged(before)?;
+    let after = load_merged(after)?;
+    // As pprof's -diff_base: AFTER's samples, then BEFORE's with their
+    // values negated, in one profile.
+    let (mut loaded, ranges) = combine(&[&after, &before])?;
+    let (after_range, before_range) = (ranges[0].clone(), ranges[1].clone());
+    if normalize {
+        let before_sums = merge::sums(&loaded.profile, before_range.clone());
+        let after_sums = merge::sums(&loaded.profile, after_range.clone());
+        let ratios: Vec<f64> = before_sums
+            .iter()
+            .zip(&after_sums)
+            .map(|(&b, &a)| if b == 0 { 1.0 } else { a as f64 / b as f64 })
+            .collect();
+        merge::scale(&mut loaded.profile, before_range.clone(), &ratios);
+    }
+    let k = loaded.profile.samples.num_values;
+    merge::scale(&mut loaded.profile, before_range.clone(), &vec![-1.0; k]);
+    loaded.name = format!("{} vs {}", before.name, after.name);
+
+    let mut prep = prepare(&loaded, selection, warn)?;
+    // pprof's total for a diff is BEFORE's (the samples marked as base).
+    let p = &loaded.profile;
+    let base_total = before_range
+        .clone()
+        .map(|i| p.samples.value(i, prep.value_index).unsigned_abs())
+        .fold(0u64, u64::saturating_add);
+    if base_total > 0 {
+        prep.total = i64::try_from(base_total)
+            .map_err(|_| anyhow!("{}: sample values overflow", loaded.name))?;
+    }
+    let inputs = DiffInputs {
+        before: before_range,
+        after: after_range,
+        before_name: before.name.clone(),
+        after_name: after.name.clone(),
+        normalized: normalize,
+    };
+    diff::write(out, &prep, &inputs, options).with_context(|| loaded.name.clone())
+}
+
+fn run_trend(
+    input: &InputSpec,
+    keep_order: bool,
+    selection: &Selection,
+    options: &TrendOptions,
+    out: &mut dyn Write,
+    warn: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let mut loaded = load_all(input)?;
+    if !keep_order {
+        // Stable: snapshots without a time keep their argument order.
+        loaded.sort_by_key(|l| l.profile.time_nanos);
+    }
+    let (all, ranges) = combine(&loaded.iter().collect::<Vec<_>>())?;
+    let snapshots: Vec<Snapshot> = loaded
+        .iter()
+        .zip(&ranges)
+        .map(|(l, r)| Snapshot {
+            name: l.name.clone(),
+            time_nanos: l.profile.time_nanos,
+            range: r.clone(),
+        })
+        .collect();
+    let prep = prepare(&all, selection, warn)?;
+    trend::write(out, &prep, &snapshots, options).with_context(|| all.name.clone())
 }

@@ -14,10 +14,12 @@ use crate::app::{InputSpec, Request, UsageError};
 use crate::input::{Source, DEFAULT_MAX_SIZE};
 use crate::profile::filter::Filters;
 use crate::profile::graph::{Granularity, NodeOptions, TrimOptions};
+use crate::report::diff::DiffOptions;
 use crate::report::list::ListOptions;
 use crate::report::peek::PeekOptions;
 use crate::report::source::SourceSearch;
 use crate::report::top::TopOptions;
+use crate::report::trend::TrendOptions;
 use crate::report::{Format, Selection};
 
 /// Long flags that pprof users write with one dash. `-name` and `-name=v`
@@ -47,6 +49,7 @@ const LONG_FLAGS: &[&str] = &[
     "source_path",
     "context",
     "full",
+    "normalize",
     "max_size",
     "format",
     "help",
@@ -112,9 +115,44 @@ enum Command {
     /// Callers and callees of matching functions, with the values between them.
     #[command(after_help = PEEK_HELP)]
     Peek(PeekArgs),
+    /// What changed between two snapshots, node by node (AFTER − BEFORE).
+    #[command(after_help = DIFF_HELP)]
+    Diff(DiffArgs),
+    /// Each node across a series of snapshots, likely leaks first.
+    #[command(after_help = TREND_HELP)]
+    Trend(TrendArgs),
     /// What a profile file is: producer, time, sample types and totals, sizes.
     Info(InfoArgs),
 }
+
+const DIFF_HELP: &str = "\
+Numbers as pprof's -diff_base: each node's flat and cum change, percentages of BEFORE's
+total (with their sign), sorted by the size of the change. For inuse_* the change is
+retained growth (gauges); for alloc_* it is what was allocated between the snapshots
+(counters since process start). Nodes new in AFTER or gone from it are marked.
+Stacks match by function names, files and lines, so two builds of a program compare.
+
+Examples:
+  heapscope diff before.heap after.heap
+  heapscope diff -alloc_space -cum -nodecount=20 before.heap after.heap
+  heapscope diff --format json -nodecount=0 before.heap after.heap";
+
+const TREND_HELP: &str = "\
+Snapshots are put in time order by the time recorded in each profile (--keep-order keeps
+the order of the arguments). For each node: its value in every snapshot, the total
+change, the slope (per hour when the profiles carry times, else per snapshot) and in how
+many steps it grew.
+
+Leak ranking: a node is a likely leak when its value grew in at least 3 of every 4 steps
+between snapshots, grew overall by at least 1% of the last snapshot's total, and never
+fell in one step by more than a quarter of its overall growth. Likely leaks come first,
+largest growth first; the other nodes follow by the size of their change. Steady or
+oscillating nodes are never leaks. Use inuse_space (the default) to find leaks: alloc_*
+values only ever grow.
+
+Examples:
+  heapscope trend heap.1.pb.gz heap.2.pb.gz heap.3.pb.gz heap.4.pb.gz heap.5.pb.gz
+  heapscope trend -inuse_objects --format json snapshots/*.pb.gz";
 
 const LIST_HELP: &str = "\
 Each line shows flat (allocated by that line itself) and cum (by that line and what it
@@ -227,9 +265,10 @@ struct InputArgs {
     /// Largest profile accepted, in bytes after decompression.
     #[arg(long = "max_size", value_name = "BYTES", default_value_t = DEFAULT_MAX_SIZE)]
     max_size: u64,
-    /// Profile file, or - for stdin [default: stdin when it is not a terminal].
+    /// Profile file, or - for stdin [default: stdin when it is not a terminal]. Several
+    /// profiles are merged: their values sum node by node.
     #[arg(value_name = "PROFILE")]
-    profile: Option<String>,
+    profiles: Vec<String>,
 }
 
 #[derive(Args, Debug)]
@@ -336,6 +375,92 @@ struct PeekArgs {
 }
 
 #[derive(Args, Debug)]
+struct DiffArgs {
+    #[command(flatten)]
+    select: SelectArgs,
+    /// Sort by the change in cum instead of flat.
+    #[arg(long, overrides_with = "flat", help_heading = "Report")]
+    cum: bool,
+    /// Sort by the change in flat (the default).
+    #[arg(long, help_heading = "Report")]
+    flat: bool,
+    /// Show at most N nodes; 0 shows all.
+    #[arg(long, value_name = "N", default_value_t = 10, help_heading = "Report")]
+    nodecount: usize,
+    /// Drop nodes whose cum change is below F × the net change.
+    #[arg(
+        long,
+        value_name = "F",
+        default_value_t = 0.005,
+        help_heading = "Report"
+    )]
+    nodefraction: f64,
+    /// Drop edges below F × the net change (they decide the (inline) marks).
+    #[arg(
+        long,
+        value_name = "F",
+        default_value_t = 0.001,
+        help_heading = "Report"
+    )]
+    edgefraction: f64,
+    /// Scale BEFORE to AFTER's total first, to compare shapes rather than sizes.
+    #[arg(long, help_heading = "Report")]
+    normalize: bool,
+    /// Unit for values: minimum (pprof's default), B, kB, MB, GB, …
+    #[arg(
+        long,
+        value_name = "UNIT",
+        default_value = "minimum",
+        help_heading = "Report"
+    )]
+    unit: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text", help_heading = "Report")]
+    format: FormatArg,
+    /// Largest profile accepted, in bytes after decompression.
+    #[arg(long = "max_size", value_name = "BYTES", default_value_t = DEFAULT_MAX_SIZE)]
+    max_size: u64,
+    /// The earlier snapshot.
+    #[arg(value_name = "BEFORE")]
+    before: String,
+    /// The later snapshot.
+    #[arg(value_name = "AFTER")]
+    after: String,
+}
+
+#[derive(Args, Debug)]
+struct TrendArgs {
+    #[command(flatten)]
+    select: SelectArgs,
+    /// Follow each node's cum instead of its flat.
+    #[arg(long, help_heading = "Report")]
+    cum: bool,
+    /// Keep the snapshots in argument order instead of ordering them by time.
+    #[arg(long = "keep-order", help_heading = "Report")]
+    keep_order: bool,
+    /// Show at most N nodes; 0 shows all.
+    #[arg(long, value_name = "N", default_value_t = 20, help_heading = "Report")]
+    nodecount: usize,
+    /// Unit for values: minimum (each value in its best unit), B, kB, MB, …
+    #[arg(
+        long,
+        value_name = "UNIT",
+        default_value = "minimum",
+        help_heading = "Report"
+    )]
+    unit: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text", help_heading = "Report")]
+    format: FormatArg,
+    /// Largest profile accepted, in bytes after decompression.
+    #[arg(long = "max_size", value_name = "BYTES", default_value_t = DEFAULT_MAX_SIZE)]
+    max_size: u64,
+    /// The snapshots (at least two).
+    #[arg(value_name = "SNAPSHOT", num_args = 2.., required = true)]
+    snapshots: Vec<String>,
+}
+
+#[derive(Args, Debug)]
 struct InfoArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
@@ -368,6 +493,8 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Request, ParseE
         Command::Top(a) => top_request(a),
         Command::List(a) => list_request(a),
         Command::Peek(a) => peek_request(a),
+        Command::Diff(a) => diff_request(a),
+        Command::Trend(a) => trend_request(a),
         Command::Info(a) => input_spec(&a.input).map(|input| Request::Info {
             input,
             format: format(a.format),
@@ -388,17 +515,22 @@ fn format(f: FormatArg) -> Format {
 }
 
 fn input_spec(a: &InputArgs) -> Result<InputSpec, UsageError> {
-    let source =
-        match a.profile.as_deref() {
-            Some(arg) => Source::parse(arg),
-            None if std::io::stdin().is_terminal() => return Err(usage(
+    let sources = if a.profiles.is_empty() {
+        if std::io::stdin().is_terminal() {
+            return Err(usage(
                 "no profile given and stdin is a terminal: name a profile file, or pipe one in \
                  (heapscope top < pprof.heap)",
-            )),
-            None => Source::Stdin,
-        };
+            ));
+        }
+        vec![Source::Stdin]
+    } else {
+        a.profiles.iter().map(|p| Source::parse(p)).collect()
+    };
+    if sources.iter().filter(|s| **s == Source::Stdin).count() > 1 {
+        return Err(usage("stdin (-) can be read only once"));
+    }
     Ok(InputSpec {
-        source,
+        sources,
         max_size: a.max_size,
     })
 }
@@ -532,6 +664,56 @@ fn list_request(a: ListArgs) -> Result<Request, UsageError> {
             regex: symbol_regex("list", &a.regex)?,
             context: a.context,
             full: a.full,
+            unit: a.unit,
+            format: format(a.format),
+        },
+    })
+}
+
+fn one_file(arg: &str, max_size: u64) -> InputSpec {
+    InputSpec {
+        sources: vec![Source::parse(arg)],
+        max_size,
+    }
+}
+
+fn diff_request(a: DiffArgs) -> Result<Request, UsageError> {
+    if a.before == "-" && a.after == "-" {
+        return Err(usage("stdin (-) can be read only once"));
+    }
+    Ok(Request::Diff {
+        before: one_file(&a.before, a.max_size),
+        after: one_file(&a.after, a.max_size),
+        normalize: a.normalize,
+        selection: selection(&a.select)?,
+        options: DiffOptions {
+            trim: TrimOptions {
+                node_count: a.nodecount,
+                node_fraction: fraction("nodefraction", a.nodefraction)?,
+                edge_fraction: fraction("edgefraction", a.edgefraction)?,
+                cum_sort: a.cum && !a.flat,
+            },
+            unit: a.unit,
+            format: format(a.format),
+        },
+    })
+}
+
+fn trend_request(a: TrendArgs) -> Result<Request, UsageError> {
+    let sources: Vec<Source> = a.snapshots.iter().map(|s| Source::parse(s)).collect();
+    if sources.iter().filter(|s| **s == Source::Stdin).count() > 1 {
+        return Err(usage("stdin (-) can be read only once"));
+    }
+    Ok(Request::Trend {
+        input: InputSpec {
+            sources,
+            max_size: a.max_size,
+        },
+        keep_order: a.keep_order,
+        selection: selection(&a.select)?,
+        options: TrendOptions {
+            cum: a.cum,
+            node_count: a.nodecount,
             unit: a.unit,
             format: format(a.format),
         },

@@ -159,9 +159,219 @@ fn top_json_values_equal_pprof_on_the_shared_big_profile() {
         eprintln!("skipped: {} is not there", big.display());
         return;
     }
-    let cases: Vec<_> = util::manifest_in("big")
-        .into_iter()
+    let all = util::manifest_in("big");
+    let cases: Vec<_> = all
+        .iter()
         .filter(|c| c.args.first().map(String::as_str) == Some("-top"))
+        .cloned()
         .collect();
     assert_eq!(check_json_values(&cases, &big.to_string_lossy()), 12);
+
+    let peeks: Vec<_> = all
+        .iter()
+        .filter(|c| c.args[0].starts_with("-peek="))
+        .collect();
+    assert_eq!(peeks.len(), 2);
+    for case in peeks {
+        let mut args = symbol_args(case, "peek");
+        *args.last_mut().unwrap() = big.to_string_lossy().into_owned();
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = util::run(&args);
+        assert!(
+            out.status.success(),
+            "{}: {}",
+            case.golden,
+            util::stderr(&out)
+        );
+        assert_eq!(
+            tokens(&util::stdout(&out)),
+            tokens(&case.expected()),
+            "{}",
+            case.golden
+        );
+    }
+}
+
+/// heapscope's arguments for a pprof `-list=RE`/`-peek=RE` invocation:
+/// the command and its regex first; `-source_path` pointed at this
+/// checkout's testdata/gen.
+fn symbol_args(case: &GoldenCase, command: &str) -> Vec<String> {
+    let mut args = vec![command.to_string()];
+    let prefix = format!("-{command}=");
+    for a in &case.args {
+        if let Some(re) = a.strip_prefix(&prefix) {
+            args.insert(1, re.to_string());
+        } else if a.starts_with("-source_path=") {
+            args.push(format!(
+                "-source_path={}",
+                util::testdata().join("gen").display()
+            ));
+        } else {
+            args.push(a.clone());
+        }
+    }
+    args.push(util::profile(&case.profile));
+    args
+}
+
+fn cases_of(command: &str) -> Vec<GoldenCase> {
+    let prefix = format!("-{command}=");
+    manifest()
+        .into_iter()
+        .filter(|c| c.args.iter().any(|a| a.starts_with(&prefix)))
+        .collect()
+}
+
+/// pprof's `-peek` and heapscope's `peek` print the same blocks: header
+/// lines, callers and callees with their values and shares, each node's
+/// flat and cum. Compared token for token (the column layout differs).
+#[test]
+fn peek_text_equals_pprof_token_for_token() {
+    let cases = cases_of("peek");
+    assert_eq!(cases.len(), 27);
+    let mut failures = Vec::new();
+    for case in cases {
+        let args = symbol_args(&case, "peek");
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = util::run(&args);
+        assert!(
+            out.status.success(),
+            "{}: {}",
+            case.golden,
+            util::stderr(&out)
+        );
+        let (got, want) = (util::stdout(&out), case.expected());
+        if tokens(&got) != tokens(&want) {
+            failures.push(format!(
+                "{} ({}):\n--- pprof\n{want}\n--- heapscope\n{got}",
+                case.golden,
+                args.join(" ")
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} differ:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// One routine of pprof's `-list` output.
+#[derive(Debug)]
+struct Routine {
+    name: String,
+    file: String,
+    flat: String,
+    cum: String,
+    /// (line, flat, cum) of lines with a value; "." is zero.
+    lines: Vec<(i64, String, String)>,
+    /// (line, source text) of every line shown.
+    source: Vec<(i64, String)>,
+}
+
+fn parse_list(text: &str) -> (String, Vec<Routine>) {
+    let mut total = String::new();
+    let mut routines: Vec<Routine> = Vec::new();
+    for line in text.lines() {
+        if let Some(t) = line.strip_prefix("Total: ") {
+            total = t.to_string();
+        } else if let Some(rest) = line.strip_prefix("ROUTINE ======================== ") {
+            let (name, file) = rest.split_once(" in ").unwrap();
+            routines.push(Routine {
+                name: name.to_string(),
+                file: file.to_string(),
+                flat: String::new(),
+                cum: String::new(),
+                lines: Vec::new(),
+                source: Vec::new(),
+            });
+        } else if line.ends_with("of Total") {
+            let r = routines.last_mut().unwrap();
+            let mut f = line.split_whitespace();
+            r.flat = f.next().unwrap().to_string();
+            r.cum = f.next().unwrap().to_string();
+        } else if let Some(r) = routines.last_mut() {
+            // "%10s %10s %6d:%s"
+            let (head, text) = line.split_at(line.find(':').unwrap());
+            let mut f = head.split_whitespace();
+            let (flat, cum) = (f.next().unwrap().to_string(), f.next().unwrap().to_string());
+            let number: i64 = f.next().unwrap().parse().unwrap();
+            r.source.push((number, text[1..].to_string()));
+            if flat != "." || cum != "." {
+                r.lines.push((number, flat, cum));
+            }
+        }
+    }
+    (total, routines)
+}
+
+/// pprof's `-list`: every routine's flat and cum, and every line's, equal
+/// heapscope's (`--format json`, formatted in pprof's units); the source
+/// text heapscope shows from testdata/gen equals pprof's.
+#[test]
+fn list_values_equal_pprof_line_by_line() {
+    let cases = cases_of("list");
+    assert_eq!(cases.len(), 26);
+    for case in cases {
+        let (total, routines) = parse_list(&case.expected());
+        let exact = case.args.iter().any(|a| a == "-unit=B");
+        let mut args = symbol_args(&case, "list");
+        args.insert(1, "--format=json".to_string());
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = util::run(&args);
+        assert!(
+            out.status.success(),
+            "{}: {}",
+            case.golden,
+            util::stderr(&out)
+        );
+        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let unit = doc["unit"].as_str().unwrap().to_string();
+        let fmt = |v: &Value| {
+            let v = v.as_i64().unwrap();
+            heapscope::units::scaled_label(v, &unit, if exact { "B" } else { "minimum" })
+        };
+        let dot = |v: &Value| {
+            if v.as_i64() == Some(0) {
+                ".".to_string()
+            } else {
+                fmt(v)
+            }
+        };
+        assert_eq!(fmt(&doc["total"]), total, "{}: total", case.golden);
+        let functions = doc["functions"].as_array().unwrap();
+        assert_eq!(functions.len(), routines.len(), "{}: routines", case.golden);
+        for (got, want) in functions.iter().zip(&routines) {
+            let what = format!("{}: {}", case.golden, want.name);
+            assert_eq!(got["name"], want.name.as_str(), "{what}");
+            assert!(
+                got["file"].as_str().unwrap().ends_with(&want.file),
+                "{what}: {}",
+                got["file"]
+            );
+            assert_eq!(
+                (fmt(&got["flat"]), fmt(&got["cum"])),
+                (want.flat.clone(), want.cum.clone()),
+                "{what}"
+            );
+            let lines: Vec<(i64, String, String)> = got["lines"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|l| (l["line"].as_i64().unwrap(), dot(&l["flat"]), dot(&l["cum"])))
+                .collect();
+            assert_eq!(lines, want.lines, "{what}: lines");
+            // Source text, where heapscope found it, equals pprof's.
+            for l in got["lines"].as_array().unwrap() {
+                let number = l["line"].as_i64().unwrap();
+                if let (Some(src), Some((_, text))) = (
+                    l["source"].as_str(),
+                    want.source.iter().find(|(n, _)| *n == number),
+                ) {
+                    assert_eq!(src, text, "{what}: source of line {number}");
+                }
+            }
+        }
+    }
 }

@@ -44,10 +44,11 @@ impl fmt::Display for Source {
     }
 }
 
-/// A decoded profile and where it came from.
+/// A decoded profile and the name it goes by in messages (its source, or
+/// the sources it was combined from).
 #[derive(Debug, Clone)]
 pub struct Loaded {
-    pub source: Source,
+    pub name: String,
     pub profile: Profile,
 }
 
@@ -149,7 +150,7 @@ pub fn load(source: &Source, max_size: u64) -> Result<Loaded, LoadError> {
     let mut profile = decode(&data)?;
     crate::profile::prune::apply(&mut profile);
     Ok(Loaded {
-        source: source.clone(),
+        name: source.to_string(),
         profile,
     })
 }

@@ -65,6 +65,21 @@ impl View {
         }
     }
 
+    /// The same view limited to the samples in `range` (one input of a
+    /// combined profile).
+    pub fn restricted(&self, p: &Profile, range: std::ops::Range<usize>) -> View {
+        let mut samples = vec![false; p.samples.len()];
+        for i in range {
+            samples[i] = self.sample_kept(i);
+        }
+        View {
+            samples: Some(samples),
+            lines: self.lines.clone(),
+            hidden_locations: self.hidden_locations.clone(),
+            unmatched: Vec::new(),
+        }
+    }
+
     pub fn sample_kept(&self, i: usize) -> bool {
         self.samples.as_ref().is_none_or(|s| s[i])
     }

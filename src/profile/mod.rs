@@ -5,6 +5,7 @@
 
 pub mod filter;
 pub mod graph;
+pub mod merge;
 pub mod prune;
 pub mod sample_type;
 

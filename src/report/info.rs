@@ -50,7 +50,7 @@ fn default_type(p: &Profile) -> String {
 
 fn write_text(w: &mut dyn Write, loaded: &Loaded) -> io::Result<()> {
     let p = &loaded.profile;
-    writeln!(w, "Profile: {}", display_name(&loaded.source.to_string()))?;
+    writeln!(w, "Profile: {}", display_name(&loaded.name.clone()))?;
     match p.main_binary() {
         Some(file) => writeln!(
             w,
@@ -149,7 +149,7 @@ fn write_json(w: &mut dyn Write, loaded: &Loaded) -> io::Result<()> {
         .map(|t| json!({"name": t.name, "unit": t.unit, "total": t.total}))
         .collect();
     let doc = json!({
-        "file": loaded.source.to_string(),
+        "file": loaded.name.clone(),
         "producer": p.main_binary(),
         "build_id": p.mappings.first().map(|m| p.str(m.build_id)),
         "time_nanos": p.time_nanos,

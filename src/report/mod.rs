@@ -3,11 +3,13 @@
 //! what they share: sample selection and filtering ([`Prepared`]), pprof's
 //! header lines, times, and safe display of names.
 
+pub mod diff;
 pub mod info;
 pub mod list;
 pub mod peek;
 pub mod source;
 pub mod top;
+pub mod trend;
 
 use std::io::{self, Write};
 
@@ -85,7 +87,7 @@ impl<'a> Prepared<'a> {
                 warn,
                 "heapscope: {}: {name} is zero in {scope} (`go test -memprofile` profiles hold \
                  allocations, little in use); try -{other}",
-                loaded.source
+                loaded.name
             )
             .map_err(PrepareError::Io)?;
         }

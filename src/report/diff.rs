@@ -1,0 +1,316 @@
+//! `diff`: what changed between two snapshots, node by node — pprof's
+//! `-diff_base` numbers (AFTER − BEFORE, percentages of BEFORE's total),
+//! with signs kept and nodes that appeared or vanished marked.
+
+use std::io::{self, Write};
+use std::ops::Range;
+
+use comfy_table::{presets, CellAlignment, ColumnConstraint, ContentArrangement, Table, Width};
+use serde_json::{json, Value};
+
+use super::{display_name, report_labels, select_output_unit, Format, Prepared, Trimming};
+use crate::profile::graph::{self, InlineMark, Overflow, TrimOptions};
+use crate::units;
+
+/// Options of the `diff` report.
+#[derive(Debug, Clone)]
+pub struct DiffOptions {
+    pub trim: TrimOptions,
+    pub unit: String,
+    pub format: Format,
+}
+
+/// Where BEFORE and AFTER sit in the combined profile. BEFORE's values are
+/// negated there, as pprof combines a `-diff_base`.
+#[derive(Debug, Clone)]
+pub struct DiffInputs {
+    pub before: Range<usize>,
+    pub after: Range<usize>,
+    pub before_name: String,
+    pub after_name: String,
+    /// BEFORE was scaled to AFTER's total first (`-normalize`).
+    pub normalized: bool,
+}
+
+/// A node's change and its BEFORE values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DiffRow {
+    pub node: u32,
+    /// AFTER − BEFORE.
+    pub flat: i64,
+    pub cum: i64,
+    pub base_flat: i64,
+    pub base_cum: i64,
+    pub inline: InlineMark,
+}
+
+impl DiffRow {
+    fn after_cum(&self) -> i64 {
+        self.base_cum.saturating_add(self.cum)
+    }
+    fn after_flat(&self) -> i64 {
+        self.base_flat.saturating_add(self.flat)
+    }
+
+    /// "new" when the node has nothing in BEFORE, "gone" when nothing is
+    /// left of it in AFTER.
+    pub fn status(&self) -> Option<&'static str> {
+        let before = self.base_flat != 0 || self.base_cum != 0;
+        let after = self.after_flat() != 0 || self.after_cum() != 0;
+        match (before, after) {
+            (false, true) => Some("new"),
+            (true, false) => Some("gone"),
+            _ => None,
+        }
+    }
+}
+
+/// The computed report.
+#[derive(Debug, Clone)]
+pub struct Diff {
+    pub rows: Vec<DiffRow>,
+    /// Sum of |value| over BEFORE's samples: pprof's total for a diff.
+    pub base_total: i64,
+    pub after_total: i64,
+    pub dropped_nodes: usize,
+    pub orig_count: usize,
+    pub output_unit: String,
+}
+
+fn abs_sum(prep: &Prepared<'_>, range: Range<usize>) -> Result<i64, Overflow> {
+    let p = prep.profile();
+    let mut total: i64 = 0;
+    for i in range {
+        let v = p
+            .samples
+            .value(i, prep.value_index)
+            .checked_abs()
+            .ok_or(Overflow)?;
+        total = total.checked_add(v).ok_or(Overflow)?;
+    }
+    Ok(total)
+}
+
+/// Computes the report.
+pub fn compute(
+    prep: &Prepared<'_>,
+    inputs: &DiffInputs,
+    opts: &DiffOptions,
+) -> Result<Diff, Overflow> {
+    let p = prep.profile();
+    let base_total = abs_sum(prep, inputs.before.clone())?;
+    let after_total = abs_sum(prep, inputs.after.clone())?;
+    let t = graph::trimmed(
+        p,
+        &prep.table,
+        &prep.view,
+        prep.value_index,
+        &opts.trim,
+        true,
+    )?;
+    let marks = match &t.graph.edges {
+        Some(edges) => graph::inline_marks(prep.table.len(), edges),
+        None => vec![InlineMark::None; prep.table.len()],
+    };
+    let base_view = prep.view.restricted(p, inputs.before.clone());
+    let base = graph::accumulate(p, &prep.table, &base_view, prep.value_index, None, false)?;
+    let rows = t
+        .nodes
+        .iter()
+        .map(|&n| {
+            let n_ = n as usize;
+            DiffRow {
+                node: n,
+                flat: t.graph.flat[n_],
+                cum: t.graph.cum[n_],
+                base_flat: base.flat[n_].saturating_neg(),
+                base_cum: base.cum[n_].saturating_neg(),
+                inline: marks[n_],
+            }
+        })
+        .collect::<Vec<_>>();
+    let output_unit = select_output_unit(
+        rows.iter().map(|r| (r.flat, r.cum)),
+        prep.total,
+        &prep.sample_unit(),
+        &opts.unit,
+    );
+    Ok(Diff {
+        rows,
+        base_total,
+        after_total,
+        dropped_nodes: t.dropped_nodes,
+        orig_count: t.orig_count,
+        output_unit,
+    })
+}
+
+/// Writes the report. `prep.total` must be BEFORE's total (pprof's
+/// `-diff_base` percentages).
+pub fn write(
+    w: &mut dyn Write,
+    prep: &Prepared<'_>,
+    inputs: &DiffInputs,
+    opts: &DiffOptions,
+) -> anyhow::Result<()> {
+    let diff = compute(prep, inputs, opts)?;
+    match opts.format {
+        Format::Text => write_text(w, prep, inputs, &diff, opts)?,
+        Format::Json => write_json(w, prep, &diff)?,
+    }
+    Ok(())
+}
+
+/// What a change of the selected sample type means.
+fn meaning(sample_type: &str) -> &'static str {
+    if sample_type.starts_with("inuse") {
+        "retained growth: what AFTER holds minus what BEFORE held (in-use values are gauges)"
+    } else if sample_type.starts_with("alloc") {
+        "allocated during the interval: alloc values count from process start, so the change is what was allocated between the snapshots"
+    } else {
+        "AFTER minus BEFORE"
+    }
+}
+
+fn signed(text: String, v: i64) -> String {
+    if v > 0 {
+        format!("+{text}")
+    } else {
+        text
+    }
+}
+
+fn write_text(
+    w: &mut dyn Write,
+    prep: &Prepared<'_>,
+    inputs: &DiffInputs,
+    diff: &Diff,
+    opts: &DiffOptions,
+) -> io::Result<()> {
+    let unit = prep.sample_unit();
+    let fmt = |v: i64| units::scaled_label(v, &unit, &diff.output_unit);
+    let human = |v: i64| units::scaled_label(v, &unit, "auto");
+    let flat_sum = diff
+        .rows
+        .iter()
+        .map(|r| r.flat)
+        .fold(0i64, i64::saturating_add);
+    let mut labels = report_labels(
+        prep,
+        &Trimming {
+            flat_sum,
+            dropped_nodes: diff.dropped_nodes,
+            node_fraction: opts.trim.node_fraction,
+            shown: diff.rows.len(),
+            orig_count: diff.orig_count,
+        },
+        &fmt,
+    );
+    let net = diff.after_total.saturating_sub(diff.base_total);
+    let header = [
+        format!("Change: {}", meaning(prep.sample_type())),
+        format!(
+            "Before: {} total in {}{}",
+            human(diff.base_total),
+            display_name(&inputs.before_name),
+            if inputs.normalized {
+                " (scaled to AFTER's total by -normalize)"
+            } else {
+                ""
+            }
+        ),
+        format!(
+            "After:  {} total in {}",
+            human(diff.after_total),
+            display_name(&inputs.after_name)
+        ),
+        format!(
+            "Net change: {} ({} of before)",
+            signed(human(net), net),
+            units::signed_percentage(net, diff.base_total).trim()
+        ),
+    ];
+    // After the profile's labels (File, Type, Time), before "Showing …".
+    let at = labels
+        .iter()
+        .position(|l| l.starts_with("Showing nodes") || l == "Active filters:")
+        .unwrap_or(labels.len());
+    labels.splice(at..at, header);
+    for l in &labels {
+        writeln!(w, "{l}")?;
+    }
+
+    let mut table = Table::new();
+    table
+        .load_preset(presets::NOTHING)
+        .set_content_arrangement(ContentArrangement::Disabled)
+        .set_header(["flat", "flat%", "sum%", "cum", "cum%", ""]);
+    let total = prep.total;
+    let mut sum: i64 = 0;
+    for r in &diff.rows {
+        sum = sum.saturating_add(r.flat);
+        let mut name = display_name(&prep.table.names[r.node as usize]);
+        if let Some(label) = r.inline.label() {
+            name.push(' ');
+            name.push_str(label);
+        }
+        if let Some(status) = r.status() {
+            name.push_str(&format!(" [{status}]"));
+        }
+        table.add_row(vec![
+            signed(fmt(r.flat), r.flat),
+            units::signed_percentage(r.flat, total).trim().to_string(),
+            units::signed_percentage(sum, total).trim().to_string(),
+            signed(fmt(r.cum), r.cum),
+            units::signed_percentage(r.cum, total).trim().to_string(),
+            name,
+        ]);
+    }
+    for (i, width) in [11u16, 8, 8, 11, 8].into_iter().enumerate() {
+        if let Some(col) = table.column_mut(i) {
+            col.set_cell_alignment(CellAlignment::Right);
+            col.set_constraint(ColumnConstraint::LowerBoundary(Width::Fixed(width)));
+            col.set_padding((0, 1));
+        }
+    }
+    if let Some(col) = table.column_mut(5) {
+        col.set_padding((1, 0));
+    }
+    for line in table.lines() {
+        writeln!(w, "{}", line.trim_end())?;
+    }
+    Ok(())
+}
+
+fn write_json(w: &mut dyn Write, prep: &Prepared<'_>, diff: &Diff) -> io::Result<()> {
+    let nodes: Vec<Value> = diff
+        .rows
+        .iter()
+        .map(|r| {
+            let mut v = json!({
+                "name": prep.table.names[r.node as usize],
+                "flat": r.flat,
+                "cum": r.cum,
+                "base_flat": r.base_flat,
+                "base_cum": r.base_cum,
+            });
+            if let Some(status) = r.status() {
+                v["status"] = json!(status);
+            }
+            if let Some(label) = r.inline.label() {
+                v["inline"] = json!(label.trim_start_matches('(').trim_end_matches(')'));
+            }
+            v
+        })
+        .collect();
+    let doc = json!({
+        "sample_type": prep.sample_type(),
+        "unit": prep.sample_unit(),
+        "base_total": diff.base_total,
+        "total": diff.after_total,
+        "dropped_nodes": diff.dropped_nodes,
+        "nodes": nodes,
+    });
+    serde_json::to_writer_pretty(&mut *w, &doc)?;
+    writeln!(w)
+}
