@@ -5,14 +5,17 @@
 use std::fmt;
 use std::io::Write;
 use std::ops::Range;
+use std::path::PathBuf;
 
 use anyhow::{anyhow, Context};
 
 use crate::input::{self, Loaded, Source};
+use crate::output;
 use crate::profile::graph::Granularity;
 use crate::profile::merge::{self, Combined};
 use crate::profile::sample_type::SampleTypeError;
 use crate::report::diff::{self, DiffInputs, DiffOptions};
+use crate::report::flame::{self, FlameOptions};
 use crate::report::list::{self, ListOptions};
 use crate::report::peek::{self, PeekOptions};
 use crate::report::source::{SourceReader, SourceSearch};
@@ -78,6 +81,15 @@ pub enum Request {
         selection: Selection,
         options: TrendOptions,
     },
+    Flame {
+        input: InputSpec,
+        /// A differential flame graph against this earlier snapshot.
+        base: Option<InputSpec>,
+        normalize: bool,
+        selection: Selection,
+        options: FlameOptions,
+        output: Option<PathBuf>,
+    },
 }
 
 /// Runs a request, writing the report to `out` and notes to `warn`.
@@ -134,6 +146,23 @@ pub fn run(request: &Request, out: &mut dyn Write, warn: &mut dyn Write) -> anyh
             selection,
             options,
         } => run_trend(input, *keep_order, selection, options, out, warn),
+        Request::Flame {
+            input,
+            base,
+            normalize,
+            selection,
+            options,
+            output,
+        } => {
+            let flame = FlameRequest {
+                input,
+                base: base.as_ref(),
+                normalize: *normalize,
+                selection,
+                options,
+            };
+            output::write_to(output.as_deref(), out, |w| run_flame(&flame, w, warn))
+        }
     }
 }
 
@@ -189,6 +218,79 @@ fn prepare<'a>(
     })
 }
 
+/// Scales the samples in `scaled` so each sample type sums to what it sums
+/// to over `target` (`-normalize`), rounding as pprof does.
+fn normalize_to(profile: &mut crate::profile::Profile, scaled: Range<usize>, target: Range<usize>) {
+    let from = merge::sums(profile, scaled.clone());
+    let to = merge::sums(profile, target);
+    let ratios: Vec<f64> = from
+        .iter()
+        .zip(&to)
+        .map(|(&f, &t)| if f == 0 { 1.0 } else { t as f64 / f as f64 })
+        .collect();
+    merge::scale(profile, scaled, &ratios);
+}
+
+struct FlameRequest<'a> {
+    input: &'a InputSpec,
+    base: Option<&'a InputSpec>,
+    normalize: bool,
+    selection: &'a Selection,
+    options: &'a FlameOptions,
+}
+
+fn run_flame(
+    r: &FlameRequest<'_>,
+    out: &mut dyn Write,
+    warn: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let after = load_merged(r.input)?;
+    let (loaded, after_range, before_range) = match r.base {
+        None => {
+            let n = after.profile.samples.len();
+            (after, 0..n, None)
+        }
+        Some(base) => {
+            let before = load_merged(base)?;
+            let (mut loaded, ranges) = combine(&[&after, &before])?;
+            if r.normalize {
+                normalize_to(&mut loaded.profile, ranges[1].clone(), ranges[0].clone());
+            }
+            loaded.name = format!("{} vs {}", before.name, after.name);
+            (loaded, ranges[0].clone(), Some(ranges[1].clone()))
+        }
+    };
+    let prep = prepare(&loaded, r.selection, warn)?;
+    let context = || loaded.name.clone();
+    let after_stacks = flame::fold(&prep, after_range).with_context(context)?;
+    let before_stacks = match before_range {
+        Some(range) => Some(flame::fold(&prep, range).with_context(context)?),
+        None => None,
+    };
+    let (lines, negative) = flame::folded_lines(&prep, &after_stacks, before_stacks.as_ref());
+    if negative > 0 {
+        writeln!(
+            warn,
+            "heapscope: {}: left out {negative} stacks with negative values",
+            loaded.name
+        )?;
+    }
+    if r.options.folded {
+        for l in &lines {
+            writeln!(out, "{l}")?;
+        }
+        return Ok(());
+    }
+    let total = flame::stacks_total(&after_stacks);
+    let what = if before_stacks.is_some() {
+        "change in "
+    } else {
+        ""
+    };
+    let labels = flame::labels(&prep, total, r.options, what);
+    flame::write_svg(out, &prep, &lines, labels, r.options).with_context(context)
+}
+
 fn run_diff(
     before: &InputSpec,
     after: &InputSpec,
@@ -205,14 +307,11 @@ fn run_diff(
     let (mut loaded, ranges) = combine(&[&after, &before])?;
     let (after_range, before_range) = (ranges[0].clone(), ranges[1].clone());
     if normalize {
-        let before_sums = merge::sums(&loaded.profile, before_range.clone());
-        let after_sums = merge::sums(&loaded.profile, after_range.clone());
-        let ratios: Vec<f64> = before_sums
-            .iter()
-            .zip(&after_sums)
-            .map(|(&b, &a)| if b == 0 { 1.0 } else { a as f64 / b as f64 })
-            .collect();
-        merge::scale(&mut loaded.profile, before_range.clone(), &ratios);
+        normalize_to(
+            &mut loaded.profile,
+            before_range.clone(),
+            after_range.clone(),
+        );
     }
     let k = loaded.profile.samples.num_values;
     merge::scale(&mut loaded.profile, before_range.clone(), &vec![-1.0; k]);

@@ -15,6 +15,7 @@ use crate::input::{Source, DEFAULT_MAX_SIZE};
 use crate::profile::filter::Filters;
 use crate::profile::graph::{Granularity, NodeOptions, TrimOptions};
 use crate::report::diff::DiffOptions;
+use crate::report::flame::FlameOptions;
 use crate::report::list::ListOptions;
 use crate::report::peek::PeekOptions;
 use crate::report::source::SourceSearch;
@@ -50,6 +51,13 @@ const LONG_FLAGS: &[&str] = &[
     "context",
     "full",
     "normalize",
+    "base",
+    "folded",
+    "title",
+    "width",
+    "reverse",
+    "colors",
+    "output",
     "max_size",
     "format",
     "help",
@@ -121,9 +129,29 @@ enum Command {
     /// Each node across a series of snapshots, likely leaks first.
     #[command(after_help = TREND_HELP)]
     Trend(TrendArgs),
+    /// A flame graph (SVG) of where memory goes, or folded stacks.
+    #[command(after_help = FLAME_HELP)]
+    Flame(FlameArgs),
     /// What a profile file is: producer, time, sample types and totals, sizes.
     Info(InfoArgs),
 }
+
+const FLAME_HELP: &str = "\
+Each box is a function on a stack; its width is what it and its callees hold (or
+allocated), so wide plateaus are where memory goes. Hover for exact values, click to zoom,
+Ctrl-F to search. Inlined calls are frames of their own, marked (inline).
+
+With --base BEFORE, a differential flame graph: widths from the profile, red where a stack
+grew since BEFORE, blue where it shrank; tooltips give the change.
+
+--folded writes `root;...;leaf VALUE` lines (`BEFORE AFTER` with --base), the input of
+flamegraph.pl, inferno and speedscope; the values sum to the total exactly.
+
+Examples:
+  heapscope flame -alloc_space < pprof.heap > heap.svg
+  heapscope flame -inuse_space -o heap.svg pprof.heap
+  heapscope flame --base before.heap after.heap > growth.svg
+  heapscope flame --folded pprof.heap > heap.folded";
 
 const DIFF_HELP: &str = "\
 Numbers as pprof's -diff_base: each node's flat and cum change, percentages of BEFORE's
@@ -461,6 +489,56 @@ struct TrendArgs {
 }
 
 #[derive(Args, Debug)]
+struct FlameArgs {
+    #[command(flatten)]
+    select: SelectArgs,
+    /// Draw a differential flame graph against this earlier snapshot.
+    #[arg(long, value_name = "BEFORE", help_heading = "Flame graph")]
+    base: Option<String>,
+    /// With --base: scale BEFORE to the profile's total first.
+    #[arg(long, requires = "base", help_heading = "Flame graph")]
+    normalize: bool,
+    /// Write folded stacks instead of SVG.
+    #[arg(long, help_heading = "Flame graph")]
+    folded: bool,
+    /// Title [default: the sample type and its total].
+    #[arg(long, value_name = "TEXT", help_heading = "Flame graph")]
+    title: Option<String>,
+    /// Width of the image in pixels [default: 1200].
+    #[arg(long, value_name = "PX", help_heading = "Flame graph")]
+    width: Option<usize>,
+    /// Leave out frames narrower than this many pixels.
+    #[arg(
+        long = "min-width",
+        value_name = "PX",
+        default_value_t = 0.1,
+        help_heading = "Flame graph"
+    )]
+    min_width: f64,
+    /// Icicle graph: roots at the top, growing down.
+    #[arg(long, help_heading = "Flame graph")]
+    reverse: bool,
+    /// Palette: mem, hot, io, red, green, blue, aqua, yellow, purple, orange, …
+    #[arg(
+        long,
+        value_name = "PALETTE",
+        default_value = "mem",
+        help_heading = "Flame graph"
+    )]
+    colors: String,
+    /// Write to FILE instead of stdout (replaced only when complete).
+    #[arg(
+        short = 'o',
+        long = "output",
+        value_name = "FILE",
+        help_heading = "Flame graph"
+    )]
+    output: Option<PathBuf>,
+    #[command(flatten)]
+    input: InputArgs,
+}
+
+#[derive(Args, Debug)]
 struct InfoArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
@@ -495,6 +573,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Request, ParseE
         Command::Peek(a) => peek_request(a),
         Command::Diff(a) => diff_request(a),
         Command::Trend(a) => trend_request(a),
+        Command::Flame(a) => flame_request(a),
         Command::Info(a) => input_spec(&a.input).map(|input| Request::Info {
             input,
             format: format(a.format),
@@ -717,6 +796,43 @@ fn trend_request(a: TrendArgs) -> Result<Request, UsageError> {
             unit: a.unit,
             format: format(a.format),
         },
+    })
+}
+
+fn flame_request(a: FlameArgs) -> Result<Request, UsageError> {
+    if a.colors
+        .parse::<inferno::flamegraph::color::Palette>()
+        .is_err()
+    {
+        return Err(usage(format!(
+            "unknown palette {:?} for --colors",
+            a.colors
+        )));
+    }
+    if !(a.min_width.is_finite() && a.min_width >= 0.0) {
+        return Err(usage("--min-width must be a non-negative number"));
+    }
+    if a.width == Some(0) {
+        return Err(usage("--width must be positive"));
+    }
+    let input = input_spec(&a.input)?;
+    if a.base.as_deref() == Some("-") && input.sources.contains(&Source::Stdin) {
+        return Err(usage("stdin (-) can be read only once"));
+    }
+    Ok(Request::Flame {
+        base: a.base.as_deref().map(|b| one_file(b, a.input.max_size)),
+        input,
+        normalize: a.normalize,
+        selection: selection(&a.select)?,
+        options: FlameOptions {
+            title: a.title,
+            width: a.width,
+            min_width: a.min_width,
+            reverse: a.reverse,
+            colors: a.colors,
+            folded: a.folded,
+        },
+        output: a.output,
     })
 }
 

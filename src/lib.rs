@@ -12,6 +12,7 @@
 pub mod app;
 pub mod cli;
 pub mod input;
+pub mod output;
 pub mod profile;
 pub mod report;
 pub mod units;

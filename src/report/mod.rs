@@ -4,6 +4,7 @@
 //! header lines, times, and safe display of names.
 
 pub mod diff;
+pub mod flame;
 pub mod info;
 pub mod list;
 pub mod peek;
