@@ -227,7 +227,12 @@ fn write_text(
         format!(
             "Net change: {} ({} of before)",
             signed(human(net), net),
-            units::signed_percentage(net, diff.base_total).trim()
+            signed(
+                units::signed_percentage(net, diff.base_total)
+                    .trim()
+                    .to_string(),
+                net
+            )
         ),
     ];
     // After the profile's labels (File, Type, Time), before "Showing …".
