@@ -70,7 +70,7 @@ impl NodeInfo {
     }
 
     /// Go's `fmt.Sprint` of pprof's NodeInfo, its last tie-breaker in sorts.
-    fn go_sprint(&self) -> String {
+    pub(crate) fn go_sprint(&self) -> String {
         format!(
             "{{{}  0 {} {} {} {}}}",
             self.name, self.file, self.start_line, self.line, self.objfile
@@ -404,6 +404,36 @@ pub fn accumulate(
     kept: Option<&[bool]>,
     with_edges: bool,
 ) -> Result<Graph, Overflow> {
+    accumulate_visiting(p, table, view, value_index, kept, with_edges, &mut ())
+}
+
+/// Sees every value a pass adds to a node, for reports that keep more per
+/// node than flat and cum (the call graph's tags). The pass with `()` is
+/// the plain one: its calls compile to nothing.
+pub trait Visitor {
+    /// Sample `sample` adds `w` to `node`'s cum (once per sample).
+    fn cum(&mut self, node: u32, sample: usize, w: i64);
+    /// Sample `sample` adds `w` to `node`'s flat (its leaf).
+    fn flat(&mut self, node: u32, sample: usize, w: i64);
+}
+
+impl Visitor for () {
+    #[inline(always)]
+    fn cum(&mut self, _: u32, _: usize, _: i64) {}
+    #[inline(always)]
+    fn flat(&mut self, _: u32, _: usize, _: i64) {}
+}
+
+/// [`accumulate`], telling `visitor` about every value it adds.
+pub fn accumulate_visiting<V: Visitor>(
+    p: &Profile,
+    table: &NodeTable,
+    view: &View,
+    value_index: usize,
+    kept: Option<&[bool]>,
+    with_edges: bool,
+    visitor: &mut V,
+) -> Result<Graph, Overflow> {
     let n = table.len();
     let mut flat = vec![0i64; n];
     let mut cum = vec![0i64; n];
@@ -434,6 +464,7 @@ pub fn accumulate(
                     let (sum, o) = cum[ni].overflowing_add(w);
                     cum[ni] = sum;
                     overflow |= o;
+                    visitor.cum(node, i, w);
                 }
                 if let Some(edges) = edges.as_mut() {
                     if parent != NONE && node != parent {
@@ -448,6 +479,7 @@ pub fn accumulate(
             let (sum, o) = flat[parent as usize].overflowing_add(w);
             flat[parent as usize] = sum;
             overflow |= o;
+            visitor.flat(parent, i, w);
         }
     }
     if overflow {
@@ -614,14 +646,14 @@ pub fn inline_marks(n: usize, edges: &Edges) -> Vec<InlineMark> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::profile::{Function, Label, Line, Location, Samples, StringTable, ValueType};
 
     /// Builds a profile from stacks of function names (root last, as pprof
     /// stores them), one location per frame, no inlining unless a frame is
     /// written "outer+inner" (inner inlined into outer in one location).
-    fn profile(stacks: &[(&[&str], i64)]) -> Profile {
+    pub(crate) fn profile(stacks: &[(&[&str], i64)]) -> Profile {
         let mut strings = StringTable::new();
         strings.push("");
         let space = strings.push("space");

@@ -8,6 +8,7 @@ pub mod graph;
 pub mod merge;
 pub mod prune;
 pub mod sample_type;
+pub mod visual;
 
 use std::ops::Range;
 

@@ -1,0 +1,692 @@
+//! The call graph pprof draws (its "visual mode", `-dot`/`-svg`): tags per
+//! node from sample labels (Go heap profiles label every sample with its
+//! block size, `bytes`), nodes in entropy order, node selection that counts
+//! a node's tags as nodes, edge trimming, and removal of residual edges that
+//! other paths make redundant.
+//!
+//! Only the graph command pays for this: the tags come from a
+//! [`Visitor`] on the ordinary pass over the samples, which the other reports
+//! run without one.
+
+use std::collections::VecDeque;
+
+use rustc_hash::FxHashMap;
+
+use super::graph::{self, Edge, Graph, NodeTable, Overflow, TrimOptions, Visitor};
+use super::{filter::View, Profile, NONE};
+use crate::units;
+
+/// pprof's `maxNodelets`: at most this many tags of a node are drawn, and
+/// counted when selecting nodes.
+pub const MAX_NODELETS: usize = 4;
+
+/// The only numeric label pprof keeps for tags.
+const BYTES: &str = "bytes";
+
+/// A tag of a node: the samples through it that carry one set of string
+/// labels, or one numeric label value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tag {
+    /// The label set ("key:value" lines), or the value formatted in its unit
+    /// ("1kB").
+    pub name: String,
+    /// The numeric label's unit; empty for string labels.
+    pub unit: String,
+    /// The numeric value the tag was first seen with.
+    pub value: i64,
+    pub flat: i64,
+    pub cum: i64,
+}
+
+/// All tags of one node, as pprof keeps them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NodeTags {
+    /// One tag per distinct set of string labels (pprof's `LabelTags`).
+    pub labels: Vec<Tag>,
+    /// Numeric tags per label set ("" for samples without string labels),
+    /// pprof's `NumericTags`.
+    pub numeric: Vec<(String, Vec<Tag>)>,
+}
+
+impl NodeTags {
+    /// pprof's `countTags`: tags with a flat value.
+    fn count(&self) -> usize {
+        let labels = self.labels.iter().filter(|t| t.flat != 0).count();
+        let numeric: usize = self
+            .numeric
+            .iter()
+            .map(|(_, ts)| ts.iter().filter(|t| t.flat != 0).count())
+            .sum();
+        labels + numeric
+    }
+
+    /// pprof's `TrimLowFrequencyTags` for one node.
+    fn trim(&mut self, cutoff: u64) {
+        let keep = |t: &Tag| t.flat.unsigned_abs() >= cutoff || t.cum.unsigned_abs() >= cutoff;
+        self.labels.retain(keep);
+        for (_, ts) in &mut self.numeric {
+            ts.retain(keep);
+        }
+    }
+}
+
+/// What each sample contributes to tags, worked out once per profile: its
+/// string label set and its `bytes` values with their formatted names.
+pub struct SampleTags {
+    /// Label set names; index 0 is "" (no string labels).
+    label_sets: Vec<String>,
+    /// Tag names of numeric values, with the unit they were formatted in.
+    names: Vec<String>,
+    unit: String,
+    /// Per sample: its label set.
+    label_set: Vec<u32>,
+    /// Per sample `i`: `values[value_ends[i-1]..value_ends[i]]`, each
+    /// (tag name, value).
+    values: Vec<(u32, i64)>,
+    value_ends: Vec<usize>,
+}
+
+impl SampleTags {
+    /// Reads the labels of every sample. Numeric tag names are the values
+    /// formatted in `output_unit` (pprof's `-unit`; "minimum" picks each
+    /// value's own unit), as pprof names them while building the graph.
+    pub fn new(p: &Profile, output_unit: &str) -> Self {
+        let samples = &p.samples;
+        let is_numeric = |l: &super::Label| l.str == 0 && (l.num != 0 || l.num_unit != 0);
+        // pprof's unit of a numeric label: the first unit recorded for the
+        // key, else the key itself.
+        let unit = (0..samples.len())
+            .flat_map(|i| samples.labels(i))
+            .filter(|l| is_numeric(l) && p.str(l.key) == BYTES)
+            .map(|l| p.str(l.num_unit))
+            .find(|u| !u.is_empty())
+            .unwrap_or(BYTES)
+            .to_string();
+        let mut label_sets = vec![String::new()];
+        let mut set_ids: FxHashMap<String, u32> = FxHashMap::default();
+        set_ids.insert(String::new(), 0);
+        let mut names = Vec::new();
+        let mut name_ids: FxHashMap<String, u32> = FxHashMap::default();
+        let mut label_set = Vec::with_capacity(samples.len());
+        let mut values = Vec::new();
+        let mut value_ends = Vec::with_capacity(samples.len());
+        let mut parts: Vec<String> = Vec::new();
+        for i in 0..samples.len() {
+            parts.clear();
+            for l in samples.labels(i) {
+                if l.str != 0 {
+                    parts.push(format!("{}:{}", p.str(l.key), p.str(l.str)));
+                } else if is_numeric(l) && p.str(l.key) == BYTES {
+                    let name = units::scaled_label(l.num, &unit, output_unit);
+                    let next = names.len() as u32;
+                    let id = *name_ids.entry(name.clone()).or_insert_with(|| {
+                        names.push(name);
+                        next
+                    });
+                    values.push((id, l.num));
+                }
+            }
+            value_ends.push(values.len());
+            if parts.is_empty() {
+                label_set.push(0);
+                continue;
+            }
+            parts.sort();
+            let joined = parts.join("\n");
+            let next = label_sets.len() as u32;
+            let id = *set_ids.entry(joined.clone()).or_insert_with(|| {
+                label_sets.push(joined);
+                next
+            });
+            label_set.push(id);
+        }
+        SampleTags {
+            label_sets,
+            names,
+            unit,
+            label_set,
+            values,
+            value_ends,
+        }
+    }
+
+    fn values(&self, i: usize) -> &[(u32, i64)] {
+        let start = if i == 0 { 0 } else { self.value_ends[i - 1] };
+        &self.values[start..self.value_ends[i]]
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct TagSum {
+    value: i64,
+    flat: i64,
+    cum: i64,
+}
+
+/// Sums tags per node during a pass: key (node, label set, tag name), the
+/// name [`NONE`] for the label set's own tag.
+struct TagCollector<'a> {
+    setup: &'a SampleTags,
+    sums: FxHashMap<(u32, u32, u32), TagSum>,
+}
+
+impl TagCollector<'_> {
+    #[inline]
+    fn add(&mut self, node: u32, sample: usize, w: i64, flat: bool) {
+        let set = self.setup.label_set[sample];
+        let mut bump = |key: (u32, u32, u32), value: i64| {
+            let s = self.sums.entry(key).or_insert(TagSum {
+                value,
+                flat: 0,
+                cum: 0,
+            });
+            if flat {
+                s.flat = s.flat.wrapping_add(w);
+            } else {
+                s.cum = s.cum.wrapping_add(w);
+            }
+        };
+        if set != 0 {
+            bump((node, set, NONE), 0);
+        }
+        for &(name, value) in self.setup.values(sample) {
+            bump((node, set, name), value);
+        }
+    }
+
+    /// The tags of every node that has any, in a stable order.
+    fn finish(self) -> FxHashMap<u32, NodeTags> {
+        let setup = self.setup;
+        let mut entries: Vec<_> = self.sums.into_iter().collect();
+        entries.sort_unstable_by_key(|&(key, _)| key);
+        let mut out: FxHashMap<u32, NodeTags> = FxHashMap::default();
+        for ((node, set, name), s) in entries {
+            let tags = out.entry(node).or_default();
+            if name == NONE {
+                tags.labels.push(Tag {
+                    name: setup.label_sets[set as usize].clone(),
+                    unit: String::new(),
+                    value: 0,
+                    flat: s.flat,
+                    cum: s.cum,
+                });
+                continue;
+            }
+            let set_name = &setup.label_sets[set as usize];
+            if tags.numeric.last().is_none_or(|(k, _)| k != set_name) {
+                tags.numeric.push((set_name.clone(), Vec::new()));
+            }
+            if let Some((_, ts)) = tags.numeric.last_mut() {
+                ts.push(Tag {
+                    name: setup.names[name as usize].clone(),
+                    unit: setup.unit.clone(),
+                    value: s.value,
+                    flat: s.flat,
+                    cum: s.cum,
+                });
+            }
+        }
+        out
+    }
+}
+
+impl Visitor for TagCollector<'_> {
+    #[inline]
+    fn cum(&mut self, node: u32, sample: usize, w: i64) {
+        self.add(node, sample, w, false);
+    }
+    #[inline]
+    fn flat(&mut self, node: u32, sample: usize, w: i64) {
+        self.add(node, sample, w, true);
+    }
+}
+
+/// The graph to draw: nodes in pprof's order with their values, tags and
+/// the edges between them, and what was dropped.
+#[derive(Debug, Clone)]
+pub struct Visual {
+    /// Nodes in display order (pprof's entropy order).
+    pub nodes: Vec<u32>,
+    /// Flat and cum per node of the table (edges are in `edges`).
+    pub graph: Graph,
+    /// The edges kept, in no particular order.
+    pub edges: Vec<Edge>,
+    /// Tags of the shown nodes that have any.
+    pub tags: FxHashMap<u32, NodeTags>,
+    /// Nodes dropped for a cum below the node cutoff.
+    pub dropped_nodes: usize,
+    /// Nodes left after the cutoff, before the node count limit.
+    pub orig_count: usize,
+    /// Edges dropped under the edge cutoff in the last trimming step (what
+    /// pprof reports).
+    pub dropped_edges: usize,
+}
+
+/// One build of the graph over a set of nodes: values, edges and tags.
+struct Built {
+    graph: Graph,
+    edges: Vec<Edge>,
+    tags: FxHashMap<u32, NodeTags>,
+}
+
+fn build(
+    p: &Profile,
+    table: &NodeTable,
+    view: &View,
+    value_index: usize,
+    kept: Option<&[bool]>,
+    sample_tags: &SampleTags,
+) -> Result<Built, Overflow> {
+    let mut collector = TagCollector {
+        setup: sample_tags,
+        sums: FxHashMap::default(),
+    };
+    let mut graph =
+        graph::accumulate_visiting(p, table, view, value_index, kept, true, &mut collector)?;
+    let edges = graph.edges.take().map(|e| e.list).unwrap_or_default();
+    Ok(Built {
+        graph,
+        edges,
+        tags: collector.finish(),
+    })
+}
+
+fn mask(n: usize, nodes: &[u32]) -> Vec<bool> {
+    let mut m = vec![false; n];
+    for &node in nodes {
+        m[node as usize] = true;
+    }
+    m
+}
+
+/// Builds and trims the graph as pprof's `newTrimmedGraph` does for a
+/// drawing: drop nodes under the node fraction, sort by entropy, keep the
+/// top `node_count` counting each node's tags (at most
+/// [`MAX_NODELETS`]) as nodes too, then drop tags under the node cutoff,
+/// edges under the edge cutoff and redundant residual edges.
+///
+/// Each rebuild over a smaller set of nodes keeps the kept nodes' flat and
+/// cum (see [`graph::trimmed`]); it is done for the edges and tags, which
+/// change.
+pub fn trimmed(
+    p: &Profile,
+    table: &NodeTable,
+    view: &View,
+    value_index: usize,
+    opts: &TrimOptions,
+    sample_tags: &SampleTags,
+) -> Result<Visual, Overflow> {
+    let values = graph::accumulate(p, table, view, value_index, None, false)?;
+    let mut nodes = values.present();
+    let mut total: i64 = 0;
+    for &n in &nodes {
+        total = total.checked_add(values.flat[n as usize]).ok_or(Overflow)?;
+    }
+    let node_cutoff = (((total as f64) * opts.node_fraction) as i64).unsigned_abs();
+    let edge_cutoff = (((total as f64) * opts.edge_fraction) as i64).unsigned_abs();
+
+    let before = nodes.len();
+    if node_cutoff > 0 {
+        nodes.retain(|&n| values.cum[n as usize].unsigned_abs() >= node_cutoff);
+    }
+    let dropped_nodes = before - nodes.len();
+    let orig_count = nodes.len();
+    let kept = (dropped_nodes > 0).then(|| mask(table.len(), &nodes));
+    let mut built = build(p, table, view, value_index, kept.as_deref(), sample_tags)?;
+    sort_by_entropy(&mut nodes, table, &built.graph, &built.edges);
+
+    if opts.node_count > 0 {
+        for tags in built.tags.values_mut() {
+            tags.trim(node_cutoff);
+        }
+        trim_edges(&mut built.edges, edge_cutoff);
+        let count = select_top(&nodes, &built.tags, opts.node_count);
+        if count != nodes.len() {
+            nodes.truncate(count);
+            let kept = mask(table.len(), &nodes);
+            built = build(p, table, view, value_index, Some(&kept), sample_tags)?;
+            sort_by_entropy(&mut nodes, table, &built.graph, &built.edges);
+        }
+    }
+
+    for tags in built.tags.values_mut() {
+        tags.trim(node_cutoff);
+    }
+    let dropped_edges = trim_edges(&mut built.edges, edge_cutoff);
+    remove_redundant_edges(&nodes, &mut built.edges, &table.names);
+    Ok(Visual {
+        nodes,
+        graph: built.graph,
+        edges: built.edges,
+        tags: built.tags,
+        dropped_nodes,
+        orig_count,
+        dropped_edges,
+    })
+}
+
+/// pprof's `TrimLowFrequencyEdges`; returns how many were dropped.
+fn trim_edges(edges: &mut Vec<Edge>, cutoff: u64) -> usize {
+    let before = edges.len();
+    edges.retain(|e| e.weight.unsigned_abs() >= cutoff);
+    before - edges.len()
+}
+
+/// pprof's `selectTopNodes` in visual mode: how many nodes to keep when
+/// each counts as one plus its tags with a flat value (at most
+/// [`MAX_NODELETS`]).
+fn select_top(nodes: &[u32], tags: &FxHashMap<u32, NodeTags>, max_nodes: usize) -> usize {
+    let mut max_nodes = max_nodes;
+    let mut count = 0usize;
+    for (i, n) in nodes.iter().enumerate() {
+        let tag_count = tags.get(n).map_or(0, NodeTags::count).min(MAX_NODELETS);
+        count += tag_count + 1;
+        if count >= max_nodes {
+            max_nodes = i + 1;
+            break;
+        }
+    }
+    max_nodes.min(nodes.len())
+}
+
+/// Go's `math.Log2`: exact for powers of two, else through the natural
+/// logarithm of the mantissa.
+fn go_log2(x: f64) -> f64 {
+    if x.is_nan() || x <= 0.0 || x.is_infinite() {
+        return x.log2();
+    }
+    // frexp: x = frac × 2^exp with frac in [0.5, 1).
+    let (mut frac, mut exp) = (x, 0i32);
+    if x.is_subnormal() {
+        frac = x * (1u64 << 52) as f64;
+        exp = -52;
+    }
+    let bits = frac.to_bits();
+    exp += ((bits >> 52) & 0x7ff) as i32 - 1022;
+    frac = f64::from_bits((bits & !(0x7ff << 52)) | (1022 << 52));
+    if frac == 0.5 {
+        return (exp - 1) as f64;
+    }
+    frac.ln() * std::f64::consts::LOG2_E + exp as f64
+}
+
+/// pprof's `edgeEntropyScore`: the entropy of the distribution of a node's
+/// weight over its edges (and, for outgoing edges, its own flat).
+fn edge_entropy(weights: &[i64], own: i64) -> f64 {
+    let mut total = own;
+    for &w in weights {
+        if w > 0 {
+            total = total.wrapping_add(w);
+        }
+    }
+    let mut score = 0.0;
+    if total != 0 {
+        for &w in weights {
+            let frac = w.unsigned_abs() as f64 / total as f64;
+            score += -frac * go_log2(frac);
+        }
+        if own > 0 {
+            let frac = own.unsigned_abs() as f64 / total as f64;
+            score += -frac * go_log2(frac);
+        }
+    }
+    score
+}
+
+/// Sorts nodes as pprof's `EntropyOrder`: nodes whose weight fans in or
+/// out (or that start or end stacks) first, by a score scaled by cum.
+pub fn sort_by_entropy(nodes: &mut [u32], table: &NodeTable, g: &Graph, edges: &[Edge]) {
+    let mut ins: FxHashMap<u32, Vec<i64>> = FxHashMap::default();
+    let mut outs: FxHashMap<u32, Vec<i64>> = FxHashMap::default();
+    for e in edges {
+        outs.entry(e.src).or_default().push(e.weight);
+        ins.entry(e.dst).or_default().push(e.weight);
+    }
+    let score = |n: u32| -> i64 {
+        let (flat, cum) = (g.flat[n as usize], g.cum[n as usize]);
+        let mut s = 0.0;
+        match ins.get(&n) {
+            Some(w) if !w.is_empty() => s += edge_entropy(w, 0),
+            _ => s += 1.0,
+        }
+        match outs.get(&n) {
+            Some(w) if !w.is_empty() => s += edge_entropy(w, flat),
+            _ => s += 1.0,
+        }
+        ((s * cum as f64) as i64).wrapping_add(flat)
+    };
+    let mut keyed: Vec<(u64, u32)> = nodes
+        .iter()
+        .map(|&n| (score(n).unsigned_abs(), n))
+        .collect();
+    keyed.sort_unstable_by(|&(sa, a), &(sb, b)| {
+        sb.cmp(&sa)
+            .then_with(|| table.names[a as usize].cmp(&table.names[b as usize]))
+            .then_with(|| {
+                g.flat[b as usize]
+                    .unsigned_abs()
+                    .cmp(&g.flat[a as usize].unsigned_abs())
+            })
+            .then_with(|| {
+                let (ia, ib) = (&table.infos[a as usize], &table.infos[b as usize]);
+                ia.go_sprint().cmp(&ib.go_sprint())
+            })
+    });
+    for (slot, (_, n)) in nodes.iter_mut().zip(keyed) {
+        *slot = n;
+    }
+}
+
+/// Orders edges as pprof's `EdgeMap.Sort`: heaviest first, then by caller
+/// and callee name.
+pub fn edge_order(a: &Edge, b: &Edge, names: &[String]) -> std::cmp::Ordering {
+    let by_weight = if a.weight != b.weight {
+        b.weight.unsigned_abs().cmp(&a.weight.unsigned_abs())
+    } else {
+        std::cmp::Ordering::Equal
+    };
+    by_weight
+        .then_with(|| names[a.src as usize].cmp(&names[b.src as usize]))
+        .then_with(|| names[a.dst as usize].cmp(&names[b.dst as usize]))
+}
+
+/// pprof's `RemoveRedundantEdges`: from the last node to the first, drop
+/// its lightest incoming residual edges while the caller still reaches it
+/// another way; stop at the first edge that is not residual.
+fn remove_redundant_edges(nodes: &[u32], edges: &mut Vec<Edge>, names: &[String]) {
+    let mut alive = vec![true; edges.len()];
+    let mut incoming: FxHashMap<u32, Vec<usize>> = FxHashMap::default();
+    for (i, e) in edges.iter().enumerate() {
+        incoming.entry(e.dst).or_default().push(i);
+    }
+    for &n in nodes.iter().rev() {
+        let Some(list) = incoming.get(&n) else {
+            continue;
+        };
+        let mut ins: Vec<usize> = list.iter().copied().filter(|&i| alive[i]).collect();
+        ins.sort_by(|&a, &b| edge_order(&edges[a], &edges[b], names));
+        for &i in ins.iter().rev() {
+            if !edges[i].residual {
+                break;
+            }
+            if reaches_without(edges, &alive, &incoming, i) {
+                alive[i] = false;
+            }
+        }
+    }
+    let mut keep = alive.into_iter();
+    edges.retain(|_| keep.next().unwrap_or(true));
+}
+
+/// Whether edge `skip`'s caller reaches its callee over other live edges.
+fn reaches_without(
+    edges: &[Edge],
+    alive: &[bool],
+    incoming: &FxHashMap<u32, Vec<usize>>,
+    skip: usize,
+) -> bool {
+    let (src, dst) = (edges[skip].src, edges[skip].dst);
+    let mut seen: FxHashMap<u32, ()> = FxHashMap::default();
+    seen.insert(dst, ());
+    let mut queue = VecDeque::from([dst]);
+    while let Some(n) = queue.pop_front() {
+        for &i in incoming.get(&n).map(Vec::as_slice).unwrap_or(&[]) {
+            if i == skip || !alive[i] {
+                continue;
+            }
+            let from = edges[i].src;
+            if seen.contains_key(&from) {
+                continue;
+            }
+            if from == src {
+                return true;
+            }
+            seen.insert(from, ());
+            queue.push_back(from);
+        }
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::profile::graph::tests::profile;
+    use crate::profile::graph::NodeOptions;
+    use crate::profile::Label;
+
+    /// Gives sample `i` a `bytes` label of `sizes[i]`.
+    fn with_sizes(mut p: Profile, sizes: &[i64]) -> Profile {
+        let key = p.strings.push("bytes");
+        p.samples.labels.clear();
+        p.samples.label_ends.clear();
+        for &num in sizes {
+            p.samples.labels.push(Label {
+                key,
+                num,
+                ..Label::default()
+            });
+            p.samples.label_ends.push(p.samples.labels.len());
+        }
+        p
+    }
+
+    fn opts(node_count: usize, node_fraction: f64) -> TrimOptions {
+        TrimOptions {
+            node_count,
+            node_fraction,
+            edge_fraction: 0.0,
+            cum_sort: false,
+        }
+    }
+
+    fn run(p: &Profile, o: &TrimOptions) -> (NodeTable, Visual) {
+        let view = View::all();
+        let table = NodeTable::new(p, &view, &NodeOptions::default());
+        let tags = SampleTags::new(p, "minimum");
+        let v = trimmed(p, &table, &view, 0, o, &tags).unwrap();
+        (table, v)
+    }
+
+    fn node(table: &NodeTable, name: &str) -> u32 {
+        table.names.iter().position(|n| n == name).unwrap() as u32
+    }
+
+    #[test]
+    fn block_sizes_become_tags_with_flat_and_cum() {
+        let p = with_sizes(
+            profile(&[
+                (&["alloc", "main"], 2048),
+                (&["alloc", "main"], 96),
+                (&["alloc", "main"], 1024),
+            ]),
+            &[1024, 16, 1024],
+        );
+        let (table, v) = run(&p, &opts(0, 0.0));
+        let tags = &v.tags[&node(&table, "alloc")];
+        assert!(tags.labels.is_empty());
+        let (set, numeric) = &tags.numeric[0];
+        assert_eq!(set, "");
+        let mut got: Vec<_> = numeric
+            .iter()
+            .map(|t| (t.name.as_str(), t.value, t.flat, t.cum))
+            .collect();
+        got.sort();
+        assert_eq!(got, [("16B", 16, 96, 96), ("1kB", 1024, 3072, 3072)]);
+        // The caller sees the same sizes in its cum only.
+        let main = &v.tags[&node(&table, "main")].numeric[0].1;
+        assert!(main.iter().all(|t| t.flat == 0 && t.cum > 0));
+    }
+
+    #[test]
+    fn tags_count_as_nodes_when_selecting() {
+        let mut tags: FxHashMap<u32, NodeTags> = FxHashMap::default();
+        let tag = |flat| Tag {
+            name: format!("{flat}B"),
+            unit: "bytes".to_string(),
+            value: flat,
+            flat,
+            cum: flat,
+        };
+        tags.insert(
+            7,
+            NodeTags {
+                labels: Vec::new(),
+                numeric: vec![(String::new(), (1..=6).map(tag).collect())],
+            },
+        );
+        // Node 7 counts 1 + 4 (capped): with 5 slots only it is kept.
+        assert_eq!(select_top(&[7, 8, 9], &tags, 5), 1);
+        assert_eq!(select_top(&[8, 7, 9], &tags, 5), 2);
+        assert_eq!(select_top(&[8, 9], &tags, 5), 2);
+    }
+
+    #[test]
+    fn residual_edges_with_another_path_are_removed() {
+        // "b" (cum 1 of 101) is dropped: a...c becomes residual, and a
+        // reaches c through x anyway.
+        let p = profile(&[(&["c", "b", "a"], 1), (&["c", "x", "a"], 100)]);
+        let (table, v) = run(&p, &opts(0, 0.05));
+        assert_eq!(v.dropped_nodes, 1);
+        let mut edges: Vec<_> = v
+            .edges
+            .iter()
+            .map(|e| {
+                (
+                    table.names[e.src as usize].as_str(),
+                    table.names[e.dst as usize].as_str(),
+                    e.weight,
+                )
+            })
+            .collect();
+        edges.sort();
+        assert_eq!(edges, [("a", "x", 100), ("x", "c", 100)]);
+        // Without the other path the residual edge stays.
+        let p = profile(&[(&["c", "b", "a"], 1), (&["c", "e"], 10), (&["a"], 10)]);
+        let (table, v) = run(&p, &opts(0, 0.1));
+        assert_eq!(v.dropped_nodes, 1);
+        let residual: Vec<_> = v.edges.iter().filter(|e| e.residual).collect();
+        assert_eq!(residual.len(), 1);
+        assert_eq!(table.names[residual[0].dst as usize], "c");
+    }
+
+    #[test]
+    fn entry_and_leaf_nodes_come_first() {
+        // a → b → c, one path: b is a pass-through and sorts last.
+        let p = profile(&[(&["c", "b", "a"], 10)]);
+        let (table, v) = run(&p, &opts(0, 0.0));
+        let names: Vec<_> = v
+            .nodes
+            .iter()
+            .map(|&n| table.names[n as usize].as_str())
+            .collect();
+        assert_eq!(names, ["c", "a", "b"]);
+    }
+
+    #[test]
+    fn log2_is_gos() {
+        assert_eq!(go_log2(0.5), -1.0);
+        assert_eq!(go_log2(8.0), 3.0);
+        assert!((go_log2(0.3) - 0.3f64.log2()).abs() < 1e-15);
+    }
+}
