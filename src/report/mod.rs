@@ -5,6 +5,7 @@
 
 pub mod diff;
 pub mod flame;
+pub mod graph;
 pub mod info;
 pub mod list;
 pub mod peek;
@@ -221,6 +222,23 @@ pub fn report_labels(
     t: &Trimming,
     fmt: &dyn Fn(i64) -> String,
 ) -> Vec<String> {
+    labels_with_edges(prep, t, None, fmt)
+}
+
+/// Edges dropped under the edge fraction, for a call graph's legend.
+pub struct DroppedEdges {
+    pub count: usize,
+    pub edge_fraction: f64,
+}
+
+/// [`report_labels`] with pprof's "Dropped N edges (freq <= X)" line, as
+/// the call graph's legend shows it.
+pub fn labels_with_edges(
+    prep: &Prepared<'_>,
+    t: &Trimming,
+    edges: Option<&DroppedEdges>,
+    fmt: &dyn Fn(i64) -> String,
+) -> Vec<String> {
     let unit = prep.sample_unit();
     let total = prep.total;
     let mut labels = profile_labels(prep.profile(), prep.sample_type(), &unit, total, fmt);
@@ -243,6 +261,15 @@ pub fn report_labels(
                 "Dropped {} node{} (cum <= {})",
                 t.dropped_nodes,
                 if t.dropped_nodes > 1 { "s" } else { "" },
+                fmt(cutoff.saturating_abs())
+            ));
+        }
+        if let Some(e) = edges.filter(|e| e.count > 0) {
+            let cutoff = ((total as f64) * e.edge_fraction) as i64;
+            labels.push(format!(
+                "Dropped {} edge{} (freq <= {})",
+                e.count,
+                if e.count > 1 { "s" } else { "" },
                 fmt(cutoff.saturating_abs())
             ));
         }
