@@ -16,6 +16,7 @@ use crate::profile::merge::{self, Combined};
 use crate::profile::sample_type::SampleTypeError;
 use crate::report::diff::{self, DiffInputs, DiffOptions};
 use crate::report::flame::{self, FlameOptions};
+use crate::report::graph::{self, GraphOptions};
 use crate::report::list::{self, ListOptions};
 use crate::report::peek::{self, PeekOptions};
 use crate::report::source::{SourceReader, SourceSearch};
@@ -88,6 +89,12 @@ pub enum Request {
         normalize: bool,
         selection: Selection,
         options: FlameOptions,
+        output: Option<PathBuf>,
+    },
+    Graph {
+        input: InputSpec,
+        selection: Selection,
+        options: GraphOptions,
         output: Option<PathBuf>,
     },
 }
@@ -163,6 +170,16 @@ pub fn run(request: &Request, out: &mut dyn Write, warn: &mut dyn Write) -> anyh
             };
             output::write_to(output.as_deref(), out, |w| run_flame(&flame, w, warn))
         }
+        Request::Graph {
+            input,
+            selection,
+            options,
+            output,
+        } => output::write_to(output.as_deref(), out, |w| {
+            let loaded = load_merged(input)?;
+            let prep = prepare(&loaded, selection, warn)?;
+            graph::write(w, warn, &prep, options).with_context(|| loaded.name.clone())
+        }),
     }
 }
 

@@ -16,6 +16,7 @@ use crate::profile::filter::Filters;
 use crate::profile::graph::{Granularity, NodeOptions, TrimOptions};
 use crate::report::diff::DiffOptions;
 use crate::report::flame::FlameOptions;
+use crate::report::graph::{GraphFormat, GraphOptions, Renderer};
 use crate::report::list::ListOptions;
 use crate::report::peek::PeekOptions;
 use crate::report::source::SourceSearch;
@@ -57,6 +58,7 @@ const LONG_FLAGS: &[&str] = &[
     "width",
     "reverse",
     "colors",
+    "renderer",
     "output",
     "max_size",
     "format",
@@ -132,6 +134,9 @@ enum Command {
     /// A flame graph (SVG) of where memory goes, or folded stacks.
     #[command(after_help = FLAME_HELP)]
     Flame(FlameArgs),
+    /// The call graph (SVG or DOT), as go tool pprof -svg draws it; no Graphviz needed.
+    #[command(after_help = GRAPH_HELP)]
+    Graph(GraphArgs),
     /// What a profile file is: producer, time, sample types and totals, sizes.
     Info(InfoArgs),
 }
@@ -152,6 +157,24 @@ Examples:
   heapscope flame -inuse_space -o heap.svg pprof.heap
   heapscope flame --base before.heap after.heap > growth.svg
   heapscope flame --folded pprof.heap > heap.folded";
+
+const GRAPH_HELP: &str = "\
+A box per function: its size grows with flat (what the function allocates itself), its
+label gives flat and cum (with what it calls). An arrow per call: as wide and as red as
+the value that flows along it, dotted when it skips nodes that were dropped, marked
+(inline) for inlined calls. Small boxes under a node are the block sizes it allocates.
+The legend names the profile and what was dropped. Nodes, values and edges are pprof's:
+-dot output equals go tool pprof -dot with the same flags.
+
+The SVG is drawn by Graphviz when `dot` is on PATH, else by heapscope's own layout
+(--renderer chooses). -cum is accepted, as pprof accepts it: a graph's nodes are chosen
+and ordered the same way either way.
+
+Examples:
+  heapscope graph -alloc_space -cum pprof.heap > heap.svg
+  curl -s localhost:6060/debug/pprof/heap | heapscope graph -o heap.svg
+  heapscope graph -nodecount=20 -focus=json --renderer builtin pprof.heap > heap.svg
+  heapscope graph --format dot pprof.heap | dot -Tpng > heap.png";
 
 const DIFF_HELP: &str = "\
 Numbers as pprof's -diff_base: each node's flat and cum change, percentages of BEFORE's
@@ -218,6 +241,20 @@ Examples:
 enum FormatArg {
     Text,
     Json,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum GraphFormatArg {
+    Svg,
+    Dot,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum RendererArg {
+    /// Graphviz's dot (must be on PATH).
+    Dot,
+    /// heapscope's own layout.
+    Builtin,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -539,6 +576,61 @@ struct FlameArgs {
 }
 
 #[derive(Args, Debug)]
+struct GraphArgs {
+    #[command(flatten)]
+    select: SelectArgs,
+    /// Accepted as pprof accepts it; the graph's nodes do not change.
+    #[arg(long, overrides_with = "flat", help_heading = "Report")]
+    cum: bool,
+    /// Accepted as pprof accepts it (the default).
+    #[arg(long, help_heading = "Report")]
+    flat: bool,
+    /// Show at most N nodes, counting each node's block-size boxes too; 0 shows all.
+    #[arg(long, value_name = "N", default_value_t = 80, help_heading = "Report")]
+    nodecount: usize,
+    /// Drop nodes whose cum is below F × total.
+    #[arg(
+        long,
+        value_name = "F",
+        default_value_t = 0.005,
+        help_heading = "Report"
+    )]
+    nodefraction: f64,
+    /// Drop edges whose value is below F × total.
+    #[arg(
+        long,
+        value_name = "F",
+        default_value_t = 0.001,
+        help_heading = "Report"
+    )]
+    edgefraction: f64,
+    /// Unit for values: minimum (pprof's default), B, kB, MB, GB, …
+    #[arg(
+        long,
+        value_name = "UNIT",
+        default_value = "minimum",
+        help_heading = "Report"
+    )]
+    unit: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "svg", help_heading = "Graph")]
+    format: GraphFormatArg,
+    /// Who draws the SVG [default: dot when it is on PATH, else builtin].
+    #[arg(long, value_enum, value_name = "R", help_heading = "Graph")]
+    renderer: Option<RendererArg>,
+    /// Write to FILE instead of stdout (replaced only when complete).
+    #[arg(
+        short = 'o',
+        long = "output",
+        value_name = "FILE",
+        help_heading = "Graph"
+    )]
+    output: Option<PathBuf>,
+    #[command(flatten)]
+    input: InputArgs,
+}
+
+#[derive(Args, Debug)]
 struct InfoArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
@@ -574,6 +666,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Request, ParseE
         Command::Diff(a) => diff_request(a),
         Command::Trend(a) => trend_request(a),
         Command::Flame(a) => flame_request(a),
+        Command::Graph(a) => graph_request(a),
         Command::Info(a) => input_spec(&a.input).map(|input| Request::Info {
             input,
             format: format(a.format),
@@ -831,6 +924,36 @@ fn flame_request(a: FlameArgs) -> Result<Request, UsageError> {
             reverse: a.reverse,
             colors: a.colors,
             folded: a.folded,
+        },
+        output: a.output,
+    })
+}
+
+fn graph_request(a: GraphArgs) -> Result<Request, UsageError> {
+    if a.renderer.is_some() && a.format == GraphFormatArg::Dot {
+        return Err(usage(
+            "--renderer applies to SVG output; --format dot writes DOT text",
+        ));
+    }
+    Ok(Request::Graph {
+        input: input_spec(&a.input)?,
+        selection: selection(&a.select)?,
+        options: GraphOptions {
+            trim: TrimOptions {
+                node_count: a.nodecount,
+                node_fraction: fraction("nodefraction", a.nodefraction)?,
+                edge_fraction: fraction("edgefraction", a.edgefraction)?,
+                cum_sort: a.cum && !a.flat,
+            },
+            unit: a.unit,
+            format: match a.format {
+                GraphFormatArg::Svg => GraphFormat::Svg,
+                GraphFormatArg::Dot => GraphFormat::Dot,
+            },
+            renderer: a.renderer.map(|r| match r {
+                RendererArg::Dot => Renderer::Graphviz,
+                RendererArg::Builtin => Renderer::Builtin,
+            }),
         },
         output: a.output,
     })
