@@ -251,6 +251,26 @@ make_goldens() {
 	peek_goldens recursion recursion.pb.gz '^main\.ping$'
 	peek_goldens server server.pb.gz '^main\.handlePut$'
 
+	# The call graph (-dot): nodes, values, tags (nodelets) and edges after
+	# pprof's visual-mode trimming (default -nodecount=80 for graphs).
+	dot_goldens() {
+		local base=$1 prof=$2 focus=$3
+		golden "$base.graph.dot" "$prof" -dot
+		golden "$base.graph_alloc_cum.dot" "$prof" -dot -alloc_space -cum
+		golden "$base.graph_nodecount20.dot" "$prof" -dot -nodecount=20
+		golden "$base.graph_focus.dot" "$prof" -dot "-focus=$focus"
+		golden "$base.graph_lines.dot" "$prof" -dot -lines
+		golden "$base.graph_inuse_objects.dot" "$prof" -dot -inuse_objects
+		golden "$base.graph_alloc_B.dot" "$prof" -dot -alloc_space -unit=B
+	}
+	# dot_goldens BASE PROFILE FOCUS
+	dot_goldens inline inline.pb.gz 'newBuf'
+	dot_goldens recursion recursion.pb.gz 'descend'
+	dot_goldens server server.pb.gz 'handlePut'
+	golden server.graph_files.dot server.pb.gz -dot -files -alloc_space
+	golden server.graph_all.dot server.pb.gz -dot -alloc_space -nodecount=0
+	golden server.graph_edgefraction.dot server.pb.gz -dot -alloc_space -edgefraction=0.01 -nodefraction=0.001
+
 	check_goldens "$GOTEST"
 }
 
@@ -323,6 +343,19 @@ check_goldens() {
 		done
 	done
 	if grep -l 'no matches found' golden/*.txt; then die "pprof found no match (files above)"; fi
+	# -dot: a graph with a legend and nodes; some node has nodelets (the
+	# bytes tags), some edge is inlined, some is residual.
+	for f in golden/*.dot; do
+		head -1 "$f" | grep -q '^digraph ' || die "$f: not a DOT graph"
+		grep -q '^subgraph cluster_L ' "$f" || die "$f: no legend"
+		grep -q '^N1 \[label=' "$f" || die "$f: no nodes"
+	done
+	grep -q 'shape=box3d' golden/server.graph.dot || die "server.graph.dot: no nodelets"
+	grep -q '(inline)' golden/inline.graph.dot || die "inline.graph.dot: no inline edge"
+	grep -q 'style="dotted" minlen' golden/server.graph_nodecount20.dot ||
+		die "server.graph_nodecount20.dot: no residual edge"
+	grep -q 'Dropped [0-9]* edges\? (freq' golden/server.graph_edgefraction.dot ||
+		die "server.graph_edgefraction.dot: no dropped edges"
 
 	local n
 	n=$(($(wc -l <golden/MANIFEST.tsv) - 1))
@@ -355,6 +388,8 @@ make_big_goldens() {
 	for s in alloc_space inuse_space; do
 		golden "big.$s.peek_router.txt" big.pb.gz '-peek=^main\.router_fn418$' -sample_index=$s -unit=B
 	done
+	golden big.graph.dot big.pb.gz -dot
+	golden big.graph_alloc_cum.dot big.pb.gz -dot -alloc_space -cum
 	local f
 	for f in golden/big/*.peek_*.txt; do
 		grep -q ' |   ' "$f" || die "$f: no caller/callee rows"
