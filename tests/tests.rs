@@ -3,4 +3,5 @@
 mod cli;
 mod flame;
 mod golden;
+mod graph;
 mod util;
