@@ -598,6 +598,113 @@ fn collapsed_tags(tags: &[Tag], count: usize, flat: bool) -> Vec<Tag> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::input::{self, Loaded, Source};
+    use crate::profile::graph::tests::profile;
+    use crate::profile::graph::{Granularity, NodeOptions};
+    use crate::report::Selection;
+
+    fn drawing_of(loaded: &Loaded, selection: &Selection, opts: &GraphOptions) -> Drawing {
+        let prep = Prepared::new(loaded, selection, &mut Vec::new()).unwrap();
+        compute(&prep, opts).unwrap()
+    }
+
+    fn load(name: &str) -> Loaded {
+        let path = format!("{}/testdata/profiles/{name}", env!("CARGO_MANIFEST_DIR"));
+        input::load(&Source::parse(&path), u64::MAX).unwrap()
+    }
+
+    #[test]
+    fn builtin_layout_of_real_profiles_overlaps_nothing() {
+        for name in ["inline.pb.gz", "recursion.pb.gz", "server.pb.gz"] {
+            let loaded = load(name);
+            for (sample, granularity, node_count) in [
+                ("inuse_space", Granularity::Functions, 80),
+                ("alloc_space", Granularity::Functions, 80),
+                ("alloc_space", Granularity::Lines, 80),
+                ("alloc_objects", Granularity::Functions, 0),
+            ] {
+                let selection = Selection {
+                    sample_index: Some(sample.to_string()),
+                    nodes: NodeOptions {
+                        granularity,
+                        ..Default::default()
+                    },
+                    ..Default::default()
+                };
+                let mut opts = GraphOptions::default();
+                opts.trim.node_count = node_count;
+                let d = drawing_of(&loaded, &selection, &opts);
+                let out = svg::layout(&d);
+                let mut boxes: Vec<(String, layout::Rect)> = Vec::new();
+                for (i, r) in out.nodes.iter().enumerate() {
+                    boxes.push((d.nodes[i].tooltip.clone(), *r));
+                }
+                for (i, a) in out.attachments.iter().enumerate() {
+                    if let Some(r) = a {
+                        boxes.push((format!("nodelets of {}", d.nodes[i].tooltip), *r));
+                    }
+                }
+                for (k, e) in out.edges.iter().enumerate() {
+                    if let Some(r) = e.label {
+                        boxes.push((format!("label of {}", d.edges[k].tooltip), r));
+                    }
+                }
+                assert!(boxes.len() > d.nodes.len(), "{name} {sample}");
+                for (i, (a, ra)) in boxes.iter().enumerate() {
+                    for (b, rb) in &boxes[i + 1..] {
+                        assert!(!ra.overlaps(rb), "{name} {sample}: {a} overlaps {b}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn names_are_escaped_in_dot_and_svg() {
+        let weird = "main.<T>&\"q\"\\x";
+        let loaded = Loaded {
+            name: "weird".to_string(),
+            profile: profile(&[(&[weird, "main.main"], 100)]),
+        };
+        let d = drawing_of(&loaded, &Selection::default(), &GraphOptions::default());
+        let mut dot_text = Vec::new();
+        dot::write(&mut dot_text, &d).unwrap();
+        let dot_text = String::from_utf8(dot_text).unwrap();
+        assert!(
+            dot_text.contains(r#"label="main\n<T>&\"q\"\\x\n100B (100%)""#),
+            "{dot_text}"
+        );
+        assert!(dot_text.contains(r#"tooltip="main.<T>&\"q\"\\x (100B)""#));
+
+        let mut svg_text = Vec::new();
+        svg::write(&mut svg_text, &d).unwrap();
+        let mut reader = quick_xml::Reader::from_reader(svg_text.as_slice());
+        let mut texts = Vec::new();
+        let mut buf = Vec::new();
+        loop {
+            match reader.read_event_into(&mut buf).expect("well-formed SVG") {
+                quick_xml::events::Event::Text(t) => texts.push(t.decode().unwrap().into_owned()),
+                quick_xml::events::Event::GeneralRef(r) => {
+                    let resolved = match r.decode().unwrap().as_ref() {
+                        "lt" => "<",
+                        "gt" => ">",
+                        "amp" => "&",
+                        "quot" => "\"",
+                        "#39" => "'",
+                        other => panic!("unexpected entity {other}"),
+                    };
+                    if let Some(last) = texts.last_mut() {
+                        last.push_str(resolved);
+                    }
+                }
+                quick_xml::events::Event::Eof => break,
+                _ => {}
+            }
+            buf.clear();
+        }
+        let joined = texts.concat();
+        assert!(joined.contains("<T>&\"q\"\\x"), "{texts:?}");
+    }
 
     #[test]
     fn function_names_are_shortened_as_pprof_does() {

@@ -121,8 +121,8 @@ fn edge_label_lines(e: &super::Edge) -> Vec<&str> {
     lines
 }
 
-/// Writes the graph as SVG.
-pub fn write(w: &mut dyn Write, d: &Drawing) -> io::Result<()> {
+/// The nodelet blocks of a drawing and what the layout needs to know.
+fn layout_input(d: &Drawing) -> (Vec<Option<Block<'_>>>, Input) {
     let blocks: Vec<Option<Block<'_>>> = d
         .nodes
         .iter()
@@ -149,6 +149,18 @@ pub fn write(w: &mut dyn Write, d: &Drawing) -> io::Result<()> {
             })
             .collect(),
     };
+    (blocks, input)
+}
+
+/// Lays the drawing out: its boxes, nodelet blocks, edges and labels.
+#[cfg(test)]
+pub fn layout(d: &Drawing) -> layout::Output {
+    layout::layout(&layout_input(d).1)
+}
+
+/// Writes the graph as SVG.
+pub fn write(w: &mut dyn Write, d: &Drawing) -> io::Result<()> {
+    let (blocks, input) = layout_input(d);
     let out = layout::layout(&input);
 
     let legend_w = max_width(d.legend.iter().map(String::as_str), LEGEND_FONT) + 2.0 * PAD_X;
@@ -161,6 +173,7 @@ pub fn write(w: &mut dyn Write, d: &Drawing) -> io::Result<()> {
         w,
         r#"<?xml version="1.0" encoding="UTF-8" standalone="no"?>"#
     )?;
+    writeln!(w, "<!-- heapscope graph: built-in layout -->")?;
     writeln!(
         w,
         r#"<svg xmlns="http://www.w3.org/2000/svg" width="{total_w:.0}pt" height="{total_h:.0}pt" viewBox="0 0 {total_w:.2} {total_h:.2}" font-family="{FONT_FAMILY}">"#
