@@ -213,11 +213,15 @@ fn write_legend(w: &mut dyn Write, d: &Drawing, lw: f64, lh: f64) -> io::Result<
     )?;
     for (k, line) in d.legend.iter().enumerate() {
         let y = MARGIN + PAD_Y + k as f64 * line_height(LEGEND_FONT) + 0.9 * LEGEND_FONT;
+        // Filters are indented under "Active filters:"; SVG would collapse
+        // the spaces, no-break spaces stay.
+        let body = line.trim_start_matches(' ');
+        let line = "\u{a0}".repeat(line.len() - body.len()) + body;
         writeln!(
             w,
             r#"<text x="{:.2}" y="{y:.2}" font-size="{LEGEND_FONT}">{}</text>"#,
             MARGIN + PAD_X,
-            escape(line)
+            escape(&line)
         )?;
     }
     writeln!(w, "</g>")
