@@ -538,7 +538,41 @@ pub fn sort_nodes(nodes: &mut [u32], table: &NodeTable, g: &Graph, cum: bool) {
     });
 }
 
-fn mask(n: usize, nodes: &[u32]) -> Vec<bool> {
+/// What the node fraction leaves of a graph: pprof's first trimming step.
+pub(crate) struct NodeCut {
+    /// Nodes present whose |cum| reaches the node cutoff.
+    pub nodes: Vec<u32>,
+    /// Nodes present that do not.
+    pub dropped_nodes: usize,
+    /// The fractions of the total flat, as values.
+    pub node_cutoff: u64,
+    pub edge_cutoff: u64,
+}
+
+/// Drops the nodes of `graph` whose |cum| is under the node fraction of the
+/// total flat, and works out both cutoffs.
+pub(crate) fn node_cut(graph: &Graph, opts: &TrimOptions) -> Result<NodeCut, Overflow> {
+    let mut nodes = graph.present();
+    let mut total: i64 = 0;
+    for &n in &nodes {
+        total = total.checked_add(graph.flat[n as usize]).ok_or(Overflow)?;
+    }
+    let node_cutoff = (((total as f64) * opts.node_fraction) as i64).unsigned_abs();
+    let edge_cutoff = (((total as f64) * opts.edge_fraction) as i64).unsigned_abs();
+    let before = nodes.len();
+    if node_cutoff > 0 {
+        nodes.retain(|&n| graph.cum[n as usize].unsigned_abs() >= node_cutoff);
+    }
+    Ok(NodeCut {
+        dropped_nodes: before - nodes.len(),
+        nodes,
+        node_cutoff,
+        edge_cutoff,
+    })
+}
+
+/// A membership mask of `nodes` over a table of `n` nodes.
+pub(crate) fn mask(n: usize, nodes: &[u32]) -> Vec<bool> {
     let mut m = vec![false; n];
     for &node in nodes {
         m[node as usize] = true;
@@ -565,19 +599,13 @@ pub fn trimmed(
     with_edges: bool,
 ) -> Result<Trimmed, Overflow> {
     let mut graph = accumulate(p, table, view, value_index, None, false)?;
-    let mut nodes = graph.present();
-    let mut total: i64 = 0;
-    for &n in &nodes {
-        total = total.checked_add(graph.flat[n as usize]).ok_or(Overflow)?;
-    }
-    let node_cutoff = (((total as f64) * opts.node_fraction) as i64).unsigned_abs();
-    let edge_cutoff = (((total as f64) * opts.edge_fraction) as i64).unsigned_abs();
-
-    let before = nodes.len();
-    if node_cutoff > 0 {
-        nodes.retain(|&n| graph.cum[n as usize].unsigned_abs() >= node_cutoff);
-    }
-    let dropped_nodes = before - nodes.len();
+    let NodeCut {
+        mut nodes,
+        dropped_nodes,
+        edge_cutoff,
+        ..
+    } = node_cut(&graph, opts)?;
+    let before = nodes.len() + dropped_nodes;
     let orig_count = nodes.len();
     sort_nodes(&mut nodes, table, &graph, opts.cum_sort);
     if opts.node_count > 0 {

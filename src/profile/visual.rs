@@ -12,7 +12,7 @@ use std::collections::VecDeque;
 
 use rustc_hash::FxHashMap;
 
-use super::graph::{self, Edge, Graph, NodeTable, Overflow, TrimOptions, Visitor};
+use super::graph::{self, mask, Edge, Graph, NodeCut, NodeTable, Overflow, TrimOptions, Visitor};
 use super::{filter::View, Profile, NONE};
 use crate::units;
 
@@ -291,14 +291,6 @@ fn build(
     })
 }
 
-fn mask(n: usize, nodes: &[u32]) -> Vec<bool> {
-    let mut m = vec![false; n];
-    for &node in nodes {
-        m[node as usize] = true;
-    }
-    m
-}
-
 /// Builds and trims the graph as pprof's `newTrimmedGraph` does for a
 /// drawing: drop nodes under the node fraction, sort by entropy, keep the
 /// top `node_count` counting each node's tags (at most
@@ -317,19 +309,12 @@ pub fn trimmed(
     sample_tags: &SampleTags,
 ) -> Result<Visual, Overflow> {
     let values = graph::accumulate(p, table, view, value_index, None, false)?;
-    let mut nodes = values.present();
-    let mut total: i64 = 0;
-    for &n in &nodes {
-        total = total.checked_add(values.flat[n as usize]).ok_or(Overflow)?;
-    }
-    let node_cutoff = (((total as f64) * opts.node_fraction) as i64).unsigned_abs();
-    let edge_cutoff = (((total as f64) * opts.edge_fraction) as i64).unsigned_abs();
-
-    let before = nodes.len();
-    if node_cutoff > 0 {
-        nodes.retain(|&n| values.cum[n as usize].unsigned_abs() >= node_cutoff);
-    }
-    let dropped_nodes = before - nodes.len();
+    let NodeCut {
+        mut nodes,
+        dropped_nodes,
+        node_cutoff,
+        edge_cutoff,
+    } = graph::node_cut(&values, opts)?;
     let orig_count = nodes.len();
     let kept = (dropped_nodes > 0).then(|| mask(table.len(), &nodes));
     let mut built = build(p, table, view, value_index, kept.as_deref(), sample_tags)?;
