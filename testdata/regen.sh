@@ -69,28 +69,33 @@ is_gzip() { [ "$(head -c 2 "$1" | od -An -tx1 | tr -d ' \n')" = "1f8b" ]; }
 
 SAMPLES=(alloc_objects alloc_space inuse_objects inuse_space)
 
-# golden NAME PROFILE ARGS... : run `go tool pprof ARGS... $PDIR/PROFILE`,
-# store stdout as $GDIR/NAME and add a line to $GDIR/MANIFEST.tsv. Any stderr
-# output is treated as an error. The manifest joins ARGS with single spaces,
-# so no argument may contain a space or a tab.
+# golden NAME PROFILE ARGS... : run `go tool pprof ARGS... PROFILE` inside
+# $PDIR, store stdout as $GDIR/NAME and add a line to $GDIR/MANIFEST.tsv.
+# PROFILE may be several profile names separated by commas (pprof merges the
+# profiles given together); they are passed as separate arguments, in that
+# order. Since pprof runs inside $PDIR, a profile named in ARGS (e.g.
+# -diff_base=leak.1.pb.gz) is a bare file name there too. Any stderr output
+# is treated as an error. The manifest joins ARGS with single spaces, so no
+# argument may contain a space or a tab.
 GDIR=golden PDIR=profiles
 golden() {
 	local name=$1 prof=$2 a
 	shift 2
-	local err="$BIN/stderr"
+	local err="$BIN/stderr" profs
+	IFS=, read -r -a profs <<<"$prof"
 	[ ! -e "$GDIR/$name" ] || die "duplicate golden name $name"
-	for a in "$@"; do
+	for a in "$@" "${profs[@]}"; do
 		case $a in
 		*[[:space:]]*) die "$name: argument '$a' contains white space (MANIFEST.tsv splits args on spaces)" ;;
 		esac
 	done
-	if ! go tool pprof "$@" "$PDIR/$prof" >"$GDIR/$name" 2>"$err"; then
+	if ! (cd "$PDIR" && exec go tool pprof "$@" "${profs[@]}") >"$GDIR/$name" 2>"$err"; then
 		cat "$err" >&2
-		die "go tool pprof $* $PDIR/$prof failed"
+		die "go tool pprof $* ${profs[*]} (in $PDIR) failed"
 	fi
 	if [ -s "$err" ]; then
 		cat "$err" >&2
-		die "go tool pprof $* $PDIR/$prof wrote to stderr"
+		die "go tool pprof $* ${profs[*]} (in $PDIR) wrote to stderr"
 	fi
 	local IFS=' '
 	printf '%s\t%s\t%s\n' "$name" "$prof" "$*" >>"$GDIR/MANIFEST.tsv"
@@ -140,11 +145,39 @@ build_profiles() {
 	(cd gen/server && go build -o "$BIN/server" .)
 	"$BIN/server" profiles/server.pb.gz profiles/server.heap.txt
 
+	# 5. leak: 6 snapshots (leak.1.pb.gz ... leak.6.pb.gz, >1 s apart) of a
+	# leaking service, and snapshot 6 of a second build of the same program
+	# (-tags build2: one more function ahead of the other main.* functions,
+	# so their addresses differ). Both binaries are named "leak", so the
+	# profiles' main mapping has the same base name ("File: leak").
+	mkdir -p "$BIN/build2/profiles"
+	(cd gen/leak && go build -o "$BIN/leak" . &&
+		go build -tags build2 -ldflags='-X main.buildTag=two' -o "$BIN/build2/leak" .)
+	local a1 a2
+	a1=$(go tool nm "$BIN/leak" | awk '$3 == "main.main" { print $1 }')
+	a2=$(go tool nm "$BIN/build2/leak" | awk '$3 == "main.main" { print $1 }')
+	[ -n "$a1" ] && [ "$a1" != "$a2" ] || die "leak: build2 did not move main.main ($a1, $a2)"
+	"$BIN/leak" profiles/leak
+	# Same relative prefix as above, so that the file-name strings the
+	# program holds (live at each snapshot) have the same sizes.
+	(cd "$BIN/build2" && ./leak profiles/leak)
+	cp "$BIN/build2/profiles/leak.6.pb.gz" profiles/leak_build2.pb.gz
+	# heapscope trend orders snapshots by their time: check they are >1 s apart.
+	local i t prev=
+	for i in 1 2 3 4 5 6; do
+		t=$(go tool pprof -raw "profiles/leak.$i.pb.gz" | sed -n 's/^Time: \(.*\) UTC$/\1/p')
+		t=$(date -u -d "$t" +%s%N)
+		[ -z "$prev" ] || [ $((t - prev)) -ge 1000000000 ] ||
+			die "leak: snapshots $((i - 1)) and $i are less than 1 s apart"
+		prev=$t
+	done
+
 	local f
 	for f in profiles/*.pb.gz; do is_gzip "$f" || die "$f is not gzipped"; done
 
 	# The goldens must not depend on pprof finding the binaries: remove them.
 	rm -f "$BIN"/inline "$BIN"/recursion "$BIN"/server "$BIN"/gotest.test
+	rm -rf "$BIN"/leak "$BIN"/build2
 }
 
 # ===========================================================================
@@ -153,7 +186,8 @@ build_profiles() {
 make_goldens() {
 	local f GOTEST
 	if [ -e profiles/gotest.pb.gz ]; then GOTEST=gotest.pb.gz; else GOTEST=gotest.pb; fi
-	for f in inline.pb.gz inline.pb recursion.pb.gz "$GOTEST" server.pb.gz; do
+	for f in inline.pb.gz inline.pb recursion.pb.gz "$GOTEST" server.pb.gz \
+		leak.{1,2,3,4,5,6}.pb.gz leak_build2.pb.gz; do
 		[ -s "profiles/$f" ] || die "profiles/$f is missing (run testdata/regen.sh without flags)"
 	done
 
@@ -251,6 +285,36 @@ make_goldens() {
 	peek_goldens recursion recursion.pb.gz '^main\.ping$'
 	peek_goldens server server.pb.gz '^main\.handlePut$'
 
+	# leak: snapshots of a leaking program (see gen/leak/main.go).
+	# Every node of each snapshot (and of build2's snapshot 6).
+	local before after n
+	for base in leak.1 leak.2 leak.3 leak.4 leak.5 leak.6 leak_build2; do
+		for s in inuse_space alloc_space; do
+			golden "$base.$s.functions.txt" "$base.pb.gz" -top -unit=B -nodecount=1000000 -nodefraction=0 -sample_index=$s
+		done
+	done
+	# Differences: AFTER minus BEFORE (-diff_base=BEFORE), every node.
+	# pair = BEFORE:AFTER:NAME; 6:1 is the reverse (shrinking) direction,
+	# 6:build2 compares two builds of the same program (by function name).
+	for pair in 1:6:1_6 3:4:3_4 6:build2:6_build2 6:1:6_1; do
+		IFS=: read -r before after n <<<"$pair"
+		case $after in build2) after=leak_build2.pb.gz ;; *) after=leak.$after.pb.gz ;; esac
+		for s in "${SAMPLES[@]}"; do
+			all=(-top -diff_base=leak.$before.pb.gz -unit=B -nodecount=1000000 -nodefraction=0 -sample_index=$s)
+			golden "leak.diff_$n.$s.functions.txt" "$after" "${all[@]}"
+			golden "leak.diff_$n.$s.lines.txt" "$after" "${all[@]}" -lines
+		done
+	done
+	# Default text output of a difference (units, header, percentages).
+	for s in inuse_space alloc_space; do
+		golden "leak.diff_1_6.$s.top.txt" leak.6.pb.gz -top -diff_base=leak.1.pb.gz -sample_index=$s
+		golden "leak.diff_1_6.$s.cum.txt" leak.6.pb.gz -top -diff_base=leak.1.pb.gz -sample_index=$s -cum
+	done
+	# Two profiles given together: pprof merges (adds) them.
+	for s in "${SAMPLES[@]}"; do
+		golden "leak.merge_2_5.$s.functions.txt" leak.2.pb.gz,leak.5.pb.gz -top -unit=B -nodecount=1000000 -nodefraction=0 -sample_index=$s
+	done
+
 	check_goldens "$GOTEST"
 }
 
@@ -323,6 +387,53 @@ check_goldens() {
 		done
 	done
 	if grep -l 'no matches found' golden/*.txt; then die "pprof found no match (files above)"; fi
+
+	# leak: leaks grow in every snapshot, steady sites stay put, the batch
+	# oscillates; the diffs and the merge agree with the snapshots.
+	for f in golden/leak.*.txt golden/leak_build2.*.txt; do
+		head -1 "$f" | grep -qx 'File: leak' || die "$f: not a leak report"
+	done
+	flat() { # flat FILE FUNCTION: the flat value (B suffix dropped), or "none"
+		awk -v f="$2" '$6 == f && NF == 6 { sub(/B$/, "", $1); print $1; x = 1 } END { if (!x) print "none" }' "$1"
+	}
+	local fn i prev
+	for fn in 'main.(*SessionStore).Add' main.recordEvent; do
+		prev=0
+		for i in 1 2 3 4 5 6; do
+			v=$(flat "golden/leak.$i.inuse_space.functions.txt" "$fn")
+			[ "$v" != none ] && [ "$v" -gt "$prev" ] || die "leak: $fn does not grow at snapshot $i"
+			prev=$v
+		done
+	done
+	for fn in main.fetchProfile 'main.(*LRU).Put' main.NewLRU main.NewSessionStore; do
+		v=$(flat golden/leak.1.inuse_space.functions.txt "$fn")
+		for i in 2 3 4 5 6 _build2; do
+			f=golden/leak.$i.inuse_space.functions.txt
+			[ "$i" != _build2 ] || f=golden/leak_build2.inuse_space.functions.txt
+			[ "$(flat "$f" "$fn")" = "$v" ] || die "leak: $fn is not steady ($f)"
+		done
+		[ "$(flat golden/leak.diff_1_6.inuse_space.functions.txt "$fn")" = none ] ||
+			die "leak: steady $fn shows up in the 1->6 diff"
+	done
+	for i in 1 2 3 4 5; do
+		v=$(flat "golden/leak.$i.inuse_space.functions.txt" main.loadBatch)
+		prev=$(flat "golden/leak.$((i + 1)).inuse_space.functions.txt" main.loadBatch)
+		case $i in
+		1 | 3 | 5) [ "$v" -gt "$prev" ] ;;
+		*) [ "$v" -lt "$prev" ] ;;
+		esac || die "leak: main.loadBatch does not oscillate at snapshot $i"
+	done
+	[ "$(sed -n 6p golden/leak.diff_1_6.inuse_space.functions.txt | awk '{ print $6 }')" = 'main.(*SessionStore).Add' ] ||
+		die "leak: main.(*SessionStore).Add is not first in the 1->6 diff"
+	[ "$(flat golden/leak.diff_1_6.inuse_space.functions.txt main.loadBatch)" -lt 0 ] ||
+		die "leak: main.loadBatch does not shrink from 1 to 6"
+	awk '$6 ~ /^main\./ && $1 != "0" { exit 1 }' golden/leak.diff_6_build2.inuse_space.functions.txt ||
+		die "leak: main.* differ between build 1 and build 2 (inuse_space)"
+	for fn in 'main.(*SessionStore).Add' main.recordEvent main.loadBatch main.fetchProfile; do
+		v=$(($(flat golden/leak.2.inuse_space.functions.txt "$fn") + $(flat golden/leak.5.inuse_space.functions.txt "$fn")))
+		[ "$(flat golden/leak.merge_2_5.inuse_space.functions.txt "$fn")" = "$v" ] ||
+			die "leak: merged $fn is not the sum of snapshots 2 and 5"
+	done
 
 	local n
 	n=$(($(wc -l <golden/MANIFEST.tsv) - 1))
