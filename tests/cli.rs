@@ -467,3 +467,119 @@ fn peek_json_has_callers_and_callees() {
         node["cum"].as_i64().unwrap()
     );
 }
+
+fn json(args: &[&str]) -> Value {
+    serde_json::from_str(&ok(args)).unwrap()
+}
+
+#[test]
+fn top_of_two_profiles_is_the_sum_of_each_node_by_node() {
+    let (a, b) = (profile("leak.2.pb.gz"), profile("leak.5.pb.gz"));
+    for flag in ["-inuse_space", "-alloc_objects"] {
+        let base = [
+            "top",
+            "--format=json",
+            "-nodecount=0",
+            "-nodefraction=0",
+            flag,
+        ];
+        let values = |files: &[&str]| -> std::collections::HashMap<String, (i64, i64)> {
+            let mut args = base.to_vec();
+            args.extend_from_slice(files);
+            json(&args)["nodes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|n| {
+                    (
+                        n["name"].as_str().unwrap().to_string(),
+                        (n["flat"].as_i64().unwrap(), n["cum"].as_i64().unwrap()),
+                    )
+                })
+                .collect()
+        };
+        let (va, vb, both) = (values(&[&a]), values(&[&b]), values(&[&a, &b]));
+        assert!(both.len() > 10);
+        for (name, &(flat, cum)) in &both {
+            let (fa, ca) = va.get(name).copied().unwrap_or_default();
+            let (fb, cb) = vb.get(name).copied().unwrap_or_default();
+            assert_eq!((flat, cum), (fa + fb, ca + cb), "{flag} {name}");
+        }
+    }
+}
+
+#[test]
+fn diff_normalize_scales_before_to_after_total() {
+    let (before, after) = (profile("leak.1.pb.gz"), profile("leak.6.pb.gz"));
+    let plain = json(&[
+        "diff",
+        "--format=json",
+        "-nodecount=0",
+        "-nodefraction=0",
+        &before,
+        &after,
+    ]);
+    let norm = json(&[
+        "diff",
+        "--format=json",
+        "-normalize",
+        "-nodecount=0",
+        "-nodefraction=0",
+        &before,
+        &after,
+    ]);
+    assert_eq!(plain["total"], norm["total"]);
+    // Each BEFORE sample is scaled by after/before and rounded, so the
+    // scaled total is within half a unit per sample of AFTER's.
+    let (scaled, target) = (
+        norm["base_total"].as_i64().unwrap(),
+        norm["total"].as_i64().unwrap(),
+    );
+    let samples = json(&["info", "--format=json", &before])["samples"]
+        .as_i64()
+        .unwrap();
+    assert!(
+        (scaled - target).abs() <= samples / 2 + 1,
+        "{scaled} vs {target}"
+    );
+    assert_ne!(plain["base_total"], norm["base_total"]);
+}
+
+#[test]
+fn diff_marks_new_and_gone_nodes() {
+    let doc = json(&[
+        "diff",
+        "--format=json",
+        "-nodecount=0",
+        "-nodefraction=0",
+        &profile("leak.1.pb.gz"),
+        &profile("leak.6.pb.gz"),
+    ]);
+    let crc = doc["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["name"] == "hash/crc32.slicingMakeTable")
+        .unwrap();
+    assert_eq!(crc["status"], "new");
+    assert_eq!(crc["base_flat"], 0);
+    let rev = json(&[
+        "diff",
+        "--format=json",
+        "-nodecount=0",
+        "-nodefraction=0",
+        &profile("leak.6.pb.gz"),
+        &profile("leak.1.pb.gz"),
+    ]);
+    let crc = rev["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["name"] == "hash/crc32.slicingMakeTable")
+        .unwrap();
+    assert_eq!(crc["status"], "gone");
+    assert_eq!(crc["flat"], -8192);
+    let text = ok(&["diff", &profile("leak.1.pb.gz"), &profile("leak.6.pb.gz")]);
+    assert!(text.contains("Change: retained growth"), "{text}");
+    assert!(text.contains("hash/crc32.slicingMakeTable [new]"), "{text}");
+}
