@@ -104,6 +104,12 @@ golden() {
 # ===========================================================================
 # Profiles (default mode only)
 # ===========================================================================
+build_trimpath() {
+	(cd gen/inline && go build -trimpath -o "$BIN/inline_trimpath" .)
+	"$BIN/inline_trimpath" profiles/trimpath.pb.gz "$BIN/trimpath.heap.txt"
+	rm -f "$BIN/inline_trimpath" "$BIN/trimpath.heap.txt"
+}
+
 build_profiles() {
 	rm -rf profiles
 	mkdir -p profiles
@@ -171,6 +177,11 @@ build_profiles() {
 			die "leak: snapshots $((i - 1)) and $i are less than 1 s apart"
 		prev=$t
 	done
+
+	# 6. trimpath: the inline program built with -trimpath, so the profile
+	# records module-relative (heapscope.test/inline/main.go) and
+	# standard-library (fmt/print.go) paths, as release builds often do.
+	build_trimpath
 
 	local f
 	for f in profiles/*.pb.gz; do is_gzip "$f" || die "$f is not gzipped"; done

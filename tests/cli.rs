@@ -583,3 +583,61 @@ fn diff_marks_new_and_gone_nodes() {
     assert!(text.contains("Change: retained growth"), "{text}");
     assert!(text.contains("hash/crc32.slicingMakeTable [new]"), "{text}");
 }
+
+#[test]
+fn list_resolves_trimpath_builds_against_the_module_and_goroot() {
+    // trimpath.pb.gz was written by a -trimpath build: it records
+    // heapscope.test/inline/main.go and fmt/print.go.
+    let module = util::testdata().join("gen/inline");
+    let source_path = format!("-source_path={}", module.display());
+    let out = run(&[
+        "list",
+        "main\\.viaFuncValue$",
+        &source_path,
+        &profile("trimpath.pb.gz"),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("in heapscope.test/inline/main.go"), "{text}");
+    assert!(text.contains(":\t\tb := alloc(1000)"), "{text}");
+
+    // A standard-library path resolves under $GOROOT/src.
+    let goroot = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(goroot.path().join("src/fmt")).unwrap();
+    let fake: String = (1..=300)
+        .map(|i| format!("// print.go line {i}\n"))
+        .collect();
+    std::fs::write(goroot.path().join("src/fmt/print.go"), fake).unwrap();
+    let out = util::heapscope()
+        .args([
+            "list",
+            "^fmt\\.Sprintf$",
+            &source_path,
+            &profile("trimpath.pb.gz"),
+        ])
+        .env("GOROOT", goroot.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains(":// print.go line 220"),
+        "{}",
+        stdout(&out)
+    );
+    // Without GOROOT it is not found, and stderr says where it looked.
+    let out = util::heapscope()
+        .args([
+            "list",
+            "^fmt\\.Sprintf$",
+            &source_path,
+            &profile("trimpath.pb.gz"),
+        ])
+        .env_remove("GOROOT")
+        .output()
+        .unwrap();
+    assert!(
+        stderr(&out).contains("source of fmt/print.go not found"),
+        "{}",
+        stderr(&out)
+    );
+}
