@@ -67,22 +67,28 @@ pub fn fold(prep: &Prepared<'_>, range: Range<usize>) -> Result<Stacks, Overflow
     Ok(stacks)
 }
 
-/// A frame's name in folded stacks: ';' (the separator) replaced, control
-/// characters escaped, " (inline)" appended to inlined calls.
-fn frame_name(prep: &Prepared<'_>, id: u32) -> String {
-    let mut name =
-        super::display_name(&prep.table.names[(id & !INLINE) as usize]).replace(';', ":");
-    if id & INLINE != 0 {
-        name.push_str(" (inline)");
-    }
-    name
+/// Every node's name as a folded-stack frame: ';' (the separator)
+/// replaced, control characters escaped; index `n + len` holds the inlined
+/// variant with " (inline)" appended.
+fn frame_names(prep: &Prepared<'_>) -> Vec<String> {
+    let plain: Vec<String> = prep
+        .table
+        .names
+        .iter()
+        .map(|n| super::display_name(n).replace(';', ":"))
+        .collect();
+    let inline = plain.iter().map(|n| format!("{n} (inline)"));
+    plain.iter().cloned().chain(inline).collect()
 }
 
-fn stack_text(prep: &Prepared<'_>, key: &[u32]) -> String {
-    key.iter()
-        .map(|&id| frame_name(prep, id))
-        .collect::<Vec<_>>()
-        .join(";")
+fn stack_text(names: &[String], nodes: usize, key: &[u32], out: &mut String) {
+    for (i, &id) in key.iter().enumerate() {
+        if i > 0 {
+            out.push(';');
+        }
+        let node = (id & !INLINE) as usize;
+        out.push_str(&names[if id & INLINE != 0 { node + nodes } else { node }]);
+    }
 }
 
 /// Folded lines `stack VALUE` (or `stack BEFORE AFTER` with a base), sorted
@@ -93,16 +99,28 @@ pub fn folded_lines(
     after: &Stacks,
     before: Option<&Stacks>,
 ) -> (Vec<String>, usize) {
+    let names = frame_names(prep);
+    let nodes = prep.table.len();
+    let line = |key: &[u32], values: &[i64]| {
+        let mut text = String::with_capacity(key.len() * 24);
+        stack_text(&names, nodes, key, &mut text);
+        for v in values {
+            text.push(' ');
+            text.push_str(&v.to_string());
+        }
+        text
+    };
     let mut negative = 0;
     let mut lines: Vec<String> = Vec::new();
     match before {
         None => {
+            lines.reserve(after.len());
             for (key, &v) in after {
                 if v < 0 {
                     negative += 1;
                     continue;
                 }
-                lines.push(format!("{} {v}", stack_text(prep, key)));
+                lines.push(line(key, &[v]));
             }
         }
         Some(before) => {
@@ -118,7 +136,7 @@ pub fn folded_lines(
                     negative += 1;
                     continue;
                 }
-                lines.push(format!("{} {b} {a}", stack_text(prep, key)));
+                lines.push(line(key, &[b, a]));
             }
         }
     }
