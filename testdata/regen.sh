@@ -474,8 +474,17 @@ make_big_goldens() {
 		golden "big.$s.lines.txt" big.pb.gz "${all[@]}" -lines
 		golden "big.$s.files.txt" big.pb.gz "${all[@]}" -files
 	done
-	for s in alloc_space inuse_space; do
+	for s in alloc_space inuse_space inuse_objects alloc_objects; do
 		golden "big.$s.peek_router.txt" big.pb.gz '-peek=^main\.router_fn418$' -sample_index=$s -unit=B
+	done
+	# -list needs the source to print per-line values. We don't have
+	# bigheap/main.go, so give pprof a file of blank lines at that path: the
+	# values come from the profile, only the (empty) text from the file.
+	local src=${TMPDIR:-/tmp}/heapscope-bigsrc
+	mkdir -p "$src/bigheap"
+	seq 20000 | sed 's/.*//' >"$src/bigheap/main.go"
+	for s in alloc_space inuse_space inuse_objects alloc_objects; do
+		golden "big.$s.list_router.txt" big.pb.gz '-list=^main\.router_fn418$' -sample_index=$s -unit=B "-source_path=$src"
 	done
 	local f
 	for f in golden/big/*.peek_*.txt; do
