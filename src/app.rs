@@ -267,7 +267,10 @@ fn run_flame(
         Some(range) => Some(flame::fold(&prep, range).with_context(context)?),
         None => None,
     };
-    let (lines, negative) = flame::folded_lines(&prep, &after_stacks, before_stacks.as_ref());
+    // Folded output is exact; for the SVG, frames too narrow to draw go first.
+    let prune = (!r.options.folded).then_some(r.options.min_width);
+    let (lines, negative) =
+        flame::folded_lines(&prep, &after_stacks, before_stacks.as_ref(), prune);
     if negative > 0 {
         writeln!(
             warn,

@@ -507,11 +507,11 @@ struct FlameArgs {
     /// Width of the image in pixels [default: 1200].
     #[arg(long, value_name = "PX", help_heading = "Flame graph")]
     width: Option<usize>,
-    /// Leave out frames narrower than this many pixels.
+    /// Leave out frames narrower than this percentage of the total.
     #[arg(
         long = "min-width",
-        value_name = "PX",
-        default_value_t = 0.1,
+        value_name = "PCT",
+        default_value_t = 0.01,
         help_heading = "Flame graph"
     )]
     min_width: f64,
