@@ -3,13 +3,29 @@
 # regenerates every `go tool pprof` golden output in golden/ and
 # golden/MANIFEST.tsv. See README.md.
 #
-# Usage: testdata/regen.sh        (from any directory)
+# Usage: testdata/regen.sh                (from any directory) everything
+#        testdata/regen.sh --text-forms   only the data of the text forms
+#                                         (legacy profiles of the programs below,
+#                                         tcmalloc profiles, gctrace logs, MemStats
+#                                         blocks, golden/legacy/); the protobuf
+#                                         profiles and their goldens are left alone
 #
-# Needs only the Go toolchain (go1.19.8 was used; `go tool pprof` is the
-# pprof vendored in it). Profiles contain addresses, timestamps and run-to-run
-# noise, so every run produces different bytes: regenerate the profiles and
-# the goldens together, never one without the other.
+# Needs the Go toolchain (go1.19.8 was used; `go tool pprof` is the pprof
+# vendored in it) and, for the tcmalloc profiles, g++ and gperftools
+# (Debian: libgoogle-perftools-dev). Profiles contain addresses, timestamps
+# and run-to-run noise, so every run produces different bytes: regenerate the
+# profiles and the goldens together, never one without the other.
 set -euo pipefail
+
+MODE=all
+case "${1:-}" in
+"") ;;
+--text-forms) MODE=text-forms ;;
+*)
+	echo "usage: testdata/regen.sh [--text-forms]" >&2
+	exit 2
+	;;
+esac
 
 cd "$(dirname "${BASH_SOURCE[0]}")"
 export TZ=UTC # stable "Time:" lines in pprof output
@@ -32,10 +48,134 @@ case "$(go version)" in
 *) echo "regen.sh: warning: the checked-in data was made with go1.19.8" >&2 ;;
 esac
 
-rm -rf profiles golden
-mkdir -p profiles golden
-
 is_gzip() { [ "$(head -c 2 "$1" | od -An -tx1 | tr -d ' \n')" = "1f8b" ]; }
+
+# ---------------------------------------------------------------------------
+# The text forms: legacy heap profiles, runtime.MemStats blocks, gctrace logs
+# ---------------------------------------------------------------------------
+
+# Files the text-forms section owns, besides logs/ and golden/legacy/.
+TEXT_PROFILES=(churn.pb.gz churn.heap.txt runaway.heap.txt thrash.heap.txt
+	fragment.heap.txt cxx.heapprofile.txt cxx.heap_v2.txt)
+
+# golden_legacy NAME PROFILE ARGS... : like golden (below) into
+# golden/legacy/, except that pprof's note on Go's legacy profiles, which name
+# no binary ("Main binary filename not available."), is expected on stderr.
+golden_legacy() {
+	local name=$1 prof=$2
+	shift 2
+	local err="$BIN/stderr"
+	[ ! -e "golden/legacy/$name" ] || die "duplicate golden name legacy/$name"
+	if ! go tool pprof "$@" "profiles/$prof" >"golden/legacy/$name" 2>"$err"; then
+		cat "$err" >&2
+		die "go tool pprof $* profiles/$prof failed"
+	fi
+	if grep -v '^Main binary filename not available\.$' "$err" | grep -q .; then
+		cat "$err" >&2
+		die "go tool pprof $* profiles/$prof wrote to stderr"
+	fi
+	local IFS=' '
+	printf '%s\t%s\t%s\n' "$name" "$prof" "$*" >>golden/legacy/MANIFEST.tsv
+}
+
+text_forms() {
+	rm -rf logs golden/legacy
+	for f in "${TEXT_PROFILES[@]}"; do rm -f "profiles/$f"; done
+	mkdir -p logs golden/legacy
+
+	local d
+	for d in churn runaway thrash fragment; do
+		(cd "gen/$d" && go vet . && go build -o "$BIN/$d" .)
+	done
+
+	# churn: a steady service, sampled at the default rate; the text form and,
+	# right after it, the protobuf of the same moment; its stderr is the GC
+	# trace with the scavenger's lines and its own output interleaved.
+	GODEBUG=gctrace=1,scavtrace=1 "$BIN/churn" profiles/churn.pb.gz \
+		profiles/churn.heap.txt 2>logs/churn.gctrace.log
+	is_gzip profiles/churn.pb.gz || die "churn.pb.gz is not gzipped"
+	# runaway: a loader whose live heap rises to the end.
+	GODEBUG=gctrace=1 "$BIN/runaway" profiles/runaway.heap.txt 2>logs/runaway.gctrace.log
+	# thrash: GOGC=5 over a 64 MiB live set: back-to-back cycles.
+	GODEBUG=gctrace=1 "$BIN/thrash" profiles/thrash.heap.txt 2>logs/thrash.gctrace.log
+	# fragment: a fragmented heap with idle memory not yet released.
+	"$BIN/fragment" profiles/fragment.heap.txt 2>/dev/null
+
+	# The MemStats block as people paste it: without the "# " of each line.
+	sed -n '/^# runtime.MemStats$/,$p' profiles/fragment.heap.txt | sed 's/^# //' \
+		>logs/fragment.memstats.txt
+	grep -q '^HeapInuse = ' logs/fragment.memstats.txt || die "no MemStats block in fragment.heap.txt"
+
+	# A damaged copy of churn's log, by hand-made edits: cycle 40's line cut
+	# short (as when a process dies mid-write) and cycle 80's heap sizes
+	# garbled. Everything else is byte for byte the real log.
+	awk '/^gc 40 @/ { print substr($0, 1, 30); next }
+	     /^gc 80 @/ { sub(/ MB, /, " M?, "); sub(/->/, "-#"); print; next }
+	     { print }' logs/churn.gctrace.log >logs/churn.damaged.gctrace.log
+	[ "$(grep -c '^gc ' logs/churn.gctrace.log)" -ge 80 ] || die "churn: fewer than 80 GC cycles"
+	cmp -s logs/churn.gctrace.log logs/churn.damaged.gctrace.log && die "churn: damaging changed nothing"
+
+	# Sanity checks on the runs' shapes.
+	grep -q '(forced)$' logs/churn.gctrace.log || die "churn: no forced GC in the log"
+	grep -q '^scav ' logs/churn.gctrace.log || die "churn: no scavenger lines"
+	grep -q '^churn: ' logs/churn.gctrace.log || die "churn: no program output in the log"
+	[ "$(grep -c '^gc ' logs/thrash.gctrace.log)" -ge 50 ] || die "thrash: fewer than 50 GC cycles"
+	head -1 profiles/churn.heap.txt | grep -q '@ heap/1048576$' || die "churn: not sampled at 512 KiB"
+
+	# tcmalloc (gperftools): the C++ forms, heapprofile and heap_v2.
+	command -v g++ >/dev/null || die "g++ is needed for the tcmalloc profiles"
+	g++ -O1 -g -o "$BIN/tcmalloc" gen/tcmalloc/main.cc -ltcmalloc ||
+		die "cannot build gen/tcmalloc (needs libgoogle-perftools-dev)"
+	TCMALLOC_SAMPLE_PARAMETER=65536 "$BIN/tcmalloc" profiles/cxx.heapprofile.txt \
+		profiles/cxx.heap_v2.txt 2>/dev/null
+	head -1 profiles/cxx.heapprofile.txt | grep -q '@ heapprofile$' || die "tcmalloc: no heapprofile header"
+	head -1 profiles/cxx.heap_v2.txt | grep -q '@ heap_v2/65536$' || die "tcmalloc: no heap_v2 header"
+
+	# pprof must not find the binaries (mappings name them).
+	rm -f "$BIN"/churn "$BIN"/runaway "$BIN"/thrash "$BIN"/fragment "$BIN"/tcmalloc
+
+	printf 'golden\tprofile\targs\n' >golden/legacy/MANIFEST.tsv
+	# Every address of every legacy profile, per sample type: pprof cannot
+	# name the frames without the binaries, so -addresses keys each location
+	# by address; -symbolize=none keeps pprof from looking for them.
+	local prof base s types
+	for prof in inline.heap.txt server.heap.txt churn.heap.txt runaway.heap.txt \
+		thrash.heap.txt fragment.heap.txt cxx.heapprofile.txt cxx.heap_v2.txt; do
+		base=${prof%.txt}
+		# Four sample types or two, as pprof decides from the header.
+		if go tool pprof -raw -symbolize=none "profiles/$prof" 2>/dev/null | grep -q alloc_space; then
+			types=(alloc_objects alloc_space inuse_objects inuse_space)
+		else
+			types=(objects space)
+		fi
+		for s in "${types[@]}"; do
+			golden_legacy "$base.$s.addresses.txt" "$prof" -top -addresses -symbolize=none \
+				-unit=B -nodecount=1000000 -nodefraction=0 -sample_index=$s
+		done
+	done
+	# churn's protobuf, every node: heapscope on the text form of the same
+	# moment must give the same functions, lines and files.
+	for s in alloc_objects alloc_space inuse_objects inuse_space; do
+		local all=(-top -unit=B -nodecount=1000000 -nodefraction=0 -sample_index=$s)
+		golden_legacy "churn_pb.$s.functions.txt" churn.pb.gz "${all[@]}"
+		golden_legacy "churn_pb.$s.lines.txt" churn.pb.gz "${all[@]}" -lines
+		golden_legacy "churn_pb.$s.files.txt" churn.pb.gz "${all[@]}" -files
+	done
+	grep -q 'of 0B total' golden/legacy/churn_pb.inuse_space.functions.txt &&
+		die "churn: nothing in use"
+	local n=$(($(wc -l <golden/legacy/MANIFEST.tsv) - 1))
+	[ "$n" -eq "$(find golden/legacy -maxdepth 1 -type f ! -name MANIFEST.tsv | wc -l)" ] ||
+		die "golden/legacy/MANIFEST.tsv and golden/legacy/ disagree"
+	echo "wrote the text forms: $(ls logs | wc -l) logs and $n legacy goldens"
+}
+
+if [ "$MODE" = text-forms ]; then
+	text_forms
+	exit 0
+fi
+
+rm -rf profiles golden logs
+mkdir -p profiles golden
 
 # ---------------------------------------------------------------------------
 # Profiles
@@ -183,6 +323,9 @@ for base in inline server; do
 done
 
 n=$(($(wc -l <"$MANIFEST") - 1))
-[ "$n" -eq "$(ls golden | grep -cv '^MANIFEST.tsv$')" ] ||
+[ "$n" -eq "$(find golden -maxdepth 1 -type f ! -name MANIFEST.tsv | wc -l)" ] ||
 	die "MANIFEST.tsv and golden/ disagree"
+
+text_forms
+
 echo "wrote $(ls profiles | wc -l) profiles and $n goldens; testdata is $(du -sh . | cut -f1)"

@@ -2,4 +2,5 @@
 
 mod cli;
 mod golden;
+mod legacy;
 mod util;
