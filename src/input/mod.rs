@@ -3,7 +3,9 @@
 //! decoded by the matching decoder (pprof protobuf or legacy text heap
 //! profile, told apart by content).
 
+pub mod gctrace;
 pub mod legacy;
+pub mod memstats;
 pub mod pprof;
 pub mod wire;
 
