@@ -3,13 +3,16 @@
 
 use std::fmt;
 use std::io::Write;
+use std::path::PathBuf;
 
 use anyhow::{anyhow, Context};
 
 use crate::input::{self, Loaded, Source};
 use crate::profile::graph::Granularity;
 use crate::profile::sample_type::SampleTypeError;
+use crate::report::gctrace;
 use crate::report::list::{self, ListOptions};
+use crate::report::memstats;
 use crate::report::peek::{self, PeekOptions};
 use crate::report::source::{SourceReader, SourceSearch};
 use crate::report::top::{self, TopOptions};
@@ -59,6 +62,16 @@ pub enum Request {
         selection: Selection,
         options: PeekOptions,
     },
+    MemStats {
+        input: InputSpec,
+        format: Format,
+    },
+    GcTrace {
+        input: InputSpec,
+        format: Format,
+        /// Where to write the SVG chart, if asked.
+        svg: Option<PathBuf>,
+    },
 }
 
 /// Runs a request, writing the report to `out` and notes to `warn`.
@@ -103,7 +116,37 @@ pub fn run(request: &Request, out: &mut dyn Write, warn: &mut dyn Write) -> anyh
             let prep = prepare(&loaded, selection, warn)?;
             peek::write(out, &prep, options).with_context(|| loaded.source.to_string())
         }
+        Request::MemStats { input, format } => {
+            let text = read_text(input)?;
+            let stats = crate::input::memstats::parse(&text)
+                .map_err(|e| anyhow!("{}: {e}", input.source))?;
+            Ok(memstats::write(
+                out,
+                &input.source.to_string(),
+                &stats,
+                *format,
+            )?)
+        }
+        Request::GcTrace { input, format, svg } => {
+            let text = read_text(input)?;
+            let trace = crate::input::gctrace::parse(&text);
+            let source = input.source.to_string();
+            if let Some(path) = svg {
+                let mut chart = Vec::new();
+                gctrace::write_svg(&mut chart, &source, &trace)?;
+                std::fs::write(path, chart)
+                    .with_context(|| format!("cannot write the chart to {}", path.display()))?;
+            }
+            Ok(gctrace::write(out, &source, &trace, *format)?)
+        }
     }
+}
+
+/// Reads a text input (gzip inflated), lossily as UTF-8.
+fn read_text(spec: &InputSpec) -> anyhow::Result<String> {
+    let bytes = input::read_bytes(&spec.source, spec.max_size)
+        .map_err(|e| anyhow!("{}: {e}", spec.source))?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
 fn load(spec: &InputSpec) -> anyhow::Result<Loaded> {
