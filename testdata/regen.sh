@@ -138,12 +138,14 @@ text_forms() {
 	# Every address of every legacy profile, per sample type: pprof cannot
 	# name the frames without the binaries, so -addresses keys each location
 	# by address; -symbolize=none keeps pprof from looking for them.
-	local prof base s types
+	local prof base s types raw
 	for prof in inline.heap.txt server.heap.txt churn.heap.txt runaway.heap.txt \
 		thrash.heap.txt fragment.heap.txt cxx.heapprofile.txt cxx.heap_v2.txt; do
 		base=${prof%.txt}
-		# Four sample types or two, as pprof decides from the header.
-		if go tool pprof -raw -symbolize=none "profiles/$prof" 2>/dev/null | grep -q alloc_space; then
+		# Four sample types or two, as pprof decides from the header. (Its
+		# output is captured first: grep -q would close the pipe early.)
+		raw=$(go tool pprof -raw -symbolize=none "profiles/$prof" 2>/dev/null)
+		if grep -q alloc_space <<<"$raw"; then
 			types=(alloc_objects alloc_space inuse_objects inuse_space)
 		else
 			types=(objects space)

@@ -221,7 +221,10 @@ fn text_report_states_findings_with_their_numbers() {
     for needle in [
         "live heap (HeapAlloc)".to_string(),
         "idle, kept".to_string(),
-        "GC pauses (stop the world; the 13 recorded in PauseNs)".to_string(),
+        format!(
+            "GC pauses (stop the world; the {} recorded in PauseNs)",
+            field(&f, "NumGC").min(256)
+        ),
         format!(
             "(HeapInuse {} − HeapAlloc {})",
             f["HeapInuse"], f["HeapAlloc"]

@@ -173,7 +173,8 @@ pub fn summarize(cycles: &[Cycle]) -> Summary {
         heap_end: span(cycles, |c| c.heap_end_mb),
         live: span(cycles, |c| c.live_mb),
         goal: span(cycles, |c| c.goal_mb),
-        live_growth_mb: last.live_mb as i64 - first.live_mb as i64,
+        live_growth_mb: (i128::from(last.live_mb) - i128::from(first.live_mb))
+            .clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64,
         total_stw_ms,
         median_stw_ms,
         longest,
@@ -200,7 +201,7 @@ pub fn summarize(cycles: &[Cycle]) -> Summary {
         if steps > 0
             && rising as f64 >= RUNAWAY_RISING_SHARE * steps as f64
             && to.live_mb as f64 >= RUNAWAY_GROWTH * from.live_mb as f64
-            && to.live_mb >= from.live_mb + RUNAWAY_GROWTH_MB
+            && to.live_mb >= from.live_mb.saturating_add(RUNAWAY_GROWTH_MB)
             && to.live_mb as f64 >= RUNAWAY_NEAR_PEAK * peak as f64
         {
             s.findings.push(Finding {
