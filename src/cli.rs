@@ -460,37 +460,35 @@ fn format(f: FormatArg) -> Format {
     }
 }
 
+/// The source named on the command line, or stdin when it is piped;
+/// `missing` is the usage error when neither is there.
+fn source_spec(arg: Option<&str>, max_size: u64, missing: &str) -> Result<InputSpec, UsageError> {
+    let source = match arg {
+        Some(arg) => Source::parse(arg),
+        None if std::io::stdin().is_terminal() => return Err(usage(missing)),
+        None => Source::Stdin,
+    };
+    Ok(InputSpec { source, max_size })
+}
+
 fn input_spec(a: &InputArgs) -> Result<InputSpec, UsageError> {
-    let source =
-        match a.profile.as_deref() {
-            Some(arg) => Source::parse(arg),
-            None if std::io::stdin().is_terminal() => return Err(usage(
-                "no profile given and stdin is a terminal: name a profile file, or pipe one in \
-                 (heapscope top < pprof.heap)",
-            )),
-            None => Source::Stdin,
-        };
-    Ok(InputSpec {
-        source,
-        max_size: a.max_size,
-    })
+    source_spec(
+        a.profile.as_deref(),
+        a.max_size,
+        "no profile given and stdin is a terminal: name a profile file, or pipe one in \
+         (heapscope top < pprof.heap)",
+    )
 }
 
 fn text_input_spec(a: &TextInputArgs, command: &str) -> Result<InputSpec, UsageError> {
-    let source = match a.file.as_deref() {
-        Some(arg) => Source::parse(arg),
-        None if std::io::stdin().is_terminal() => {
-            return Err(usage(format!(
-                "no file given and stdin is a terminal: name a file, or pipe one in \
-                 (heapscope {command} < file)"
-            )))
-        }
-        None => Source::Stdin,
-    };
-    Ok(InputSpec {
-        source,
-        max_size: a.max_size,
-    })
+    source_spec(
+        a.file.as_deref(),
+        a.max_size,
+        &format!(
+            "no file given and stdin is a terminal: name a file, or pipe one in \
+             (heapscope {command} < file)"
+        ),
+    )
 }
 
 fn regex(flag: &str, value: &Option<String>) -> Result<Option<Regex>, UsageError> {

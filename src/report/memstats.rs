@@ -524,17 +524,15 @@ fn write_text(w: &mut dyn Write, source: &str, m: &MemStats, d: &Diagnosis) -> i
     match &d.pauses {
         Some(p) => {
             let mut when = format!("GC {}", p.longest_cycle);
-            if let (Some(end), Some(last)) = (p.longest_end_ns, m.last_gc) {
-                if last >= end {
-                    let before = last - end;
-                    when = if before == 0 {
-                        format!("{when}, the last cycle")
-                    } else {
-                        format!(
-                            "{when}, ended {} before the last GC",
-                            human_duration(clamp_i64(before))
-                        )
-                    };
+            if let Some(end) = p.longest_end_ns {
+                when = format!("{when}, ended {}", format_time(clamp_i64(end)));
+                match m.last_gc {
+                    Some(last) if last == end => when.push_str(", the last cycle"),
+                    Some(last) if last > end => when.push_str(&format!(
+                        ", {} before the last GC",
+                        human_duration(clamp_i64(last - end))
+                    )),
+                    _ => {}
                 }
             }
             write_section(
