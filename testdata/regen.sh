@@ -9,6 +9,10 @@
 #   testdata/regen.sh --big           golden/big/ only, from ../shared/profiles/big.pb.gz
 #                                     (relative to the repository root; slow: ~10-40 s
 #                                     and ~1.3 GB per pprof run, run one after another)
+#   testdata/regen.sh --text-forms    only the data of the text forms: legacy profiles,
+#                                     tcmalloc profiles, gctrace logs, MemStats blocks,
+#                                     golden/legacy/ (needs g++ and gperftools:
+#                                     Debian's libgoogle-perftools-dev)
 #
 # Needs only the Go toolchain (go1.19.8 was used; `go tool pprof` is the
 # pprof vendored in it). Profiles contain addresses, timestamps and run-to-run
@@ -18,7 +22,7 @@
 set -euo pipefail
 
 usage() {
-	sed -n '6,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+	sed -n '6,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 MODE=full
@@ -28,6 +32,7 @@ case $# in
 	case $1 in
 	--goldens-only) MODE=goldens ;;
 	--big) MODE=big ;;
+	--text-forms) MODE=text-forms ;;
 	-h | --help)
 		usage
 		exit 0
@@ -99,6 +104,129 @@ golden() {
 	fi
 	local IFS=' '
 	printf '%s\t%s\t%s\n' "$name" "$prof" "$*" >>"$GDIR/MANIFEST.tsv"
+}
+
+# ===========================================================================
+# The text forms (default mode and --text-forms)
+# ===========================================================================
+# The text forms: legacy heap profiles, runtime.MemStats blocks, gctrace logs
+# ---------------------------------------------------------------------------
+
+# Files the text-forms section owns, besides logs/ and golden/legacy/.
+TEXT_PROFILES=(churn.pb.gz churn.heap.txt runaway.heap.txt thrash.heap.txt
+	fragment.heap.txt cxx.heapprofile.txt cxx.heap_v2.txt)
+
+# golden_legacy NAME PROFILE ARGS... : like golden (below) into
+# golden/legacy/, except that pprof's note on Go's legacy profiles, which name
+# no binary ("Main binary filename not available."), is expected on stderr.
+golden_legacy() {
+	local name=$1 prof=$2
+	shift 2
+	local err="$BIN/stderr"
+	[ ! -e "golden/legacy/$name" ] || die "duplicate golden name legacy/$name"
+	if ! go tool pprof "$@" "profiles/$prof" >"golden/legacy/$name" 2>"$err"; then
+		cat "$err" >&2
+		die "go tool pprof $* profiles/$prof failed"
+	fi
+	if grep -v '^Main binary filename not available\.$' "$err" | grep -q .; then
+		cat "$err" >&2
+		die "go tool pprof $* profiles/$prof wrote to stderr"
+	fi
+	local IFS=' '
+	printf '%s\t%s\t%s\n' "$name" "$prof" "$*" >>golden/legacy/MANIFEST.tsv
+}
+
+text_forms() {
+	rm -rf logs golden/legacy
+	for f in "${TEXT_PROFILES[@]}"; do rm -f "profiles/$f"; done
+	mkdir -p logs golden/legacy
+
+	local d
+	for d in churn runaway thrash fragment; do
+		(cd "gen/$d" && go vet . && go build -o "$BIN/$d" .)
+	done
+
+	# churn: a steady service, sampled at the default rate; the text form and,
+	# right after it, the protobuf of the same moment; its stderr is the GC
+	# trace with the scavenger's lines and its own output interleaved.
+	GODEBUG=gctrace=1,scavtrace=1 "$BIN/churn" profiles/churn.pb.gz \
+		profiles/churn.heap.txt 2>logs/churn.gctrace.log
+	is_gzip profiles/churn.pb.gz || die "churn.pb.gz is not gzipped"
+	# runaway: a loader whose live heap rises to the end.
+	GODEBUG=gctrace=1 "$BIN/runaway" profiles/runaway.heap.txt 2>logs/runaway.gctrace.log
+	# thrash: GOGC=5 over a 64 MiB live set: back-to-back cycles.
+	GODEBUG=gctrace=1 "$BIN/thrash" profiles/thrash.heap.txt 2>logs/thrash.gctrace.log
+	# fragment: a fragmented heap with idle memory not yet released.
+	"$BIN/fragment" profiles/fragment.heap.txt 2>/dev/null
+
+	# The MemStats block as people paste it: without the "# " of each line.
+	sed -n '/^# runtime.MemStats$/,$p' profiles/fragment.heap.txt | sed 's/^# //' \
+		>logs/fragment.memstats.txt
+	grep -q '^HeapInuse = ' logs/fragment.memstats.txt || die "no MemStats block in fragment.heap.txt"
+
+	# A damaged copy of churn's log, by hand-made edits: cycle 40's line cut
+	# short (as when a process dies mid-write) and cycle 80's heap sizes
+	# garbled. Everything else is byte for byte the real log.
+	awk '/^gc 40 @/ { print substr($0, 1, 30); next }
+	     /^gc 80 @/ { sub(/ MB, /, " M?, "); sub(/->/, "-#"); print; next }
+	     { print }' logs/churn.gctrace.log >logs/churn.damaged.gctrace.log
+	[ "$(grep -c '^gc ' logs/churn.gctrace.log)" -ge 80 ] || die "churn: fewer than 80 GC cycles"
+	cmp -s logs/churn.gctrace.log logs/churn.damaged.gctrace.log && die "churn: damaging changed nothing"
+
+	# Sanity checks on the runs' shapes.
+	grep -q '(forced)$' logs/churn.gctrace.log || die "churn: no forced GC in the log"
+	grep -q '^scav ' logs/churn.gctrace.log || die "churn: no scavenger lines"
+	grep -q '^churn: ' logs/churn.gctrace.log || die "churn: no program output in the log"
+	[ "$(grep -c '^gc ' logs/thrash.gctrace.log)" -ge 50 ] || die "thrash: fewer than 50 GC cycles"
+	head -1 profiles/churn.heap.txt | grep -q '@ heap/1048576$' || die "churn: not sampled at 512 KiB"
+
+	# tcmalloc (gperftools): the C++ forms, heapprofile and heap_v2.
+	command -v g++ >/dev/null || die "g++ is needed for the tcmalloc profiles"
+	g++ -O1 -g -o "$BIN/tcmalloc" gen/tcmalloc/main.cc -ltcmalloc ||
+		die "cannot build gen/tcmalloc (needs libgoogle-perftools-dev)"
+	TCMALLOC_SAMPLE_PARAMETER=65536 "$BIN/tcmalloc" profiles/cxx.heapprofile.txt \
+		profiles/cxx.heap_v2.txt 2>/dev/null
+	head -1 profiles/cxx.heapprofile.txt | grep -q '@ heapprofile$' || die "tcmalloc: no heapprofile header"
+	head -1 profiles/cxx.heap_v2.txt | grep -q '@ heap_v2/65536$' || die "tcmalloc: no heap_v2 header"
+
+	# pprof must not find the binaries (mappings name them).
+	rm -f "$BIN"/churn "$BIN"/runaway "$BIN"/thrash "$BIN"/fragment "$BIN"/tcmalloc
+
+	printf 'golden\tprofile\targs\n' >golden/legacy/MANIFEST.tsv
+	# Every address of every legacy profile, per sample type: pprof cannot
+	# name the frames without the binaries, so -addresses keys each location
+	# by address; -symbolize=none keeps pprof from looking for them.
+	local prof base s types raw
+	for prof in inline.heap.txt server.heap.txt churn.heap.txt runaway.heap.txt \
+		thrash.heap.txt fragment.heap.txt cxx.heapprofile.txt cxx.heap_v2.txt; do
+		base=${prof%.txt}
+		# Four sample types or two, as pprof decides from the header. (Its
+		# output is captured first: grep -q would close the pipe early.)
+		raw=$(go tool pprof -raw -symbolize=none "profiles/$prof" 2>/dev/null)
+		if grep -q alloc_space <<<"$raw"; then
+			types=(alloc_objects alloc_space inuse_objects inuse_space)
+		else
+			types=(objects space)
+		fi
+		for s in "${types[@]}"; do
+			golden_legacy "$base.$s.addresses.txt" "$prof" -top -addresses -symbolize=none \
+				-unit=B -nodecount=1000000 -nodefraction=0 -sample_index=$s
+		done
+	done
+	# churn's protobuf, every node: heapscope on the text form of the same
+	# moment must give the same functions, lines and files.
+	for s in alloc_objects alloc_space inuse_objects inuse_space; do
+		local all=(-top -unit=B -nodecount=1000000 -nodefraction=0 -sample_index=$s)
+		golden_legacy "churn_pb.$s.functions.txt" churn.pb.gz "${all[@]}"
+		golden_legacy "churn_pb.$s.lines.txt" churn.pb.gz "${all[@]}" -lines
+		golden_legacy "churn_pb.$s.files.txt" churn.pb.gz "${all[@]}" -files
+	done
+	grep -q 'of 0B total' golden/legacy/churn_pb.inuse_space.functions.txt &&
+		die "churn: nothing in use"
+	local n=$(($(wc -l <golden/legacy/MANIFEST.tsv) - 1))
+	[ "$n" -eq "$(find golden/legacy -maxdepth 1 -type f ! -name MANIFEST.tsv | wc -l)" ] ||
+		die "golden/legacy/MANIFEST.tsv and golden/legacy/ disagree"
+	echo "wrote the text forms: $(ls logs | wc -l) logs and $n legacy goldens"
 }
 
 # ===========================================================================
@@ -502,8 +630,10 @@ case $MODE in
 full)
 	build_profiles
 	make_goldens
+	text_forms
 	echo "wrote $(ls profiles | wc -l) profiles"
 	;;
 goldens) make_goldens ;;
 big) make_big_goldens ;;
+text-forms) text_forms ;;
 esac

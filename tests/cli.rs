@@ -251,12 +251,15 @@ fn runtime_failures_exit_1_naming_the_file() {
         &["truncated.pb.gz: gzip data is truncated"],
     );
 
-    let text = write("heap.txt", b"heap profile: 1: 2 [3: 4] @ heap/1048576\n");
+    let text = write(
+        "heap.txt",
+        b"heap profile: 1: 2 [3: 4] @ heap/1048576\n1: 2 [3: 4] @ 0x1\ngarbage\n",
+    );
     fails_with(
         &["top", &text],
         None,
         1,
-        &["heap.txt: this is a text heap profile"],
+        &["heap.txt: line 3: expected a sample row"],
     );
 
     fails_with(

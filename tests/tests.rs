@@ -2,5 +2,8 @@
 
 mod cli;
 mod flame;
+mod gctrace;
 mod golden;
+mod legacy;
+mod memstats;
 mod util;
