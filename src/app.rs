@@ -16,8 +16,10 @@ use crate::profile::merge::{self, Combined};
 use crate::profile::sample_type::SampleTypeError;
 use crate::report::diff::{self, DiffInputs, DiffOptions};
 use crate::report::flame::{self, FlameOptions};
+use crate::report::gctrace;
 use crate::report::graph::{self, GraphOptions};
 use crate::report::list::{self, ListOptions};
+use crate::report::memstats;
 use crate::report::peek::{self, PeekOptions};
 use crate::report::source::{SourceReader, SourceSearch};
 use crate::report::top::{self, TopOptions};
@@ -96,6 +98,16 @@ pub enum Request {
         selection: Selection,
         options: GraphOptions,
         output: Option<PathBuf>,
+    },
+    MemStats {
+        input: InputSpec,
+        format: Format,
+    },
+    GcTrace {
+        input: InputSpec,
+        format: Format,
+        /// Where to write the SVG chart, if asked.
+        svg: Option<PathBuf>,
     },
 }
 
@@ -180,6 +192,23 @@ pub fn run(request: &Request, out: &mut dyn Write, warn: &mut dyn Write) -> anyh
             let prep = prepare(&loaded, selection, warn)?;
             graph::write(w, warn, &prep, options).with_context(|| loaded.name.clone())
         }),
+        Request::MemStats { input, format } => {
+            let (source, text) = read_text(input)?;
+            let stats =
+                crate::input::memstats::parse(&text).map_err(|e| anyhow!("{source}: {e}"))?;
+            Ok(memstats::write(out, &source, &stats, *format)?)
+        }
+        Request::GcTrace { input, format, svg } => {
+            let (source, text) = read_text(input)?;
+            let trace = crate::input::gctrace::parse(&text);
+            if let Some(path) = svg {
+                output::write_to(Some(path), out, |w| {
+                    Ok(gctrace::write_svg(w, &source, &trace)?)
+                })
+                .with_context(|| format!("cannot write the chart to {}", path.display()))?;
+            }
+            Ok(gctrace::write(out, &source, &trace, *format)?)
+        }
     }
 }
 
@@ -216,6 +245,17 @@ fn load_merged(spec: &InputSpec) -> anyhow::Result<Loaded> {
         return Ok(loaded.remove(0));
     }
     Ok(combine(&loaded.iter().collect::<Vec<_>>())?.0)
+}
+
+/// Reads a text input (gzip inflated), lossily as UTF-8: the first source
+/// (text commands take one).
+fn read_text(spec: &InputSpec) -> anyhow::Result<(String, String)> {
+    let source = &spec.sources[0];
+    let bytes = input::read_bytes(source, spec.max_size).map_err(|e| anyhow!("{source}: {e}"))?;
+    Ok((
+        source.to_string(),
+        String::from_utf8_lossy(&bytes).into_owned(),
+    ))
 }
 
 fn prepare<'a>(
@@ -284,7 +324,10 @@ fn run_flame(
         Some(range) => Some(flame::fold(&prep, range).with_context(context)?),
         None => None,
     };
-    let (lines, negative) = flame::folded_lines(&prep, &after_stacks, before_stacks.as_ref());
+    // Folded output is exact; for the SVG, frames too narrow to draw go first.
+    let prune = (!r.options.folded).then_some(r.options.min_width);
+    let (lines, negative) =
+        flame::folded_lines(&prep, &after_stacks, before_stacks.as_ref(), prune);
     if negative > 0 {
         writeln!(
             warn,

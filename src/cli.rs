@@ -62,6 +62,7 @@ const LONG_FLAGS: &[&str] = &[
     "output",
     "max_size",
     "format",
+    "svg",
     "help",
     "version",
 ];
@@ -96,13 +97,17 @@ memory, which allocate most, with go tool pprof's numbers.";
 
 const AFTER_HELP: &str = "\
 Flags are spelled as in pprof: -inuse_space, -nodecount=5 and --nodecount 5 are all accepted.
-A PROFILE is a file (gzipped or plain pprof protobuf) or - for stdin; with no PROFILE,
-stdin is read when it is not a terminal.
+A PROFILE is a file (gzipped or plain pprof protobuf, or the legacy text form that
+/debug/pprof/heap?debug=1 prints) or - for stdin; with no PROFILE, stdin is read when it is
+not a terminal.
 
 Examples:
   heapscope top -inuse_space pprof.heap
   heapscope top -alloc_space -cum -nodecount=20 heap.pb.gz
   curl -s localhost:6060/debug/pprof/heap | heapscope top
+  curl -s 'localhost:6060/debug/pprof/heap?debug=1' | heapscope top
+  heapscope memstats heap.txt
+  heapscope gctrace --svg gc.svg service.log
   heapscope info heap.pb.gz";
 
 #[derive(Parser, Debug)]
@@ -139,6 +144,13 @@ enum Command {
     Graph(GraphArgs),
     /// What a profile file is: producer, time, sample types and totals, sizes.
     Info(InfoArgs),
+    /// A Go program's runtime.MemStats (the end of a ?debug=1 heap profile): heap,
+    /// fragmentation, idle memory, non-heap memory, GC cost and pauses, with findings.
+    #[command(after_help = MEMSTATS_HELP)]
+    Memstats(MemstatsArgs),
+    /// A GODEBUG=gctrace=1 log: cycles, heap over time, pauses, runaway growth, GC thrash.
+    #[command(after_help = GCTRACE_HELP)]
+    Gctrace(GctraceArgs),
 }
 
 const FLAME_HELP: &str = "\
@@ -204,6 +216,24 @@ values only ever grow.
 Examples:
   heapscope trend heap.1.pb.gz heap.2.pb.gz heap.3.pb.gz heap.4.pb.gz heap.5.pb.gz
   heapscope trend -inuse_objects --format json snapshots/*.pb.gz";
+
+const MEMSTATS_HELP: &str = "\
+FILE holds a runtime.MemStats block: a heap profile fetched with ?debug=1 (it ends with
+`# runtime.MemStats` and `# Name = value` lines), or the same lines pasted without `#`.
+
+Examples:
+  curl -s 'localhost:6060/debug/pprof/heap?debug=1' | heapscope memstats
+  heapscope memstats heap.txt
+  heapscope memstats --format json heap.txt";
+
+const GCTRACE_HELP: &str = "\
+FILE is the stderr of a Go program run with GODEBUG=gctrace=1 (the program's other output may
+be mixed in; lines that look like GC lines but do not parse are skipped and listed).
+
+Examples:
+  GODEBUG=gctrace=1 ./server 2> gc.log; heapscope gctrace gc.log
+  heapscope gctrace --svg gc.svg gc.log
+  kubectl logs pod/api | heapscope gctrace --format json";
 
 const LIST_HELP: &str = "\
 Each line shows flat (allocated by that line itself) and cum (by that line and what it
@@ -439,6 +469,38 @@ struct PeekArgs {
     input: InputArgs,
 }
 
+/// The input of the text commands: one file or stdin.
+#[derive(Args, Debug)]
+struct TextInputArgs {
+    /// Largest input accepted, in bytes (after decompression, if gzipped).
+    #[arg(long = "max_size", value_name = "BYTES", default_value_t = DEFAULT_MAX_SIZE)]
+    max_size: u64,
+    /// The file, or - for stdin [default: stdin when it is not a terminal].
+    #[arg(value_name = "FILE")]
+    file: Option<String>,
+}
+
+#[derive(Args, Debug)]
+struct MemstatsArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    format: FormatArg,
+    #[command(flatten)]
+    input: TextInputArgs,
+}
+
+#[derive(Args, Debug)]
+struct GctraceArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    format: FormatArg,
+    /// Also write a chart of heap at GC start, live heap and goal over time to FILE (SVG).
+    #[arg(long, value_name = "FILE")]
+    svg: Option<PathBuf>,
+    #[command(flatten)]
+    input: TextInputArgs,
+}
+
 #[derive(Args, Debug)]
 struct DiffArgs {
     #[command(flatten)]
@@ -544,11 +606,11 @@ struct FlameArgs {
     /// Width of the image in pixels [default: 1200].
     #[arg(long, value_name = "PX", help_heading = "Flame graph")]
     width: Option<usize>,
-    /// Leave out frames narrower than this many pixels.
+    /// Leave out frames narrower than this percentage of the total.
     #[arg(
         long = "min-width",
-        value_name = "PX",
-        default_value_t = 0.1,
+        value_name = "PCT",
+        default_value_t = 0.01,
         help_heading = "Flame graph"
     )]
     min_width: f64,
@@ -671,6 +733,17 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Request, ParseE
             input,
             format: format(a.format),
         }),
+        Command::Memstats(a) => {
+            text_input_spec(&a.input, "memstats").map(|input| Request::MemStats {
+                input,
+                format: format(a.format),
+            })
+        }
+        Command::Gctrace(a) => text_input_spec(&a.input, "gctrace").map(|input| Request::GcTrace {
+            input,
+            format: format(a.format),
+            svg: a.svg,
+        }),
     };
     request.map_err(ParseError::Usage)
 }
@@ -684,6 +757,20 @@ fn format(f: FormatArg) -> Format {
         FormatArg::Text => Format::Text,
         FormatArg::Json => Format::Json,
     }
+}
+
+/// The source named on the command line, or stdin when it is piped;
+/// `missing` is the usage error when neither is there.
+fn source_spec(arg: Option<&str>, max_size: u64, missing: &str) -> Result<InputSpec, UsageError> {
+    let source = match arg {
+        Some(arg) => Source::parse(arg),
+        None if std::io::stdin().is_terminal() => return Err(usage(missing)),
+        None => Source::Stdin,
+    };
+    Ok(InputSpec {
+        sources: vec![source],
+        max_size,
+    })
 }
 
 fn input_spec(a: &InputArgs) -> Result<InputSpec, UsageError> {
@@ -705,6 +792,17 @@ fn input_spec(a: &InputArgs) -> Result<InputSpec, UsageError> {
         sources,
         max_size: a.max_size,
     })
+}
+
+fn text_input_spec(a: &TextInputArgs, command: &str) -> Result<InputSpec, UsageError> {
+    source_spec(
+        a.file.as_deref(),
+        a.max_size,
+        &format!(
+            "no file given and stdin is a terminal: name a file, or pipe one in \
+             (heapscope {command} < file)"
+        ),
+    )
 }
 
 fn regex(flag: &str, value: &Option<String>) -> Result<Option<Regex>, UsageError> {
@@ -1070,6 +1168,26 @@ mod tests {
             err.to_string(),
             "choose one sample type, not inuse_space and alloc_space"
         );
+    }
+
+    #[test]
+    fn text_commands_take_a_file_and_their_flags() {
+        let Ok(Request::GcTrace { input, format, svg }) = request(&[
+            "heapscope",
+            "gctrace",
+            "-svg=gc.svg",
+            "-format=json",
+            "gc.log",
+        ]) else {
+            panic!("gctrace should parse");
+        };
+        assert_eq!(input.sources, [Source::Path(PathBuf::from("gc.log"))]);
+        assert_eq!(format, Format::Json);
+        assert_eq!(svg, Some(PathBuf::from("gc.svg")));
+        let Ok(Request::MemStats { input, .. }) = request(&["heapscope", "memstats", "-"]) else {
+            panic!("memstats should parse");
+        };
+        assert_eq!(input.sources, [Source::Stdin]);
     }
 
     #[test]

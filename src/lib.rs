@@ -1,8 +1,11 @@
 //! heapscope: a heap-profile analyzer for pprof heap profiles.
 //!
 //! It reads the profiles the Go runtime writes (`/debug/pprof/heap`,
-//! `go test -memprofile`, any gzipped or plain pprof protobuf), builds a call
-//! graph and answers pprof's questions with pprof's numbers: `top`, `info`.
+//! `go test -memprofile`, any gzipped or plain pprof protobuf, and the legacy
+//! text form of `?debug=1`), builds a call graph and answers pprof's
+//! questions with pprof's numbers: `top`, `list`, `peek`, `info`. From the
+//! text Go programs print it also reads a `runtime.MemStats` block
+//! (`memstats`) and `GODEBUG=gctrace=1` logs (`gctrace`).
 //!
 //! Layout: [`input`] turns bytes into a [`profile::Profile`]; [`profile`]
 //! holds the model, filters and the call graph; [`report`] renders views to

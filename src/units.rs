@@ -289,6 +289,13 @@ pub fn human_bytes(value: i64) -> String {
     split_unit(&label)
 }
 
+/// A duration in nanoseconds in human units, "1.50 ms" style with a space,
+/// for summaries (pprof's time units: ns, us, ms, s, hrs).
+pub fn human_duration(nanos: i64) -> String {
+    let label = scaled_label(nanos, "nanoseconds", "auto");
+    split_unit(&label)
+}
+
 fn split_unit(label: &str) -> String {
     match label.find(|c: char| c.is_ascii_alphabetic()) {
         Some(i) if i > 0 => format!("{} {}", &label[..i], &label[i..]),
@@ -345,6 +352,14 @@ mod tests {
         assert_eq!(go_g(0.000012345, 2), "1.2e-05");
         assert_eq!(go_g(0.5, 2), "0.5");
         assert_eq!(go_g(0.00013, 2), "0.00013");
+    }
+
+    #[test]
+    fn human_duration_has_a_space() {
+        assert_eq!(human_duration(171_887), "171.89 us");
+        assert_eq!(human_duration(7_000_000), "7 ms");
+        assert_eq!(human_duration(1_500_000_000), "1.50 s");
+        assert_eq!(human_duration(0), "0");
     }
 
     #[test]

@@ -9,6 +9,10 @@
 #   testdata/regen.sh --big           golden/big/ only, from ../shared/profiles/big.pb.gz
 #                                     (relative to the repository root; slow: ~10-40 s
 #                                     and ~1.3 GB per pprof run, run one after another)
+#   testdata/regen.sh --text-forms    only the data of the text forms: legacy profiles,
+#                                     tcmalloc profiles, gctrace logs, MemStats blocks,
+#                                     golden/legacy/ (needs g++ and gperftools:
+#                                     Debian's libgoogle-perftools-dev)
 #
 # Needs only the Go toolchain (go1.19.8 was used; `go tool pprof` is the
 # pprof vendored in it). Profiles contain addresses, timestamps and run-to-run
@@ -18,7 +22,7 @@
 set -euo pipefail
 
 usage() {
-	sed -n '6,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+	sed -n '6,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 MODE=full
@@ -28,6 +32,7 @@ case $# in
 	case $1 in
 	--goldens-only) MODE=goldens ;;
 	--big) MODE=big ;;
+	--text-forms) MODE=text-forms ;;
 	-h | --help)
 		usage
 		exit 0
@@ -69,36 +74,170 @@ is_gzip() { [ "$(head -c 2 "$1" | od -An -tx1 | tr -d ' \n')" = "1f8b" ]; }
 
 SAMPLES=(alloc_objects alloc_space inuse_objects inuse_space)
 
-# golden NAME PROFILE ARGS... : run `go tool pprof ARGS... $PDIR/PROFILE`,
-# store stdout as $GDIR/NAME and add a line to $GDIR/MANIFEST.tsv. Any stderr
-# output is treated as an error. The manifest joins ARGS with single spaces,
-# so no argument may contain a space or a tab.
+# golden NAME PROFILE ARGS... : run `go tool pprof ARGS... PROFILE` inside
+# $PDIR, store stdout as $GDIR/NAME and add a line to $GDIR/MANIFEST.tsv.
+# PROFILE may be several profile names separated by commas (pprof merges the
+# profiles given together); they are passed as separate arguments, in that
+# order. Since pprof runs inside $PDIR, a profile named in ARGS (e.g.
+# -diff_base=leak.1.pb.gz) is a bare file name there too. Any stderr output
+# is treated as an error. The manifest joins ARGS with single spaces, so no
+# argument may contain a space or a tab.
 GDIR=golden PDIR=profiles
 golden() {
 	local name=$1 prof=$2 a
 	shift 2
-	local err="$BIN/stderr"
+	local err="$BIN/stderr" profs
+	IFS=, read -r -a profs <<<"$prof"
 	[ ! -e "$GDIR/$name" ] || die "duplicate golden name $name"
-	for a in "$@"; do
+	for a in "$@" "${profs[@]}"; do
 		case $a in
 		*[[:space:]]*) die "$name: argument '$a' contains white space (MANIFEST.tsv splits args on spaces)" ;;
 		esac
 	done
-	if ! go tool pprof "$@" "$PDIR/$prof" >"$GDIR/$name" 2>"$err"; then
+	if ! (cd "$PDIR" && exec go tool pprof "$@" "${profs[@]}") >"$GDIR/$name" 2>"$err"; then
 		cat "$err" >&2
-		die "go tool pprof $* $PDIR/$prof failed"
+		die "go tool pprof $* ${profs[*]} (in $PDIR) failed"
 	fi
 	if [ -s "$err" ]; then
 		cat "$err" >&2
-		die "go tool pprof $* $PDIR/$prof wrote to stderr"
+		die "go tool pprof $* ${profs[*]} (in $PDIR) wrote to stderr"
 	fi
 	local IFS=' '
 	printf '%s\t%s\t%s\n' "$name" "$prof" "$*" >>"$GDIR/MANIFEST.tsv"
 }
 
 # ===========================================================================
+# The text forms (default mode and --text-forms)
+# ===========================================================================
+# The text forms: legacy heap profiles, runtime.MemStats blocks, gctrace logs
+# ---------------------------------------------------------------------------
+
+# Files the text-forms section owns, besides logs/ and golden/legacy/.
+TEXT_PROFILES=(churn.pb.gz churn.heap.txt runaway.heap.txt thrash.heap.txt
+	fragment.heap.txt cxx.heapprofile.txt cxx.heap_v2.txt)
+
+# golden_legacy NAME PROFILE ARGS... : like golden (below) into
+# golden/legacy/, except that pprof's note on Go's legacy profiles, which name
+# no binary ("Main binary filename not available."), is expected on stderr.
+golden_legacy() {
+	local name=$1 prof=$2
+	shift 2
+	local err="$BIN/stderr"
+	[ ! -e "golden/legacy/$name" ] || die "duplicate golden name legacy/$name"
+	if ! go tool pprof "$@" "profiles/$prof" >"golden/legacy/$name" 2>"$err"; then
+		cat "$err" >&2
+		die "go tool pprof $* profiles/$prof failed"
+	fi
+	if grep -v '^Main binary filename not available\.$' "$err" | grep -q .; then
+		cat "$err" >&2
+		die "go tool pprof $* profiles/$prof wrote to stderr"
+	fi
+	local IFS=' '
+	printf '%s\t%s\t%s\n' "$name" "$prof" "$*" >>golden/legacy/MANIFEST.tsv
+}
+
+text_forms() {
+	rm -rf logs golden/legacy
+	for f in "${TEXT_PROFILES[@]}"; do rm -f "profiles/$f"; done
+	mkdir -p logs golden/legacy
+
+	local d
+	for d in churn runaway thrash fragment; do
+		(cd "gen/$d" && go vet . && go build -o "$BIN/$d" .)
+	done
+
+	# churn: a steady service, sampled at the default rate; the text form and,
+	# right after it, the protobuf of the same moment; its stderr is the GC
+	# trace with the scavenger's lines and its own output interleaved.
+	GODEBUG=gctrace=1,scavtrace=1 "$BIN/churn" profiles/churn.pb.gz \
+		profiles/churn.heap.txt 2>logs/churn.gctrace.log
+	is_gzip profiles/churn.pb.gz || die "churn.pb.gz is not gzipped"
+	# runaway: a loader whose live heap rises to the end.
+	GODEBUG=gctrace=1 "$BIN/runaway" profiles/runaway.heap.txt 2>logs/runaway.gctrace.log
+	# thrash: GOGC=5 over a 64 MiB live set: back-to-back cycles.
+	GODEBUG=gctrace=1 "$BIN/thrash" profiles/thrash.heap.txt 2>logs/thrash.gctrace.log
+	# fragment: a fragmented heap with idle memory not yet released.
+	"$BIN/fragment" profiles/fragment.heap.txt 2>/dev/null
+
+	# The MemStats block as people paste it: without the "# " of each line.
+	sed -n '/^# runtime.MemStats$/,$p' profiles/fragment.heap.txt | sed 's/^# //' \
+		>logs/fragment.memstats.txt
+	grep -q '^HeapInuse = ' logs/fragment.memstats.txt || die "no MemStats block in fragment.heap.txt"
+
+	# A damaged copy of churn's log, by hand-made edits: cycle 40's line cut
+	# short (as when a process dies mid-write) and cycle 80's heap sizes
+	# garbled. Everything else is byte for byte the real log.
+	awk '/^gc 40 @/ { print substr($0, 1, 30); next }
+	     /^gc 80 @/ { sub(/ MB, /, " M?, "); sub(/->/, "-#"); print; next }
+	     { print }' logs/churn.gctrace.log >logs/churn.damaged.gctrace.log
+	[ "$(grep -c '^gc ' logs/churn.gctrace.log)" -ge 80 ] || die "churn: fewer than 80 GC cycles"
+	cmp -s logs/churn.gctrace.log logs/churn.damaged.gctrace.log && die "churn: damaging changed nothing"
+
+	# Sanity checks on the runs' shapes.
+	grep -q '(forced)$' logs/churn.gctrace.log || die "churn: no forced GC in the log"
+	grep -q '^scav ' logs/churn.gctrace.log || die "churn: no scavenger lines"
+	grep -q '^churn: ' logs/churn.gctrace.log || die "churn: no program output in the log"
+	[ "$(grep -c '^gc ' logs/thrash.gctrace.log)" -ge 50 ] || die "thrash: fewer than 50 GC cycles"
+	head -1 profiles/churn.heap.txt | grep -q '@ heap/1048576$' || die "churn: not sampled at 512 KiB"
+
+	# tcmalloc (gperftools): the C++ forms, heapprofile and heap_v2.
+	command -v g++ >/dev/null || die "g++ is needed for the tcmalloc profiles"
+	g++ -O1 -g -o "$BIN/tcmalloc" gen/tcmalloc/main.cc -ltcmalloc ||
+		die "cannot build gen/tcmalloc (needs libgoogle-perftools-dev)"
+	TCMALLOC_SAMPLE_PARAMETER=65536 "$BIN/tcmalloc" profiles/cxx.heapprofile.txt \
+		profiles/cxx.heap_v2.txt 2>/dev/null
+	head -1 profiles/cxx.heapprofile.txt | grep -q '@ heapprofile$' || die "tcmalloc: no heapprofile header"
+	head -1 profiles/cxx.heap_v2.txt | grep -q '@ heap_v2/65536$' || die "tcmalloc: no heap_v2 header"
+
+	# pprof must not find the binaries (mappings name them).
+	rm -f "$BIN"/churn "$BIN"/runaway "$BIN"/thrash "$BIN"/fragment "$BIN"/tcmalloc
+
+	printf 'golden\tprofile\targs\n' >golden/legacy/MANIFEST.tsv
+	# Every address of every legacy profile, per sample type: pprof cannot
+	# name the frames without the binaries, so -addresses keys each location
+	# by address; -symbolize=none keeps pprof from looking for them.
+	local prof base s types raw
+	for prof in inline.heap.txt server.heap.txt churn.heap.txt runaway.heap.txt \
+		thrash.heap.txt fragment.heap.txt cxx.heapprofile.txt cxx.heap_v2.txt; do
+		base=${prof%.txt}
+		# Four sample types or two, as pprof decides from the header. (Its
+		# output is captured first: grep -q would close the pipe early.)
+		raw=$(go tool pprof -raw -symbolize=none "profiles/$prof" 2>/dev/null)
+		if grep -q alloc_space <<<"$raw"; then
+			types=(alloc_objects alloc_space inuse_objects inuse_space)
+		else
+			types=(objects space)
+		fi
+		for s in "${types[@]}"; do
+			golden_legacy "$base.$s.addresses.txt" "$prof" -top -addresses -symbolize=none \
+				-unit=B -nodecount=1000000 -nodefraction=0 -sample_index=$s
+		done
+	done
+	# churn's protobuf, every node: heapscope on the text form of the same
+	# moment must give the same functions, lines and files.
+	for s in alloc_objects alloc_space inuse_objects inuse_space; do
+		local all=(-top -unit=B -nodecount=1000000 -nodefraction=0 -sample_index=$s)
+		golden_legacy "churn_pb.$s.functions.txt" churn.pb.gz "${all[@]}"
+		golden_legacy "churn_pb.$s.lines.txt" churn.pb.gz "${all[@]}" -lines
+		golden_legacy "churn_pb.$s.files.txt" churn.pb.gz "${all[@]}" -files
+	done
+	grep -q 'of 0B total' golden/legacy/churn_pb.inuse_space.functions.txt &&
+		die "churn: nothing in use"
+	local n=$(($(wc -l <golden/legacy/MANIFEST.tsv) - 1))
+	[ "$n" -eq "$(find golden/legacy -maxdepth 1 -type f ! -name MANIFEST.tsv | wc -l)" ] ||
+		die "golden/legacy/MANIFEST.tsv and golden/legacy/ disagree"
+	echo "wrote the text forms: $(ls logs | wc -l) logs and $n legacy goldens"
+}
+
+# ===========================================================================
 # Profiles (default mode only)
 # ===========================================================================
+build_trimpath() {
+	(cd gen/inline && go build -trimpath -o "$BIN/inline_trimpath" .)
+	"$BIN/inline_trimpath" profiles/trimpath.pb.gz "$BIN/trimpath.heap.txt"
+	rm -f "$BIN/inline_trimpath" "$BIN/trimpath.heap.txt"
+}
+
 build_profiles() {
 	rm -rf profiles
 	mkdir -p profiles
@@ -140,11 +279,44 @@ build_profiles() {
 	(cd gen/server && go build -o "$BIN/server" .)
 	"$BIN/server" profiles/server.pb.gz profiles/server.heap.txt
 
+	# 5. leak: 6 snapshots (leak.1.pb.gz ... leak.6.pb.gz, >1 s apart) of a
+	# leaking service, and snapshot 6 of a second build of the same program
+	# (-tags build2: one more function ahead of the other main.* functions,
+	# so their addresses differ). Both binaries are named "leak", so the
+	# profiles' main mapping has the same base name ("File: leak").
+	mkdir -p "$BIN/build2/profiles"
+	(cd gen/leak && go build -o "$BIN/leak" . &&
+		go build -tags build2 -ldflags='-X main.buildTag=two' -o "$BIN/build2/leak" .)
+	local a1 a2
+	a1=$(go tool nm "$BIN/leak" | awk '$3 == "main.main" { print $1 }')
+	a2=$(go tool nm "$BIN/build2/leak" | awk '$3 == "main.main" { print $1 }')
+	[ -n "$a1" ] && [ "$a1" != "$a2" ] || die "leak: build2 did not move main.main ($a1, $a2)"
+	"$BIN/leak" profiles/leak
+	# Same relative prefix as above, so that the file-name strings the
+	# program holds (live at each snapshot) have the same sizes.
+	(cd "$BIN/build2" && ./leak profiles/leak)
+	cp "$BIN/build2/profiles/leak.6.pb.gz" profiles/leak_build2.pb.gz
+	# heapscope trend orders snapshots by their time: check they are >1 s apart.
+	local i t prev=
+	for i in 1 2 3 4 5 6; do
+		t=$(go tool pprof -raw "profiles/leak.$i.pb.gz" | sed -n 's/^Time: \(.*\) UTC$/\1/p')
+		t=$(date -u -d "$t" +%s%N)
+		[ -z "$prev" ] || [ $((t - prev)) -ge 1000000000 ] ||
+			die "leak: snapshots $((i - 1)) and $i are less than 1 s apart"
+		prev=$t
+	done
+
+	# 6. trimpath: the inline program built with -trimpath, so the profile
+	# records module-relative (heapscope.test/inline/main.go) and
+	# standard-library (fmt/print.go) paths, as release builds often do.
+	build_trimpath
+
 	local f
 	for f in profiles/*.pb.gz; do is_gzip "$f" || die "$f is not gzipped"; done
 
 	# The goldens must not depend on pprof finding the binaries: remove them.
 	rm -f "$BIN"/inline "$BIN"/recursion "$BIN"/server "$BIN"/gotest.test
+	rm -rf "$BIN"/leak "$BIN"/build2
 }
 
 # ===========================================================================
@@ -153,7 +325,8 @@ build_profiles() {
 make_goldens() {
 	local f GOTEST
 	if [ -e profiles/gotest.pb.gz ]; then GOTEST=gotest.pb.gz; else GOTEST=gotest.pb; fi
-	for f in inline.pb.gz inline.pb recursion.pb.gz "$GOTEST" server.pb.gz; do
+	for f in inline.pb.gz inline.pb recursion.pb.gz "$GOTEST" server.pb.gz \
+		leak.{1,2,3,4,5,6}.pb.gz leak_build2.pb.gz; do
 		[ -s "profiles/$f" ] || die "profiles/$f is missing (run testdata/regen.sh without flags)"
 	done
 
@@ -250,6 +423,36 @@ make_goldens() {
 	peek_goldens inline inline.pb.gz '^main\.chainWork$'
 	peek_goldens recursion recursion.pb.gz '^main\.ping$'
 	peek_goldens server server.pb.gz '^main\.handlePut$'
+
+	# leak: snapshots of a leaking program (see gen/leak/main.go).
+	# Every node of each snapshot (and of build2's snapshot 6).
+	local before after n
+	for base in leak.1 leak.2 leak.3 leak.4 leak.5 leak.6 leak_build2; do
+		for s in inuse_space alloc_space; do
+			golden "$base.$s.functions.txt" "$base.pb.gz" -top -unit=B -nodecount=1000000 -nodefraction=0 -sample_index=$s
+		done
+	done
+	# Differences: AFTER minus BEFORE (-diff_base=BEFORE), every node.
+	# pair = BEFORE:AFTER:NAME; 6:1 is the reverse (shrinking) direction,
+	# 6:build2 compares two builds of the same program (by function name).
+	for pair in 1:6:1_6 3:4:3_4 6:build2:6_build2 6:1:6_1; do
+		IFS=: read -r before after n <<<"$pair"
+		case $after in build2) after=leak_build2.pb.gz ;; *) after=leak.$after.pb.gz ;; esac
+		for s in "${SAMPLES[@]}"; do
+			all=(-top -diff_base=leak.$before.pb.gz -unit=B -nodecount=1000000 -nodefraction=0 -sample_index=$s)
+			golden "leak.diff_$n.$s.functions.txt" "$after" "${all[@]}"
+			golden "leak.diff_$n.$s.lines.txt" "$after" "${all[@]}" -lines
+		done
+	done
+	# Default text output of a difference (units, header, percentages).
+	for s in inuse_space alloc_space; do
+		golden "leak.diff_1_6.$s.top.txt" leak.6.pb.gz -top -diff_base=leak.1.pb.gz -sample_index=$s
+		golden "leak.diff_1_6.$s.cum.txt" leak.6.pb.gz -top -diff_base=leak.1.pb.gz -sample_index=$s -cum
+	done
+	# Two profiles given together: pprof merges (adds) them.
+	for s in "${SAMPLES[@]}"; do
+		golden "leak.merge_2_5.$s.functions.txt" leak.2.pb.gz,leak.5.pb.gz -top -unit=B -nodecount=1000000 -nodefraction=0 -sample_index=$s
+	done
 
 	# The call graph (-dot): nodes, values, tags (nodelets) and edges after
 	# pprof's visual-mode trimming (default -nodecount=80 for graphs).
@@ -357,6 +560,53 @@ check_goldens() {
 	grep -q 'Dropped [0-9]* edges\? (freq' golden/server.graph_edgefraction.dot ||
 		die "server.graph_edgefraction.dot: no dropped edges"
 
+	# leak: leaks grow in every snapshot, steady sites stay put, the batch
+	# oscillates; the diffs and the merge agree with the snapshots.
+	for f in golden/leak.*.txt golden/leak_build2.*.txt; do
+		head -1 "$f" | grep -qx 'File: leak' || die "$f: not a leak report"
+	done
+	flat() { # flat FILE FUNCTION: the flat value (B suffix dropped), or "none"
+		awk -v f="$2" '$6 == f && NF == 6 { sub(/B$/, "", $1); print $1; x = 1 } END { if (!x) print "none" }' "$1"
+	}
+	local fn i prev
+	for fn in 'main.(*SessionStore).Add' main.recordEvent; do
+		prev=0
+		for i in 1 2 3 4 5 6; do
+			v=$(flat "golden/leak.$i.inuse_space.functions.txt" "$fn")
+			[ "$v" != none ] && [ "$v" -gt "$prev" ] || die "leak: $fn does not grow at snapshot $i"
+			prev=$v
+		done
+	done
+	for fn in main.fetchProfile 'main.(*LRU).Put' main.NewLRU main.NewSessionStore; do
+		v=$(flat golden/leak.1.inuse_space.functions.txt "$fn")
+		for i in 2 3 4 5 6 _build2; do
+			f=golden/leak.$i.inuse_space.functions.txt
+			[ "$i" != _build2 ] || f=golden/leak_build2.inuse_space.functions.txt
+			[ "$(flat "$f" "$fn")" = "$v" ] || die "leak: $fn is not steady ($f)"
+		done
+		[ "$(flat golden/leak.diff_1_6.inuse_space.functions.txt "$fn")" = none ] ||
+			die "leak: steady $fn shows up in the 1->6 diff"
+	done
+	for i in 1 2 3 4 5; do
+		v=$(flat "golden/leak.$i.inuse_space.functions.txt" main.loadBatch)
+		prev=$(flat "golden/leak.$((i + 1)).inuse_space.functions.txt" main.loadBatch)
+		case $i in
+		1 | 3 | 5) [ "$v" -gt "$prev" ] ;;
+		*) [ "$v" -lt "$prev" ] ;;
+		esac || die "leak: main.loadBatch does not oscillate at snapshot $i"
+	done
+	[ "$(sed -n 6p golden/leak.diff_1_6.inuse_space.functions.txt | awk '{ print $6 }')" = 'main.(*SessionStore).Add' ] ||
+		die "leak: main.(*SessionStore).Add is not first in the 1->6 diff"
+	[ "$(flat golden/leak.diff_1_6.inuse_space.functions.txt main.loadBatch)" -lt 0 ] ||
+		die "leak: main.loadBatch does not shrink from 1 to 6"
+	awk '$6 ~ /^main\./ && $1 != "0" { exit 1 }' golden/leak.diff_6_build2.inuse_space.functions.txt ||
+		die "leak: main.* differ between build 1 and build 2 (inuse_space)"
+	for fn in 'main.(*SessionStore).Add' main.recordEvent main.loadBatch main.fetchProfile; do
+		v=$(($(flat golden/leak.2.inuse_space.functions.txt "$fn") + $(flat golden/leak.5.inuse_space.functions.txt "$fn")))
+		[ "$(flat golden/leak.merge_2_5.inuse_space.functions.txt "$fn")" = "$v" ] ||
+			die "leak: merged $fn is not the sum of snapshots 2 and 5"
+	done
+
 	local n
 	n=$(($(wc -l <golden/MANIFEST.tsv) - 1))
 	[ "$n" -eq "$(find golden -maxdepth 1 -type f ! -name MANIFEST.tsv | wc -l)" ] ||
@@ -385,8 +635,17 @@ make_big_goldens() {
 		golden "big.$s.lines.txt" big.pb.gz "${all[@]}" -lines
 		golden "big.$s.files.txt" big.pb.gz "${all[@]}" -files
 	done
-	for s in alloc_space inuse_space; do
+	for s in alloc_space inuse_space inuse_objects alloc_objects; do
 		golden "big.$s.peek_router.txt" big.pb.gz '-peek=^main\.router_fn418$' -sample_index=$s -unit=B
+	done
+	# -list needs the source to print per-line values. We don't have
+	# bigheap/main.go, so give pprof a file of blank lines at that path: the
+	# values come from the profile, only the (empty) text from the file.
+	local src=${TMPDIR:-/tmp}/heapscope-bigsrc
+	mkdir -p "$src/bigheap"
+	seq 20000 | sed 's/.*//' >"$src/bigheap/main.go"
+	for s in alloc_space inuse_space inuse_objects alloc_objects; do
+		golden "big.$s.list_router.txt" big.pb.gz '-list=^main\.router_fn418$' -sample_index=$s -unit=B "-source_path=$src"
 	done
 	golden big.graph.dot big.pb.gz -dot
 	golden big.graph_alloc_cum.dot big.pb.gz -dot -alloc_space -cum
@@ -406,8 +665,10 @@ case $MODE in
 full)
 	build_profiles
 	make_goldens
+	text_forms
 	echo "wrote $(ls profiles | wc -l) profiles"
 	;;
 goldens) make_goldens ;;
 big) make_big_goldens ;;
+text-forms) text_forms ;;
 esac

@@ -251,12 +251,15 @@ fn runtime_failures_exit_1_naming_the_file() {
         &["truncated.pb.gz: gzip data is truncated"],
     );
 
-    let text = write("heap.txt", b"heap profile: 1: 2 [3: 4] @ heap/1048576\n");
+    let text = write(
+        "heap.txt",
+        b"heap profile: 1: 2 [3: 4] @ heap/1048576\n1: 2 [3: 4] @ 0x1\ngarbage\n",
+    );
     fails_with(
         &["top", &text],
         None,
         1,
-        &["heap.txt: this is a text heap profile"],
+        &["heap.txt: line 3: expected a sample row"],
     );
 
     fails_with(
@@ -465,5 +468,179 @@ fn peek_json_has_callers_and_callees() {
     assert_eq!(
         out + node["flat"].as_i64().unwrap(),
         node["cum"].as_i64().unwrap()
+    );
+}
+
+fn json(args: &[&str]) -> Value {
+    serde_json::from_str(&ok(args)).unwrap()
+}
+
+#[test]
+fn top_of_two_profiles_is_the_sum_of_each_node_by_node() {
+    let (a, b) = (profile("leak.2.pb.gz"), profile("leak.5.pb.gz"));
+    for flag in ["-inuse_space", "-alloc_objects"] {
+        let base = [
+            "top",
+            "--format=json",
+            "-nodecount=0",
+            "-nodefraction=0",
+            flag,
+        ];
+        let values = |files: &[&str]| -> std::collections::HashMap<String, (i64, i64)> {
+            let mut args = base.to_vec();
+            args.extend_from_slice(files);
+            json(&args)["nodes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|n| {
+                    (
+                        n["name"].as_str().unwrap().to_string(),
+                        (n["flat"].as_i64().unwrap(), n["cum"].as_i64().unwrap()),
+                    )
+                })
+                .collect()
+        };
+        let (va, vb, both) = (values(&[&a]), values(&[&b]), values(&[&a, &b]));
+        assert!(both.len() > 10);
+        for (name, &(flat, cum)) in &both {
+            let (fa, ca) = va.get(name).copied().unwrap_or_default();
+            let (fb, cb) = vb.get(name).copied().unwrap_or_default();
+            assert_eq!((flat, cum), (fa + fb, ca + cb), "{flag} {name}");
+        }
+    }
+}
+
+#[test]
+fn diff_normalize_scales_before_to_after_total() {
+    let (before, after) = (profile("leak.1.pb.gz"), profile("leak.6.pb.gz"));
+    let plain = json(&[
+        "diff",
+        "--format=json",
+        "-nodecount=0",
+        "-nodefraction=0",
+        &before,
+        &after,
+    ]);
+    let norm = json(&[
+        "diff",
+        "--format=json",
+        "-normalize",
+        "-nodecount=0",
+        "-nodefraction=0",
+        &before,
+        &after,
+    ]);
+    assert_eq!(plain["total"], norm["total"]);
+    // Each BEFORE sample is scaled by after/before and rounded, so the
+    // scaled total is within half a unit per sample of AFTER's.
+    let (scaled, target) = (
+        norm["base_total"].as_i64().unwrap(),
+        norm["total"].as_i64().unwrap(),
+    );
+    let samples = json(&["info", "--format=json", &before])["samples"]
+        .as_i64()
+        .unwrap();
+    assert!(
+        (scaled - target).abs() <= samples / 2 + 1,
+        "{scaled} vs {target}"
+    );
+    assert_ne!(plain["base_total"], norm["base_total"]);
+}
+
+#[test]
+fn diff_marks_new_and_gone_nodes() {
+    let doc = json(&[
+        "diff",
+        "--format=json",
+        "-nodecount=0",
+        "-nodefraction=0",
+        &profile("leak.1.pb.gz"),
+        &profile("leak.6.pb.gz"),
+    ]);
+    let crc = doc["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["name"] == "hash/crc32.slicingMakeTable")
+        .unwrap();
+    assert_eq!(crc["status"], "new");
+    assert_eq!(crc["base_flat"], 0);
+    let rev = json(&[
+        "diff",
+        "--format=json",
+        "-nodecount=0",
+        "-nodefraction=0",
+        &profile("leak.6.pb.gz"),
+        &profile("leak.1.pb.gz"),
+    ]);
+    let crc = rev["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["name"] == "hash/crc32.slicingMakeTable")
+        .unwrap();
+    assert_eq!(crc["status"], "gone");
+    assert_eq!(crc["flat"], -8192);
+    let text = ok(&["diff", &profile("leak.1.pb.gz"), &profile("leak.6.pb.gz")]);
+    assert!(text.contains("Change: retained growth"), "{text}");
+    assert!(text.contains("hash/crc32.slicingMakeTable [new]"), "{text}");
+}
+
+#[test]
+fn list_resolves_trimpath_builds_against_the_module_and_goroot() {
+    // trimpath.pb.gz was written by a -trimpath build: it records
+    // heapscope.test/inline/main.go and fmt/print.go.
+    let module = util::testdata().join("gen/inline");
+    let source_path = format!("-source_path={}", module.display());
+    let out = run(&[
+        "list",
+        "main\\.viaFuncValue$",
+        &source_path,
+        &profile("trimpath.pb.gz"),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("in heapscope.test/inline/main.go"), "{text}");
+    assert!(text.contains(":\t\tb := alloc(1000)"), "{text}");
+
+    // A standard-library path resolves under $GOROOT/src.
+    let goroot = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(goroot.path().join("src/fmt")).unwrap();
+    let fake: String = (1..=300)
+        .map(|i| format!("// print.go line {i}\n"))
+        .collect();
+    std::fs::write(goroot.path().join("src/fmt/print.go"), fake).unwrap();
+    let out = util::heapscope()
+        .args([
+            "list",
+            "^fmt\\.Sprintf$",
+            &source_path,
+            &profile("trimpath.pb.gz"),
+        ])
+        .env("GOROOT", goroot.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains(":// print.go line 220"),
+        "{}",
+        stdout(&out)
+    );
+    // Without GOROOT it is not found, and stderr says where it looked.
+    let out = util::heapscope()
+        .args([
+            "list",
+            "^fmt\\.Sprintf$",
+            &source_path,
+            &profile("trimpath.pb.gz"),
+        ])
+        .env_remove("GOROOT")
+        .output()
+        .unwrap();
+    assert!(
+        stderr(&out).contains("source of fmt/print.go not found"),
+        "{}",
+        stderr(&out)
     );
 }

@@ -15,14 +15,25 @@ fn top_args(case: &GoldenCase, profile: &str) -> Vec<String> {
     if !case.args.iter().any(|a| a.starts_with("-nodecount")) {
         args.push("-nodecount=0".to_string());
     }
-    args.push(profile.to_string());
+    // Several profiles (merged by both tools) are listed with commas.
+    args.extend(profile.split(',').map(str::to_string));
     args
+}
+
+/// The paths of a manifest's profile column (comma-separated names).
+fn profiles_of(case: &GoldenCase) -> String {
+    case.profile
+        .split(',')
+        .map(util::profile)
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 fn top_cases() -> Vec<GoldenCase> {
     let cases: Vec<_> = manifest()
         .into_iter()
         .filter(|c| c.args.first().map(String::as_str) == Some("-top"))
+        .filter(|c| !c.args.iter().any(|a| a.starts_with("-diff_base=")))
         .collect();
     assert!(
         cases.len() >= 100,
@@ -45,7 +56,7 @@ fn tokens(text: &str) -> Vec<String> {
 fn top_text_equals_pprof_token_for_token() {
     let mut failures = Vec::new();
     for case in top_cases() {
-        let args = top_args(&case, &util::profile(&case.profile));
+        let args = top_args(&case, &profiles_of(&case));
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let out = util::run(&args);
         assert!(
@@ -131,22 +142,18 @@ fn check_json_values(cases: &[GoldenCase], profile: &str) -> usize {
 fn top_json_values_equal_pprof_node_by_node() {
     let cases = top_cases();
     let mut checked = 0;
-    for profile in [
-        "inline.pb.gz",
-        "inline.pb",
-        "recursion.pb.gz",
-        "gotest.pb.gz",
-        "server.pb.gz",
-    ] {
-        let of_profile: Vec<_> = cases
-            .iter()
-            .filter(|c| c.profile == profile)
-            .cloned()
-            .collect();
-        checked += check_json_values(&of_profile, &util::profile(profile));
+    let mut merged = 0;
+    for case in &cases {
+        let n = check_json_values(std::slice::from_ref(case), &profiles_of(case));
+        checked += n;
+        if case.profile.contains(',') {
+            merged += n;
+        }
     }
-    // 5 profiles × 4 sample types × 3 granularities.
-    assert_eq!(checked, 60);
+    // 5 profiles × 4 sample types × 3 granularities, the leak snapshots,
+    // and two snapshots merged (pprof sums them as heapscope does).
+    assert!(checked >= 60 + 4, "{checked}");
+    assert_eq!(merged, 4);
 }
 
 /// The big real profile shared beside the repository (`../shared`, not made
@@ -167,11 +174,25 @@ fn top_json_values_equal_pprof_on_the_shared_big_profile() {
         .collect();
     assert_eq!(check_json_values(&cases, &big.to_string_lossy()), 12);
 
+    let lists: Vec<_> = all
+        .iter()
+        .filter(|c| c.args[0].starts_with("-list="))
+        .collect();
+    assert_eq!(lists.len(), 4);
+    for case in lists {
+        // pprof was given a file of blank lines as bigheap/main.go; the
+        // values do not depend on the source.
+        let mut args = symbol_args(case, "list");
+        args.retain(|a| !a.starts_with("-source_path="));
+        *args.last_mut().unwrap() = big.to_string_lossy().into_owned();
+        check_list(case, args);
+    }
+
     let peeks: Vec<_> = all
         .iter()
         .filter(|c| c.args[0].starts_with("-peek="))
         .collect();
-    assert_eq!(peeks.len(), 2);
+    assert_eq!(peeks.len(), 4);
     for case in peeks {
         let mut args = symbol_args(case, "peek");
         *args.last_mut().unwrap() = big.to_string_lossy().into_owned();
@@ -314,9 +335,17 @@ fn list_values_equal_pprof_line_by_line() {
     let cases = cases_of("list");
     assert_eq!(cases.len(), 26);
     for case in cases {
+        let args = symbol_args(&case, "list");
+        check_list(&case, args);
+    }
+}
+
+/// Runs `list --format=json` with `args` and checks every routine and line
+/// against the pprof `-list` golden of `case`.
+fn check_list(case: &GoldenCase, mut args: Vec<String>) {
+    {
         let (total, routines) = parse_list(&case.expected());
         let exact = case.args.iter().any(|a| a == "-unit=B");
-        let mut args = symbol_args(&case, "list");
         args.insert(1, "--format=json".to_string());
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let out = util::run(&args);
@@ -373,5 +402,190 @@ fn list_values_equal_pprof_line_by_line() {
                 }
             }
         }
+    }
+}
+
+/// pprof's `-top -diff_base=BEFORE AFTER` and heapscope's `diff BEFORE
+/// AFTER`: the same nodes in the same order with the same flat and cum
+/// changes (`-unit=B` goldens, exact); on the default-format goldens the
+/// same printed values and names (heapscope adds a `+` to growth and keeps
+/// the sign of percentages, pprof prints their absolute value).
+#[test]
+fn diff_equals_pprof_diff_base() {
+    let cases: Vec<_> = manifest()
+        .into_iter()
+        .filter(|c| c.args.iter().any(|a| a.starts_with("-diff_base=")))
+        .collect();
+    assert_eq!(cases.len(), 36);
+    let mut exact = 0;
+    for case in &cases {
+        let mut args = vec!["diff".to_string()];
+        let mut before = String::new();
+        for a in case.args.iter().filter(|a| *a != "-top") {
+            match a.strip_prefix("-diff_base=") {
+                Some(b) => before = util::profile(b),
+                None => args.push(a.clone()),
+            }
+        }
+        if !case.args.iter().any(|a| a.starts_with("-nodecount")) {
+            args.push("-nodecount=0".to_string());
+        }
+        let is_exact = args.iter().any(|a| a == "-unit=B");
+        if is_exact {
+            args.retain(|a| a != "-unit=B");
+            args.insert(1, "--format=json".to_string());
+        }
+        args.push(before);
+        args.push(util::profile(&case.profile));
+        let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = util::run(&argv);
+        assert!(
+            out.status.success(),
+            "{}: {}",
+            case.golden,
+            util::stderr(&out)
+        );
+        let want = top_rows(&case.expected());
+        if is_exact {
+            let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+            let nodes = doc["nodes"].as_array().unwrap();
+            assert_eq!(nodes.len(), want.len(), "{}: node count", case.golden);
+            let lines = case.args.iter().any(|a| a == "-lines");
+            for (got, want) in nodes.iter().zip(&want) {
+                let mut name = got["name"].as_str().unwrap().to_string();
+                if let Some(mark) = got["inline"].as_str() {
+                    name = format!("{name} ({mark})");
+                }
+                assert_eq!(name, want.name, "{} (lines: {lines})", case.golden);
+                let (flat, cum) = (bytes_value(&want.flat), bytes_value(&want.cum));
+                assert_eq!(
+                    got["flat"].as_i64().unwrap(),
+                    flat,
+                    "{}: flat of {name}",
+                    case.golden
+                );
+                assert_eq!(
+                    got["cum"].as_i64().unwrap(),
+                    cum,
+                    "{}: cum of {name}",
+                    case.golden
+                );
+            }
+            exact += 1;
+        } else {
+            let got = top_rows(&util::stdout(&out));
+            assert_eq!(got.len(), want.len(), "{}", case.golden);
+            for (g, w) in got.iter().zip(&want) {
+                let name = g
+                    .name
+                    .trim_end_matches(" [new]")
+                    .trim_end_matches(" [gone]");
+                assert_eq!(
+                    (
+                        g.flat.trim_start_matches('+'),
+                        g.cum.trim_start_matches('+'),
+                        name
+                    ),
+                    (w.flat.as_str(), w.cum.as_str(), w.name.as_str()),
+                    "{}",
+                    case.golden
+                );
+            }
+        }
+    }
+    // 4 pairs × 4 sample types × 2 granularities.
+    assert_eq!(exact, 32);
+}
+
+/// `trend` over the six leak snapshots: every node's value in every
+/// snapshot equals pprof's flat for that snapshot; the two leaking sites
+/// are ranked first and flagged, and no steady or oscillating site is.
+#[test]
+fn trend_values_equal_pprof_per_snapshot_and_leaks_come_first() {
+    let snapshots: Vec<String> = (1..=6)
+        .map(|i| util::profile(&format!("leak.{i}.pb.gz")))
+        .collect();
+    // Given out of order: trend orders them by the profiles' own times.
+    let mut args = vec!["trend", "--format=json", "-nodecount=0", "-inuse_space"];
+    let shuffled = [3, 0, 5, 1, 4, 2];
+    for i in shuffled {
+        args.push(&snapshots[i]);
+    }
+    let out = util::run(&args);
+    assert!(out.status.success(), "{}", util::stderr(&out));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let names: Vec<&str> = doc["snapshots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        snapshots.iter().map(String::as_str).collect::<Vec<_>>()
+    );
+    assert_eq!(doc["slope_per"], "hour");
+
+    for (i, _) in snapshots.iter().enumerate() {
+        let golden = std::fs::read_to_string(
+            util::testdata().join(format!("golden/leak.{}.inuse_space.functions.txt", i + 1)),
+        )
+        .unwrap();
+        for row in top_rows(&golden).into_iter().filter(|r| r.flat != "0") {
+            let node = doc["nodes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|n| {
+                    n["name"]
+                        == row
+                            .name
+                            .trim_end_matches(" (inline)")
+                            .trim_end_matches(" (partial-inline)")
+                })
+                .unwrap_or_else(|| panic!("{} missing", row.name));
+            assert_eq!(
+                node["values"][i].as_i64().unwrap(),
+                bytes_value(&row.flat),
+                "snapshot {}: {}",
+                i + 1,
+                row.name
+            );
+        }
+    }
+
+    let nodes = doc["nodes"].as_array().unwrap();
+    let leaks: Vec<&str> = nodes
+        .iter()
+        .filter(|n| n["leak"] == true)
+        .map(|n| n["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(leaks, ["main.(*SessionStore).Add", "main.recordEvent"]);
+    assert_eq!(nodes[0]["name"], "main.(*SessionStore).Add");
+    assert_eq!(nodes[1]["name"], "main.recordEvent");
+    // The per-snapshot values of the leak, as pprof reports them.
+    assert_eq!(
+        nodes[0]["values"],
+        serde_json::json!([43520, 87040, 130560, 174080, 217600, 261120])
+    );
+    assert_eq!(nodes[0]["grew_steps"], 5);
+    let batch = nodes
+        .iter()
+        .find(|n| n["name"] == "main.loadBatch")
+        .unwrap();
+    assert_eq!(
+        batch["values"],
+        serde_json::json!([42240, 8448, 42240, 8448, 42240, 8448])
+    );
+    assert_eq!(batch["leak"], false);
+    for steady in [
+        "main.fetchProfile",
+        "main.(*LRU).Put",
+        "main.NewLRU",
+        "main.NewSessionStore",
+    ] {
+        let n = nodes.iter().find(|n| n["name"] == steady).unwrap();
+        assert_eq!(n["change"], 0, "{steady}");
+        assert_eq!(n["leak"], false, "{steady}");
     }
 }

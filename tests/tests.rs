@@ -2,6 +2,9 @@
 
 mod cli;
 mod flame;
+mod gctrace;
 mod golden;
 mod graph;
+mod legacy;
+mod memstats;
 mod util;

@@ -118,7 +118,9 @@ pub struct TopRow {
 /// The rows of a `-top` output (after the `flat  flat%` header).
 pub fn top_rows(text: &str) -> Vec<TopRow> {
     text.lines()
-        .skip_while(|l| !l.trim_start().starts_with("flat  flat%"))
+        .skip_while(|l| {
+            l.split_whitespace().collect::<Vec<_>>() != ["flat", "flat%", "sum%", "cum", "cum%"]
+        })
         .skip(1)
         .map(|l| {
             let mut fields = l.split_whitespace();

@@ -1,7 +1,11 @@
 //! Where profile bytes come from and what format they are: a file or stdin,
 //! gzip detected by its magic bytes and inflated under a size limit, then
-//! decoded by the matching decoder.
+//! decoded by the matching decoder (pprof protobuf or legacy text heap
+//! profile, told apart by content).
 
+pub mod gctrace;
+pub mod legacy;
+pub mod memstats;
 pub mod pprof;
 pub mod wire;
 
@@ -61,7 +65,7 @@ pub enum LoadError {
     Gzip(io::Error),
     TooLarge { limit: u64, compressed: bool },
     Empty,
-    TextProfile,
+    Legacy(legacy::LegacyError),
     Decode(pprof::DecodeError),
 }
 
@@ -84,11 +88,7 @@ impl fmt::Display for LoadError {
                 }
             ),
             LoadError::Empty => write!(f, "the file is empty, not a profile"),
-            LoadError::TextProfile => write!(
-                f,
-                "this is a text heap profile (`heap profile: ...`, what ?debug=1 returns); \
-                 heapscope reads the protobuf form: fetch /debug/pprof/heap without ?debug=1"
-            ),
+            LoadError::Legacy(e) => write!(f, "{e}"),
             LoadError::Decode(e) => write!(f, "{e}"),
         }
     }
@@ -133,12 +133,8 @@ pub fn decode(data: &[u8]) -> Result<Profile, LoadError> {
     if data.is_empty() {
         return Err(LoadError::Empty);
     }
-    let text_start = data
-        .iter()
-        .position(|b| !b.is_ascii_whitespace())
-        .unwrap_or(0);
-    if data[text_start..].starts_with(b"heap profile:") {
-        return Err(LoadError::TextProfile);
+    if legacy::is_legacy_heap(data) {
+        return legacy::decode(data).map_err(LoadError::Legacy);
     }
     pprof::decode(data).map_err(LoadError::Decode)
 }

@@ -67,42 +67,58 @@ pub fn fold(prep: &Prepared<'_>, range: Range<usize>) -> Result<Stacks, Overflow
     Ok(stacks)
 }
 
-/// A frame's name in folded stacks: ';' (the separator) replaced, control
-/// characters escaped, " (inline)" appended to inlined calls.
-fn frame_name(prep: &Prepared<'_>, id: u32) -> String {
-    let mut name =
-        super::display_name(&prep.table.names[(id & !INLINE) as usize]).replace(';', ":");
-    if id & INLINE != 0 {
-        name.push_str(" (inline)");
-    }
-    name
+/// Every node's name as a folded-stack frame: ';' (the separator)
+/// replaced, control characters escaped; index `n + len` holds the inlined
+/// variant with " (inline)" appended.
+fn frame_names(prep: &Prepared<'_>) -> Vec<String> {
+    let plain: Vec<String> = prep
+        .table
+        .names
+        .iter()
+        .map(|n| super::display_name(n).replace(';', ":"))
+        .collect();
+    let inline = plain.iter().map(|n| format!("{n} (inline)"));
+    plain.iter().cloned().chain(inline).collect()
 }
 
-fn stack_text(prep: &Prepared<'_>, key: &[u32]) -> String {
-    key.iter()
-        .map(|&id| frame_name(prep, id))
-        .collect::<Vec<_>>()
-        .join(";")
+fn stack_text(names: &[String], nodes: usize, key: &[u32], out: &mut String) {
+    for (i, &id) in key.iter().enumerate() {
+        if i > 0 {
+            out.push(';');
+        }
+        let node = (id & !INLINE) as usize;
+        out.push_str(&names[if id & INLINE != 0 { node + nodes } else { node }]);
+    }
 }
 
 /// Folded lines `stack VALUE` (or `stack BEFORE AFTER` with a base), sorted
 /// by stack text. Stacks whose value is negative are left out (flame graphs
 /// draw only non-negative widths) and counted in the second result.
+///
+/// With `prune_below` (a share of the total, in percent), frames that
+/// narrow are cut from the stacks first, their values kept by the frame
+/// above: inferno would not draw them, and a big profile's hundreds of
+/// thousands of stacks shrink to the few hundred that show. Every frame
+/// drawn keeps its width and tooltip; its position can move by the width of
+/// cut neighbours (inferno orders sibling frames by the text of the lines).
 pub fn folded_lines(
     prep: &Prepared<'_>,
     after: &Stacks,
     before: Option<&Stacks>,
+    prune_below: Option<f64>,
 ) -> (Vec<String>, usize) {
     let mut negative = 0;
-    let mut lines: Vec<String> = Vec::new();
+    // (stack, before, after), sorted by stack ids so that stacks sharing a
+    // prefix are next to each other.
+    let mut rows: Vec<(&[u32], i64, i64)> = Vec::with_capacity(after.len());
     match before {
         None => {
-            for (key, &v) in after {
-                if v < 0 {
+            for (key, &a) in after {
+                if a < 0 {
                     negative += 1;
-                    continue;
+                } else {
+                    rows.push((key, 0, a));
                 }
-                lines.push(format!("{} {v}", stack_text(prep, key)));
             }
         }
         Some(before) => {
@@ -116,14 +132,95 @@ pub fn folded_lines(
                 );
                 if a < 0 || b < 0 {
                     negative += 1;
-                    continue;
+                } else {
+                    rows.push((key, b, a));
                 }
-                lines.push(format!("{} {b} {a}", stack_text(prep, key)));
             }
         }
     }
+    rows.sort_unstable_by(|x, y| x.0.cmp(y.0));
+    let rows = match prune_below {
+        Some(pct) => prune(&rows, pct),
+        None => rows
+            .into_iter()
+            .map(|(k, b, a)| (k.to_vec(), b, a, false))
+            .collect(),
+    };
+
+    let names = frame_names(prep);
+    let nodes = prep.table.len();
+    let mut lines: Vec<String> = rows
+        .iter()
+        .map(|(key, b, a, _)| {
+            let mut text = String::with_capacity(key.len() * 24);
+            stack_text(&names, nodes, key, &mut text);
+            if before.is_some() {
+                text.push_str(&format!(" {b}"));
+            }
+            text.push_str(&format!(" {a}"));
+            text
+        })
+        .collect();
     lines.sort_unstable();
     (lines, negative)
+}
+
+/// Cuts frames narrower than `pct` percent of the total (after values)
+/// from stacks sorted by their ids; stacks that become equal are merged and
+/// marked as cut. Half the threshold is used, so nothing inferno would draw
+/// is cut.
+fn prune(rows: &[(&[u32], i64, i64)], pct: f64) -> Vec<(Vec<u32>, i64, i64, bool)> {
+    let total: i64 = rows.iter().fold(0i64, |t, r| t.saturating_add(r.2));
+    let threshold = pct / 100.0 * total as f64 / 2.0;
+    // Depth at which each stack is cut; frames at that depth and deeper go.
+    let mut cut: Vec<usize> = rows.iter().map(|r| r.0.len()).collect();
+    // Open frames of the current stack: (first row, width so far).
+    let mut open: Vec<(usize, i64)> = Vec::new();
+    let close = |open: &mut Vec<(usize, i64)>, keep: usize, end: usize, cut: &mut [usize]| {
+        while open.len() > keep {
+            let depth = open.len() - 1;
+            let (start, width) = open.pop().expect("non-empty");
+            if (width as f64) < threshold {
+                for c in &mut cut[start..end] {
+                    *c = (*c).min(depth);
+                }
+            }
+        }
+    };
+    for (i, (key, _, a)) in rows.iter().enumerate() {
+        let common = if i == 0 {
+            0
+        } else {
+            let prev = rows[i - 1].0;
+            prev.iter()
+                .zip(key.iter())
+                .take_while(|(x, y)| x == y)
+                .count()
+        };
+        let keep = common.min(open.len());
+        close(&mut open, keep, i, &mut cut);
+        while open.len() < key.len() {
+            open.push((i, 0));
+        }
+        for frame in open.iter_mut() {
+            frame.1 = frame.1.saturating_add(*a);
+        }
+    }
+    close(&mut open, 0, rows.len(), &mut cut);
+
+    // Keep at least the root frame, so the total stays whole.
+    let mut merged: FxHashMap<&[u32], (i64, i64, bool)> = FxHashMap::default();
+    for ((key, b, a), &c) in rows.iter().zip(&cut) {
+        let len = c.max(1).min(key.len());
+        let e = merged.entry(&key[..len]).or_insert((0, 0, false));
+        e.0 = e.0.saturating_add(*b);
+        e.1 = e.1.saturating_add(*a);
+        e.2 |= len < key.len();
+    }
+    merged
+        .into_iter()
+        .map(|(k, (b, a, cut))| (k.to_vec(), b, a, cut))
+        .collect()
 }
 
 /// The unit word inferno prints after counts.
@@ -230,6 +327,29 @@ pub fn stacks_total(stacks: &Stacks) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn prune_cuts_narrow_frames_and_keeps_their_value_in_the_parent() {
+        // Total 1000; threshold 10% → cut below 50 (half).
+        let rows: Vec<(&[u32], i64, i64)> = vec![
+            (&[1, 2, 3], 0, 500),
+            (&[1, 2, 4], 0, 30),
+            (&[1, 2, 5, 6], 0, 20),
+            (&[1, 7], 0, 449),
+            (&[8], 0, 1),
+        ];
+        let mut got = prune(&rows, 10.0);
+        got.sort();
+        assert_eq!(
+            got,
+            vec![
+                (vec![1, 2], 0, 50, true),
+                (vec![1, 2, 3], 0, 500, false),
+                (vec![1, 7], 0, 449, false),
+                (vec![8], 0, 1, false),
+            ]
+        );
+    }
 
     #[test]
     fn tooltips_get_human_units() {

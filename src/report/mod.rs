@@ -3,11 +3,14 @@
 //! what they share: sample selection and filtering ([`Prepared`]), pprof's
 //! header lines, times, and safe display of names.
 
+pub mod chart;
 pub mod diff;
 pub mod flame;
+pub mod gctrace;
 pub mod graph;
 pub mod info;
 pub mod list;
+pub mod memstats;
 pub mod peek;
 pub mod source;
 pub mod top;

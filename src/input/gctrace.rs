@@ -1,0 +1,335 @@
+//! Parses `GODEBUG=gctrace=1` logs: the runtime's `gc N @Ts P%: …` line per
+//! cycle and the scavenger's lines (`scvg`, `scav`), found anywhere in a line
+//! (log prefixes, interleaved output), among the program's other output.
+//! Lines that look like GC lines but do not parse are listed, never fatal.
+
+use std::sync::OnceLock;
+
+use regex::Regex;
+
+/// One GC cycle, as the runtime reports it (Go 1.7 and later):
+/// `gc 7 @0.090s 1%: 0.014+2.7+0.003 ms clock, 0.029+0.34/0.062/0.19+0.007
+/// ms cpu, 10->11->6 MB, 11 MB goal, 0 MB stacks, 0 MB globals, 2 P`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cycle {
+    /// 1-based line of the log.
+    pub line: usize,
+    /// The cycle number (NumGC after it).
+    pub number: u64,
+    /// Seconds since the program started.
+    pub at_s: f64,
+    /// Percent of the CPU used by the GC since the program started.
+    pub cpu_percent: u64,
+    /// Wall clock of the phases, in ms: sweep termination (stop the world),
+    /// concurrent mark and scan, mark termination (stop the world).
+    pub clock_ms: [f64; 3],
+    /// CPU time, in ms: sweep termination, mark assist, background mark,
+    /// idle mark, mark termination.
+    pub cpu_ms: [f64; 5],
+    /// Heap at the start of the cycle, at the end of marking, and live
+    /// (marked) heap, in MB.
+    pub heap_start_mb: u64,
+    pub heap_end_mb: u64,
+    pub live_mb: u64,
+    pub goal_mb: u64,
+    /// Go 1.18 and later.
+    pub stacks_mb: Option<u64>,
+    pub globals_mb: Option<u64>,
+    pub procs: u64,
+    /// Forced by the program (`runtime.GC`, `debug.FreeOSMemory`).
+    pub forced: bool,
+}
+
+impl Cycle {
+    /// The stop-the-world wall time: sweep termination + mark termination.
+    pub fn stw_ms(&self) -> f64 {
+        self.clock_ms[0] + self.clock_ms[2]
+    }
+
+    /// Heap freed by the cycle: heap at the end of marking minus live heap.
+    pub fn reclaimed_mb(&self) -> u64 {
+        self.heap_end_mb.saturating_sub(self.live_mb)
+    }
+}
+
+/// A scavenger line (the runtime returning memory to the OS).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Scavenge {
+    /// `scvgN: N MB released` (Go ≤ 1.12), `scvg: …` (1.13–1.14),
+    /// `forced scvg: …`: bytes released by this pass.
+    Released { line: usize, bytes: u64 },
+    /// `scvgN: inuse: a, idle: b, sys: c, released: d, consumed: e (MB)`.
+    Status {
+        line: usize,
+        inuse_mb: u64,
+        idle_mb: u64,
+        sys_mb: u64,
+        released_mb: u64,
+        consumed_mb: u64,
+    },
+    /// `scav [gen] N KiB work, M KiB total, P% util` (Go 1.15 and later,
+    /// `GODEBUG=scavtrace=1`): released by this pass, released in total,
+    /// heap utilization.
+    Work {
+        line: usize,
+        work_bytes: u64,
+        total_bytes: u64,
+        util_percent: u64,
+    },
+}
+
+/// A parsed log.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Trace {
+    pub cycles: Vec<Cycle>,
+    pub scavenges: Vec<Scavenge>,
+    /// Lines that look like GC or scavenger lines but do not parse.
+    pub malformed: Vec<usize>,
+    /// Lines of other output (the program's own).
+    pub other_lines: usize,
+    pub total_lines: usize,
+}
+
+struct Patterns {
+    gc_hint: Regex,
+    gc: Regex,
+    scav_hint: Regex,
+    scvg_released: Regex,
+    scvg_status: Regex,
+    scav: Regex,
+}
+
+fn patterns() -> &'static Patterns {
+    static PATTERNS: OnceLock<Patterns> = OnceLock::new();
+    PATTERNS.get_or_init(|| {
+        let n = r"([0-9]+)";
+        let f = r"([0-9]+(?:\.[0-9]+)?)";
+        let re = |p: &str| Regex::new(p).expect("static regex");
+        Patterns {
+            gc_hint: re(r"gc [0-9]+ @"),
+            gc: re(&[
+                format!(r"gc {n} @{f}s {n}%: "),
+                format!(r"{f}\+{f}\+{f} ms clock, "),
+                format!(r"{f}\+{f}/{f}/{f}\+{f} ms cpu, "),
+                format!(r"{n}->{n}->{n} MB, {n} MB goal, "),
+                format!(r"(?:{n} MB stacks, )?(?:{n} MB globals, )?{n} P( \(forced\))?"),
+            ]
+            .concat()),
+            scav_hint: re(r"scvg[0-9]*:|scav [0-9]"),
+            scvg_released: re(&format!(r"scvg[0-9]*: {n} (MB|KB) released")),
+            scvg_status: re(&format!(
+                r"scvg[0-9]*: inuse: {n}, idle: {n}, sys: {n}, released: {n}, consumed: {n} \(MB\)"
+            )),
+            scav: re(&format!(
+                r"scav (?:[0-9]+ )?{n} (?:KiB|KB) work, {n} (?:KiB|KB) total, {n}% util"
+            )),
+        }
+    })
+}
+
+fn num<T: std::str::FromStr>(c: &regex::Captures<'_>, i: usize) -> Option<T> {
+    c.get(i)?.as_str().parse().ok()
+}
+
+fn parse_cycle(line: &str, number: usize) -> Option<Cycle> {
+    let c = patterns().gc.captures(line)?;
+    let f = |i| num::<f64>(&c, i).filter(|v| v.is_finite());
+    Some(Cycle {
+        line: number,
+        number: num(&c, 1)?,
+        at_s: f(2)?,
+        cpu_percent: num(&c, 3)?,
+        clock_ms: [f(4)?, f(5)?, f(6)?],
+        cpu_ms: [f(7)?, f(8)?, f(9)?, f(10)?, f(11)?],
+        heap_start_mb: num(&c, 12)?,
+        heap_end_mb: num(&c, 13)?,
+        live_mb: num(&c, 14)?,
+        goal_mb: num(&c, 15)?,
+        stacks_mb: c.get(16).and_then(|m| m.as_str().parse().ok()),
+        globals_mb: c.get(17).and_then(|m| m.as_str().parse().ok()),
+        procs: num(&c, 18)?,
+        forced: c.get(19).is_some(),
+    })
+}
+
+fn parse_scavenge(line: &str, number: usize) -> Option<Scavenge> {
+    let p = patterns();
+    if let Some(c) = p.scav.captures(line) {
+        // KB in the runtime's output means 1024 bytes, as KiB does.
+        return Some(Scavenge::Work {
+            line: number,
+            work_bytes: num::<u64>(&c, 1)?.saturating_mul(1024),
+            total_bytes: num::<u64>(&c, 2)?.saturating_mul(1024),
+            util_percent: num(&c, 3)?,
+        });
+    }
+    if let Some(c) = p.scvg_status.captures(line) {
+        return Some(Scavenge::Status {
+            line: number,
+            inuse_mb: num(&c, 1)?,
+            idle_mb: num(&c, 2)?,
+            sys_mb: num(&c, 3)?,
+            released_mb: num(&c, 4)?,
+            consumed_mb: num(&c, 5)?,
+        });
+    }
+    if let Some(c) = p.scvg_released.captures(line) {
+        let v: u64 = num(&c, 1)?;
+        let bytes = match c.get(2)?.as_str() {
+            "MB" => v.saturating_mul(1 << 20),
+            _ => v.saturating_mul(1 << 10),
+        };
+        return Some(Scavenge::Released {
+            line: number,
+            bytes,
+        });
+    }
+    None
+}
+
+/// Parses a log. Never fails: what does not parse is counted.
+pub fn parse(text: &str) -> Trace {
+    let p = patterns();
+    let mut t = Trace::default();
+    for (i, line) in text.lines().enumerate() {
+        let number = i + 1;
+        t.total_lines += 1;
+        if p.gc_hint.is_match(line) {
+            match parse_cycle(line, number) {
+                Some(c) => t.cycles.push(c),
+                None => t.malformed.push(number),
+            }
+        } else if p.scav_hint.is_match(line) {
+            match parse_scavenge(line, number) {
+                Some(s) => t.scavenges.push(s),
+                None => t.malformed.push(number),
+            }
+        } else {
+            t.other_lines += 1;
+        }
+    }
+    t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GO119: &str = "gc 7 @0.090s 1%: 0.014+2.7+0.003 ms clock, \
+        0.029+0.34/0.062/0.19+0.007 ms cpu, 10->11->6 MB, 11 MB goal, 0 MB stacks, \
+        0 MB globals, 2 P";
+
+    #[test]
+    fn parses_a_go_1_19_line() {
+        let t = parse(GO119);
+        assert_eq!(t.cycles.len(), 1);
+        let c = &t.cycles[0];
+        assert_eq!(c.number, 7);
+        assert_eq!(c.at_s, 0.090);
+        assert_eq!(c.cpu_percent, 1);
+        assert_eq!(c.clock_ms, [0.014, 2.7, 0.003]);
+        assert_eq!(c.cpu_ms, [0.029, 0.34, 0.062, 0.19, 0.007]);
+        assert_eq!(
+            (c.heap_start_mb, c.heap_end_mb, c.live_mb, c.goal_mb),
+            (10, 11, 6, 11)
+        );
+        assert_eq!((c.stacks_mb, c.globals_mb, c.procs), (Some(0), Some(0), 2));
+        assert!(!c.forced);
+        assert_eq!(c.stw_ms(), 0.017);
+        assert_eq!(c.reclaimed_mb(), 5);
+    }
+
+    #[test]
+    fn older_lines_forced_cycles_and_log_prefixes() {
+        // Go 1.7–1.17: no stacks/globals.
+        let t = parse(
+            "2024/05/01 10:00:00 app: gc 12 @3.201s 2%: 0.1+5+0.2 ms clock, \
+             0.4+1/2/3+0.8 ms cpu, 40->41->20 MB, 42 MB goal, 8 P (forced)\n",
+        );
+        let c = &t.cycles[0];
+        assert_eq!(
+            (c.number, c.stacks_mb, c.procs, c.forced),
+            (12, None, 8, true)
+        );
+        assert_eq!(t.other_lines, 0);
+    }
+
+    #[test]
+    fn scavenger_lines_of_every_era() {
+        let t = parse(
+            "scvg3: 12 MB released\n\
+             scvg3: inuse: 5, idle: 20, sys: 25, released: 12, consumed: 13 (MB)\n\
+             forced scvg: 1 MB released\n\
+             scvg: 256 KB released\n\
+             scav 0 KiB work, 2544 KiB total, 81% util\n\
+             scav 12 64 KB work, 128 KB total, 50% util (forced)\n",
+        );
+        assert!(t.malformed.is_empty(), "{:?}", t.malformed);
+        assert_eq!(
+            t.scavenges,
+            [
+                Scavenge::Released {
+                    line: 1,
+                    bytes: 12 << 20
+                },
+                Scavenge::Status {
+                    line: 2,
+                    inuse_mb: 5,
+                    idle_mb: 20,
+                    sys_mb: 25,
+                    released_mb: 12,
+                    consumed_mb: 13
+                },
+                Scavenge::Released {
+                    line: 3,
+                    bytes: 1 << 20
+                },
+                Scavenge::Released {
+                    line: 4,
+                    bytes: 256 << 10
+                },
+                Scavenge::Work {
+                    line: 5,
+                    work_bytes: 0,
+                    total_bytes: 2544 << 10,
+                    util_percent: 81
+                },
+                Scavenge::Work {
+                    line: 6,
+                    work_bytes: 64 << 10,
+                    total_bytes: 128 << 10,
+                    util_percent: 50
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn damaged_lines_are_listed_and_other_output_counted() {
+        let text = format!(
+            "starting\n{GO119}\ngc 8 @0.1s 1%: 0.0\ngc 9 @0.2s 1%: 1+1+1 ms clock, \
+             1+1/1/1+1 ms cpu, 1-#2->1 M?, 2 MB goal, 2 P\nscvg: garbage\ndone\n"
+        );
+        let t = parse(&text);
+        assert_eq!(t.cycles.len(), 1);
+        assert_eq!(t.malformed, [3, 4, 5]);
+        assert_eq!(t.other_lines, 2);
+        assert_eq!(t.total_lines, 6);
+    }
+
+    #[test]
+    fn a_gc_line_glued_to_other_output_is_found() {
+        let t = parse(&format!("round 3 d{GO119}"));
+        assert_eq!(t.cycles.len(), 1);
+        assert_eq!(t.cycles[0].number, 7);
+    }
+
+    #[test]
+    fn nothing_is_fatal() {
+        let t = parse("\u{0}\u{ff}gc 1 @\n\n");
+        assert_eq!(t.cycles.len(), 0);
+        assert_eq!(t.malformed, [1]);
+        let t = parse("gc 99999999999999999999999 @1.0s 1%: 1+1+1 ms clock, 1+1/1/1+1 ms cpu, 1->1->1 MB, 1 MB goal, 1 P");
+        assert_eq!(t.malformed, [1]);
+    }
+}

@@ -1,0 +1,3 @@
+module heapscope.test/churn
+
+go 1.19

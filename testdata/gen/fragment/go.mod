@@ -1,0 +1,3 @@
+module heapscope.test/fragment
+
+go 1.19

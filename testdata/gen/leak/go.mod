@@ -1,0 +1,3 @@
+module heapscope.test/leak
+
+go 1.19

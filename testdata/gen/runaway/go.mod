@@ -1,0 +1,3 @@
+module heapscope.test/runaway
+
+go 1.19

@@ -1,0 +1,3 @@
+module heapscope.test/thrash
+
+go 1.19

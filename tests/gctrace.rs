@@ -1,0 +1,211 @@
+//! `heapscope gctrace` on real `GODEBUG=gctrace=1` logs (and a damaged copy
+//! of one): cycle counts, peaks and pauses checked against the log read here
+//! by plain splitting, findings on the runaway and thrashing programs.
+
+use serde_json::Value;
+
+use crate::util::{self, run, run_with_stdin, stderr, stdout};
+
+fn log(name: &str) -> String {
+    util::testdata()
+        .join("logs")
+        .join(name)
+        .to_string_lossy()
+        .into_owned()
+}
+
+fn ok(args: &[&str]) -> String {
+    let out = run(args);
+    assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+    stdout(&out)
+}
+
+fn json(file: &str) -> Value {
+    serde_json::from_str(&ok(&["gctrace", "--format=json", file])).unwrap()
+}
+
+/// A cycle as read here: number, line, live MB, stop-the-world ms.
+struct Cycle {
+    number: u64,
+    line: usize,
+    live: u64,
+    stw: f64,
+    forced: bool,
+}
+
+/// The `gc N @…` lines of a log, split by hand; lines that do not split
+/// cleanly are left out.
+fn cycles(path: &str) -> Vec<Cycle> {
+    let text = std::fs::read_to_string(path).unwrap();
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| l.starts_with("gc "))
+        .filter_map(|(i, l)| {
+            let number = l.split(' ').nth(1)?.parse().ok()?;
+            let clock = l.split(": ").nth(1)?.split(' ').next()?;
+            let phases: Vec<f64> = clock
+                .split('+')
+                .map(|p| p.parse().ok())
+                .collect::<Option<_>>()?;
+            let heap = l.split(" ms cpu, ").nth(1)?.split(' ').next()?;
+            let sizes: Vec<u64> = heap
+                .split("->")
+                .map(|p| p.parse().ok())
+                .collect::<Option<_>>()?;
+            (phases.len() == 3 && sizes.len() == 3 && l.contains(" MB goal")).then(|| Cycle {
+                number,
+                line: i + 1,
+                live: sizes[2],
+                stw: phases[0] + phases[2],
+                forced: l.ends_with("(forced)"),
+            })
+        })
+        .collect()
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() < 1e-6
+}
+
+fn check_against_log(name: &str, doc: &Value) {
+    let path = log(name);
+    let c = cycles(&path);
+    let s = &doc["summary"];
+    assert_eq!(s["cycles"], c.len(), "{name}");
+    assert_eq!(doc["cycles"].as_array().unwrap().len(), c.len());
+    assert_eq!(s["first_cycle"], c[0].number);
+    assert_eq!(s["last_cycle"], c[c.len() - 1].number);
+    let peak = c.iter().map(|c| c.live).max().unwrap();
+    let peak_cycle = c.iter().find(|c| c.live == peak).unwrap().number;
+    assert_eq!(s["live_mb"]["peak"], peak, "{name}");
+    assert_eq!(s["live_mb"]["peak_cycle"], peak_cycle, "{name}");
+    assert_eq!(
+        s["live_growth_mb"],
+        c[c.len() - 1].live as i64 - c[0].live as i64
+    );
+    let total: f64 = c.iter().map(|c| c.stw).sum();
+    assert!(close(s["total_stw_ms"].as_f64().unwrap(), total), "{name}");
+    let max = c.iter().map(|c| c.stw).fold(0.0, f64::max);
+    let longest = &s["longest_pauses"][0];
+    assert!(close(longest["stw_ms"].as_f64().unwrap(), max), "{name}");
+    let max_cycle = c.iter().find(|c| c.stw == max).unwrap().number;
+    assert_eq!(longest["cycle"], max_cycle, "{name}");
+    let forced: Vec<u64> = c.iter().filter(|c| c.forced).map(|c| c.number).collect();
+    assert_eq!(s["forced_cycles"], serde_json::json!(forced), "{name}");
+}
+
+#[test]
+fn churn_log_cycles_peak_and_pauses() {
+    let doc = json(&log("churn.gctrace.log"));
+    check_against_log("churn.gctrace.log", &doc);
+    assert_eq!(doc["malformed_lines"], serde_json::json!([]));
+    let text = std::fs::read_to_string(log("churn.gctrace.log")).unwrap();
+    let program_lines = text.lines().filter(|l| l.starts_with("churn: ")).count();
+    assert_eq!(doc["other_lines"], program_lines);
+    let scav = text.lines().filter(|l| l.starts_with("scav ")).count();
+    assert_eq!(doc["scavenger"]["lines"], scav);
+    assert_eq!(doc["summary"]["findings"], serde_json::json!([]));
+}
+
+/// A copy of churn's log with cycle 40's line cut short and cycle 80's
+/// garbled (testdata/README.md): both are listed by line number, the other
+/// cycles read as in the intact log.
+#[test]
+fn damaged_lines_are_skipped_listed_and_never_fatal() {
+    let intact = cycles(&log("churn.gctrace.log"));
+    let damaged_doc = json(&log("churn.damaged.gctrace.log"));
+    check_against_log("churn.damaged.gctrace.log", &damaged_doc);
+    let lost: Vec<&Cycle> = intact
+        .iter()
+        .filter(|c| c.number == 40 || c.number == 80)
+        .collect();
+    assert_eq!(
+        damaged_doc["malformed_lines"],
+        serde_json::json!(lost.iter().map(|c| c.line).collect::<Vec<_>>())
+    );
+    let s = &damaged_doc["summary"];
+    assert_eq!(s["cycles"], intact.len() - 2);
+    assert_eq!(s["missing_cycles"], serde_json::json!([40, 80]));
+    let total: f64 =
+        intact.iter().map(|c| c.stw).sum::<f64>() - lost.iter().map(|c| c.stw).sum::<f64>();
+    assert!(close(s["total_stw_ms"].as_f64().unwrap(), total));
+
+    let out = ok(&["gctrace", &log("churn.damaged.gctrace.log")]);
+    let lines = format!(
+        "2 malformed lines skipped: {}, {}",
+        lost[0].line, lost[1].line
+    );
+    assert!(out.contains(&lines), "{out}");
+    assert!(out.contains("no line for cycles 40, 80"), "{out}");
+}
+
+#[test]
+fn runaway_growth_is_flagged() {
+    let doc = json(&log("runaway.gctrace.log"));
+    check_against_log("runaway.gctrace.log", &doc);
+    let findings = doc["summary"]["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    assert_eq!(findings[0]["kind"], "runaway_growth");
+    // The later half of the cycles, as read here.
+    let c = cycles(&log("runaway.gctrace.log"));
+    let from = &c[c.len() / 2];
+    let to = &c[c.len() - 1];
+    let msg = findings[0]["message"].as_str().unwrap();
+    let needle = format!(
+        "{} MB at cycle {} → {} MB at cycle {}",
+        from.live, from.number, to.live, to.number
+    );
+    assert!(msg.contains(&needle), "{msg}");
+}
+
+#[test]
+fn gc_thrash_is_flagged() {
+    let doc = json(&log("thrash.gctrace.log"));
+    check_against_log("thrash.gctrace.log", &doc);
+    let findings = doc["summary"]["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    assert_eq!(findings[0]["kind"], "gc_thrash");
+    assert!(doc["summary"]["median_reclaimed_share"].as_f64().unwrap() < 0.15);
+    assert!(doc["summary"]["median_interval_ms"].as_f64().unwrap() < 100.0);
+}
+
+#[test]
+fn svg_chart_has_the_three_lines_and_a_dot_per_cycle() {
+    let dir = tempfile::tempdir().unwrap();
+    let svg = dir.path().join("gc.svg");
+    let svg_arg = format!("--svg={}", svg.display());
+    let text = ok(&["gctrace", &svg_arg, &log("churn.gctrace.log")]);
+    assert!(text.starts_with("GC trace: "));
+    let chart = std::fs::read_to_string(&svg).unwrap();
+    assert!(chart.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""));
+    assert!(chart.trim_end().ends_with("</svg>"));
+    assert_eq!(chart.matches("<polyline").count(), 3);
+    for name in ["goal", "heap at GC start", "live heap"] {
+        assert!(chart.contains(&format!(">{name}</text>")), "legend {name}");
+    }
+    let n = cycles(&log("churn.gctrace.log")).len();
+    assert_eq!(chart.matches("<circle").count(), n);
+    assert!(chart.contains("(forced)"));
+    // A path that cannot be written is an error naming it.
+    let out = run(&[
+        "gctrace",
+        "--svg=/no/such/dir/gc.svg",
+        &log("churn.gctrace.log"),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("cannot write the chart to /no/such/dir/gc.svg"));
+}
+
+#[test]
+fn logs_on_stdin_and_logs_without_cycles() {
+    let bytes = std::fs::read(log("thrash.gctrace.log")).unwrap();
+    let out = run_with_stdin(&["gctrace", "-"], &bytes);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).starts_with("GC trace: <stdin>\n"));
+    // Not a GC log at all: a report saying so, not an error.
+    let pb = std::fs::read(util::profile("inline.pb.gz")).unwrap();
+    let out = run_with_stdin(&["gctrace"], &pb);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("No GC cycles"), "{}", stdout(&out));
+    assert!(!stderr(&out).contains("panicked"));
+}
