@@ -470,6 +470,7 @@ make_goldens() {
 	dot_goldens inline inline.pb.gz 'newBuf'
 	dot_goldens recursion recursion.pb.gz 'descend'
 	dot_goldens server server.pb.gz 'handlePut'
+	dot_goldens leak.6 leak.6.pb.gz 'SessionStore'
 	golden server.graph_files.dot server.pb.gz -dot -files -alloc_space
 	golden server.graph_all.dot server.pb.gz -dot -alloc_space -nodecount=0
 	golden server.graph_edgefraction.dot server.pb.gz -dot -alloc_space -edgefraction=0.01 -nodefraction=0.001
