@@ -690,7 +690,7 @@ mod tests {
                         "gt" => ">",
                         "amp" => "&",
                         "quot" => "\"",
-                        "#39" => "'",
+                        "apos" => "'",
                         other => panic!("unexpected entity {other}"),
                     };
                     if let Some(last) = texts.last_mut() {

@@ -8,6 +8,7 @@ use std::io::{self, Write};
 use super::layout::{self, EdgeIn, Input, Rect, Size, LAYER_GAP};
 use super::text::{line_height, max_width, width};
 use super::{Drawing, Node, Nodelet};
+use crate::report::chart::escape;
 
 /// Font sizes of edge labels, nodelet weights, nodelets and the legend.
 const EDGE_FONT: f64 = 12.0;
@@ -24,24 +25,6 @@ const STALK: f64 = 24.0;
 const DEPTH: f64 = 4.0;
 const COLUMN_GAP: f64 = 10.0;
 const FONT_FAMILY: &str = "Helvetica,Arial,'Liberation Sans','Nimbus Sans',sans-serif";
-
-/// Escapes text for XML content and attribute values.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            // Control characters are not allowed in XML 1.0.
-            c if c.is_control() && c != '\t' && c != '\n' => out.push('\u{fffd}'),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 fn node_size(n: &Node) -> Size {
     let f = f64::from(n.font_size);
@@ -411,15 +394,6 @@ fn write_edge(w: &mut dyn Write, e: &super::Edge, o: &layout::EdgeOut, k: usize)
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn xml_specials_are_escaped() {
-        assert_eq!(
-            escape(r#"a<b>&"c" 'd'"#),
-            "a&lt;b&gt;&amp;&quot;c&quot; &#39;d&#39;"
-        );
-        assert_eq!(escape("x\u{1b}y"), "x\u{fffd}y");
-    }
 
     #[test]
     fn straight_and_curved_segments() {
