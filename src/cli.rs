@@ -100,11 +100,14 @@ memory, which allocate most, with go tool pprof's numbers.";
 const AFTER_HELP: &str = "\
 Flags are spelled as in pprof: -inuse_space, -nodecount=5 and --nodecount 5 are all accepted.
 A PROFILE is a file (gzipped or plain pprof protobuf, or the legacy text form that
-/debug/pprof/heap?debug=1 prints) or - for stdin; with no PROFILE, stdin is read when it is
-not a terminal.
+/debug/pprof/heap?debug=1 prints), - for stdin, or an http:// or https:// URL (host:port alone
+means http://host:port/debug/pprof/heap); with no PROFILE, stdin is read when it is not a
+terminal. Fetched profiles are saved in $HOME/pprof (-save_dir, HEAPSCOPE_SAVE_DIR, -no_save).
 
 Examples:
   heapscope top -inuse_space pprof.heap
+  heapscope top -inuse_space http://127.0.0.1:8080/debug/pprof/heap
+  heapscope diff -alloc_space localhost:6060 localhost:6061
   heapscope top -alloc_space -cum -nodecount=20 heap.pb.gz
   curl -s localhost:6060/debug/pprof/heap | heapscope top
   curl -s 'localhost:6060/debug/pprof/heap?debug=1' | heapscope top
@@ -1139,6 +1142,41 @@ mod tests {
             panic!("memstats should parse");
         };
         assert_eq!(input.sources, [Source::Stdin]);
+    }
+
+    #[test]
+    fn urls_and_fetch_flags_reach_the_input() {
+        let Ok(Request::Top { input, .. }) = request(&[
+            "heapscope",
+            "top",
+            "-seconds=30",
+            "-timeout",
+            "5",
+            "-save_dir=/tmp/profiles",
+            "localhost:6060",
+            "http://h:1",
+        ]) else {
+            panic!("top should parse");
+        };
+        assert_eq!(
+            input.sources,
+            [
+                Source::Url("http://localhost:6060/debug/pprof/heap".into()),
+                Source::Url("http://h:1/debug/pprof/heap".into())
+            ]
+        );
+        assert_eq!(input.fetch.seconds, Some(30));
+        assert_eq!(input.fetch.total_timeout().as_secs(), 5);
+        assert_eq!(input.fetch.save_dir, Some(PathBuf::from("/tmp/profiles")));
+        let Ok(Request::Diff { before, .. }) =
+            request(&["heapscope", "diff", "-no_save", "-seconds=10", "h:1", "h:2"])
+        else {
+            panic!("diff should parse");
+        };
+        assert_eq!(before.fetch.save_dir, None);
+        assert_eq!(before.fetch.total_timeout().as_secs(), 70);
+        let err = request(&["heapscope", "top", "-no_save", "-save_dir=d", "h:1"]).unwrap_err();
+        assert!(matches!(err, ParseError::Usage(_)));
     }
 
     #[test]
