@@ -7,6 +7,9 @@ use std::fmt;
 use std::fs::{self, OpenOptions};
 use std::io::{self, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc;
+use std::thread;
 use std::time::{Duration, Instant};
 
 use flate2::write::GzEncoder;
@@ -192,8 +195,59 @@ fn http_reason(code: u16) -> &'static str {
 }
 
 /// Fetches `url` (with `?seconds=N` when asked), returning the body as the
-/// server sent it, at most `max_size` bytes.
+/// server sent it, at most `max_size` bytes. On a terminal, a spinner
+/// shows the wait and the bytes received once the fetch takes a moment.
 pub fn fetch(url: &str, opts: &FetchOptions, max_size: u64) -> Result<Vec<u8>, FetchError> {
+    let received = AtomicU64::new(0);
+    if !(opts.progress && io::stderr().is_terminal()) {
+        return get(url, opts, max_size, &received);
+    }
+    thread::scope(|scope| {
+        let (stop, stopped) = mpsc::channel::<()>();
+        let counter = &received;
+        scope.spawn(move || spin(url, counter, &stopped));
+        let result = get(url, opts, max_size, &received);
+        drop(stop);
+        result
+    })
+}
+
+/// Draws the spinner on stderr every 100 ms after the first half second,
+/// until `stopped` hangs up; then clears its line.
+fn spin(url: &str, received: &AtomicU64, stopped: &mpsc::Receiver<()>) {
+    let started = Instant::now();
+    let mut drawn = false;
+    let mut frame = 0;
+    while let Err(mpsc::RecvTimeoutError::Timeout) =
+        stopped.recv_timeout(Duration::from_millis(100))
+    {
+        if started.elapsed() < Duration::from_millis(500) {
+            continue;
+        }
+        frame = (frame + 1) % 4;
+        let bytes = received.load(Ordering::Relaxed);
+        let what = if bytes == 0 {
+            format!("waiting {} s", started.elapsed().as_secs())
+        } else {
+            let bytes = i64::try_from(bytes).unwrap_or(i64::MAX);
+            format!("{} received", crate::units::human_bytes(bytes))
+        };
+        let spinner = ['|', '/', '-', '\\'][frame];
+        let _ = write!(io::stderr(), "\r\x1b[K{spinner} fetching {url}: {what}");
+        drawn = true;
+    }
+    if drawn {
+        let _ = write!(io::stderr(), "\r\x1b[K");
+    }
+}
+
+/// The request and the body, counting bytes into `received`.
+fn get(
+    url: &str,
+    opts: &FetchOptions,
+    max_size: u64,
+    received: &AtomicU64,
+) -> Result<Vec<u8>, FetchError> {
     let total = opts.total_timeout();
     let config = ureq::Agent::config_builder()
         .http_status_as_error(false)
@@ -231,7 +285,6 @@ pub fn fetch(url: &str, opts: &FetchOptions, max_size: u64) -> Result<Vec<u8>, F
         return Err(FetchError::TooLarge { limit: max_size });
     }
     let mut reader = body.into_reader();
-    let mut progress = Progress::new(opts.progress, url);
     let mut out = Vec::new();
     let mut buf = vec![0u8; 1 << 16];
     loop {
@@ -240,7 +293,6 @@ pub fn fetch(url: &str, opts: &FetchOptions, max_size: u64) -> Result<Vec<u8>, F
             Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => {
-                progress.finish();
                 return Err(match e.into_inner() {
                     Some(inner) => match inner.downcast::<ureq::Error>() {
                         Ok(ureq_error) => classify(*ureq_error),
@@ -251,13 +303,11 @@ pub fn fetch(url: &str, opts: &FetchOptions, max_size: u64) -> Result<Vec<u8>, F
             }
         };
         if (out.len() + n) as u64 > max_size {
-            progress.finish();
             return Err(FetchError::TooLarge { limit: max_size });
         }
         out.extend_from_slice(&buf[..n]);
-        progress.update(out.len());
+        received.store(out.len() as u64, Ordering::Relaxed);
     }
-    progress.finish();
     Ok(out)
 }
 
@@ -308,55 +358,6 @@ pub fn looks_like_html(data: &[u8]) -> bool {
     let head = &data[start..data.len().min(start + 14)];
     let head = head.to_ascii_lowercase();
     head.starts_with(b"<!doctype html") || head.starts_with(b"<html")
-}
-
-/// A spinner with the bytes received, on stderr, for fetches that take more
-/// than a moment; nothing when stderr is not a terminal.
-struct Progress<'a> {
-    on: bool,
-    url: &'a str,
-    started: Instant,
-    last: Option<Instant>,
-    frame: usize,
-}
-
-impl<'a> Progress<'a> {
-    fn new(wanted: bool, url: &'a str) -> Self {
-        Progress {
-            on: wanted && io::stderr().is_terminal(),
-            url,
-            started: Instant::now(),
-            last: None,
-            frame: 0,
-        }
-    }
-
-    fn update(&mut self, bytes: usize) {
-        if !self.on || self.started.elapsed() < Duration::from_millis(500) {
-            return;
-        }
-        if self
-            .last
-            .is_some_and(|t| t.elapsed() < Duration::from_millis(100))
-        {
-            return;
-        }
-        self.last = Some(Instant::now());
-        self.frame = (self.frame + 1) % 4;
-        let spin = ['|', '/', '-', '\\'][self.frame];
-        let _ = write!(
-            io::stderr(),
-            "\r{spin} fetching {}: {} received",
-            self.url,
-            crate::units::human_bytes(i64::try_from(bytes).unwrap_or(i64::MAX))
-        );
-    }
-
-    fn finish(&mut self) {
-        if self.on && self.last.is_some() {
-            let _ = write!(io::stderr(), "\r\x1b[K");
-        }
-    }
 }
 
 /// How saved bytes are named: a protobuf profile or the legacy text form.
