@@ -12,8 +12,10 @@ use std::time::{Duration, Instant};
 
 use crate::util::{heapscope, profile, run, stderr, stdout};
 
-/// What the server does for one request.
+/// What the server does for one request: writes the first `pause_at`
+/// bytes, waits `delay`, writes the rest.
 struct Reply {
+    pause_at: usize,
     delay: Duration,
     bytes: Vec<u8>,
 }
@@ -27,6 +29,7 @@ fn response(status: &str, content_type: &str, body: &[u8]) -> Reply {
     .into_bytes();
     bytes.extend_from_slice(body);
     Reply {
+        pause_at: 0,
         delay: Duration::ZERO,
         bytes,
     }
@@ -83,12 +86,17 @@ fn answer(stream: TcpStream, reply: &impl Fn() -> Reply, log: &Mutex<Vec<String>
             Ok(_) => {}
         }
     }
-    let Reply { delay, bytes } = reply();
-    thread::sleep(delay);
+    let Reply {
+        pause_at,
+        delay,
+        bytes,
+    } = reply();
     let mut stream = reader.into_inner();
+    let (first, rest) = bytes.split_at(pause_at.min(bytes.len()));
     // The client may hang up first (a timeout, a body over the limit).
-    let _ = stream.write_all(&bytes);
-    let _ = stream.flush();
+    let _ = stream.write_all(first).and_then(|()| stream.flush());
+    thread::sleep(delay);
+    let _ = stream.write_all(rest).and_then(|()| stream.flush());
 }
 
 /// Runs heapscope with HOME and the save directory pointed at `home`
@@ -268,32 +276,63 @@ fn an_html_page_is_not_a_profile() {
 #[test]
 fn a_slow_server_times_out() {
     let body = std::fs::read(profile("inline.pb.gz")).unwrap();
-    let server = Server::start(1, move || Reply {
-        delay: Duration::from_secs(4),
-        ..ok(&body)
-    });
-    let home = tempfile::tempdir().unwrap();
-    let started = Instant::now();
-    let out = fetch(&["top", "-timeout=1", &server.url()], home.path());
-    assert!(
-        started.elapsed() < Duration::from_secs(3),
-        "{:?}",
-        started.elapsed()
-    );
-    assert_failure(&out, &server.url(), &["timed out after 1 s", "-timeout"]);
+    // Silent before the headers, then stalled halfway through the body.
+    for pause_at in [0, 200] {
+        let body = body.clone();
+        let server = Server::start(1, move || Reply {
+            pause_at,
+            delay: Duration::from_secs(4),
+            ..ok(&body)
+        });
+        let home = tempfile::tempdir().unwrap();
+        let started = Instant::now();
+        let out = fetch(&["top", "-timeout=1", &server.url()], home.path());
+        let took = started.elapsed();
+        assert!(took < Duration::from_secs(3), "{took:?}");
+        assert_failure(&out, &server.url(), &["timed out after 1 s", "-timeout"]);
+    }
 }
 
 #[test]
 fn a_body_over_the_size_limit_is_refused() {
-    let server = Server::start(1, || ok(&vec![b'x'; 1 << 20]));
+    let huge = vec![b'x'; 1 << 20];
+    // With a Content-Length, then without one (read until the limit).
+    let with_length = ok(&huge).bytes;
+    let mut without_length = b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n".to_vec();
+    without_length.extend_from_slice(&huge);
+    for bytes in [with_length, without_length] {
+        let server = Server::start(1, move || Reply {
+            pause_at: 0,
+            delay: Duration::ZERO,
+            bytes: bytes.clone(),
+        });
+        let home = tempfile::tempdir().unwrap();
+        let out = fetch(&["top", "-max_size=100000", &server.url()], home.path());
+        assert_failure(
+            &out,
+            &server.url(),
+            &["larger than the limit of 100000 bytes", "-max_size"],
+        );
+        assert!(saved_files(home.path()).is_empty());
+    }
+}
+
+#[test]
+fn a_profile_that_cannot_be_saved_is_still_reported() {
+    let body = std::fs::read(profile("inline.pb.gz")).unwrap();
+    let server = Server::start(1, move || ok(&body));
     let home = tempfile::tempdir().unwrap();
-    let out = fetch(&["top", "-max_size=100000", &server.url()], home.path());
-    assert_failure(
-        &out,
-        &server.url(),
-        &["larger than the limit of 100000 bytes", "-max_size"],
+    let not_a_dir = home.path().join("file");
+    std::fs::write(&not_a_dir, "").unwrap();
+    let dir_arg = not_a_dir.to_string_lossy().into_owned();
+    let out = fetch(&["top", "-save_dir", &dir_arg, &server.url()], home.path());
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("main.newBuf"), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("cannot save the profile") && stderr(&out).contains("-no_save"),
+        "{}",
+        stderr(&out)
     );
-    assert!(saved_files(home.path()).is_empty());
 }
 
 #[test]
