@@ -292,15 +292,7 @@ fn get(
             Ok(0) => break,
             Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => {
-                return Err(match e.into_inner() {
-                    Some(inner) => match inner.downcast::<ureq::Error>() {
-                        Ok(ureq_error) => classify(*ureq_error),
-                        Err(other) => FetchError::Other(other.to_string()),
-                    },
-                    None => FetchError::Other("the connection failed".into()),
-                });
-            }
+            Err(e) => return Err(body_error(e, classify)),
         };
         if (out.len() + n) as u64 > max_size {
             return Err(FetchError::TooLarge { limit: max_size });
@@ -309,6 +301,19 @@ fn get(
         received.store(out.len() as u64, Ordering::Relaxed);
     }
     Ok(out)
+}
+
+/// A failed read of the body: ureq's own errors (a timeout) come wrapped
+/// in an `io::Error`.
+fn body_error(e: io::Error, classify: impl Fn(ureq::Error) -> FetchError) -> FetchError {
+    if !e.get_ref().is_some_and(|inner| inner.is::<ureq::Error>()) {
+        return FetchError::Other(format!("the connection broke while reading the body: {e}"));
+    }
+    match e.into_inner().map(|inner| inner.downcast::<ureq::Error>()) {
+        Some(Ok(ureq_error)) => classify(*ureq_error),
+        Some(Err(other)) => FetchError::Other(other.to_string()),
+        None => FetchError::Other("the connection broke while reading the body".into()),
+    }
 }
 
 fn classify(e: ureq::Error, url: &str, total: Duration) -> FetchError {
