@@ -4,6 +4,7 @@ mod cli;
 mod flame;
 mod gctrace;
 mod golden;
+mod http;
 mod legacy;
 mod memstats;
 mod util;
