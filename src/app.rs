@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 use anyhow::{anyhow, Context};
 
-use crate::input::{self, Loaded, Source};
+use crate::input::{self, FetchOptions, Loaded, ReadOptions, Source};
 use crate::output;
 use crate::profile::graph::Granularity;
 use crate::profile::merge::{self, Combined};
@@ -38,12 +38,23 @@ impl fmt::Display for UsageError {
 
 impl std::error::Error for UsageError {}
 
-/// Where profiles come from and how large each may be.
+/// Where profiles come from, how large each may be, and how URLs are
+/// fetched.
 #[derive(Debug, Clone)]
 pub struct InputSpec {
     /// At least one source.
     pub sources: Vec<Source>,
     pub max_size: u64,
+    pub fetch: FetchOptions,
+}
+
+impl InputSpec {
+    fn read_options(&self) -> ReadOptions {
+        ReadOptions {
+            max_size: self.max_size,
+            fetch: self.fetch.clone(),
+        }
+    }
 }
 
 /// What the user asked for, in plain values.
@@ -119,12 +130,12 @@ pub fn run(request: &Request, out: &mut dyn Write, warn: &mut dyn Write) -> anyh
             selection,
             options,
         } => {
-            let loaded = load_merged(input)?;
+            let loaded = load_merged(input, warn)?;
             let prep = prepare(&loaded, selection, warn)?;
             top::write(out, &prep, options).with_context(|| loaded.name.clone())
         }
         Request::Info { input, format } => {
-            let loaded = load_merged(input)?;
+            let loaded = load_merged(input, warn)?;
             Ok(info::write(out, &loaded, *format)?)
         }
         Request::List {
@@ -133,7 +144,7 @@ pub fn run(request: &Request, out: &mut dyn Write, warn: &mut dyn Write) -> anyh
             options,
             search,
         } => {
-            let loaded = load_merged(input)?;
+            let loaded = load_merged(input, warn)?;
             // pprof lists at line granularity, nodes keyed by binary and
             // function start line too.
             let mut selection = selection.clone();
@@ -148,7 +159,7 @@ pub fn run(request: &Request, out: &mut dyn Write, warn: &mut dyn Write) -> anyh
             selection,
             options,
         } => {
-            let loaded = load_merged(input)?;
+            let loaded = load_merged(input, warn)?;
             let prep = prepare(&loaded, selection, warn)?;
             peek::write(out, &prep, options).with_context(|| loaded.name.clone())
         }
@@ -188,18 +199,18 @@ pub fn run(request: &Request, out: &mut dyn Write, warn: &mut dyn Write) -> anyh
             options,
             output,
         } => output::write_to(output.as_deref(), out, |w| {
-            let loaded = load_merged(input)?;
+            let loaded = load_merged(input, warn)?;
             let prep = prepare(&loaded, selection, warn)?;
             graph::write(w, warn, &prep, options).with_context(|| loaded.name.clone())
         }),
         Request::MemStats { input, format } => {
-            let (source, text) = read_text(input)?;
+            let (source, text) = read_text(input, warn)?;
             let stats =
                 crate::input::memstats::parse(&text).map_err(|e| anyhow!("{source}: {e}"))?;
             Ok(memstats::write(out, &source, &stats, *format)?)
         }
         Request::GcTrace { input, format, svg } => {
-            let (source, text) = read_text(input)?;
+            let (source, text) = read_text(input, warn)?;
             let trace = crate::input::gctrace::parse(&text);
             if let Some(path) = svg {
                 output::write_to(Some(path), out, |w| {
@@ -212,15 +223,13 @@ pub fn run(request: &Request, out: &mut dyn Write, warn: &mut dyn Write) -> anyh
     }
 }
 
-fn load(source: &Source, max_size: u64) -> anyhow::Result<Loaded> {
-    input::load(source, max_size).map_err(|e| anyhow!("{source}: {e}"))
+fn load(source: &Source, opts: &ReadOptions, notes: &mut dyn Write) -> anyhow::Result<Loaded> {
+    input::load(source, opts, notes).map_err(|e| anyhow!("{source}: {e}"))
 }
 
-fn load_all(spec: &InputSpec) -> anyhow::Result<Vec<Loaded>> {
-    spec.sources
-        .iter()
-        .map(|s| load(s, spec.max_size))
-        .collect()
+fn load_all(spec: &InputSpec, notes: &mut dyn Write) -> anyhow::Result<Vec<Loaded>> {
+    let opts = spec.read_options();
+    spec.sources.iter().map(|s| load(s, &opts, notes)).collect()
 }
 
 /// Combines loaded profiles into one, named after all of them; returns it
@@ -239,8 +248,8 @@ fn combine(loaded: &[&Loaded]) -> anyhow::Result<(Loaded, Vec<Range<usize>>)> {
 
 /// Loads the sources; several are merged into one profile whose values sum
 /// node by node, as pprof merges them.
-fn load_merged(spec: &InputSpec) -> anyhow::Result<Loaded> {
-    let mut loaded = load_all(spec)?;
+fn load_merged(spec: &InputSpec, notes: &mut dyn Write) -> anyhow::Result<Loaded> {
+    let mut loaded = load_all(spec, notes)?;
     if loaded.len() == 1 {
         return Ok(loaded.remove(0));
     }
@@ -249,9 +258,10 @@ fn load_merged(spec: &InputSpec) -> anyhow::Result<Loaded> {
 
 /// Reads a text input (gzip inflated), lossily as UTF-8: the first source
 /// (text commands take one).
-fn read_text(spec: &InputSpec) -> anyhow::Result<(String, String)> {
+fn read_text(spec: &InputSpec, notes: &mut dyn Write) -> anyhow::Result<(String, String)> {
     let source = &spec.sources[0];
-    let bytes = input::read_bytes(source, spec.max_size).map_err(|e| anyhow!("{source}: {e}"))?;
+    let bytes = input::read_bytes(source, &spec.read_options(), notes)
+        .map_err(|e| anyhow!("{source}: {e}"))?;
     Ok((
         source.to_string(),
         String::from_utf8_lossy(&bytes).into_owned(),
@@ -301,14 +311,14 @@ fn run_flame(
     out: &mut dyn Write,
     warn: &mut dyn Write,
 ) -> anyhow::Result<()> {
-    let after = load_merged(r.input)?;
+    let after = load_merged(r.input, warn)?;
     let (loaded, after_range, before_range) = match r.base {
         None => {
             let n = after.profile.samples.len();
             (after, 0..n, None)
         }
         Some(base) => {
-            let before = load_merged(base)?;
+            let before = load_merged(base, warn)?;
             let (mut loaded, ranges) = combine(&[&after, &before])?;
             if r.normalize {
                 normalize_to(&mut loaded.profile, ranges[1].clone(), ranges[0].clone());
@@ -360,8 +370,8 @@ fn run_diff(
     out: &mut dyn Write,
     warn: &mut dyn Write,
 ) -> anyhow::Result<()> {
-    let before = load_merged(before)?;
-    let after = load_merged(after)?;
+    let before = load_merged(before, warn)?;
+    let after = load_merged(after, warn)?;
     // As pprof's -diff_base: AFTER's samples, then BEFORE's with their
     // values negated, in one profile.
     let (mut loaded, ranges) = combine(&[&after, &before])?;
@@ -406,7 +416,7 @@ fn run_trend(
     out: &mut dyn Write,
     warn: &mut dyn Write,
 ) -> anyhow::Result<()> {
-    let mut loaded = load_all(input)?;
+    let mut loaded = load_all(input, warn)?;
     if !keep_order {
         // Stable: snapshots without a time keep their argument order.
         loaded.sort_by_key(|l| l.profile.time_nanos);

@@ -11,7 +11,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use regex::Regex;
 
 use crate::app::{InputSpec, Request, UsageError};
-use crate::input::{Source, DEFAULT_MAX_SIZE};
+use crate::input::{FetchOptions, Source, DEFAULT_MAX_SIZE};
 use crate::profile::filter::Filters;
 use crate::profile::graph::{Granularity, NodeOptions, TrimOptions};
 use crate::report::diff::DiffOptions;
@@ -61,6 +61,10 @@ const LONG_FLAGS: &[&str] = &[
     "renderer",
     "output",
     "max_size",
+    "seconds",
+    "timeout",
+    "save_dir",
+    "no_save",
     "format",
     "svg",
     "help",
@@ -98,11 +102,14 @@ memory, which allocate most, with go tool pprof's numbers.";
 const AFTER_HELP: &str = "\
 Flags are spelled as in pprof: -inuse_space, -nodecount=5 and --nodecount 5 are all accepted.
 A PROFILE is a file (gzipped or plain pprof protobuf, or the legacy text form that
-/debug/pprof/heap?debug=1 prints) or - for stdin; with no PROFILE, stdin is read when it is
-not a terminal.
+/debug/pprof/heap?debug=1 prints), - for stdin, or an http:// or https:// URL (host:port alone
+means http://host:port/debug/pprof/heap); with no PROFILE, stdin is read when it is not a
+terminal. Fetched profiles are saved in $HOME/pprof (-save_dir, HEAPSCOPE_SAVE_DIR, -no_save).
 
 Examples:
   heapscope top -inuse_space pprof.heap
+  heapscope top -inuse_space http://127.0.0.1:8080/debug/pprof/heap
+  heapscope diff -alloc_space localhost:6060 localhost:6061
   heapscope top -alloc_space -cum -nodecount=20 heap.pb.gz
   curl -s localhost:6060/debug/pprof/heap | heapscope top
   curl -s 'localhost:6060/debug/pprof/heap?debug=1' | heapscope top
@@ -354,9 +361,32 @@ struct SelectArgs {
     trim_path: Vec<String>,
 }
 
+/// How profiles given as URLs are fetched and saved.
+#[derive(Args, Debug)]
+struct FetchArgs {
+    /// For a URL: ask the server for a delta profile over N seconds (?seconds=N).
+    #[arg(long, value_name = "N", help_heading = "Fetching (URLs)")]
+    seconds: Option<u64>,
+    /// For a URL: give up after S seconds [default: 60 plus -seconds].
+    #[arg(long, value_name = "S", help_heading = "Fetching (URLs)")]
+    timeout: Option<u64>,
+    /// Save fetched profiles in DIR [default: $HEAPSCOPE_SAVE_DIR, else $HOME/pprof].
+    #[arg(
+        long = "save_dir",
+        value_name = "DIR",
+        help_heading = "Fetching (URLs)"
+    )]
+    save_dir: Option<PathBuf>,
+    /// Do not save fetched profiles.
+    #[arg(long = "no_save", help_heading = "Fetching (URLs)")]
+    no_save: bool,
+}
+
 /// Input options every command shares.
 #[derive(Args, Debug)]
 struct InputArgs {
+    #[command(flatten)]
+    fetch: FetchArgs,
     /// Largest profile accepted, in bytes after decompression.
     #[arg(long = "max_size", value_name = "BYTES", default_value_t = DEFAULT_MAX_SIZE)]
     max_size: u64,
@@ -472,6 +502,8 @@ struct PeekArgs {
 /// The input of the text commands: one file or stdin.
 #[derive(Args, Debug)]
 struct TextInputArgs {
+    #[command(flatten)]
+    fetch: FetchArgs,
     /// Largest input accepted, in bytes (after decompression, if gzipped).
     #[arg(long = "max_size", value_name = "BYTES", default_value_t = DEFAULT_MAX_SIZE)]
     max_size: u64,
@@ -547,6 +579,8 @@ struct DiffArgs {
     /// Largest profile accepted, in bytes after decompression.
     #[arg(long = "max_size", value_name = "BYTES", default_value_t = DEFAULT_MAX_SIZE)]
     max_size: u64,
+    #[command(flatten)]
+    fetch: FetchArgs,
     /// The earlier snapshot.
     #[arg(value_name = "BEFORE")]
     before: String,
@@ -582,6 +616,8 @@ struct TrendArgs {
     /// Largest profile accepted, in bytes after decompression.
     #[arg(long = "max_size", value_name = "BYTES", default_value_t = DEFAULT_MAX_SIZE)]
     max_size: u64,
+    #[command(flatten)]
+    fetch: FetchArgs,
     /// The snapshots (at least two).
     #[arg(value_name = "SNAPSHOT", num_args = 2.., required = true)]
     snapshots: Vec<String>,
@@ -761,7 +797,12 @@ fn format(f: FormatArg) -> Format {
 
 /// The source named on the command line, or stdin when it is piped;
 /// `missing` is the usage error when neither is there.
-fn source_spec(arg: Option<&str>, max_size: u64, missing: &str) -> Result<InputSpec, UsageError> {
+fn source_spec(
+    arg: Option<&str>,
+    max_size: u64,
+    fetch: &FetchArgs,
+    missing: &str,
+) -> Result<InputSpec, UsageError> {
     let source = match arg {
         Some(arg) => Source::parse(arg),
         None if std::io::stdin().is_terminal() => return Err(usage(missing)),
@@ -770,6 +811,34 @@ fn source_spec(arg: Option<&str>, max_size: u64, missing: &str) -> Result<InputS
     Ok(InputSpec {
         sources: vec![source],
         max_size,
+        fetch: fetch_options(fetch)?,
+    })
+}
+
+/// Fetch options from the flags and the environment: fetched profiles are
+/// saved in -save_dir, else $HEAPSCOPE_SAVE_DIR, else $HOME/pprof (as pprof
+/// saves in $PPROF_TMPDIR or $HOME/pprof), unless -no_save.
+fn fetch_options(a: &FetchArgs) -> Result<FetchOptions, UsageError> {
+    if a.timeout == Some(0) {
+        return Err(usage("-timeout must be at least 1 second"));
+    }
+    if a.no_save && a.save_dir.is_some() {
+        return Err(usage("choose -save_dir or -no_save, not both"));
+    }
+    let env_dir = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
+    let save_dir = if a.no_save {
+        None
+    } else {
+        a.save_dir
+            .clone()
+            .or_else(|| env_dir("HEAPSCOPE_SAVE_DIR").map(PathBuf::from))
+            .or_else(|| env_dir("HOME").map(|h| PathBuf::from(h).join("pprof")))
+    };
+    Ok(FetchOptions {
+        seconds: a.seconds,
+        timeout: a.timeout.map(std::time::Duration::from_secs),
+        save_dir,
+        progress: std::io::stderr().is_terminal(),
     })
 }
 
@@ -791,6 +860,7 @@ fn input_spec(a: &InputArgs) -> Result<InputSpec, UsageError> {
     Ok(InputSpec {
         sources,
         max_size: a.max_size,
+        fetch: fetch_options(&a.fetch)?,
     })
 }
 
@@ -798,6 +868,7 @@ fn text_input_spec(a: &TextInputArgs, command: &str) -> Result<InputSpec, UsageE
     source_spec(
         a.file.as_deref(),
         a.max_size,
+        &a.fetch,
         &format!(
             "no file given and stdin is a terminal: name a file, or pipe one in \
              (heapscope {command} < file)"
@@ -940,10 +1011,11 @@ fn list_request(a: ListArgs) -> Result<Request, UsageError> {
     })
 }
 
-fn one_file(arg: &str, max_size: u64) -> InputSpec {
+fn one_file(arg: &str, max_size: u64, fetch: &FetchOptions) -> InputSpec {
     InputSpec {
         sources: vec![Source::parse(arg)],
         max_size,
+        fetch: fetch.clone(),
     }
 }
 
@@ -951,9 +1023,10 @@ fn diff_request(a: DiffArgs) -> Result<Request, UsageError> {
     if a.before == "-" && a.after == "-" {
         return Err(usage("stdin (-) can be read only once"));
     }
+    let fetch = fetch_options(&a.fetch)?;
     Ok(Request::Diff {
-        before: one_file(&a.before, a.max_size),
-        after: one_file(&a.after, a.max_size),
+        before: one_file(&a.before, a.max_size, &fetch),
+        after: one_file(&a.after, a.max_size, &fetch),
         normalize: a.normalize,
         selection: selection(&a.select)?,
         options: DiffOptions {
@@ -978,6 +1051,7 @@ fn trend_request(a: TrendArgs) -> Result<Request, UsageError> {
         input: InputSpec {
             sources,
             max_size: a.max_size,
+            fetch: fetch_options(&a.fetch)?,
         },
         keep_order: a.keep_order,
         selection: selection(&a.select)?,
@@ -1011,7 +1085,10 @@ fn flame_request(a: FlameArgs) -> Result<Request, UsageError> {
         return Err(usage("stdin (-) can be read only once"));
     }
     Ok(Request::Flame {
-        base: a.base.as_deref().map(|b| one_file(b, a.input.max_size)),
+        base: a
+            .base
+            .as_deref()
+            .map(|b| one_file(b, a.input.max_size, &input.fetch)),
         input,
         normalize: a.normalize,
         selection: selection(&a.select)?,
@@ -1188,6 +1265,41 @@ mod tests {
             panic!("memstats should parse");
         };
         assert_eq!(input.sources, [Source::Stdin]);
+    }
+
+    #[test]
+    fn urls_and_fetch_flags_reach_the_input() {
+        let Ok(Request::Top { input, .. }) = request(&[
+            "heapscope",
+            "top",
+            "-seconds=30",
+            "-timeout",
+            "5",
+            "-save_dir=/tmp/profiles",
+            "localhost:6060",
+            "http://h:1",
+        ]) else {
+            panic!("top should parse");
+        };
+        assert_eq!(
+            input.sources,
+            [
+                Source::Url("http://localhost:6060/debug/pprof/heap".into()),
+                Source::Url("http://h:1/debug/pprof/heap".into())
+            ]
+        );
+        assert_eq!(input.fetch.seconds, Some(30));
+        assert_eq!(input.fetch.total_timeout().as_secs(), 5);
+        assert_eq!(input.fetch.save_dir, Some(PathBuf::from("/tmp/profiles")));
+        let Ok(Request::Diff { before, .. }) =
+            request(&["heapscope", "diff", "-no_save", "-seconds=10", "h:1", "h:2"])
+        else {
+            panic!("diff should parse");
+        };
+        assert_eq!(before.fetch.save_dir, None);
+        assert_eq!(before.fetch.total_timeout().as_secs(), 70);
+        let err = request(&["heapscope", "top", "-no_save", "-save_dir=d", "h:1"]).unwrap_err();
+        assert!(matches!(err, ParseError::Usage(_)));
     }
 
     #[test]

@@ -5,6 +5,7 @@ mod flame;
 mod gctrace;
 mod golden;
 mod graph;
+mod http;
 mod legacy;
 mod memstats;
 mod util;

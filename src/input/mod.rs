@@ -1,9 +1,10 @@
-//! Where profile bytes come from and what format they are: a file or stdin,
-//! gzip detected by its magic bytes and inflated under a size limit, then
+//! Where profile bytes come from and what format they are: a file, stdin or
+//! a URL (fetched by [`http`]), gzip detected by its magic bytes and inflated under a size limit, then
 //! decoded by the matching decoder (pprof protobuf or legacy text heap
 //! profile, told apart by content).
 
 pub mod gctrace;
+pub mod http;
 pub mod legacy;
 pub mod memstats;
 pub mod pprof;
@@ -11,12 +12,14 @@ pub mod wire;
 
 use std::fmt;
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{self, BufRead, BufReader, Read, Write};
 use std::path::PathBuf;
 
 use flate2::bufread::MultiGzDecoder;
 
 use crate::profile::Profile;
+
+pub use http::FetchOptions;
 
 /// Default limit on the size of a profile after decompression: 4 GiB.
 pub const DEFAULT_MAX_SIZE: u64 = 4 << 30;
@@ -26,13 +29,18 @@ pub const DEFAULT_MAX_SIZE: u64 = 4 << 30;
 pub enum Source {
     Path(PathBuf),
     Stdin,
+    /// An `http://` or `https://` URL, with its path filled in.
+    Url(String),
 }
 
 impl Source {
-    /// `-` means stdin; anything else is a path.
+    /// `-` means stdin; a URL, or `host:port` naming no existing file, is
+    /// fetched (see [`http::parse_url`]); anything else is a path.
     pub fn parse(arg: &str) -> Self {
         if arg == "-" {
             Source::Stdin
+        } else if let Some(url) = http::parse_url(arg) {
+            Source::Url(url)
         } else {
             Source::Path(PathBuf::from(arg))
         }
@@ -44,6 +52,7 @@ impl fmt::Display for Source {
         match self {
             Source::Path(p) => write!(f, "{}", p.display()),
             Source::Stdin => write!(f, "<stdin>"),
+            Source::Url(u) => f.write_str(u),
         }
     }
 }
@@ -67,6 +76,7 @@ pub enum LoadError {
     Empty,
     Legacy(legacy::LegacyError),
     Decode(pprof::DecodeError),
+    Fetch(http::FetchError),
 }
 
 impl fmt::Display for LoadError {
@@ -90,19 +100,59 @@ impl fmt::Display for LoadError {
             LoadError::Empty => write!(f, "the file is empty, not a profile"),
             LoadError::Legacy(e) => write!(f, "{e}"),
             LoadError::Decode(e) => write!(f, "{e}"),
+            LoadError::Fetch(e) => write!(f, "{e}"),
         }
     }
 }
 
 impl std::error::Error for LoadError {}
 
-/// Reads all bytes of a source, inflating gzip (one member or several)
-/// when the data starts with gzip's magic bytes, never past `max_size`.
-pub fn read_bytes(source: &Source, max_size: u64) -> Result<Vec<u8>, LoadError> {
-    let reader: Box<dyn Read> = match source {
-        Source::Path(path) => Box::new(File::open(path).map_err(LoadError::Open)?),
-        Source::Stdin => Box::new(io::stdin().lock()),
-    };
+/// How sources are read: the size limit and, for URLs, how to fetch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadOptions {
+    /// Largest input accepted: the fetched body, and the data after
+    /// decompression.
+    pub max_size: u64,
+    pub fetch: FetchOptions,
+}
+
+/// What a source held: its data (inflated) and, for a URL, the body as
+/// fetched, to be saved.
+struct SourceData {
+    data: Vec<u8>,
+    fetched: Option<(String, Vec<u8>)>,
+}
+
+fn read_source(source: &Source, opts: &ReadOptions) -> Result<SourceData, LoadError> {
+    match source {
+        Source::Path(path) => {
+            let file = File::open(path).map_err(LoadError::Open)?;
+            Ok(SourceData {
+                data: inflate(file, opts.max_size)?,
+                fetched: None,
+            })
+        }
+        Source::Stdin => Ok(SourceData {
+            data: inflate(io::stdin().lock(), opts.max_size)?,
+            fetched: None,
+        }),
+        Source::Url(url) => {
+            let body = http::fetch(url, &opts.fetch, opts.max_size).map_err(LoadError::Fetch)?;
+            let data = inflate(&body[..], opts.max_size)?;
+            if http::looks_like_html(&data) {
+                return Err(LoadError::Fetch(http::FetchError::Html));
+            }
+            Ok(SourceData {
+                data,
+                fetched: Some((url.clone(), body)),
+            })
+        }
+    }
+}
+
+/// Reads all bytes, inflating gzip (one member or several) when the data
+/// starts with gzip's magic bytes, never past `max_size`.
+fn inflate(reader: impl Read, max_size: u64) -> Result<Vec<u8>, LoadError> {
     let mut reader = BufReader::with_capacity(1 << 16, reader);
     let head = reader.fill_buf().map_err(LoadError::Read)?;
     let gzipped = head.len() >= 2 && head[0] == 0x1f && head[1] == 0x8b;
@@ -128,6 +178,52 @@ pub fn read_bytes(source: &Source, max_size: u64) -> Result<Vec<u8>, LoadError> 
     Ok(out)
 }
 
+/// Saves a fetched body where the options say, naming it by `kind`, and
+/// says where on `notes` (a failure to save is a note, not an error).
+fn save_fetched(
+    fetched: Option<(String, Vec<u8>)>,
+    kind: &str,
+    form: http::SavedForm,
+    opts: &FetchOptions,
+    notes: &mut dyn Write,
+) {
+    let (Some((url, body)), Some(dir)) = (fetched, opts.save_dir.as_deref()) else {
+        return;
+    };
+    // A note that cannot be written does not make the profile wrong.
+    let _ = match http::save(dir, &url, kind, form, &body) {
+        Ok(path) if form == http::SavedForm::Text => writeln!(
+            notes,
+            "Saved profile (the legacy text form, gzipped) in {}",
+            path.display()
+        ),
+        Ok(path) => writeln!(notes, "Saved profile in {}", path.display()),
+        Err(e) => writeln!(
+            notes,
+            "heapscope: {url}: cannot save the profile in {}: {e} (-no_save skips saving)",
+            dir.display()
+        ),
+    };
+}
+
+/// Reads all bytes of a source, inflated; a fetched body is saved (as
+/// text, named `heap`) and the saved path written to `notes`.
+pub fn read_bytes(
+    source: &Source,
+    opts: &ReadOptions,
+    notes: &mut dyn Write,
+) -> Result<Vec<u8>, LoadError> {
+    let read = read_source(source, opts)?;
+    save_fetched(
+        read.fetched,
+        "heap",
+        http::SavedForm::Text,
+        &opts.fetch,
+        notes,
+    );
+    Ok(read.data)
+}
+
 /// Decodes profile bytes, choosing the decoder by content.
 pub fn decode(data: &[u8]) -> Result<Profile, LoadError> {
     if data.is_empty() {
@@ -140,13 +236,43 @@ pub fn decode(data: &[u8]) -> Result<Profile, LoadError> {
 }
 
 /// Reads and decodes one profile, and applies its own `drop_frames` hint as
-/// pprof does when it fetches a profile.
-pub fn load(source: &Source, max_size: u64) -> Result<Loaded, LoadError> {
-    let data = read_bytes(source, max_size)?;
-    let mut profile = decode(&data)?;
+/// pprof does when it fetches a profile. A fetched profile is saved once it
+/// decodes, named by its sample types, and the path written to `notes`.
+pub fn load(
+    source: &Source,
+    opts: &ReadOptions,
+    notes: &mut dyn Write,
+) -> Result<Loaded, LoadError> {
+    let read = read_source(source, opts)?;
+    let legacy = legacy::is_legacy_heap(&read.data);
+    let mut profile = decode(&read.data)?;
+    if read.fetched.is_some() {
+        let kind = sample_types_name(&profile);
+        let form = if legacy {
+            http::SavedForm::Text
+        } else {
+            http::SavedForm::Protobuf
+        };
+        save_fetched(read.fetched, &kind, form, &opts.fetch, notes);
+    }
     crate::profile::prune::apply(&mut profile);
     Ok(Loaded {
         name: source.to_string(),
         profile,
     })
+}
+
+/// The sample types joined by dots, as pprof names saved profiles
+/// (`alloc_objects.alloc_space.inuse_objects.inuse_space`); `heap` if none.
+fn sample_types_name(profile: &Profile) -> String {
+    let names: Vec<&str> = profile
+        .sample_type_names()
+        .into_iter()
+        .filter(|n| !n.is_empty())
+        .collect();
+    if names.is_empty() {
+        "heap".to_string()
+    } else {
+        names.join(".")
+    }
 }

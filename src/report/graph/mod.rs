@@ -610,7 +610,11 @@ mod tests {
 
     fn load(name: &str) -> Loaded {
         let path = format!("{}/testdata/profiles/{name}", env!("CARGO_MANIFEST_DIR"));
-        input::load(&Source::parse(&path), u64::MAX).unwrap()
+        let opts = input::ReadOptions {
+            max_size: u64::MAX,
+            fetch: Default::default(),
+        };
+        input::load(&Source::parse(&path), &opts, &mut Vec::new()).unwrap()
     }
 
     #[test]
