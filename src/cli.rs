@@ -191,6 +191,7 @@ and ordered the same way either way.
 
 Examples:
   heapscope graph -alloc_space -cum pprof.heap > heap.svg
+  heapscope graph -alloc_space -cum http://host:6060/debug/pprof/heap > heap.svg
   curl -s localhost:6060/debug/pprof/heap | heapscope graph -o heap.svg
   heapscope graph -nodecount=20 -focus=json --renderer builtin pprof.heap > heap.svg
   heapscope graph --format dot pprof.heap | dot -Tpng > heap.png";
