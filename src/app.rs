@@ -352,12 +352,8 @@ fn run_flame(
         return Ok(());
     }
     let total = flame::stacks_total(&after_stacks);
-    let what = if before_stacks.is_some() {
-        "change in "
-    } else {
-        ""
-    };
-    let labels = flame::labels(&prep, total, r.options, what);
+    let before_total = before_stacks.as_ref().map(flame::stacks_total);
+    let labels = flame::labels(&prep, total, before_total, r.options);
     flame::write_svg(out, &prep, &lines, labels, r.options).with_context(context)
 }
 

@@ -250,19 +250,33 @@ pub struct Labels {
     pub subtitle: Option<String>,
 }
 
-/// The default title and subtitle: sample type and total in human units,
-/// the file and time.
-pub fn labels(prep: &Prepared<'_>, total: i64, opts: &FlameOptions, what: &str) -> Labels {
+/// The default title and subtitle: sample type and total in human units
+/// (and, for a differential graph, the change since BEFORE's total), the
+/// file and time.
+pub fn labels(
+    prep: &Prepared<'_>,
+    total: i64,
+    before_total: Option<i64>,
+    opts: &FlameOptions,
+) -> Labels {
     let unit = prep.sample_unit();
-    let amount = if unit == "bytes" {
-        units::human_bytes(total)
-    } else {
-        format!("{total} {}", count_name(&unit))
+    let amount = |v: i64| {
+        if unit == "bytes" {
+            units::human_bytes(v)
+        } else {
+            format!("{v} {}", count_name(&unit))
+        }
     };
-    let title = opts
-        .title
-        .clone()
-        .unwrap_or_else(|| format!("{what}{}: {amount}", prep.sample_type()));
+    let mut default = format!("{}: {}", prep.sample_type(), amount(total));
+    if let Some(before) = before_total {
+        let change = total.saturating_sub(before);
+        let sign = if change > 0 { "+" } else { "" };
+        default.push_str(&format!(
+            " ({sign}{} since before; red grew, blue shrank)",
+            amount(change)
+        ));
+    }
+    let title = opts.title.clone().unwrap_or(default);
     let p = prep.profile();
     let mut parts = vec![prep.loaded.name.clone()];
     if p.time_nanos != 0 {
