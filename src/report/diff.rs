@@ -5,7 +5,6 @@
 use std::io::{self, Write};
 use std::ops::Range;
 
-use comfy_table::{presets, CellAlignment, ColumnConstraint, ContentArrangement, Table, Width};
 use serde_json::{json, Value};
 
 use super::{display_name, report_labels, select_output_unit, Format, Prepared, Trimming};
@@ -245,11 +244,7 @@ fn write_text(
         writeln!(w, "{l}")?;
     }
 
-    let mut table = Table::new();
-    table
-        .load_preset(presets::NOTHING)
-        .set_content_arrangement(ContentArrangement::Disabled)
-        .set_header(["flat", "flat%", "sum%", "cum", "cum%", ""]);
+    let mut table = super::plain_table(["flat", "flat%", "sum%", "cum", "cum%", ""]);
     let total = prep.total;
     let mut sum: i64 = 0;
     for r in &diff.rows {
@@ -271,20 +266,8 @@ fn write_text(
             name,
         ]);
     }
-    for (i, width) in [11u16, 8, 8, 11, 8].into_iter().enumerate() {
-        if let Some(col) = table.column_mut(i) {
-            col.set_cell_alignment(CellAlignment::Right);
-            col.set_constraint(ColumnConstraint::LowerBoundary(Width::Fixed(width)));
-            col.set_padding((0, 1));
-        }
-    }
-    if let Some(col) = table.column_mut(5) {
-        col.set_padding((1, 0));
-    }
-    for line in table.lines() {
-        writeln!(w, "{}", line.trim_end())?;
-    }
-    Ok(())
+    super::align_pprof_columns(&mut table, &[11, 8, 8, 11, 8], (1, 0));
+    super::write_table(w, &table)
 }
 
 fn write_json(w: &mut dyn Write, prep: &Prepared<'_>, diff: &Diff) -> io::Result<()> {

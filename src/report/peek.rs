@@ -4,7 +4,6 @@
 
 use std::io::{self, Write};
 
-use comfy_table::{presets, CellAlignment, ColumnConstraint, ContentArrangement, Table, Width};
 use regex::Regex;
 use serde_json::{json, Value};
 
@@ -184,20 +183,16 @@ fn write_text(w: &mut dyn Write, prep: &Prepared<'_>, peek: &Peek) -> io::Result
 
     // One table for all blocks, so columns line up across them; the
     // separators between blocks are inserted after rendering.
-    let mut table = Table::new();
-    table
-        .load_preset(presets::NOTHING)
-        .set_content_arrangement(ContentArrangement::Disabled)
-        .set_header([
-            "flat",
-            "flat%",
-            "sum%",
-            "cum",
-            "cum%",
-            "calls",
-            "calls%",
-            "+ context",
-        ]);
+    let mut table = super::plain_table([
+        "flat",
+        "flat%",
+        "sum%",
+        "cum",
+        "cum%",
+        "calls",
+        "calls%",
+        "+ context",
+    ]);
     let mut block_starts = Vec::new();
     let mut rows = 0usize;
     let mut sum: i64 = 0;
@@ -241,16 +236,7 @@ fn write_text(w: &mut dyn Write, prep: &Prepared<'_>, peek: &Peek) -> io::Result
             rows += 1;
         }
     }
-    for (i, width) in [11u16, 7, 7, 11, 7, 11, 7].into_iter().enumerate() {
-        if let Some(col) = table.column_mut(i) {
-            col.set_cell_alignment(CellAlignment::Right);
-            col.set_constraint(ColumnConstraint::LowerBoundary(Width::Fixed(width)));
-            col.set_padding((0, 1));
-        }
-    }
-    if let Some(col) = table.column_mut(7) {
-        col.set_padding((0, 0));
-    }
+    super::align_pprof_columns(&mut table, &[11, 7, 7, 11, 7, 11, 7], (0, 0));
     let mut lines = table.lines();
     if let Some(header) = lines.next() {
         writeln!(w, "{SEPARATOR}")?;

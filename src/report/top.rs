@@ -3,9 +3,7 @@
 
 use std::io::{self, Write};
 
-use comfy_table::{
-    presets, Cell, CellAlignment, ColumnConstraint, ContentArrangement, Table, Width,
-};
+use comfy_table::Cell;
 use serde_json::{json, Value};
 
 use super::{display_name, report_labels, select_output_unit, Format, Prepared, Trimming};
@@ -135,11 +133,7 @@ fn write_text(
         writeln!(w, "{l}")?;
     }
 
-    let mut table = Table::new();
-    table
-        .load_preset(presets::NOTHING)
-        .set_content_arrangement(ContentArrangement::Disabled)
-        .set_header(["flat", "flat%", "sum%", "cum", "cum%", ""]);
+    let mut table = super::plain_table(["flat", "flat%", "sum%", "cum", "cum%", ""]);
     let mut sum: i64 = 0;
     for r in &top.rows {
         sum = sum.saturating_add(r.flat);
@@ -157,20 +151,8 @@ fn write_text(
             Cell::new(name),
         ]);
     }
-    for (i, width) in [11u16, 7, 7, 11, 7].into_iter().enumerate() {
-        if let Some(col) = table.column_mut(i) {
-            col.set_cell_alignment(CellAlignment::Right);
-            col.set_constraint(ColumnConstraint::LowerBoundary(Width::Fixed(width)));
-            col.set_padding((0, 1));
-        }
-    }
-    if let Some(col) = table.column_mut(5) {
-        col.set_padding((1, 0));
-    }
-    for line in table.lines() {
-        writeln!(w, "{}", line.trim_end())?;
-    }
-    Ok(())
+    super::align_pprof_columns(&mut table, &[11, 7, 7, 11, 7], (1, 0));
+    super::write_table(w, &table)
 }
 
 fn write_json(w: &mut dyn Write, prep: &Prepared<'_>, top: &Top) -> io::Result<()> {
