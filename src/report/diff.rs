@@ -99,18 +99,7 @@ pub fn compute(
     let p = prep.profile();
     let base_total = abs_sum(prep, inputs.before.clone())?;
     let after_total = abs_sum(prep, inputs.after.clone())?;
-    let t = graph::trimmed(
-        p,
-        &prep.table,
-        &prep.view,
-        prep.value_index,
-        &opts.trim,
-        true,
-    )?;
-    let marks = match &t.graph.edges {
-        Some(edges) => graph::inline_marks(prep.table.len(), edges),
-        None => vec![InlineMark::None; prep.table.len()],
-    };
+    let (t, marks) = super::trimmed_with_marks(prep, &opts.trim)?;
     let base_view = prep.view.restricted(p, inputs.before.clone());
     let base = graph::accumulate(p, &prep.table, &base_view, prep.value_index, None, false)?;
     let rows = t

@@ -331,6 +331,34 @@ pub fn select_output_unit(
     }
 }
 
+/// The graph trimmed for display, as `top` and `diff` show it, with each
+/// node's inline mark from the edges that survive trimming.
+pub fn trimmed_with_marks(
+    prep: &Prepared<'_>,
+    trim: &crate::profile::graph::TrimOptions,
+) -> Result<
+    (
+        crate::profile::graph::Trimmed,
+        Vec<crate::profile::graph::InlineMark>,
+    ),
+    Overflow,
+> {
+    use crate::profile::graph;
+    let t = graph::trimmed(
+        prep.profile(),
+        &prep.table,
+        &prep.view,
+        prep.value_index,
+        trim,
+        true,
+    )?;
+    let marks = match &t.graph.edges {
+        Some(edges) => graph::inline_marks(prep.table.len(), edges),
+        None => vec![graph::InlineMark::None; prep.table.len()],
+    };
+    Ok((t, marks))
+}
+
 /// A borderless table without wrapping, as every text report prints one.
 pub fn plain_table<const N: usize>(header: [&str; N]) -> comfy_table::Table {
     let mut table = comfy_table::Table::new();

@@ -7,7 +7,7 @@ use comfy_table::Cell;
 use serde_json::{json, Value};
 
 use super::{display_name, report_labels, select_output_unit, Format, Prepared, Trimming};
-use crate::profile::graph::{self, Granularity, InlineMark, Overflow, TrimOptions};
+use crate::profile::graph::{Granularity, InlineMark, Overflow, TrimOptions};
 use crate::units;
 
 /// Options of the `top` report.
@@ -57,19 +57,7 @@ pub struct Top {
 
 /// Computes the report.
 pub fn compute(prep: &Prepared<'_>, opts: &TopOptions) -> Result<Top, Overflow> {
-    let p = prep.profile();
-    let t = graph::trimmed(
-        p,
-        &prep.table,
-        &prep.view,
-        prep.value_index,
-        &opts.trim,
-        true,
-    )?;
-    let marks = match &t.graph.edges {
-        Some(edges) => graph::inline_marks(prep.table.len(), edges),
-        None => vec![InlineMark::None; prep.table.len()],
-    };
+    let (t, marks) = super::trimmed_with_marks(prep, &opts.trim)?;
     let rows: Vec<Row> = t
         .nodes
         .iter()
