@@ -8,14 +8,13 @@ pub mod http;
 pub mod legacy;
 pub mod memstats;
 pub mod pprof;
+pub mod stream;
 pub mod wire;
 
 use std::fmt;
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read, Write};
+use std::io::{self, Read, Write};
 use std::path::PathBuf;
-
-use flate2::bufread::MultiGzDecoder;
 
 use crate::profile::Profile;
 
@@ -133,7 +132,7 @@ fn read_source(source: &Source, opts: &ReadOptions) -> Result<SourceData, LoadEr
             })
         }
         Source::Stdin => Ok(SourceData {
-            data: inflate(io::stdin().lock(), opts.max_size)?,
+            data: inflate(io::stdin(), opts.max_size)?,
             fetched: None,
         }),
         Source::Url(url) => {
@@ -152,29 +151,12 @@ fn read_source(source: &Source, opts: &ReadOptions) -> Result<SourceData, LoadEr
 
 /// Reads all bytes, inflating gzip (one member or several) when the data
 /// starts with gzip's magic bytes, never past `max_size`.
-fn inflate(reader: impl Read, max_size: u64) -> Result<Vec<u8>, LoadError> {
-    let mut reader = BufReader::with_capacity(1 << 16, reader);
-    let head = reader.fill_buf().map_err(LoadError::Read)?;
-    let gzipped = head.len() >= 2 && head[0] == 0x1f && head[1] == 0x8b;
+fn inflate(reader: impl Read + Send, max_size: u64) -> Result<Vec<u8>, LoadError> {
     let mut out = Vec::new();
-    let read = if gzipped {
-        MultiGzDecoder::new(reader)
-            .take(max_size.saturating_add(1))
-            .read_to_end(&mut out)
-            .map_err(LoadError::Gzip)
-    } else {
-        reader
-            .take(max_size.saturating_add(1))
-            .read_to_end(&mut out)
-            .map_err(LoadError::Read)
-    };
-    read?;
-    if out.len() as u64 > max_size {
-        return Err(LoadError::TooLarge {
-            limit: max_size,
-            compressed: gzipped,
-        });
-    }
+    stream::pump(reader, max_size, |chunk| -> Result<(), LoadError> {
+        out.extend_from_slice(chunk);
+        Ok(())
+    })?;
     Ok(out)
 }
 
@@ -243,23 +225,74 @@ pub fn load(
     opts: &ReadOptions,
     notes: &mut dyn Write,
 ) -> Result<Loaded, LoadError> {
-    let read = read_source(source, opts)?;
-    let legacy = legacy::is_legacy_heap(&read.data);
-    let mut profile = decode(&read.data)?;
-    if read.fetched.is_some() {
-        let kind = sample_types_name(&profile);
-        let form = if legacy {
-            http::SavedForm::Text
-        } else {
-            http::SavedForm::Protobuf
-        };
-        save_fetched(read.fetched, &kind, form, &opts.fetch, notes);
-    }
+    let mut profile = match source {
+        Source::Path(path) => {
+            let file = File::open(path).map_err(LoadError::Open)?;
+            decode_stream(file, opts.max_size, false)?.0
+        }
+        Source::Stdin => decode_stream(io::stdin(), opts.max_size, false)?.0,
+        Source::Url(url) => {
+            let body = http::fetch(url, &opts.fetch, opts.max_size).map_err(LoadError::Fetch)?;
+            let (profile, legacy) = decode_stream(&body[..], opts.max_size, true)?;
+            let kind = sample_types_name(&profile);
+            let form = if legacy {
+                http::SavedForm::Text
+            } else {
+                http::SavedForm::Protobuf
+            };
+            save_fetched(Some((url.clone(), body)), &kind, form, &opts.fetch, notes);
+            profile
+        }
+    };
     crate::profile::prune::apply(&mut profile);
     Ok(Loaded {
         name: source.to_string(),
         profile,
     })
+}
+
+/// Decodes a profile while it is being read (and inflated) on another
+/// thread; the format is told by the first piece. Says whether the profile
+/// was in the legacy text form. `html` rejects an HTML page (what a wrong
+/// URL returns) up front.
+fn decode_stream(
+    reader: impl Read + Send,
+    max_size: u64,
+    html: bool,
+) -> Result<(Profile, bool), LoadError> {
+    enum Form {
+        Unknown,
+        Protobuf(Box<pprof::Decoder>),
+        Text(Vec<u8>),
+    }
+    let mut form = Form::Unknown;
+    stream::pump(reader, max_size, |chunk| -> Result<(), LoadError> {
+        if let Form::Unknown = form {
+            // Every piece but the last is large, so the first one holds
+            // whatever the checks look at.
+            if html && http::looks_like_html(chunk) {
+                return Err(LoadError::Fetch(http::FetchError::Html));
+            }
+            form = if legacy::is_legacy_heap(chunk) {
+                Form::Text(Vec::new())
+            } else {
+                Form::Protobuf(Box::default())
+            };
+        }
+        match &mut form {
+            Form::Protobuf(decoder) => decoder.feed(chunk).map_err(LoadError::Decode),
+            Form::Text(text) => {
+                text.extend_from_slice(chunk);
+                Ok(())
+            }
+            Form::Unknown => Ok(()),
+        }
+    })?;
+    match form {
+        Form::Unknown => Err(LoadError::Empty),
+        Form::Protobuf(decoder) => Ok((decoder.finish().map_err(LoadError::Decode)?, false)),
+        Form::Text(text) => Ok((legacy::decode(&text).map_err(LoadError::Legacy)?, true)),
+    }
 }
 
 /// The sample types joined by dots, as pprof names saved profiles

@@ -1,10 +1,12 @@
 //! Decodes the pprof protobuf format (uncompressed bytes) into the
 //! [`Profile`] model, checking every reference between tables.
 //!
-//! The small messages (mappings, locations, functions, value types) go
-//! through the prost code generated from `proto/profile.proto`. Samples,
-//! the bulk of a big profile, are read straight into flat arrays in a second
-//! pass, once location ids can be turned into dense indexes.
+//! The input can arrive in pieces as it is inflated ([`Decoder`]). The small
+//! messages (mappings, locations, functions, value types) go through the
+//! prost code generated from `proto/profile.proto`. Samples, the bulk of a
+//! big profile, are read straight into flat arrays as they arrive; their
+//! location ids become dense indexes at the end, when the locations (which
+//! Go writes after the samples) are known.
 
 use std::fmt;
 
@@ -14,7 +16,8 @@ use rustc_hash::FxHashMap;
 use super::wire::{self, Reader, WireError};
 use crate::pb;
 use crate::profile::{
-    Function, Label, Line, Location, Mapping, Profile, Samples, StrId, StringTable, ValueType, NONE,
+    Function, Label, LabelSets, Line, Location, Mapping, Profile, Samples, StrId, StringTable,
+    ValueType, NONE,
 };
 
 /// Why a protobuf profile could not be decoded.
@@ -209,11 +212,10 @@ fn repeated_varint(
     }
 }
 
-/// The raw pieces gathered by the first pass.
+/// The top-level fields other than samples, as read.
 #[derive(Default)]
 struct Raw {
     sample_types: Vec<pb::ValueType>,
-    samples: Vec<(usize, usize)>,
     mappings: Vec<pb::Mapping>,
     locations: Vec<pb::Location>,
     functions: Vec<pb::Function>,
@@ -229,164 +231,128 @@ struct Raw {
     doc_url: i64,
 }
 
-/// Decodes an uncompressed pprof protobuf.
-pub fn decode(data: &[u8]) -> Result<Profile, DecodeError> {
-    let raw = first_pass(data)?;
-    let strings = &raw.strings;
-    if strings.is_empty() {
-        return Err(DecodeError::StringTable(
-            "it is empty, so this is not a pprof profile".into(),
-        ));
-    }
-    if !strings.get(0).is_empty() {
-        return Err(DecodeError::StringTable(format!(
-            "entry 0 must be \"\" but is {:?}",
-            strings.get(0)
-        )));
-    }
-    let s = |index: i64, referrer: &dyn Fn() -> String| -> Result<StrId, DecodeError> {
-        if index < 0 || index as u64 >= strings.len() as u64 {
-            return Err(DecodeError::StringIndex {
-                referrer: referrer(),
-                index,
-                len: strings.len(),
-            });
-        }
-        Ok(index as StrId)
-    };
-
-    let value_type = |vt: &pb::ValueType, what: &str| -> Result<ValueType, DecodeError> {
-        Ok(ValueType {
-            kind: s(vt.r#type, &|| what.to_string())?,
-            unit: s(vt.unit, &|| what.to_string())?,
-        })
-    };
-    let mut sample_types = Vec::with_capacity(raw.sample_types.len());
-    for (i, vt) in raw.sample_types.iter().enumerate() {
-        sample_types.push(value_type(vt, &format!("sample type {i}"))?);
-    }
-
-    let mapping_ids = IdMap::build(raw.mappings.iter().map(|m| m.id), "mapping")?;
-    let mut mappings = Vec::with_capacity(raw.mappings.len());
-    for m in &raw.mappings {
-        let who = || format!("mapping {}", m.id);
-        mappings.push(Mapping {
-            id: m.id,
-            memory_start: m.memory_start,
-            memory_limit: m.memory_limit,
-            file_offset: m.file_offset,
-            file: s(m.filename, &who)?,
-            build_id: s(m.build_id, &who)?,
-            has_functions: m.has_functions,
-            has_filenames: m.has_filenames,
-            has_line_numbers: m.has_line_numbers,
-            has_inline_frames: m.has_inline_frames,
-        });
-    }
-
-    let function_ids = IdMap::build(raw.functions.iter().map(|f| f.id), "function")?;
-    let mut functions = Vec::with_capacity(raw.functions.len());
-    for f in &raw.functions {
-        let who = || format!("function {}", f.id);
-        functions.push(Function {
-            id: f.id,
-            name: s(f.name, &who)?,
-            system_name: s(f.system_name, &who)?,
-            filename: s(f.filename, &who)?,
-            start_line: f.start_line,
-        });
-    }
-
-    let location_ids = IdMap::build(raw.locations.iter().map(|l| l.id), "location")?;
-    let mut locations = Vec::with_capacity(raw.locations.len());
-    let mut lines = Vec::with_capacity(raw.locations.len());
-    for l in &raw.locations {
-        let mapping = match l.mapping_id {
-            0 => NONE,
-            id => mapping_ids.get(id).ok_or_else(|| DecodeError::UnknownId {
-                referrer: format!("location {}", l.id),
-                what: "mapping",
-                id,
-            })?,
-        };
-        let start = lines.len() as u32;
-        for line in &l.line {
-            let function = match line.function_id {
-                0 => NONE,
-                id => function_ids.get(id).ok_or_else(|| DecodeError::UnknownId {
-                    referrer: format!("location {}", l.id),
-                    what: "function",
-                    id,
-                })?,
-            };
-            lines.push(Line {
-                function,
-                line: line.line,
-                column: line.column,
-            });
-        }
-        locations.push(Location {
-            id: l.id,
-            mapping,
-            address: l.address,
-            lines: start..lines.len() as u32,
-            is_folded: l.is_folded,
-        });
-    }
-
-    let samples = decode_samples(data, &raw, &location_ids, sample_types.len(), &s)?;
-
-    let top = |index: i64, what: &'static str| s(index, &|| what.to_string());
-    let period_type = match &raw.period_type {
-        Some(vt) => Some(value_type(vt, "period type")?),
-        None => None,
-    };
-    let mut comments = Vec::with_capacity(raw.comments.len());
-    for &c in &raw.comments {
-        comments.push(top(c, "a comment")?);
-    }
-    let drop_frames = top(raw.drop_frames, "drop_frames")?;
-    let keep_frames = top(raw.keep_frames, "keep_frames")?;
-    let default_sample_type = top(raw.default_sample_type, "default_sample_type")?;
-    let doc_url = top(raw.doc_url, "doc_url")?;
-
-    Ok(Profile {
-        sample_types,
-        samples,
-        mappings,
-        locations,
-        lines,
-        functions,
-        drop_frames,
-        keep_frames,
-        time_nanos: raw.time_nanos,
-        duration_nanos: raw.duration_nanos,
-        period_type,
-        period: raw.period,
-        comments,
-        default_sample_type,
-        doc_url,
-        strings: raw.strings,
-    })
+/// A label as read, its string indexes not yet checked (the string table
+/// usually comes after the samples).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+struct RawLabel {
+    key: i64,
+    str: i64,
+    num: i64,
+    num_unit: i64,
 }
 
-/// Walks the top-level fields: decodes everything but samples, whose
-/// positions it records.
-fn first_pass(data: &[u8]) -> Result<Raw, DecodeError> {
-    let mut raw = Raw::default();
-    let mut r = Reader::new(data);
-    while !r.is_empty() {
+/// Location ids 1..=2^31 (all that Go writes) are kept in a sample's frames
+/// as `id - 1` until the locations are known; any other id as
+/// `SMALL_IDS + k`, `k` indexing [`BigIds`].
+const SMALL_IDS: u64 = 1 << 31;
+
+/// The location ids that do not fit the provisional `id - 1` form.
+#[derive(Default)]
+struct BigIds {
+    ids: Vec<u64>,
+    index: FxHashMap<u64, u32>,
+}
+
+impl BigIds {
+    #[cold]
+    fn frame(&mut self, id: u64) -> u32 {
+        let next = self.ids.len() as u32;
+        let k = *self.index.entry(id).or_insert(next);
+        if k == next {
+            self.ids.push(id);
+        }
+        SMALL_IDS as u32 + k
+    }
+
+    /// The id behind a provisional frame.
+    fn id(&self, frame: u32) -> u64 {
+        match (frame as u64).checked_sub(SMALL_IDS) {
+            None => frame as u64 + 1,
+            Some(k) => self.ids[k as usize],
+        }
+    }
+}
+
+/// The provisional frame for location `id`.
+#[inline(always)]
+fn frame_of(id: u64, big: &mut BigIds) -> u32 {
+    if id.wrapping_sub(1) < SMALL_IDS {
+        (id - 1) as u32
+    } else {
+        big.frame(id)
+    }
+}
+
+/// Decodes a pprof protobuf fed in pieces of any size, as it is inflated:
+/// samples go straight into flat arrays, everything else is checked and
+/// resolved by [`Decoder::finish`] once the whole profile is in.
+#[derive(Default)]
+pub struct Decoder {
+    raw: Raw,
+    samples: Samples,
+    big_ids: BigIds,
+    labels: LabelSets<RawLabel>,
+    scratch: Vec<RawLabel>,
+    /// Values of the first sample, and the first sample with another count.
+    value_count: Option<usize>,
+    odd_count: Option<(usize, usize)>,
+    /// An incomplete field carried over to the next piece.
+    pending: Vec<u8>,
+    /// Offset in the whole input of the next byte not yet decoded.
+    offset: usize,
+}
+
+impl Decoder {
+    pub fn new() -> Self {
+        Decoder::default()
+    }
+
+    /// Decodes every complete field in `chunk` (with what earlier pieces left
+    /// over) and keeps the rest for the next piece.
+    pub fn feed(&mut self, chunk: &[u8]) -> Result<(), DecodeError> {
+        if self.pending.is_empty() {
+            let used = self.fields(chunk)?;
+            self.pending.extend_from_slice(&chunk[used..]);
+        } else {
+            let mut buf = std::mem::take(&mut self.pending);
+            buf.extend_from_slice(chunk);
+            let used = self.fields(&buf)?;
+            buf.drain(..used);
+            self.pending = buf;
+        }
+        Ok(())
+    }
+
+    /// Decodes the complete fields at the start of `buf`; returns how many
+    /// bytes they took.
+    fn fields(&mut self, buf: &[u8]) -> Result<usize, DecodeError> {
+        let mut pos = 0;
+        while pos < buf.len() {
+            let Some(end) = wire::field_end(buf, pos) else {
+                break;
+            };
+            let mut r = Reader::with_base(&buf[pos..end], self.offset);
+            self.field(&mut r)?;
+            self.offset += end - pos;
+            pos = end;
+        }
+        Ok(pos)
+    }
+
+    /// Decodes one top-level field.
+    fn field(&mut self, r: &mut Reader<'_>) -> Result<(), DecodeError> {
+        let raw = &mut self.raw;
         let (field, wt) = r.key()?;
         match field {
-            1 => raw.sample_types.push(message(&mut r, wt, "sample type")?),
+            1 => raw.sample_types.push(message(r, wt, "sample type")?),
             2 => {
                 expect(wt, wire::LEN, "sample", r.offset())?;
                 let (bytes, offset) = r.bytes()?;
-                raw.samples.push((offset, bytes.len()));
+                self.sample(bytes, offset)?;
             }
-            3 => raw.mappings.push(message(&mut r, wt, "mapping")?),
-            4 => raw.locations.push(message(&mut r, wt, "location")?),
-            5 => raw.functions.push(message(&mut r, wt, "function")?),
+            3 => raw.mappings.push(message(r, wt, "mapping")?),
+            4 => raw.locations.push(message(r, wt, "location")?),
+            5 => raw.functions.push(message(r, wt, "function")?),
             6 => {
                 expect(wt, wire::LEN, "string_table", r.offset())?;
                 let (bytes, _) = r.bytes()?;
@@ -395,157 +361,356 @@ fn first_pass(data: &[u8]) -> Result<Raw, DecodeError> {
                     Err(_) => raw.strings.push(&String::from_utf8_lossy(bytes)),
                 };
             }
-            7 => raw.drop_frames = scalar(&mut r, wt, "drop_frames")? as i64,
-            8 => raw.keep_frames = scalar(&mut r, wt, "keep_frames")? as i64,
-            9 => raw.time_nanos = scalar(&mut r, wt, "time_nanos")? as i64,
-            10 => raw.duration_nanos = scalar(&mut r, wt, "duration_nanos")? as i64,
-            11 => raw.period_type = Some(message(&mut r, wt, "period type")?),
-            12 => raw.period = scalar(&mut r, wt, "period")? as i64,
-            13 => repeated_varint(&mut r, wt, "comment", |v| {
+            7 => raw.drop_frames = scalar(r, wt, "drop_frames")? as i64,
+            8 => raw.keep_frames = scalar(r, wt, "keep_frames")? as i64,
+            9 => raw.time_nanos = scalar(r, wt, "time_nanos")? as i64,
+            10 => raw.duration_nanos = scalar(r, wt, "duration_nanos")? as i64,
+            11 => raw.period_type = Some(message(r, wt, "period type")?),
+            12 => raw.period = scalar(r, wt, "period")? as i64,
+            13 => repeated_varint(r, wt, "comment", |v| {
                 raw.comments.push(v as i64);
                 Ok(())
             })?,
-            14 => raw.default_sample_type = scalar(&mut r, wt, "default_sample_type")? as i64,
-            15 => raw.doc_url = scalar(&mut r, wt, "doc_url")? as i64,
+            14 => raw.default_sample_type = scalar(r, wt, "default_sample_type")? as i64,
+            15 => raw.doc_url = scalar(r, wt, "doc_url")? as i64,
             _ => r.skip(wt)?,
         }
+        Ok(())
     }
-    Ok(raw)
-}
 
-type StringCheck<'a> = dyn Fn(i64, &dyn Fn() -> String) -> Result<StrId, DecodeError> + 'a;
-
-/// The second pass: every sample, straight into flat arrays.
-fn decode_samples(
-    data: &[u8],
-    raw: &Raw,
-    location_ids: &IdMap,
-    num_values: usize,
-    s: &StringCheck<'_>,
-) -> Result<Samples, DecodeError> {
-    let mut samples = Samples::new(num_values);
-    let payload: usize = raw.samples.iter().map(|&(_, len)| len).sum();
-    // Each frame and value takes at least one byte: reserve for a typical
-    // mix without trusting any length field.
-    samples.frames.reserve(payload / 2);
-    samples.values.reserve(raw.samples.len() * num_values);
-    samples.frame_ends.reserve(raw.samples.len());
-    samples.label_ends.reserve(raw.samples.len());
-
-    for (index, &(offset, len)) in raw.samples.iter().enumerate() {
-        let mut r = Reader::with_base(&data[offset..offset + len], offset);
+    /// Decodes one sample into the flat arrays, its location ids kept in
+    /// provisional form.
+    fn sample(&mut self, bytes: &[u8], offset: usize) -> Result<(), DecodeError> {
+        let samples = &mut self.samples;
+        let index = samples.frame_ends.len();
         let values_before = samples.values.len();
+        self.scratch.clear();
+        let mut r = Reader::with_base(bytes, offset);
         while !r.is_empty() {
             let (field, wt) = r.key()?;
             match field {
+                1 if wt == wire::LEN => {
+                    let (bytes, offset) = r.bytes()?;
+                    let mut pos = 0;
+                    while pos < bytes.len() {
+                        let start = pos;
+                        let id = wire::read_varint(bytes, &mut pos)
+                            .ok_or_else(|| wire::varint_error(bytes, start, offset))?;
+                        samples.frames.push(frame_of(id, &mut self.big_ids));
+                    }
+                }
                 1 => {
-                    let unknown = if wt == wire::LEN {
-                        let (bytes, offset) = r.bytes()?;
-                        push_locations(bytes, offset, location_ids, &mut samples.frames)?
-                    } else {
-                        let id = scalar(&mut r, wt, "sample.location_id")?;
-                        match location_ids.get(id) {
-                            Some(loc) => {
-                                samples.frames.push(loc);
-                                None
-                            }
-                            None => Some(id),
-                        }
-                    };
-                    if let Some(id) = unknown {
-                        return Err(DecodeError::UnknownId {
-                            referrer: format!("sample {index}"),
-                            what: "location",
-                            id,
-                        });
+                    let id = scalar(&mut r, wt, "sample.location_id")?;
+                    samples.frames.push(frame_of(id, &mut self.big_ids));
+                }
+                2 if wt == wire::LEN => {
+                    let (bytes, offset) = r.bytes()?;
+                    let mut pos = 0;
+                    while pos < bytes.len() {
+                        let start = pos;
+                        let v = wire::read_varint(bytes, &mut pos)
+                            .ok_or_else(|| wire::varint_error(bytes, start, offset))?;
+                        samples.values.push(v as i64);
                     }
                 }
-                2 => {
-                    if wt == wire::LEN {
-                        let (bytes, offset) = r.bytes()?;
-                        let mut pos = 0;
-                        while pos < bytes.len() {
-                            let start = pos;
-                            let v = wire::read_varint(bytes, &mut pos)
-                                .ok_or_else(|| wire::varint_error(bytes, start, offset))?;
-                            samples.values.push(v as i64);
-                        }
-                    } else {
-                        samples
-                            .values
-                            .push(scalar(&mut r, wt, "sample.value")? as i64);
-                    }
-                }
+                2 => samples
+                    .values
+                    .push(scalar(&mut r, wt, "sample.value")? as i64),
                 3 => {
                     expect(wt, wire::LEN, "sample.label", r.offset())?;
                     let (bytes, offset) = r.bytes()?;
-                    let label = decode_label(bytes, offset, index, s)?;
-                    samples.labels.push(label);
+                    self.scratch.push(decode_label(bytes, offset)?);
                 }
                 _ => r.skip(wt)?,
             }
         }
         let got = samples.values.len() - values_before;
-        if got != num_values {
-            return Err(DecodeError::ValueCount {
-                sample: index,
-                got,
-                want: num_values,
-            });
+        match self.value_count {
+            None => self.value_count = Some(got),
+            Some(count) if count != got && self.odd_count.is_none() => {
+                self.odd_count = Some((index, got));
+            }
+            Some(_) => {}
         }
         samples.frame_ends.push(samples.frames.len());
-        samples.label_ends.push(samples.labels.len());
+        let set = self.labels.intern(&self.scratch);
+        samples.label_set.push(set);
+        Ok(())
     }
-    Ok(samples)
+
+    /// Checks and resolves everything once the whole profile has been fed.
+    pub fn finish(mut self) -> Result<Profile, DecodeError> {
+        if !self.pending.is_empty() {
+            // An incomplete field: reading it reports how it is cut short.
+            let pending = std::mem::take(&mut self.pending);
+            let mut r = Reader::with_base(&pending, self.offset);
+            while !r.is_empty() {
+                self.field(&mut r)?;
+            }
+        }
+        let raw = self.raw;
+        let strings = &raw.strings;
+        if strings.is_empty() {
+            return Err(DecodeError::StringTable(
+                "it is empty, so this is not a pprof profile".into(),
+            ));
+        }
+        if !strings.get(0).is_empty() {
+            return Err(DecodeError::StringTable(format!(
+                "entry 0 must be \"\" but is {:?}",
+                strings.get(0)
+            )));
+        }
+        let s = |index: i64, referrer: &dyn Fn() -> String| -> Result<StrId, DecodeError> {
+            if index < 0 || index as u64 >= strings.len() as u64 {
+                return Err(DecodeError::StringIndex {
+                    referrer: referrer(),
+                    index,
+                    len: strings.len(),
+                });
+            }
+            Ok(index as StrId)
+        };
+
+        let value_type = |vt: &pb::ValueType, what: &str| -> Result<ValueType, DecodeError> {
+            Ok(ValueType {
+                kind: s(vt.r#type, &|| what.to_string())?,
+                unit: s(vt.unit, &|| what.to_string())?,
+            })
+        };
+        let mut sample_types = Vec::with_capacity(raw.sample_types.len());
+        for (i, vt) in raw.sample_types.iter().enumerate() {
+            sample_types.push(value_type(vt, &format!("sample type {i}"))?);
+        }
+
+        let mapping_ids = IdMap::build(raw.mappings.iter().map(|m| m.id), "mapping")?;
+        let mut mappings = Vec::with_capacity(raw.mappings.len());
+        for m in &raw.mappings {
+            let who = || format!("mapping {}", m.id);
+            mappings.push(Mapping {
+                id: m.id,
+                memory_start: m.memory_start,
+                memory_limit: m.memory_limit,
+                file_offset: m.file_offset,
+                file: s(m.filename, &who)?,
+                build_id: s(m.build_id, &who)?,
+                has_functions: m.has_functions,
+                has_filenames: m.has_filenames,
+                has_line_numbers: m.has_line_numbers,
+                has_inline_frames: m.has_inline_frames,
+            });
+        }
+
+        let function_ids = IdMap::build(raw.functions.iter().map(|f| f.id), "function")?;
+        let mut functions = Vec::with_capacity(raw.functions.len());
+        for f in &raw.functions {
+            let who = || format!("function {}", f.id);
+            functions.push(Function {
+                id: f.id,
+                name: s(f.name, &who)?,
+                system_name: s(f.system_name, &who)?,
+                filename: s(f.filename, &who)?,
+                start_line: f.start_line,
+            });
+        }
+
+        let location_ids = IdMap::build(raw.locations.iter().map(|l| l.id), "location")?;
+        let mut locations = Vec::with_capacity(raw.locations.len());
+        let mut lines = Vec::with_capacity(raw.locations.len());
+        for l in &raw.locations {
+            let mapping = match l.mapping_id {
+                0 => NONE,
+                id => mapping_ids.get(id).ok_or_else(|| DecodeError::UnknownId {
+                    referrer: format!("location {}", l.id),
+                    what: "mapping",
+                    id,
+                })?,
+            };
+            let start = lines.len() as u32;
+            for line in &l.line {
+                let function = match line.function_id {
+                    0 => NONE,
+                    id => function_ids.get(id).ok_or_else(|| DecodeError::UnknownId {
+                        referrer: format!("location {}", l.id),
+                        what: "function",
+                        id,
+                    })?,
+                };
+                lines.push(Line {
+                    function,
+                    line: line.line,
+                    column: line.column,
+                });
+            }
+            locations.push(Location {
+                id: l.id,
+                mapping,
+                address: l.address,
+                lines: start..lines.len() as u32,
+                is_folded: l.is_folded,
+            });
+        }
+
+        let mut samples = self.samples;
+        resolve_frames(&mut samples, &raw.locations, &location_ids, &self.big_ids)?;
+        let want = sample_types.len();
+        let odd = match (self.value_count, self.odd_count) {
+            (Some(count), _) if count != want => Some((0, count)),
+            (_, odd) => odd,
+        };
+        if let Some((sample, got)) = odd {
+            return Err(DecodeError::ValueCount { sample, got, want });
+        }
+        samples.num_values = want;
+        samples.label_sets = resolve_labels(&self.labels, &samples.label_set, &s)?;
+
+        let top = |index: i64, what: &'static str| s(index, &|| what.to_string());
+        let period_type = match &raw.period_type {
+            Some(vt) => Some(value_type(vt, "period type")?),
+            None => None,
+        };
+        let mut comments = Vec::with_capacity(raw.comments.len());
+        for &c in &raw.comments {
+            comments.push(top(c, "a comment")?);
+        }
+        let drop_frames = top(raw.drop_frames, "drop_frames")?;
+        let keep_frames = top(raw.keep_frames, "keep_frames")?;
+        let default_sample_type = top(raw.default_sample_type, "default_sample_type")?;
+        let doc_url = top(raw.doc_url, "doc_url")?;
+
+        Ok(Profile {
+            sample_types,
+            samples,
+            mappings,
+            locations,
+            lines,
+            functions,
+            drop_frames,
+            keep_frames,
+            time_nanos: raw.time_nanos,
+            duration_nanos: raw.duration_nanos,
+            period_type,
+            period: raw.period,
+            comments,
+            default_sample_type,
+            doc_url,
+            strings: raw.strings,
+        })
+    }
 }
 
-/// Appends the dense indexes of packed location ids to `out`; returns the
-/// first id that names no location, if any.
-#[inline]
-fn push_locations(
-    bytes: &[u8],
-    offset: usize,
+/// Decodes an uncompressed pprof protobuf held in memory.
+pub fn decode(data: &[u8]) -> Result<Profile, DecodeError> {
+    let mut decoder = Decoder::new();
+    decoder.feed(data)?;
+    decoder.finish()
+}
+
+/// Turns the provisional frames into dense location indexes. Go numbers
+/// locations 1, 2, 3, … in the order it writes them, which makes every
+/// provisional frame its dense index already: then this is one check.
+fn resolve_frames(
+    samples: &mut Samples,
+    locations: &[pb::Location],
     ids: &IdMap,
-    out: &mut Vec<u32>,
-) -> Result<Option<u64>, WireError> {
-    let mut pos = 0;
-    while pos < bytes.len() {
-        let start = pos;
-        let id = wire::read_varint(bytes, &mut pos)
-            .ok_or_else(|| wire::varint_error(bytes, start, offset))?;
+    big: &BigIds,
+) -> Result<(), DecodeError> {
+    let n = locations.len();
+    let in_order = locations
+        .iter()
+        .enumerate()
+        .all(|(i, l)| l.id == i as u64 + 1);
+    if in_order && samples.frames.iter().all(|&f| (f as usize) < n) {
+        return Ok(());
+    }
+    for pos in 0..samples.frames.len() {
+        let id = big.id(samples.frames[pos]);
         match ids.get(id) {
-            Some(loc) => out.push(loc),
-            None => return Ok(Some(id)),
+            Some(dense) => samples.frames[pos] = dense,
+            None => {
+                let sample = samples.frame_ends.partition_point(|&end| end <= pos);
+                return Err(DecodeError::UnknownId {
+                    referrer: format!("sample {sample}"),
+                    what: "location",
+                    id,
+                });
+            }
         }
     }
-    Ok(None)
+    Ok(())
 }
 
-fn decode_label(
-    bytes: &[u8],
-    offset: usize,
-    sample: usize,
+type StringCheck<'a> = dyn Fn(i64, &dyn Fn() -> String) -> Result<StrId, DecodeError> + 'a;
+
+/// Checks the string indexes of the label sets read and turns them into the
+/// profile's label sets (with the same ids).
+fn resolve_labels(
+    raw: &LabelSets<RawLabel>,
+    label_set: &[u32],
     s: &StringCheck<'_>,
+) -> Result<LabelSets, DecodeError> {
+    let unnamed = String::new;
+    let mut sets = LabelSets::default();
+    for id in 0..raw.len() as u32 {
+        let labels: Result<Vec<Label>, _> = raw
+            .get(id)
+            .iter()
+            .map(|l| check_label(l, s, &unnamed))
+            .collect();
+        match labels {
+            Ok(labels) => {
+                let new = sets.intern(&labels);
+                debug_assert_eq!(new, id, "distinct sets stay distinct");
+            }
+            Err(unnamed_error) => {
+                // Name the first sample with a bad label, as a check in
+                // sample order would.
+                let bad = |set: u32| {
+                    raw.get(set)
+                        .iter()
+                        .any(|l| check_label(l, s, &unnamed).is_err())
+                };
+                let sample = label_set.iter().position(|&set| bad(set));
+                let named = sample.and_then(|sample| {
+                    let who = || format!("a label of sample {sample}");
+                    raw.get(label_set[sample])
+                        .iter()
+                        .find_map(|l| check_label(l, s, &who).err())
+                });
+                return Err(named.unwrap_or(unnamed_error));
+            }
+        }
+    }
+    Ok(sets)
+}
+
+fn check_label(
+    l: &RawLabel,
+    s: &StringCheck<'_>,
+    who: &dyn Fn() -> String,
 ) -> Result<Label, DecodeError> {
+    Ok(Label {
+        key: s(l.key, who)?,
+        str: s(l.str, who)?,
+        num: l.num,
+        num_unit: s(l.num_unit, who)?,
+    })
+}
+
+fn decode_label(bytes: &[u8], offset: usize) -> Result<RawLabel, DecodeError> {
     let mut r = Reader::with_base(bytes, offset);
-    let (mut key, mut str, mut num, mut num_unit) = (0i64, 0i64, 0i64, 0i64);
+    let mut label = RawLabel::default();
     while !r.is_empty() {
         let (field, wt) = r.key()?;
         match field {
-            1 => key = scalar(&mut r, wt, "label.key")? as i64,
-            2 => str = scalar(&mut r, wt, "label.str")? as i64,
-            3 => num = scalar(&mut r, wt, "label.num")? as i64,
-            4 => num_unit = scalar(&mut r, wt, "label.num_unit")? as i64,
+            1 => label.key = scalar(&mut r, wt, "label.key")? as i64,
+            2 => label.str = scalar(&mut r, wt, "label.str")? as i64,
+            3 => label.num = scalar(&mut r, wt, "label.num")? as i64,
+            4 => label.num_unit = scalar(&mut r, wt, "label.num_unit")? as i64,
             _ => r.skip(wt)?,
         }
     }
-    let who = || format!("a label of sample {sample}");
-    Ok(Label {
-        key: s(key, &who)?,
-        str: s(str, &who)?,
-        num,
-        num_unit: s(num_unit, &who)?,
-    })
+    Ok(label)
 }
 
 #[cfg(test)]

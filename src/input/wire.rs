@@ -85,6 +85,40 @@ pub fn varint_error(buf: &[u8], start: usize, base: usize) -> WireError {
     }
 }
 
+/// Where the field that starts at `buf[pos]` ends, or `None` if `buf` ends
+/// before it does (more data may complete it). A malformed field is said to
+/// end at the end of `buf`, so that reading it reports the error.
+pub fn field_end(buf: &[u8], pos: usize) -> Option<usize> {
+    // A varint at `p`: its end, `None` if cut short, the buffer's end if
+    // malformed.
+    let varint = |p: usize| -> Option<Result<(u64, usize), usize>> {
+        let mut q = p;
+        match read_varint(buf, &mut q) {
+            Some(v) => Some(Ok((v, q))),
+            None if buf.len() - p.min(buf.len()) < 10 => None,
+            None => Some(Err(buf.len())),
+        }
+    };
+    let (key, p) = match varint(pos)? {
+        Ok(kp) => kp,
+        Err(end) => return Some(end),
+    };
+    let fixed = |n: usize| (buf.len() - p >= n).then_some(p + n);
+    match (key & 7) as u8 {
+        VARINT => match varint(p)? {
+            Ok((_, end)) => Some(end),
+            Err(end) => Some(end),
+        },
+        FIXED64 => fixed(8),
+        FIXED32 => fixed(4),
+        LEN => match varint(p)? {
+            Ok((len, begin)) => (len <= (buf.len() - begin) as u64).then_some(begin + len as usize),
+            Err(end) => Some(end),
+        },
+        _ => Some(buf.len()),
+    }
+}
+
 /// A cursor over protobuf-encoded bytes. `base` is the offset of `buf` in
 /// the whole input, so errors point at the right byte.
 pub struct Reader<'a> {
@@ -206,6 +240,27 @@ mod tests {
         let mut r = Reader::new(&[0x12, 0x05, 0x00]);
         assert_eq!(r.key(), Ok((2, LEN)));
         assert_eq!(r.bytes(), Err(WireError::Truncated { offset: 1 }));
+    }
+
+    #[test]
+    fn field_end_waits_for_whole_fields() {
+        // Field 2, LEN 3, then three bytes; field 1 varint 300.
+        let buf = [0x12, 0x03, 1, 2, 3, 0x08, 0xac, 0x02];
+        assert_eq!(field_end(&buf, 0), Some(5));
+        assert_eq!(field_end(&buf, 5), Some(8));
+        for cut in [1, 2, 4] {
+            assert_eq!(field_end(&buf[..cut], 0), None);
+        }
+        assert_eq!(field_end(&buf[..7], 5), None);
+        assert_eq!(field_end(&buf[..5], 5), None);
+        // Fixed-size fields.
+        assert_eq!(field_end(&[0x09, 0, 0, 0, 0, 0, 0, 0, 0], 0), Some(9));
+        assert_eq!(field_end(&[0x0d, 0, 0, 0], 0), None);
+        // Malformed: an 11-byte varint, a group: the rest of the buffer.
+        let mut long = vec![0xff; 11];
+        long.push(0);
+        assert_eq!(field_end(&long, 0), Some(12));
+        assert_eq!(field_end(&[0x0b, 1, 2], 0), Some(3));
     }
 
     #[test]

@@ -318,10 +318,21 @@ pub struct Edge {
 #[derive(Debug, Clone, Default)]
 pub struct Edges {
     index: FxHashMap<u64, u32>,
+    /// Per callee node, the last caller seen and its edge: most frames
+    /// repeat it, so they skip the hash.
+    last: Vec<(u32, u32)>,
     pub list: Vec<Edge>,
 }
 
 impl Edges {
+    fn new(nodes: usize) -> Self {
+        Edges {
+            index: FxHashMap::default(),
+            last: vec![(NONE, 0); nodes],
+            list: Vec::new(),
+        }
+    }
+
     #[inline]
     fn add(
         &mut self,
@@ -332,20 +343,27 @@ impl Edges {
         inline: bool,
         stamp: usize,
     ) -> bool {
-        let key = ((src as u64) << 32) | dst as u64;
-        let next = self.list.len() as u32;
-        let i = *self.index.entry(key).or_insert(next) as usize;
-        if i == self.list.len() {
-            self.list.push(Edge {
-                src,
-                dst,
-                weight: w,
-                residual,
-                inline,
-                stamp,
-            });
-            return false;
-        }
+        let last = &mut self.last[dst as usize];
+        let i = if last.0 == src {
+            last.1 as usize
+        } else {
+            let key = ((src as u64) << 32) | dst as u64;
+            let next = self.list.len() as u32;
+            let i = *self.index.entry(key).or_insert(next);
+            *last = (src, i);
+            if i == next {
+                self.list.push(Edge {
+                    src,
+                    dst,
+                    weight: w,
+                    residual,
+                    inline,
+                    stamp,
+                });
+                return false;
+            }
+            i as usize
+        };
         let e = &mut self.list[i];
         if e.stamp == stamp {
             return false;
@@ -357,6 +375,46 @@ impl Edges {
         e.inline &= inline;
         overflow
     }
+
+    /// Drops the lookup tables once the list is final.
+    fn seal(&mut self) {
+        self.index = FxHashMap::default();
+        self.last = Vec::new();
+    }
+}
+
+/// Which edges a pass records.
+#[derive(Debug, Clone, Copy)]
+pub enum EdgeSet<'a> {
+    None,
+    All,
+    /// Only edges with at least one end among these nodes (a mask over the
+    /// node table): a report that looks at a few nodes pays for those.
+    Touching(&'a [bool]),
+}
+
+impl EdgeSet<'_> {
+    #[inline(always)]
+    fn wants(&self, src: u32, dst: u32) -> bool {
+        match self {
+            EdgeSet::None => false,
+            EdgeSet::All => true,
+            EdgeSet::Touching(mask) => mask[src as usize] || mask[dst as usize],
+        }
+    }
+}
+
+/// The nodes that some location holds as an inlined line (not its first
+/// slot): the only ones an inlined call can reach, so the only ones whose
+/// [`InlineMark`] needs edges.
+pub fn inline_targets(table: &NodeTable) -> Vec<bool> {
+    let mut mask = vec![false; table.len()];
+    for l in 0..table.slot_starts.len().saturating_sub(1) {
+        for &node in table.slots(l as u32).iter().skip(1) {
+            mask[node as usize] = true;
+        }
+    }
+    mask
 }
 
 /// Arithmetic overflow while summing values: the profile's numbers are too
@@ -402,9 +460,9 @@ pub fn accumulate(
     view: &View,
     value_index: usize,
     kept: Option<&[bool]>,
-    with_edges: bool,
+    edge_set: EdgeSet<'_>,
 ) -> Result<Graph, Overflow> {
-    accumulate_visiting(p, table, view, value_index, kept, with_edges, &mut ())
+    accumulate_visiting(p, table, view, value_index, kept, edge_set, &mut ())
 }
 
 /// Sees every value a pass adds to a node, for reports that keep more per
@@ -431,14 +489,14 @@ pub fn accumulate_visiting<V: Visitor>(
     view: &View,
     value_index: usize,
     kept: Option<&[bool]>,
-    with_edges: bool,
+    edge_set: EdgeSet<'_>,
     visitor: &mut V,
 ) -> Result<Graph, Overflow> {
     let n = table.len();
     let mut flat = vec![0i64; n];
     let mut cum = vec![0i64; n];
     let mut seen = vec![0usize; n];
-    let mut edges = with_edges.then(Edges::default);
+    let mut edges = (!matches!(edge_set, EdgeSet::None)).then(|| Edges::new(n));
     let mut overflow = false;
     let samples = &p.samples;
     for i in 0..samples.len() {
@@ -467,7 +525,7 @@ pub fn accumulate_visiting<V: Visitor>(
                     visitor.cum(node, i, w);
                 }
                 if let Some(edges) = edges.as_mut() {
-                    if parent != NONE && node != parent {
+                    if parent != NONE && node != parent && edge_set.wants(parent, node) {
                         overflow |= edges.add(parent, node, w, residual, k > 0, stamp);
                     }
                 }
@@ -484,6 +542,9 @@ pub fn accumulate_visiting<V: Visitor>(
     }
     if overflow {
         return Err(Overflow);
+    }
+    if let Some(edges) = edges.as_mut() {
+        edges.seal();
     }
     Ok(Graph { flat, cum, edges })
 }
@@ -512,7 +573,7 @@ pub struct Trimmed {
     pub dropped_nodes: usize,
     /// Nodes left after the cutoff, before the node count limit.
     pub orig_count: usize,
-    /// Edges dropped under the edge cutoff (when edges were asked for).
+    /// Edges dropped under the edge cutoff (among those the pass recorded).
     pub dropped_edges: usize,
 }
 
@@ -596,9 +657,9 @@ pub fn trimmed(
     view: &View,
     value_index: usize,
     opts: &TrimOptions,
-    with_edges: bool,
+    edge_set: EdgeSet<'_>,
 ) -> Result<Trimmed, Overflow> {
-    let mut graph = accumulate(p, table, view, value_index, None, false)?;
+    let mut graph = accumulate(p, table, view, value_index, None, EdgeSet::None)?;
     let NodeCut {
         mut nodes,
         dropped_nodes,
@@ -612,16 +673,15 @@ pub fn trimmed(
         nodes.truncate(opts.node_count);
     }
     let mut dropped_edges = 0;
-    if with_edges {
+    if !matches!(edge_set, EdgeSet::None) {
         let kept = (nodes.len() < before).then(|| mask(table.len(), &nodes));
-        let g = accumulate(p, table, view, value_index, kept.as_deref(), true)?;
+        let g = accumulate(p, table, view, value_index, kept.as_deref(), edge_set)?;
         let mut edges = g.edges.unwrap_or_default();
         let count = edges.list.len();
         edges
             .list
             .retain(|e| e.weight.unsigned_abs() >= edge_cutoff);
         dropped_edges = count - edges.list.len();
-        edges.index.clear();
         graph.edges = Some(edges);
     }
     Ok(Trimmed {
@@ -741,7 +801,7 @@ pub(crate) mod tests {
     fn values(p: &Profile) -> Vec<(String, i64, i64)> {
         let view = View::all();
         let table = NodeTable::new(p, &view, &NodeOptions::default());
-        let g = accumulate(p, &table, &view, 0, None, false).unwrap();
+        let g = accumulate(p, &table, &view, 0, None, EdgeSet::None).unwrap();
         let mut nodes = g.present();
         sort_nodes(&mut nodes, &table, &g, false);
         nodes
@@ -784,14 +844,14 @@ pub(crate) mod tests {
         let p = profile(&[(&["caller+alloc", "main"], 4), (&["alloc", "other"], 1)]);
         let view = View::all();
         let table = NodeTable::new(&p, &view, &NodeOptions::default());
-        let g = accumulate(&p, &table, &view, 0, None, true).unwrap();
+        let g = accumulate(&p, &table, &view, 0, None, EdgeSet::All).unwrap();
         let marks = inline_marks(table.len(), g.edges.as_ref().unwrap());
         let mark = |name: &str| marks[table.names.iter().position(|n| n == name).unwrap()];
         assert_eq!(mark("alloc"), InlineMark::Partial);
         assert_eq!(mark("caller"), InlineMark::None);
         let p = profile(&[(&["caller+alloc", "main"], 4)]);
         let table = NodeTable::new(&p, &view, &NodeOptions::default());
-        let g = accumulate(&p, &table, &view, 0, None, true).unwrap();
+        let g = accumulate(&p, &table, &view, 0, None, EdgeSet::All).unwrap();
         let marks = inline_marks(table.len(), g.edges.as_ref().unwrap());
         let alloc = table.names.iter().position(|n| n == "alloc").unwrap();
         assert_eq!(marks[alloc], InlineMark::Inline);
@@ -825,7 +885,7 @@ pub(crate) mod tests {
             edge_fraction: 0.0,
             cum_sort: false,
         };
-        let t = trimmed(&p, &table, &view, 0, &opts, false).unwrap();
+        let t = trimmed(&p, &table, &view, 0, &opts, EdgeSet::None).unwrap();
         assert_eq!(t.dropped_nodes, 1);
         let shown: Vec<_> = t
             .nodes
@@ -856,7 +916,7 @@ pub(crate) mod tests {
             edge_fraction: 0.0,
             cum_sort: true,
         };
-        let t = trimmed(&p, &table, &view, 0, &opts, false).unwrap();
+        let t = trimmed(&p, &table, &view, 0, &opts, EdgeSet::None).unwrap();
         let names: Vec<_> = t
             .nodes
             .iter()
@@ -872,7 +932,7 @@ pub(crate) mod tests {
         let view = View::all();
         let table = NodeTable::new(&p, &view, &NodeOptions::default());
         assert_eq!(
-            accumulate(&p, &table, &view, 0, None, false).unwrap_err(),
+            accumulate(&p, &table, &view, 0, None, EdgeSet::None).unwrap_err(),
             Overflow
         );
     }

@@ -113,7 +113,7 @@ pub struct Function {
 }
 
 /// A label on a sample: a string (`str`) or a number (`num`, `num_unit`).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct Label {
     pub key: StrId,
     pub str: StrId,
@@ -124,15 +124,15 @@ pub struct Label {
 /// All samples, as flat arrays: sample `i` has values
 /// `values[i*k..(i+1)*k]` (k = number of sample types), stack
 /// `frames[frame_ends[i-1]..frame_ends[i]]` (dense location indexes, leaf
-/// first) and labels `labels[label_ends[i-1]..label_ends[i]]`.
+/// first) and the labels of set `label_set[i]` (see [`LabelSets`]).
 #[derive(Debug, Clone, Default)]
 pub struct Samples {
     pub num_values: usize,
     pub values: Vec<i64>,
     pub frames: Vec<u32>,
     pub frame_ends: Vec<usize>,
-    pub labels: Vec<Label>,
-    pub label_ends: Vec<usize>,
+    pub label_sets: LabelSets,
+    pub label_set: Vec<u32>,
 }
 
 impl Samples {
@@ -167,8 +167,7 @@ impl Samples {
     }
 
     pub fn labels(&self, i: usize) -> &[Label] {
-        let start = if i == 0 { 0 } else { self.label_ends[i - 1] };
-        &self.labels[start..self.label_ends[i]]
+        self.label_sets.get(self.label_set[i])
     }
 
     /// Appends a sample; `stack` holds dense location indexes, leaf first.
@@ -177,8 +176,71 @@ impl Samples {
         self.values.extend_from_slice(values);
         self.frames.extend_from_slice(stack);
         self.frame_ends.push(self.frames.len());
+        let set = self.label_sets.intern(labels);
+        self.label_set.push(set);
+    }
+}
+
+/// The distinct label sets of a profile's samples, each stored once: Go
+/// gives nearly every heap sample one `bytes` label, and a few thousand
+/// distinct sizes cover hundreds of thousands of samples. Set 0 is empty.
+#[derive(Debug, Clone)]
+pub struct LabelSets<L = Label> {
+    labels: Vec<L>,
+    /// Set `k` (k ≥ 1) is `labels[ends[k-2]..ends[k-1]]` (from 0 for k = 1).
+    ends: Vec<u32>,
+    index: rustc_hash::FxHashMap<Box<[L]>, u32>,
+}
+
+impl<L> Default for LabelSets<L> {
+    fn default() -> Self {
+        LabelSets {
+            labels: Vec::new(),
+            ends: Vec::new(),
+            index: Default::default(),
+        }
+    }
+}
+
+impl<L: Clone + Eq + std::hash::Hash> LabelSets<L> {
+    /// The id of the set holding exactly `labels`, in this order, adding it
+    /// if it is new.
+    pub fn intern(&mut self, labels: &[L]) -> u32 {
+        if labels.is_empty() {
+            return 0;
+        }
+        if let Some(&id) = self.index.get(labels) {
+            return id;
+        }
         self.labels.extend_from_slice(labels);
-        self.label_ends.push(self.labels.len());
+        self.ends.push(self.labels.len() as u32);
+        let id = self.ends.len() as u32;
+        self.index.insert(labels.into(), id);
+        id
+    }
+
+    /// The labels of set `id`.
+    pub fn get(&self, id: u32) -> &[L] {
+        let k = id as usize;
+        if k == 0 {
+            return &[];
+        }
+        let start = if k == 1 { 0 } else { self.ends[k - 2] as usize };
+        &self.labels[start..self.ends[k - 1] as usize]
+    }
+
+    /// Every label of every distinct set.
+    pub fn all(&self) -> &[L] {
+        &self.labels
+    }
+
+    /// Number of sets, the empty one included.
+    pub fn len(&self) -> usize {
+        self.ends.len() + 1
+    }
+
+    pub fn is_empty(&self) -> bool {
+        false
     }
 }
 

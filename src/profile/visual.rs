@@ -281,8 +281,15 @@ fn build(
         setup: sample_tags,
         sums: FxHashMap::default(),
     };
-    let mut graph =
-        graph::accumulate_visiting(p, table, view, value_index, kept, true, &mut collector)?;
+    let mut graph = graph::accumulate_visiting(
+        p,
+        table,
+        view,
+        value_index,
+        kept,
+        graph::EdgeSet::All,
+        &mut collector,
+    )?;
     let edges = graph.edges.take().map(|e| e.list).unwrap_or_default();
     Ok(Built {
         graph,
@@ -308,7 +315,7 @@ pub fn trimmed(
     opts: &TrimOptions,
     sample_tags: &SampleTags,
 ) -> Result<Visual, Overflow> {
-    let values = graph::accumulate(p, table, view, value_index, None, false)?;
+    let values = graph::accumulate(p, table, view, value_index, None, graph::EdgeSet::None)?;
     let NodeCut {
         mut nodes,
         dropped_nodes,
@@ -543,15 +550,15 @@ mod tests {
     /// Gives sample `i` a `bytes` label of `sizes[i]`.
     fn with_sizes(mut p: Profile, sizes: &[i64]) -> Profile {
         let key = p.strings.push("bytes");
-        p.samples.labels.clear();
-        p.samples.label_ends.clear();
+        p.samples.label_sets = Default::default();
+        p.samples.label_set.clear();
         for &num in sizes {
-            p.samples.labels.push(Label {
+            let set = p.samples.label_sets.intern(&[Label {
                 key,
                 num,
                 ..Label::default()
-            });
-            p.samples.label_ends.push(p.samples.labels.len());
+            }]);
+            p.samples.label_set.push(set);
         }
         p
     }

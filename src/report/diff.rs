@@ -101,7 +101,14 @@ pub fn compute(
     let after_total = abs_sum(prep, inputs.after.clone())?;
     let (t, marks) = super::trimmed_with_marks(prep, &opts.trim)?;
     let base_view = prep.view.restricted(p, inputs.before.clone());
-    let base = graph::accumulate(p, &prep.table, &base_view, prep.value_index, None, false)?;
+    let base = graph::accumulate(
+        p,
+        &prep.table,
+        &base_view,
+        prep.value_index,
+        None,
+        graph::EdgeSet::None,
+    )?;
     let rows = t
         .nodes
         .iter()

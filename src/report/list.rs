@@ -84,7 +84,7 @@ pub fn compute(prep: &Prepared<'_>, opts: &ListOptions) -> Result<Listing, ListE
         &prep.view,
         prep.value_index,
         None,
-        false,
+        graph::EdgeSet::None,
     )
     .map_err(ListError::Overflow)?;
     let infos = &prep.table.infos;

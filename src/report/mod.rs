@@ -344,13 +344,20 @@ pub fn trimmed_with_marks(
     Overflow,
 > {
     use crate::profile::graph;
+    // Marks come from the edges into nodes that are inlined somewhere.
+    let targets = graph::inline_targets(&prep.table);
+    let edge_set = if targets.contains(&true) {
+        graph::EdgeSet::Touching(&targets)
+    } else {
+        graph::EdgeSet::None
+    };
     let t = graph::trimmed(
         prep.profile(),
         &prep.table,
         &prep.view,
         prep.value_index,
         trim,
-        true,
+        edge_set,
     )?;
     let marks = match &t.graph.edges {
         Some(edges) => graph::inline_marks(prep.table.len(), edges),

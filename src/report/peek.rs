@@ -90,13 +90,20 @@ pub fn compute(prep: &Prepared<'_>, opts: &PeekOptions) -> Result<Peek, PeekErro
         edge_fraction: 0.0,
         cum_sort: opts.cum_sort,
     };
+    // Only the edges of the nodes shown are needed.
+    let shown: Vec<bool> = prep
+        .table
+        .names
+        .iter()
+        .map(|name| opts.regex.is_match(name))
+        .collect();
     let t = graph::trimmed(
         prep.profile(),
         &prep.table,
         &prep.view,
         prep.value_index,
         &trim,
-        true,
+        graph::EdgeSet::Touching(&shown),
     )
     .map_err(PeekError::Overflow)?;
     let g = &t.graph;

@@ -114,7 +114,14 @@ pub fn compute(
     let mut totals = Vec::with_capacity(snapshots.len());
     for s in snapshots {
         let view = prep.view.restricted(p, s.range.clone());
-        let g = graph::accumulate(p, &prep.table, &view, prep.value_index, None, false)?;
+        let g = graph::accumulate(
+            p,
+            &prep.table,
+            &view,
+            prep.value_index,
+            None,
+            graph::EdgeSet::None,
+        )?;
         let mut total: i64 = 0;
         for i in s.range.clone() {
             if view.sample_visible(p, i) {
