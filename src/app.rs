@@ -329,6 +329,14 @@ fn run_flame(
     };
     let prep = prepare(&loaded, r.selection, warn)?;
     let context = || loaded.name.clone();
+    if before_range.is_none() && !r.options.folded {
+        let pruned = flame::pruned_lines(&prep, after_range.clone(), r.options.min_width)
+            .with_context(context)?;
+        if let Some((lines, total)) = pruned {
+            let labels = flame::labels(&prep, total, None, r.options);
+            return flame::write_svg(out, &prep, &lines, labels, r.options).with_context(context);
+        }
+    }
     let after_stacks = flame::fold(&prep, after_range).with_context(context)?;
     let before_stacks = match before_range {
         Some(range) => Some(flame::fold(&prep, range).with_context(context)?),

@@ -462,7 +462,67 @@ pub fn accumulate(
     kept: Option<&[bool]>,
     edge_set: EdgeSet<'_>,
 ) -> Result<Graph, Overflow> {
-    accumulate_visiting(p, table, view, value_index, kept, edge_set, &mut ())
+    let samples = &p.samples;
+    let all = 0..samples.len();
+    if samples.len() < PARALLEL_SAMPLES {
+        return pass(p, table, view, value_index, kept, edge_set, all, &mut ())?.sealed();
+    }
+    // Two halves of about the same number of frames, one per thread; the
+    // second half's edges first seen there go after the first half's, so
+    // the edge order is the one a single pass gives.
+    let half_frames = samples.frames.len() / 2;
+    let mid = samples
+        .frame_ends
+        .partition_point(|&end| end <= half_frames);
+    let part = |range| pass(p, table, view, value_index, kept, edge_set, range, &mut ());
+    let (first, second) = std::thread::scope(|scope| {
+        let second = scope.spawn(|| part(mid..all.end));
+        let first = part(0..mid);
+        let second = second
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (first, second)
+    });
+    first?.merge(second?)?.sealed()
+}
+
+/// Below this many samples a pass runs on one thread.
+const PARALLEL_SAMPLES: usize = 20_000;
+
+impl Graph {
+    /// Adds the values of a pass over other samples (of the same table).
+    fn merge(mut self, other: Graph) -> Result<Graph, Overflow> {
+        for (a, b) in self.flat.iter_mut().zip(&other.flat) {
+            *a = a.checked_add(*b).ok_or(Overflow)?;
+        }
+        for (a, b) in self.cum.iter_mut().zip(&other.cum) {
+            *a = a.checked_add(*b).ok_or(Overflow)?;
+        }
+        if let (Some(edges), Some(more)) = (self.edges.as_mut(), other.edges) {
+            for e in more.list {
+                let key = ((e.src as u64) << 32) | e.dst as u64;
+                let next = edges.list.len() as u32;
+                let i = *edges.index.entry(key).or_insert(next) as usize;
+                if i == edges.list.len() {
+                    edges.list.push(e);
+                } else {
+                    let mine = &mut edges.list[i];
+                    mine.weight = mine.weight.checked_add(e.weight).ok_or(Overflow)?;
+                    mine.residual |= e.residual;
+                    mine.inline &= e.inline;
+                }
+            }
+        }
+        Ok(self)
+    }
+
+    /// Drops the edges' lookup tables once the values are final.
+    fn sealed(mut self) -> Result<Graph, Overflow> {
+        if let Some(edges) = self.edges.as_mut() {
+            edges.seal();
+        }
+        Ok(self)
+    }
 }
 
 /// Sees every value a pass adds to a node, for reports that keep more per
@@ -492,6 +552,23 @@ pub fn accumulate_visiting<V: Visitor>(
     edge_set: EdgeSet<'_>,
     visitor: &mut V,
 ) -> Result<Graph, Overflow> {
+    let all = 0..p.samples.len();
+    pass(p, table, view, value_index, kept, edge_set, all, visitor)?.sealed()
+}
+
+/// One pass over the samples in `range`; the edges keep their lookup
+/// tables, for [`Graph::merge`].
+#[allow(clippy::too_many_arguments)]
+fn pass<V: Visitor>(
+    p: &Profile,
+    table: &NodeTable,
+    view: &View,
+    value_index: usize,
+    kept: Option<&[bool]>,
+    edge_set: EdgeSet<'_>,
+    range: std::ops::Range<usize>,
+    visitor: &mut V,
+) -> Result<Graph, Overflow> {
     let n = table.len();
     let mut flat = vec![0i64; n];
     let mut cum = vec![0i64; n];
@@ -499,7 +576,7 @@ pub fn accumulate_visiting<V: Visitor>(
     let mut edges = (!matches!(edge_set, EdgeSet::None)).then(|| Edges::new(n));
     let mut overflow = false;
     let samples = &p.samples;
-    for i in 0..samples.len() {
+    for i in range {
         if !view.sample_kept(i) {
             continue;
         }
@@ -542,9 +619,6 @@ pub fn accumulate_visiting<V: Visitor>(
     }
     if overflow {
         return Err(Overflow);
-    }
-    if let Some(edges) = edges.as_mut() {
-        edges.seal();
     }
     Ok(Graph { flat, cum, edges })
 }
