@@ -445,3 +445,38 @@ pub fn write(program: &Program, shape: &Shape, out: impl Write) -> io::Result<St
     w.out.flush()?;
     Ok(w.stats)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stacks_locations_spell_its_path_with_inlined_calls_inside() {
+        let program = Program::build();
+        let mut rng = Rng::new(3);
+        let mut inlined = 0;
+        for _ in 0..2000 {
+            let (path, sites, _) = walk(&program, &mut rng);
+            let keys = locations(&program, &path, &sites);
+            // Leaf first, innermost line first: the path from the leaf up.
+            let lines: Vec<u32> = keys
+                .iter()
+                .flat_map(|&k| location_lines(&program, (k >> 12) as u32, k & 0xfff))
+                .map(|(f, _)| f)
+                .collect();
+            let leaf_first: Vec<u32> = path.iter().rev().copied().collect();
+            assert_eq!(lines, leaf_first);
+            inlined += path.len() - keys.len();
+        }
+        assert!(inlined > 0);
+    }
+
+    #[test]
+    fn go_scaling_of_one_object_of_the_rate() {
+        // One 512 KiB object stands for 1/(1 − 1/e) = 1.58 objects.
+        assert_eq!(scale(1, RATE, RATE), (1, 829_411));
+        assert_eq!(scale(0, 0, RATE), (0, 0));
+        // Small objects: about rate/size objects per sampled one.
+        assert_eq!(scale(1, 8, RATE).0, 65536);
+    }
+}

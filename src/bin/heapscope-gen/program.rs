@@ -664,3 +664,40 @@ impl Program {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_function_fits_its_sites_in_a_digit_and_is_called() {
+        let p = Program::build();
+        let mut called = vec![false; p.functions.len()];
+        for f in &p.functions {
+            assert!(f.call_sites() + f.alloc_sites <= MAX_SITES, "{}", f.name);
+            assert_eq!(f.site_sizes.len(), f.alloc_sites);
+            for &c in &f.callees {
+                called[c as usize] = true;
+            }
+        }
+        let roots: Vec<&str> = p
+            .functions
+            .iter()
+            .zip(&called)
+            .filter(|(_, &c)| !c)
+            .map(|(f, _)| f.name.as_str())
+            .collect();
+        assert_eq!(
+            roots,
+            [
+                "runtime.goexit",
+                "runtime.main",
+                "runtime.systemstack",
+                "net/http/pprof.handler.ServeHTTP"
+            ]
+        );
+        assert_eq!(p.functions.iter().filter(|f| f.name == HUB).count(), 1);
+        let names: HashSet<&str> = p.functions.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(names.len(), p.functions.len(), "names are unique");
+    }
+}
