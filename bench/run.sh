@@ -20,7 +20,7 @@ case $target in /*) ;; *) target=$root/$target ;; esac
 runs=10
 sizes=big,1,4,small
 pprof=${BENCH_PPROF:-0}
-big=${BENCH_BIG:-$root/../shared/profiles/big.pb.gz}
+big=${BENCH_BIG:-$(dirname "$root")/shared/profiles/big.pb.gz}
 out=
 
 usage() {
