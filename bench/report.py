@@ -65,6 +65,8 @@ def fmt_time(s):
 
 
 def fmt_mean(r):
+    if r.get("stddev") is None:  # a single run
+        return fmt_time(r["mean"])
     if r["mean"] < 0.1:
         return f"{r['mean'] * 1000:.1f} ± {r['stddev'] * 1000:.1f} ms"
     if r["mean"] < 1:

@@ -16,10 +16,10 @@ const PROGRAM_SEED: u64 = 0x6865_6170_7363_6f70;
 /// each holds: handlers, then services, then ever more shared code.
 const LEVELS: usize = 32;
 fn level_width(level: usize) -> usize {
-    match level {
-        0 => 60,
-        1 => 90,
-        _ => 90,
+    if level == 0 {
+        60
+    } else {
+        90
     }
 }
 
@@ -128,53 +128,18 @@ wishlist";
 const INFRA: &str =
     "cache store store/sqlx queue rpc codec metrics logging tracing httpx config featureflag \
 blob lock";
-const THIRD_PARTY: &[&str] = &[
-    "github.com/jackc/pgx/v5",
-    "github.com/jackc/pgx/v5/pgproto3",
-    "github.com/jackc/pgx/v5/pgtype",
-    "go.uber.org/zap",
-    "go.uber.org/zap/zapcore",
-    "github.com/prometheus/client_golang/prometheus",
-    "google.golang.org/protobuf/proto",
-    "google.golang.org/protobuf/internal/impl",
-    "google.golang.org/grpc",
-    "github.com/redis/go-redis/v9",
-    "github.com/redis/go-redis/v9/internal/proto",
-    "github.com/segmentio/kafka-go",
-    "github.com/segmentio/kafka-go/protocol",
-];
-const STDLIB: &[&str] = &[
-    "encoding/json",
-    "bytes",
-    "strings",
-    "strconv",
-    "fmt",
-    "bufio",
-    "reflect",
-    "sort",
-    "sync",
-    "net/http",
-    "net/url",
-    "net/textproto",
-    "compress/gzip",
-    "compress/flate",
-    "crypto/tls",
-    "crypto/sha256",
-    "encoding/base64",
-    "encoding/binary",
-    "io",
-    "regexp",
-    "regexp/syntax",
-    "time",
-    "database/sql",
-    "text/template",
-    "html/template",
-    "math/big",
-    "mime/multipart",
-    "context",
-    "errors",
-    "os",
-];
+const THIRD_PARTY: &str =
+    "github.com/jackc/pgx/v5 github.com/jackc/pgx/v5/pgproto3 github.com/jackc/pgx/v5/pgtype \
+go.uber.org/zap go.uber.org/zap/zapcore github.com/prometheus/client_golang/prometheus \
+google.golang.org/protobuf/proto google.golang.org/protobuf/internal/impl \
+google.golang.org/grpc github.com/redis/go-redis/v9 \
+github.com/redis/go-redis/v9/internal/proto github.com/segmentio/kafka-go \
+github.com/segmentio/kafka-go/protocol";
+const STDLIB: &str =
+    "encoding/json bytes strings strconv fmt bufio reflect sort sync net/http net/url \
+net/textproto compress/gzip compress/flate crypto/tls crypto/sha256 encoding/base64 \
+encoding/binary io regexp regexp/syntax time database/sql text/template html/template \
+math/big mime/multipart context errors os";
 const VERBS: &str =
     "Get Put Load Store Find List Create Update Delete Encode Decode Marshal Unmarshal Parse \
 Format Validate Apply Build Render Compute Resolve Fetch Write Read Flush Scan Merge \
@@ -214,10 +179,10 @@ fn packages() -> Vec<Package> {
     for p in INFRA.split_whitespace() {
         add(format!("example.com/shop/internal/{p}"), (5, 24));
     }
-    for p in THIRD_PARTY {
+    for p in THIRD_PARTY.split_whitespace() {
         add(p.to_string(), (10, 27));
     }
-    for p in STDLIB {
+    for p in STDLIB.split_whitespace() {
         add(p.to_string(), (14, LEVELS - 1));
     }
     pkgs
@@ -229,21 +194,24 @@ fn file_path(pkg: &str, base: &str) -> String {
     if pkg.starts_with("example.com/") || !pkg.contains('.') {
         format!("{pkg}/{base}.go")
     } else {
-        // github.com/jackc/pgx/v5/pgtype → github.com/jackc/pgx/v5@v5.5.2/pgtype
+        // github.com/jackc/pgx/v5/pgtype → github.com/jackc/pgx/v5@v5.5.2/pgtype:
+        // modules are host/owner/repo on GitHub, host/name elsewhere, plus /vN.
         let parts: Vec<&str> = pkg.split('/').collect();
-        let module_len = if parts.len() > 3 && parts[3].starts_with('v') {
-            4
-        } else {
-            3.min(parts.len())
+        let mut module_len = if parts[0] == "github.com" { 3 } else { 2 };
+        let vn = parts.get(module_len).filter(|p| {
+            p.len() > 1 && p.starts_with('v') && p[1..].bytes().all(|b| b.is_ascii_digit())
+        });
+        let major = match vn {
+            Some(v) => {
+                module_len += 1;
+                &v[1..]
+            }
+            None => "1",
         };
+        let module_len = module_len.min(parts.len());
         let module = parts[..module_len].join("/");
         let rest = parts[module_len..].join("/");
-        let version = format!(
-            "@v{}.{}.{}",
-            module_len + 1,
-            module.len() % 9,
-            rest.len() % 7
-        );
+        let version = format!("@v{major}.{}.{}", module.len() % 9, module.len() % 7);
         if rest.is_empty() {
             format!("{module}{version}/{base}.go")
         } else {
@@ -384,18 +352,19 @@ impl Program {
             ),
             ("net/http.HandlerFunc.ServeHTTP", "net/http/server.go"),
         ]);
+        let grpc_server = file_path("google.golang.org/grpc", "server");
         let grpc = b.chain(&[
             (
                 "google.golang.org/grpc.(*Server).serveStreams.func1.1",
-                "google.golang.org/grpc@v1.60.1/server.go",
+                &grpc_server,
             ),
             (
                 "google.golang.org/grpc.(*Server).handleStream",
-                "google.golang.org/grpc@v1.60.1/server.go",
+                &grpc_server,
             ),
             (
                 "google.golang.org/grpc.(*Server).processUnaryRPC",
-                "google.golang.org/grpc@v1.60.1/server.go",
+                &grpc_server,
             ),
             (
                 "example.com/shop/internal/rpc._Shop_Call_Handler",
