@@ -349,15 +349,13 @@ pub fn write(program: &Program, shape: &Shape, out: impl Write) -> io::Result<St
     let mut rng = Rng::new(shape.seed.wrapping_mul(0x2545_f491_4f6c_dd1d) ^ 0x5eed);
     // The runtime's own stacks come first: live, few objects each.
     for stack in program.background.iter().take(shape.samples) {
-        let sites: Vec<usize> = stack
+        let leaf = &program.functions[*stack.last().expect("stacks are not empty") as usize];
+        let mut sites: Vec<usize> = stack
             .windows(2)
-            .map(|w| site_of(&program.functions[w[1] as usize], w[0]))
+            .map(|w| site_of(&program.functions[w[0] as usize], w[1]))
             .collect();
-        let leaf = &program.functions[stack[0] as usize];
-        let root_first: Vec<u32> = stack.iter().rev().copied().collect();
-        let mut sites: Vec<usize> = sites.into_iter().rev().collect();
         sites.push(leaf.call_sites());
-        let keys = locations(program, &root_first, &sites);
+        let keys = locations(program, stack, &sites);
         let count = 1 + rng.below(3) as i64;
         let size = leaf
             .site_sizes

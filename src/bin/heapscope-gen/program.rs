@@ -92,7 +92,7 @@ pub struct Program {
     pub functions: Vec<Function>,
     pub files: Vec<String>,
     pub chains: Vec<Chain>,
-    /// Short stacks (leaf first) of the runtime and of writing the profile,
+    /// Short stacks (root first) of the runtime and of writing the profile,
     /// present in every Go heap profile.
     pub background: Vec<Vec<u32>>,
     pub binary: &'static str,
@@ -581,6 +581,7 @@ impl Program {
                     caller.callees.push(w[0]);
                 }
             }
+            stack.reverse();
             background.push(stack);
         }
 
