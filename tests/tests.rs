@@ -3,6 +3,7 @@
 mod cli;
 mod flame;
 mod gctrace;
+mod gen;
 mod golden;
 mod graph;
 mod http;

@@ -1,0 +1,217 @@
+#!/usr/bin/env bash
+# Benchmarks heapscope on big heap profiles against `gzip -dc` of the same
+# files (the floor: reading them), with hyperfine, and prints the targets of
+# issue 9 as a markdown table: time as a ratio to gzip, peak RSS, linear
+# growth from a 1x to a 4x profile, and `top` on a 2 KB profile.
+#
+#   bench/run.sh                  # everything: big.pb.gz, synthetic 1x and 4x
+#   bench/run.sh --quick          # 3 runs per command instead of 10
+#   bench/run.sh --sizes 1,4      # only the synthetic profiles (big, 1, 4, small)
+#   bench/run.sh --pprof          # also go tool pprof -top, one run each (slow)
+#
+# Needs hyperfine, gzip and python3 (Debian: apt-get install hyperfine);
+# `go` only for --pprof. See "Performance" in the README.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+target=${CARGO_TARGET_DIR:-$root/target}
+case $target in /*) ;; *) target=$root/$target ;; esac
+
+runs=10
+sizes=big,1,4,small
+pprof=${BENCH_PPROF:-0}
+big=${BENCH_BIG:-$(dirname "$root")/shared/profiles/big.pb.gz}
+out=
+
+usage() {
+	sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
+	cat <<EOF
+Options:
+  --quick         3 runs per command (default 10), for a first look
+  --runs N        N runs per command (after one warmup run)
+  --sizes LIST    which profiles, comma-separated: big (the shared big.pb.gz),
+                  1 and 4 (synthetic, 300,000 and 1.2 million samples), small
+                  (testdata/profiles/churn.pb.gz, 2 KB); default $sizes
+  --big PATH      the big profile (default ../shared/profiles/big.pb.gz; or BENCH_BIG)
+  --pprof         also time go tool pprof -top (or BENCH_PPROF=1); 7-45 s a run
+  --out DIR       where results go (default \$CARGO_TARGET_DIR/bench/results/DATE)
+EOF
+}
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	--quick) runs=3 ;;
+	--runs) runs=$2; shift ;;
+	--runs=*) runs=${1#*=} ;;
+	--sizes) sizes=$2; shift ;;
+	--sizes=*) sizes=${1#*=} ;;
+	--big) big=$2; shift ;;
+	--big=*) big=${1#*=} ;;
+	--pprof) pprof=1 ;;
+	--out) out=$2; shift ;;
+	--out=*) out=${1#*=} ;;
+	-h | --help) usage; exit 0 ;;
+	*) echo "bench/run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
+	esac
+	shift
+done
+
+for tool in hyperfine gzip python3; do
+	if ! command -v "$tool" >/dev/null; then
+		echo "bench/run.sh: $tool is needed (Debian: apt-get install $tool)" >&2
+		exit 1
+	fi
+done
+if [ "$pprof" = 1 ] && ! command -v go >/dev/null; then
+	echo "bench/run.sh: --pprof needs go on PATH; skipping pprof" >&2
+	pprof=0
+fi
+
+log() { echo "bench: $*" >&2; }
+# A word quoted for hyperfine -N's and the shell's splitting.
+q() { printf '%q' "$1"; }
+has_size() { case ",$sizes," in *",$1,"*) return 0 ;; *) return 1 ;; esac; }
+
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
+log "building release binaries"
+(cd "$root" && cargo build --release --quiet --bin heapscope --bin heapscope-gen)
+hs=$(q "$target/release/heapscope")
+gen=$target/release/heapscope-gen
+
+# Generated profiles are cached by the generator's source: a change to the
+# generator makes new ones.
+gen_hash=$(cat "$root"/src/bin/heapscope-gen/*.rs | sha1sum | cut -c1-12)
+cache=$target/bench/profiles-$gen_hash
+mkdir -p "$cache"
+out=${out:-$target/bench/results/$(date -u +%Y%m%dT%H%M%SZ)}
+mkdir -p "$out"
+
+# Prints the path of a synthetic profile, generating it when missing.
+synthetic() {
+	local scale=$1 seed=$2 path=$cache/x$1-seed$2.pb.gz
+	if [ ! -s "$path" ]; then
+		log "generating $path"
+		nice "$gen" --quiet --scale "$scale" --seed "$seed" -o "$path"
+	fi
+	echo "$path"
+}
+
+raw_size() { gzip -dc "$@" | wc -c; }
+
+# Peak RSS in KiB of one run of a command line (words split and unquoted as
+# hyperfine -N does), output discarded: GNU time (Debian package `time`) when
+# installed, else a python3 wrapper (whose own ~10 MB the child inherits
+# until exec, so small numbers read high).
+peak_rss() {
+	if [ -x /usr/bin/time ]; then
+		eval "/usr/bin/time -f %M -o $(q "$out/.rss") $1" >/dev/null 2>&1
+		cat "$out/.rss"
+	else
+		python3 - "$1" <<'EOF'
+import resource, shlex, subprocess, sys
+subprocess.run(shlex.split(sys.argv[1]), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+EOF
+	fi
+}
+
+# Benchmarks one profile set: label, the profile, a second one for diff,
+# five for trend, and the function for list and peek.
+bench_set() {
+	local label=$1 p p2 regex five=() f
+	log "$label: $2 (runs: $runs)"
+	p=$(q "$2")
+	p2=$(q "$3")
+	regex=$(q "$4")
+	for f in "${@:5}"; do five+=("$(q "$f")"); done
+	local names=() cmds=()
+	add() { names+=("$1"); cmds+=("$2"); }
+	add "gzip -dc" "gzip -dc $p"
+	add "top -alloc_space" "$hs top -alloc_space $p"
+	add "top -inuse_space" "$hs top -inuse_space $p"
+	add "info" "$hs info $p"
+	add "flame -alloc_space" "$hs flame -alloc_space $p"
+	add "list" "$hs list $regex $p"
+	add "peek" "$hs peek $regex $p"
+	add "gzip -dc (2 files)" "gzip -dc $p $p2"
+	add "diff" "$hs diff $p $p2"
+	add "gzip -dc (5 files)" "gzip -dc ${five[*]}"
+	add "trend" "$hs trend ${five[*]}"
+
+	local args=() i
+	for i in "${!cmds[@]}"; do
+		args+=(--command-name "${names[$i]}" "${cmds[$i]}")
+	done
+	nice -n 5 hyperfine -N --style basic --warmup 1 --runs "$runs" \
+		--export-json "$out/$label.json" "${args[@]}" >"$out/$label.hyperfine.txt"
+	: >"$out/$label.rss.tsv"
+	for i in "${!cmds[@]}"; do
+		printf '%s\t%s\n' "${names[$i]}" "$(peak_rss "${cmds[$i]}")" >>"$out/$label.rss.tsv"
+	done
+	{
+		echo "profile=$2"
+		echo "raw1=$(raw_size "$2")"
+		echo "raw2=$(raw_size "$2" "$3")"
+		echo "raw5=$(raw_size "${@:5}")"
+		echo "gz1=$(stat -c %s "$2")"
+	} >"$out/$label.meta"
+	if [ "$pprof" = 1 ]; then
+		: >"$out/$label.pprof.tsv"
+		local t
+		for t in inuse_space alloc_space; do
+			log "$label: go tool pprof -top -$t (one run)"
+			python3 - "pprof -top -$t" "go tool pprof -top -$t $p" >>"$out/$label.pprof.tsv" <<'EOF'
+import resource, shlex, subprocess, sys, time
+start = time.monotonic()
+subprocess.run(shlex.split(sys.argv[2]), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+took = time.monotonic() - start
+print(f"{sys.argv[1]}\t{took}\t{resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}")
+EOF
+		done
+	fi
+}
+
+# list/peek targets: a function in every profile of the set.
+big_regex='main\.router_fn418$'
+gen_regex='store\.\(\*Tx\)\.Query$'
+sets=()
+if has_size big; then
+	if [ -s "$big" ]; then
+		# One shared file: diff compares it with itself, trend reads it five times.
+		bench_set big "$big" "$big" "$big_regex" "$big" "$big" "$big" "$big" "$big"
+		sets+=(big)
+	else
+		log "no $big: skipping it (--big PATH or BENCH_BIG give another)"
+	fi
+fi
+for scale in 1 4; do
+	has_size "$scale" || continue
+	five=()
+	for seed in 1 2 3 4 5; do five+=("$(synthetic "$scale" "$seed")"); done
+	bench_set "x$scale" "${five[0]}" "${five[1]}" "$gen_regex" "${five[@]}"
+	sets+=("x$scale")
+done
+if has_size small; then
+	small=$root/testdata/profiles/churn.pb.gz
+	log "small: $small"
+	nice -n 5 hyperfine -N --style basic --warmup 3 --runs $((runs * 5)) \
+		--export-json "$out/small.json" \
+		--command-name "gzip -dc" "gzip -dc $(q "$small")" \
+		--command-name "top" "$hs top $(q "$small")" >"$out/small.hyperfine.txt"
+	printf 'top\t%s\n' "$(peak_rss "$hs top $(q "$small")")" >"$out/small.rss.tsv"
+	printf 'profile=%s\nraw1=%s\ngz1=%s\n' "$small" "$(raw_size "$small")" \
+		"$(stat -c %s "$small")" >"$out/small.meta"
+	sets+=(small)
+fi
+
+{
+	echo "date=$(date -u '+%Y-%m-%d %H:%M UTC')"
+	echo "host=$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+	echo "load=$load_start at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end"
+	echo "runs=$runs"
+	echo "commit=$(cd "$root" && git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+	echo "sets=${sets[*]}"
+} >"$out/run.meta"
+rm -f "$out/.rss"
+python3 "$root/bench/report.py" "$out" | tee "$out/report.md"
+log "results in $out"
