@@ -747,7 +747,17 @@ pub fn trimmed(
         nodes.truncate(opts.node_count);
     }
     let mut dropped_edges = 0;
-    if !matches!(edge_set, EdgeSet::None) {
+    // A pass records edges between kept nodes only: with none of them in
+    // the mask, it would find nothing.
+    let edges_possible = match edge_set {
+        EdgeSet::None => false,
+        EdgeSet::All => true,
+        EdgeSet::Touching(m) => nodes.iter().any(|&n| m[n as usize]),
+    };
+    if !edges_possible && !matches!(edge_set, EdgeSet::None) {
+        graph.edges = Some(Edges::default());
+    }
+    if edges_possible {
         let kept = (nodes.len() < before).then(|| mask(table.len(), &nodes));
         let g = accumulate(p, table, view, value_index, kept.as_deref(), edge_set)?;
         let mut edges = g.edges.unwrap_or_default();
