@@ -428,7 +428,9 @@ fn decode_samples(
     // Each frame and value takes at least one byte: reserve for a typical
     // mix without trusting any length field.
     samples.frames.reserve(payload / 2);
-    samples.values.reserve(raw.samples.len() * num_values);
+    samples
+        .values
+        .reserve(raw.samples.len().saturating_mul(num_values).min(payload));
     samples.frame_ends.reserve(raw.samples.len());
     samples.label_ends.reserve(raw.samples.len());
 
