@@ -3,6 +3,7 @@
 //! decoded by the matching decoder (pprof protobuf or legacy text heap
 //! profile, told apart by content).
 
+pub mod bounded;
 pub mod gctrace;
 pub mod http;
 pub mod legacy;
@@ -16,6 +17,8 @@ use std::io::{self, BufRead, BufReader, Read, Write};
 use std::path::PathBuf;
 
 use flate2::bufread::MultiGzDecoder;
+
+use bounded::{Expect, Outcome};
 
 use crate::profile::Profile;
 
@@ -123,22 +126,26 @@ struct SourceData {
     fetched: Option<(String, Vec<u8>)>,
 }
 
-fn read_source(source: &Source, opts: &ReadOptions) -> Result<SourceData, LoadError> {
+fn read_source(
+    source: &Source,
+    opts: &ReadOptions,
+    expect: Expect,
+) -> Result<SourceData, LoadError> {
     match source {
         Source::Path(path) => {
             let file = File::open(path).map_err(LoadError::Open)?;
             Ok(SourceData {
-                data: inflate(file, opts.max_size)?,
+                data: inflate(file, opts.max_size, expect)?,
                 fetched: None,
             })
         }
         Source::Stdin => Ok(SourceData {
-            data: inflate(io::stdin().lock(), opts.max_size)?,
+            data: inflate(io::stdin().lock(), opts.max_size, expect)?,
             fetched: None,
         }),
         Source::Url(url) => {
             let body = http::fetch(url, &opts.fetch, opts.max_size).map_err(LoadError::Fetch)?;
-            let data = inflate(&body[..], opts.max_size)?;
+            let data = inflate(&body[..], opts.max_size, expect)?;
             if http::looks_like_html(&data) {
                 return Err(LoadError::Fetch(http::FetchError::Html));
             }
@@ -151,31 +158,24 @@ fn read_source(source: &Source, opts: &ReadOptions) -> Result<SourceData, LoadEr
 }
 
 /// Reads all bytes, inflating gzip (one member or several) when the data
-/// starts with gzip's magic bytes, never past `max_size`.
-fn inflate(reader: impl Read, max_size: u64) -> Result<Vec<u8>, LoadError> {
+/// starts with gzip's magic bytes, never past `max_size` (see [`bounded`]:
+/// a profile may stop early where it cannot be one).
+fn inflate(reader: impl Read, max_size: u64, expect: Expect) -> Result<Vec<u8>, LoadError> {
     let mut reader = BufReader::with_capacity(1 << 16, reader);
     let head = reader.fill_buf().map_err(LoadError::Read)?;
     let gzipped = head.len() >= 2 && head[0] == 0x1f && head[1] == 0x8b;
-    let mut out = Vec::new();
     let read = if gzipped {
-        MultiGzDecoder::new(reader)
-            .take(max_size.saturating_add(1))
-            .read_to_end(&mut out)
-            .map_err(LoadError::Gzip)
+        bounded::read(MultiGzDecoder::new(reader), max_size, expect).map_err(LoadError::Gzip)
     } else {
-        reader
-            .take(max_size.saturating_add(1))
-            .read_to_end(&mut out)
-            .map_err(LoadError::Read)
+        bounded::read(reader, max_size, expect).map_err(LoadError::Read)
     };
-    read?;
-    if out.len() as u64 > max_size {
-        return Err(LoadError::TooLarge {
+    match read? {
+        Outcome::Data(out) => Ok(out),
+        Outcome::TooLarge => Err(LoadError::TooLarge {
             limit: max_size,
             compressed: gzipped,
-        });
+        }),
     }
-    Ok(out)
 }
 
 /// Saves a fetched body where the options say, naming it by `kind`, and
@@ -213,7 +213,7 @@ pub fn read_bytes(
     opts: &ReadOptions,
     notes: &mut dyn Write,
 ) -> Result<Vec<u8>, LoadError> {
-    let read = read_source(source, opts)?;
+    let read = read_source(source, opts, Expect::Text)?;
     save_fetched(
         read.fetched,
         "heap",
@@ -243,7 +243,7 @@ pub fn load(
     opts: &ReadOptions,
     notes: &mut dyn Write,
 ) -> Result<Loaded, LoadError> {
-    let read = read_source(source, opts)?;
+    let read = read_source(source, opts, Expect::Profile)?;
     let legacy = legacy::is_legacy_heap(&read.data);
     let mut profile = decode(&read.data)?;
     if read.fetched.is_some() {
