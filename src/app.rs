@@ -11,7 +11,7 @@ use anyhow::{anyhow, Context};
 
 use crate::input::{self, FetchOptions, Loaded, ReadOptions, Source};
 use crate::output;
-use crate::profile::graph::Granularity;
+use crate::profile::graph::{Granularity, Overflow};
 use crate::profile::merge::{self, Combined};
 use crate::profile::sample_type::SampleTypeError;
 use crate::report::diff::{self, DiffInputs, DiffOptions};
@@ -287,15 +287,19 @@ fn prepare<'a>(
 
 /// Scales the samples in `scaled` so each sample type sums to what it sums
 /// to over `target` (`-normalize`), rounding as pprof does.
-fn normalize_to(profile: &mut crate::profile::Profile, scaled: Range<usize>, target: Range<usize>) {
-    let from = merge::sums(profile, scaled.clone());
-    let to = merge::sums(profile, target);
+fn normalize_to(
+    profile: &mut crate::profile::Profile,
+    scaled: Range<usize>,
+    target: Range<usize>,
+) -> Result<(), Overflow> {
+    let from = merge::sums(profile, scaled.clone())?;
+    let to = merge::sums(profile, target)?;
     let ratios: Vec<f64> = from
         .iter()
         .zip(&to)
         .map(|(&f, &t)| if f == 0 { 1.0 } else { t as f64 / f as f64 })
         .collect();
-    merge::scale(profile, scaled, &ratios);
+    merge::scale(profile, scaled, &ratios)
 }
 
 struct FlameRequest<'a> {
@@ -320,10 +324,11 @@ fn run_flame(
         Some(base) => {
             let before = load_merged(base, warn)?;
             let (mut loaded, ranges) = combine(&[&after, &before])?;
-            if r.normalize {
-                normalize_to(&mut loaded.profile, ranges[1].clone(), ranges[0].clone());
-            }
             loaded.name = format!("{} vs {}", before.name, after.name);
+            if r.normalize {
+                normalize_to(&mut loaded.profile, ranges[1].clone(), ranges[0].clone())
+                    .map_err(|e| anyhow!("{}: {e}", loaded.name))?;
+            }
             (loaded, ranges[0].clone(), Some(ranges[1].clone()))
         }
     };
@@ -372,16 +377,18 @@ fn run_diff(
     // values negated, in one profile.
     let (mut loaded, ranges) = combine(&[&after, &before])?;
     let (after_range, before_range) = (ranges[0].clone(), ranges[1].clone());
+    loaded.name = format!("{} vs {}", before.name, after.name);
     if normalize {
         normalize_to(
             &mut loaded.profile,
             before_range.clone(),
             after_range.clone(),
-        );
+        )
+        .map_err(|e| anyhow!("{}: {e}", loaded.name))?;
     }
     let k = loaded.profile.samples.num_values;
-    merge::scale(&mut loaded.profile, before_range.clone(), &vec![-1.0; k]);
-    loaded.name = format!("{} vs {}", before.name, after.name);
+    merge::scale(&mut loaded.profile, before_range.clone(), &vec![-1.0; k])
+        .map_err(|e| anyhow!("{}: {e}", loaded.name))?;
 
     let mut prep = prepare(&loaded, selection, warn)?;
     // pprof's total for a diff is BEFORE's (the samples marked as base).
@@ -391,8 +398,8 @@ fn run_diff(
         .map(|i| p.samples.value(i, prep.value_index).unsigned_abs())
         .fold(0u64, u64::saturating_add);
     if base_total > 0 {
-        prep.total = i64::try_from(base_total)
-            .map_err(|_| anyhow!("{}: sample values overflow", loaded.name))?;
+        prep.total =
+            i64::try_from(base_total).map_err(|_| anyhow!("{}: {Overflow}", loaded.name))?;
     }
     let inputs = DiffInputs {
         before: before_range,
