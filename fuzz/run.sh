@@ -21,7 +21,7 @@ for run in "${runs[@]}"; do
         -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 -max_len=65536 \
         > "$log" 2>&1
     code=$?
-    grep -E '^(#[0-9]+ +DONE|Done [0-9]+ runs)' "$log" | tail -2
+    grep -aE '^(#[0-9]+[[:space:]]+DONE|Done [0-9]+ runs)' "$log" | tail -2
     if [ $code -ne 0 ]; then
         echo "   $target FAILED (exit $code): see $log and fuzz/artifacts/$target/"
         status=1

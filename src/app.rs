@@ -256,16 +256,44 @@ fn load_merged(spec: &InputSpec, notes: &mut dyn Write) -> anyhow::Result<Loaded
     Ok(combine(&loaded.iter().collect::<Vec<_>>())?.0)
 }
 
-/// Reads a text input (gzip inflated), lossily as UTF-8: the first source
-/// (text commands take one).
+/// Reads a text input (gzip inflated) as UTF-8: the first source (text
+/// commands take one).
 fn read_text(spec: &InputSpec, notes: &mut dyn Write) -> anyhow::Result<(String, String)> {
     let source = &spec.sources[0];
     let bytes = input::read_bytes(source, &spec.read_options(), notes)
         .map_err(|e| anyhow!("{source}: {e}"))?;
-    Ok((
-        source.to_string(),
-        String::from_utf8_lossy(&bytes).into_owned(),
-    ))
+    Ok((source.to_string(), into_text(bytes)))
+}
+
+/// The bytes as a string, in place: each byte of a sequence that is not
+/// UTF-8 becomes `?`. (A lossy copy would hold the input twice, and up to
+/// three times over in U+FFFD for input that is all invalid bytes.)
+fn into_text(mut bytes: Vec<u8>) -> String {
+    let mut start = 0;
+    while let Err(e) = std::str::from_utf8(&bytes[start..]) {
+        let bad = start + e.valid_up_to();
+        let len = e.error_len().unwrap_or(bytes.len() - bad);
+        bytes[bad..bad + len].fill(b'?');
+        start = bad + len;
+    }
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_replaces_invalid_bytes_in_place() {
+        assert_eq!(into_text(b"gc 1 @0.1s".to_vec()), "gc 1 @0.1s");
+        assert_eq!(into_text(b"a\xffb\xe2\x82c\xf0\x9f".to_vec()), "a?b??c??");
+        assert_eq!(into_text("é 名 \u{1b}".as_bytes().to_vec()), "é 名 \u{1b}");
+        let bytes = vec![0xc3; 100];
+        let ptr = bytes.as_ptr();
+        let text = into_text(bytes);
+        assert_eq!(text, "?".repeat(100));
+        assert_eq!(text.as_ptr(), ptr, "not copied");
+    }
 }
 
 fn prepare<'a>(
