@@ -279,23 +279,6 @@ fn into_text(mut bytes: Vec<u8>) -> String {
     String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn text_replaces_invalid_bytes_in_place() {
-        assert_eq!(into_text(b"gc 1 @0.1s".to_vec()), "gc 1 @0.1s");
-        assert_eq!(into_text(b"a\xffb\xe2\x82c\xf0\x9f".to_vec()), "a?b??c??");
-        assert_eq!(into_text("é 名 \u{1b}".as_bytes().to_vec()), "é 名 \u{1b}");
-        let bytes = vec![0xc3; 100];
-        let ptr = bytes.as_ptr();
-        let text = into_text(bytes);
-        assert_eq!(text, "?".repeat(100));
-        assert_eq!(text.as_ptr(), ptr, "not copied");
-    }
-}
-
 fn prepare<'a>(
     loaded: &'a Loaded,
     selection: &Selection,
@@ -464,4 +447,21 @@ fn run_trend(
         .collect();
     let prep = prepare(&all, selection, warn)?;
     trend::write(out, &prep, &snapshots, options).with_context(|| all.name.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_replaces_invalid_bytes_in_place() {
+        assert_eq!(into_text(b"gc 1 @0.1s".to_vec()), "gc 1 @0.1s");
+        assert_eq!(into_text(b"a\xffb\xe2\x82c\xf0\x9f".to_vec()), "a?b??c??");
+        assert_eq!(into_text("é 名 \u{1b}".as_bytes().to_vec()), "é 名 \u{1b}");
+        let bytes = vec![0xc3; 100];
+        let ptr = bytes.as_ptr();
+        let text = into_text(bytes);
+        assert_eq!(text, "?".repeat(100));
+        assert_eq!(text.as_ptr(), ptr, "not copied");
+    }
 }

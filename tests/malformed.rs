@@ -434,35 +434,64 @@ fn recursion_counts_each_function_once_per_stack() {
     ok(&["graph", "--renderer", "builtin", &path]);
 }
 
+/// The arguments and the stderr path [`measure_child`] runs heapscope with.
+const PROBE_ARGS: &str = "HEAPSCOPE_TEST_PROBE_ARGS";
+const PROBE_STDERR: &str = "HEAPSCOPE_TEST_PROBE_STDERR";
+
 /// Runs heapscope with no stdin and stdout discarded; returns its exit
 /// code, its stderr and its peak resident memory in bytes.
+///
+/// A child's peak RSS as the kernel reports it is at least that of the
+/// process it was spawned from (at exec, the old memory's high-water mark is
+/// kept), and this test process holds whatever its other tests hold. So the
+/// child is spawned from a fresh process: this test binary, run again for
+/// [`measure_child`] alone.
 fn run_measuring_memory(args: &[&str]) -> (Option<i32>, String, u64) {
     let dir = tempfile::tempdir().unwrap();
     let err_path = dir.path().join("stderr");
-    let child = heapscope()
-        .args(args)
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--ignored", "--exact", "malformed::measure_child"])
+        .args(["--nocapture", "--test-threads=1"])
+        .env(PROBE_ARGS, args.join("\u{1f}"))
+        .env(PROBE_STDERR, &err_path)
+        .stdin(Stdio::null())
+        .output()
+        .expect("the test binary runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let measured = text
+        .lines()
+        .find_map(|l| Some(l.split_once("measured: ")?.1))
+        .unwrap_or_else(|| panic!("no measurement:\n{text}{}", stderr(&out)));
+    let (code, rss) = measured.split_once(' ').unwrap();
+    let err = std::fs::read_to_string(&err_path).unwrap();
+    (code.parse().ok(), err, rss.parse().unwrap())
+}
+
+#[test]
+#[ignore = "a helper: the bomb tests run it in a process of its own"]
+fn measure_child() {
+    let args = std::env::var(PROBE_ARGS).expect("run by run_measuring_memory");
+    let err_path = std::env::var(PROBE_STDERR).expect("run by run_measuring_memory");
+    let status = heapscope()
+        .args(args.split('\u{1f}'))
         .stdin(Stdio::null())
         .stdout(Stdio::null())
-        .stderr(File::create(&err_path).unwrap())
-        .spawn()
-        .expect("heapscope starts");
-    let pid = child.id() as libc::pid_t;
-    let mut status: libc::c_int = 0;
+        .stderr(File::create(err_path).unwrap())
+        .status()
+        .expect("heapscope runs");
     // SAFETY: rusage is plain integers, for which all zeros is a valid
-    // value; wait4 gets pointers to two live locals and writes only them.
-    // The child is ours and not waited for elsewhere (`Child` does not
-    // reap on drop), so the pid cannot have been reused.
-    let (waited, usage) = unsafe {
+    // value; getrusage writes only the one it is given a pointer to, which
+    // lives across the call.
+    let usage = unsafe {
         let mut usage: libc::rusage = std::mem::zeroed();
-        let waited = libc::wait4(pid, &mut status, 0, &mut usage);
-        (waited, usage)
+        assert_eq!(libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage), 0);
+        usage
     };
-    assert_eq!(waited, pid, "wait4: {}", std::io::Error::last_os_error());
-    drop(child);
-    let code = libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status));
-    let err = std::fs::read_to_string(&err_path).unwrap();
-    // Linux reports ru_maxrss in KiB.
-    (code, err, usage.ru_maxrss as u64 * 1024)
+    // heapscope was this process's only child. Linux gives KiB.
+    let code = status
+        .code()
+        .map_or("killed".to_string(), |c| c.to_string());
+    println!("\nmeasured: {code} {}", usage.ru_maxrss as u64 * 1024);
 }
 
 /// The committed bomb, inflated one layer: about 6 MB of gzip that
