@@ -11,7 +11,7 @@ use anyhow::{anyhow, Context};
 
 use crate::input::{self, FetchOptions, Loaded, ReadOptions, Source};
 use crate::output;
-use crate::profile::graph::Granularity;
+use crate::profile::graph::{Granularity, Overflow};
 use crate::profile::merge::{self, Combined};
 use crate::profile::sample_type::SampleTypeError;
 use crate::report::diff::{self, DiffInputs, DiffOptions};
@@ -256,16 +256,27 @@ fn load_merged(spec: &InputSpec, notes: &mut dyn Write) -> anyhow::Result<Loaded
     Ok(combine(&loaded.iter().collect::<Vec<_>>())?.0)
 }
 
-/// Reads a text input (gzip inflated), lossily as UTF-8: the first source
-/// (text commands take one).
+/// Reads a text input (gzip inflated) as UTF-8: the first source (text
+/// commands take one).
 fn read_text(spec: &InputSpec, notes: &mut dyn Write) -> anyhow::Result<(String, String)> {
     let source = &spec.sources[0];
     let bytes = input::read_bytes(source, &spec.read_options(), notes)
         .map_err(|e| anyhow!("{source}: {e}"))?;
-    Ok((
-        source.to_string(),
-        String::from_utf8_lossy(&bytes).into_owned(),
-    ))
+    Ok((source.to_string(), into_text(bytes)))
+}
+
+/// The bytes as a string, in place: each byte of a sequence that is not
+/// UTF-8 becomes `?`. (A lossy copy would hold the input twice, and up to
+/// three times over in U+FFFD for input that is all invalid bytes.)
+fn into_text(mut bytes: Vec<u8>) -> String {
+    let mut start = 0;
+    while let Err(e) = std::str::from_utf8(&bytes[start..]) {
+        let bad = start + e.valid_up_to();
+        let len = e.error_len().unwrap_or(bytes.len() - bad);
+        bytes[bad..bad + len].fill(b'?');
+        start = bad + len;
+    }
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
 fn prepare<'a>(
@@ -287,15 +298,19 @@ fn prepare<'a>(
 
 /// Scales the samples in `scaled` so each sample type sums to what it sums
 /// to over `target` (`-normalize`), rounding as pprof does.
-fn normalize_to(profile: &mut crate::profile::Profile, scaled: Range<usize>, target: Range<usize>) {
-    let from = merge::sums(profile, scaled.clone());
-    let to = merge::sums(profile, target);
+fn normalize_to(
+    profile: &mut crate::profile::Profile,
+    scaled: Range<usize>,
+    target: Range<usize>,
+) -> Result<(), Overflow> {
+    let from = merge::sums(profile, scaled.clone())?;
+    let to = merge::sums(profile, target)?;
     let ratios: Vec<f64> = from
         .iter()
         .zip(&to)
         .map(|(&f, &t)| if f == 0 { 1.0 } else { t as f64 / f as f64 })
         .collect();
-    merge::scale(profile, scaled, &ratios);
+    merge::scale(profile, scaled, &ratios)
 }
 
 struct FlameRequest<'a> {
@@ -320,10 +335,11 @@ fn run_flame(
         Some(base) => {
             let before = load_merged(base, warn)?;
             let (mut loaded, ranges) = combine(&[&after, &before])?;
-            if r.normalize {
-                normalize_to(&mut loaded.profile, ranges[1].clone(), ranges[0].clone());
-            }
             loaded.name = format!("{} vs {}", before.name, after.name);
+            if r.normalize {
+                normalize_to(&mut loaded.profile, ranges[1].clone(), ranges[0].clone())
+                    .map_err(|e| anyhow!("{}: {e}", loaded.name))?;
+            }
             (loaded, ranges[0].clone(), Some(ranges[1].clone()))
         }
     };
@@ -380,16 +396,18 @@ fn run_diff(
     // values negated, in one profile.
     let (mut loaded, ranges) = combine(&[&after, &before])?;
     let (after_range, before_range) = (ranges[0].clone(), ranges[1].clone());
+    loaded.name = format!("{} vs {}", before.name, after.name);
     if normalize {
         normalize_to(
             &mut loaded.profile,
             before_range.clone(),
             after_range.clone(),
-        );
+        )
+        .map_err(|e| anyhow!("{}: {e}", loaded.name))?;
     }
     let k = loaded.profile.samples.num_values;
-    merge::scale(&mut loaded.profile, before_range.clone(), &vec![-1.0; k]);
-    loaded.name = format!("{} vs {}", before.name, after.name);
+    merge::scale(&mut loaded.profile, before_range.clone(), &vec![-1.0; k])
+        .map_err(|e| anyhow!("{}: {e}", loaded.name))?;
 
     let mut prep = prepare(&loaded, selection, warn)?;
     // pprof's total for a diff is BEFORE's (the samples marked as base).
@@ -399,8 +417,8 @@ fn run_diff(
         .map(|i| p.samples.value(i, prep.value_index).unsigned_abs())
         .fold(0u64, u64::saturating_add);
     if base_total > 0 {
-        prep.total = i64::try_from(base_total)
-            .map_err(|_| anyhow!("{}: sample values overflow", loaded.name))?;
+        prep.total =
+            i64::try_from(base_total).map_err(|_| anyhow!("{}: {Overflow}", loaded.name))?;
     }
     let inputs = DiffInputs {
         before: before_range,
@@ -437,4 +455,21 @@ fn run_trend(
         .collect();
     let prep = prepare(&all, selection, warn)?;
     trend::write(out, &prep, &snapshots, options).with_context(|| all.name.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_replaces_invalid_bytes_in_place() {
+        assert_eq!(into_text(b"gc 1 @0.1s".to_vec()), "gc 1 @0.1s");
+        assert_eq!(into_text(b"a\xffb\xe2\x82c\xf0\x9f".to_vec()), "a?b??c??");
+        assert_eq!(into_text("é 名 \u{1b}".as_bytes().to_vec()), "é 名 \u{1b}");
+        let bytes = vec![0xc3; 100];
+        let ptr = bytes.as_ptr();
+        let text = into_text(bytes);
+        assert_eq!(text, "?".repeat(100));
+        assert_eq!(text.as_ptr(), ptr, "not copied");
+    }
 }

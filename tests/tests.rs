@@ -8,5 +8,7 @@ mod golden;
 mod graph;
 mod http;
 mod legacy;
+mod malformed;
 mod memstats;
+mod safe_output;
 mod util;

@@ -43,6 +43,8 @@ pub enum LegacyError {
     UnknownKind { kind: String },
     /// The header's sampling period does not fit in 64 bits.
     BadPeriod { period: String },
+    /// The header of a sampled kind gives a sampling period of 0.
+    ZeroPeriod { header: String },
     /// A line that is neither blank, a `#` line, nor a sample row.
     NotARow { line: usize, text: String },
     /// A number of a sample row that does not fit in 64 bits.
@@ -73,6 +75,12 @@ impl fmt::Display for LegacyError {
                     "text heap profile header: sampling period {period} is too large"
                 )
             }
+            LegacyError::ZeroPeriod { header } => write!(
+                f,
+                "text heap profile header: `{header}` gives a sampling period of 0, so the rows \
+                 cannot be scaled to estimates (memory profiling was off: \
+                 runtime.MemProfileRate = 0)"
+            ),
             LegacyError::NotARow { line, text } => write!(
                 f,
                 "line {line}: expected a sample row `count: bytes [count: bytes] @ 0xaddr ...`, \
@@ -174,6 +182,13 @@ fn parse_header(line: &str) -> Result<Header, LegacyError> {
             period = group(6).parse().map_err(|_| LegacyError::BadPeriod {
                 period: group(6).to_string(),
             })?;
+        }
+        // pprof reads a period of 0 as "unscaled"; but the sampled kinds
+        // only have rows worth reading when something was sampled.
+        if period == 0 && !group(6).is_empty() && group(5) != "heapprofile" {
+            return Err(LegacyError::ZeroPeriod {
+                header: c.get(0).map_or("", |m| m.as_str()).to_string(),
+            });
         }
         // pprof compares the numbers as written.
         let has_alloc =
@@ -914,6 +929,23 @@ mod tests {
             ]
         );
         assert_eq!(p.str(p.period_type.unwrap().kind), "space");
+    }
+
+    #[test]
+    fn a_zero_period_is_an_error() {
+        for kind in ["heap/0", "heap_v2/0", "heapz_v2/00"] {
+            let text = format!("heap profile: 1: 64 [1: 64] @ {kind}\n1: 64 [1: 64] @ 0x10\n");
+            assert_eq!(
+                decode(text.as_bytes()).unwrap_err(),
+                LegacyError::ZeroPeriod {
+                    header: format!("heap profile: 1: 64 [1: 64] @ {kind}")
+                },
+                "{kind}"
+            );
+        }
+        // `heap/1` halves to 0 and reads unscaled, as pprof reads it.
+        let p = decode(b"heap profile: 1: 64 [1: 64] @ heap/1\n1: 64 [1: 64] @ 0x10\n").unwrap();
+        assert_eq!(p.samples.values(0), &[1, 64]);
     }
 
     #[test]

@@ -276,7 +276,7 @@ fn decode_stream(
             form = if legacy::is_legacy_heap(chunk) {
                 Form::Text(Vec::new())
             } else {
-                Form::Protobuf(Box::default())
+                Form::Protobuf(Box::new(pprof::Decoder::with_limit(max_size)))
             };
         }
         match &mut form {

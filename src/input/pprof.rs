@@ -53,6 +53,10 @@ pub enum DecodeError {
         index: i64,
         len: usize,
     },
+    /// A field whose length alone passes the size limit.
+    FieldTooLarge { offset: usize, len: u64, limit: u64 },
+    /// The decoded samples would take more memory than the size limit.
+    ModelTooLarge { limit: u64 },
     /// A sample whose value count differs from the number of sample types.
     ValueCount {
         sample: usize,
@@ -93,6 +97,16 @@ impl fmt::Display for DecodeError {
             } => write!(
                 f,
                 "{referrer} refers to string {index}, but the string table has {len} entries"
+            ),
+            DecodeError::FieldTooLarge { offset, len, limit } => write!(
+                f,
+                "the field at byte {offset} claims {len} bytes, more than the limit of \
+                 {limit} bytes; raise it with -max_size=BYTES"
+            ),
+            DecodeError::ModelTooLarge { limit } => write!(
+                f,
+                "the decoded samples need more than the limit of {limit} bytes of memory; \
+                 raise it with -max_size=BYTES"
             ),
             DecodeError::ValueCount { sample, got, want } => write!(
                 f,
@@ -286,7 +300,6 @@ fn frame_of(id: u64, big: &mut BigIds) -> u32 {
 /// Decodes a pprof protobuf fed in pieces of any size, as it is inflated:
 /// samples go straight into flat arrays, everything else is checked and
 /// resolved by [`Decoder::finish`] once the whole profile is in.
-#[derive(Default)]
 pub struct Decoder {
     raw: Raw,
     samples: Samples,
@@ -300,11 +313,48 @@ pub struct Decoder {
     pending: Vec<u8>,
     /// Offset in the whole input of the next byte not yet decoded.
     offset: usize,
+    /// The size limit (`-max_size`): no field may claim more, and the
+    /// decoded samples may not take more memory.
+    limit: u64,
+}
+
+impl Default for Decoder {
+    fn default() -> Self {
+        Decoder::new()
+    }
 }
 
 impl Decoder {
+    /// A decoder without a size limit (the input's own size bounds it).
     pub fn new() -> Self {
-        Decoder::default()
+        Decoder::with_limit(u64::MAX)
+    }
+
+    /// A decoder that refuses a field longer than `limit` bytes as soon as
+    /// its length is read, and samples that would take more than `limit`
+    /// bytes of memory: a gzip bomb stops early, whatever its content.
+    pub fn with_limit(limit: u64) -> Self {
+        Decoder {
+            raw: Raw::default(),
+            samples: Samples::default(),
+            big_ids: BigIds::default(),
+            labels: LabelSets::default(),
+            scratch: Vec::new(),
+            value_count: None,
+            odd_count: None,
+            pending: Vec::new(),
+            offset: 0,
+            limit,
+        }
+    }
+
+    /// Memory the decoded samples take (their arrays' lengths): each
+    /// sample's bookkeeping can outweigh its bytes in the input.
+    fn model_bytes(&self) -> u64 {
+        let s = &self.samples;
+        (s.frames.len() as u64 * 4)
+            .saturating_add(s.values.len() as u64 * 8)
+            .saturating_add(s.frame_ends.len() as u64 * 12)
     }
 
     /// Decodes every complete field in `chunk` (with what earlier pieces left
@@ -329,6 +379,17 @@ impl Decoder {
         let mut pos = 0;
         while pos < buf.len() {
             let Some(end) = wire::field_end(buf, pos) else {
+                // Incomplete: wait for more, unless its length is already
+                // past the limit.
+                if let Some(len) = wire::declared_len(buf, pos) {
+                    if len > self.limit {
+                        return Err(DecodeError::FieldTooLarge {
+                            offset: self.offset,
+                            len,
+                            limit: self.limit,
+                        });
+                    }
+                }
                 break;
             };
             let mut r = Reader::with_base(&buf[pos..end], self.offset);
@@ -435,6 +496,9 @@ impl Decoder {
         samples.frame_ends.push(samples.frames.len());
         let set = self.labels.intern(&self.scratch);
         samples.label_set.push(set);
+        if self.model_bytes() > self.limit {
+            return Err(DecodeError::ModelTooLarge { limit: self.limit });
+        }
         Ok(())
     }
 

@@ -119,6 +119,17 @@ pub fn field_end(buf: &[u8], pos: usize) -> Option<usize> {
     }
 }
 
+/// The length a length-delimited field at `buf[pos]` declares, once its key
+/// and length are in `buf`; `None` for other fields or if they are not.
+pub fn declared_len(buf: &[u8], pos: usize) -> Option<u64> {
+    let mut p = pos;
+    let key = read_varint(buf, &mut p)?;
+    if key & 7 != LEN as u64 {
+        return None;
+    }
+    read_varint(buf, &mut p)
+}
+
 /// A cursor over protobuf-encoded bytes. `base` is the offset of `buf` in
 /// the whole input, so errors point at the right byte.
 pub struct Reader<'a> {

@@ -7,6 +7,7 @@ use std::ops::Range;
 
 use rustc_hash::FxHashMap;
 
+use super::graph::Overflow;
 use super::{Location, Profile, StrId, StringTable, ValueType, NONE};
 
 /// Why profiles cannot be combined.
@@ -203,30 +204,42 @@ pub fn combine(profiles: &[&Profile]) -> Result<Combined, Incompatible> {
 }
 
 /// Scales every value of the samples in `range`, type by type, rounding
-/// half away from zero as pprof's `ScaleN` does.
-pub fn scale(p: &mut Profile, range: Range<usize>, ratios: &[f64]) {
+/// half away from zero as pprof's `ScaleN` does. A value that leaves the
+/// 64-bit range is an error (the values before it are already scaled).
+pub fn scale(p: &mut Profile, range: Range<usize>, ratios: &[f64]) -> Result<(), Overflow> {
+    // 2^63 as a float: the first value an i64 cannot hold.
+    const LIMIT: f64 = 9_223_372_036_854_775_808.0;
     let k = p.samples.num_values;
     for i in range {
         for (j, &ratio) in ratios.iter().enumerate().take(k) {
-            if ratio != 1.0 {
-                let v = &mut p.samples.values[i * k + j];
-                *v = (*v as f64 * ratio).round() as i64;
+            let v = &mut p.samples.values[i * k + j];
+            if ratio == -1.0 {
+                // Exactly, not through a float (which holds 53 bits).
+                *v = v.checked_neg().ok_or(Overflow)?;
+            } else if ratio != 1.0 {
+                let scaled = (*v as f64 * ratio).round();
+                // Also refuses NaN (a ratio of ∞ times a value of 0).
+                if !(scaled > -LIMIT && scaled < LIMIT) {
+                    return Err(Overflow);
+                }
+                *v = scaled as i64;
             }
         }
     }
+    Ok(())
 }
 
-/// Sum of each sample type's values over a range of samples (wrapping is
-/// impossible in practice; saturates instead).
-pub fn sums(p: &Profile, range: Range<usize>) -> Vec<i64> {
+/// Sum of each sample type's values over a range of samples; an error when
+/// a sum leaves the 64-bit range.
+pub fn sums(p: &Profile, range: Range<usize>) -> Result<Vec<i64>, Overflow> {
     let k = p.samples.num_values;
     let mut out = vec![0i64; k];
     for i in range {
         for (j, sum) in out.iter_mut().enumerate() {
-            *sum = sum.saturating_add(p.samples.value(i, j));
+            *sum = sum.checked_add(p.samples.value(i, j)).ok_or(Overflow)?;
         }
     }
-    out
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -283,7 +296,7 @@ mod tests {
             ("main.a".to_string(), "main.b".to_string())
         );
         assert_eq!(c.profile.total(0), Some(12));
-        assert_eq!(sums(&c.profile, 1..2), [7]);
+        assert_eq!(sums(&c.profile, 1..2), Ok(vec![7]));
     }
 
     #[test]
@@ -301,9 +314,36 @@ mod tests {
     #[test]
     fn scale_rounds_half_away_from_zero() {
         let mut p = profile("main.a", 5, 1);
-        scale(&mut p, 0..1, &[0.5]);
+        scale(&mut p, 0..1, &[0.5]).unwrap();
         assert_eq!(p.samples.value(0, 0), 3);
-        scale(&mut p, 0..1, &[-1.0]);
+        scale(&mut p, 0..1, &[-1.0]).unwrap();
         assert_eq!(p.samples.value(0, 0), -3);
+    }
+
+    #[test]
+    fn scaling_out_of_range_is_an_error() {
+        let mut p = profile("main.a", i64::MIN, 1);
+        // -(-2^63) is 2^63, one more than an i64 holds.
+        assert_eq!(scale(&mut p, 0..1, &[-1.0]), Err(Overflow));
+        let mut p = profile("main.a", 3, 1);
+        assert_eq!(scale(&mut p, 0..1, &[4e18]), Err(Overflow));
+        assert_eq!(scale(&mut p, 0..1, &[f64::INFINITY]), Err(Overflow));
+        assert_eq!(p.samples.value(0, 0), 3);
+        let mut p = profile("main.a", i64::MAX, 1);
+        scale(&mut p, 0..1, &[-1.0]).unwrap();
+        assert_eq!(p.samples.value(0, 0), -i64::MAX);
+        // Negation is exact beyond a float's 53 bits.
+        let mut p = profile("main.a", (1 << 60) + 1, 1);
+        scale(&mut p, 0..1, &[-1.0]).unwrap();
+        assert_eq!(p.samples.value(0, 0), -(1 << 60) - 1);
+    }
+
+    #[test]
+    fn sums_out_of_range_are_an_error() {
+        let a = profile("main.a", i64::MAX, 1);
+        let b = profile("main.b", 1, 1);
+        let c = combine(&[&a, &b]).unwrap();
+        assert_eq!(sums(&c.profile, 0..1), Ok(vec![i64::MAX]));
+        assert_eq!(sums(&c.profile, 0..2), Err(Overflow));
     }
 }

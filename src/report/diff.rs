@@ -295,6 +295,6 @@ fn write_json(w: &mut dyn Write, prep: &Prepared<'_>, diff: &Diff) -> io::Result
         "dropped_nodes": diff.dropped_nodes,
         "nodes": nodes,
     });
-    serde_json::to_writer_pretty(&mut *w, &doc)?;
+    super::json::write_pretty(&mut *w, &doc)?;
     writeln!(w)
 }

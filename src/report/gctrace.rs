@@ -541,7 +541,7 @@ fn write_json(w: &mut dyn Write, source: &str, t: &Trace) -> io::Result<()> {
             "last_total_released_bytes": sc.last_total_bytes,
         },
     });
-    serde_json::to_writer_pretty(&mut *w, &doc)?;
+    super::json::write_pretty(&mut *w, &doc)?;
     writeln!(w)
 }
 

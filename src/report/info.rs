@@ -166,6 +166,6 @@ fn write_json(w: &mut dyn Write, loaded: &Loaded) -> io::Result<()> {
         "symbolized": p.is_symbolized(),
         "comments": p.comments.iter().map(|&c| p.str(c)).collect::<Vec<_>>(),
     });
-    serde_json::to_writer_pretty(&mut *w, &doc)?;
+    super::json::write_pretty(&mut *w, &doc)?;
     writeln!(w)
 }

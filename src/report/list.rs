@@ -328,6 +328,6 @@ fn write_json(
         "total": prep.total,
         "functions": functions,
     });
-    serde_json::to_writer_pretty(&mut *w, &doc)?;
+    super::json::write_pretty(&mut *w, &doc)?;
     writeln!(w)
 }

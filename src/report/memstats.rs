@@ -649,7 +649,7 @@ fn write_json(w: &mut dyn Write, source: &str, m: &MemStats, d: &Diagnosis) -> i
         },
         "findings": d.findings.iter().map(|f| json!({"kind": f.kind, "message": f.message})).collect::<Vec<_>>(),
     });
-    serde_json::to_writer_pretty(&mut *w, &doc)?;
+    super::json::write_pretty(&mut *w, &doc)?;
     writeln!(w)
 }
 

@@ -9,6 +9,7 @@ pub mod flame;
 pub mod gctrace;
 pub mod graph;
 pub mod info;
+pub mod json;
 pub mod list;
 pub mod memstats;
 pub mod peek;
@@ -446,10 +447,30 @@ pub fn format_time(nanos: i64) -> String {
     )
 }
 
-/// A name from a profile made safe for a terminal: control characters
-/// (but tabs) are shown as escapes instead of being passed through.
+/// Whether a character would act rather than show on a terminal or in a
+/// viewer: control characters (C0, DEL and C1, whose CSI starts escape
+/// sequences too), the bidirectional formatting characters (which reorder
+/// the text around them), and the noncharacters U+FFFE and U+FFFF (which
+/// XML forbids, so an SVG holding them does not open).
+pub fn is_unsafe_char(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{61c}'
+                | '\u{200e}'
+                | '\u{200f}'
+                | '\u{202a}'..='\u{202e}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{fffe}'
+                | '\u{ffff}'
+        )
+}
+
+/// A name from a profile made safe for a terminal: unsafe characters (see
+/// [`is_unsafe_char`]; tabs are kept) are shown as escapes (`\u{1b}`)
+/// instead of being passed through.
 pub fn display_name(s: &str) -> String {
-    let unsafe_char = |c: char| c.is_control() && c != '\t';
+    let unsafe_char = |c: char| is_unsafe_char(c) && c != '\t';
     if !s.chars().any(unsafe_char) {
         return s.to_string();
     }
@@ -472,5 +493,10 @@ mod tests {
     fn control_characters_are_escaped() {
         assert_eq!(display_name("main.f"), "main.f");
         assert_eq!(display_name("a\u{1b}[31mb"), "a\\u{1b}[31mb");
+        assert_eq!(display_name("a\u{9b}2J"), "a\\u{9b}2J");
+        assert_eq!(display_name("x\u{7f}\ny\tz"), "x\\u{7f}\\ny\tz");
+        assert_eq!(display_name("main.\u{202e}evil"), "main.\\u{202e}evil");
+        assert_eq!(display_name("non\u{ffff}char"), "non\\u{ffff}char");
+        assert_eq!(display_name("<a&b>\"c\" é 名"), "<a&b>\"c\" é 名");
     }
 }

@@ -292,6 +292,6 @@ fn write_json(w: &mut dyn Write, prep: &Prepared<'_>, peek: &Peek) -> io::Result
         "total": prep.total,
         "nodes": nodes,
     });
-    serde_json::to_writer_pretty(&mut *w, &doc)?;
+    super::json::write_pretty(&mut *w, &doc)?;
     writeln!(w)
 }

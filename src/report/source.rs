@@ -100,7 +100,7 @@ impl SourceReader {
         let lines = self
             .search
             .find(recorded)
-            .and_then(|p| std::fs::read(p).ok())
+            .and_then(|p| read_source_file(&p))
             .map(|bytes| {
                 Rc::new(
                     String::from_utf8_lossy(&bytes)
@@ -112,6 +112,26 @@ impl SourceReader {
         self.cache.insert(recorded.to_string(), lines.clone());
         lines
     }
+}
+
+/// The largest source file read. A profile names its source files itself:
+/// one naming a huge file (or a special one that never ends, like
+/// `/proc/self/pagemap`) must not make `list` read it all.
+const MAX_SOURCE_FILE: u64 = 64 << 20;
+
+/// A source file's bytes; `None` when it cannot be read or is larger than
+/// [`MAX_SOURCE_FILE`].
+fn read_source_file(path: &Path) -> Option<Vec<u8>> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).ok()?;
+    if file.metadata().ok()?.len() > MAX_SOURCE_FILE {
+        return None;
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_SOURCE_FILE + 1)
+        .read_to_end(&mut bytes)
+        .ok()?;
+    (bytes.len() as u64 <= MAX_SOURCE_FILE).then_some(bytes)
 }
 
 /// The last line of a Go function that starts at `start` (1-based): where
@@ -190,6 +210,23 @@ mod tests {
         assert_eq!(function_end(&src, 2), Some(7));
         assert_eq!(function_end(&src, 8), Some(8));
         assert_eq!(function_end(&src, 0), None);
+    }
+
+    #[test]
+    fn source_files_beyond_the_limit_are_not_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let small = dir.path().join("small.go");
+        std::fs::write(&small, "package main\n").unwrap();
+        let huge = dir.path().join("huge.go");
+        // Sparse: nothing is written, the file just says it is that long.
+        std::fs::File::create(&huge)
+            .unwrap()
+            .set_len(MAX_SOURCE_FILE + 1)
+            .unwrap();
+        let mut reader = SourceReader::new(SourceSearch::default());
+        let lines = reader.lines(&small.to_string_lossy()).unwrap();
+        assert_eq!(*lines, ["package main"]);
+        assert!(reader.lines(&huge.to_string_lossy()).is_none());
     }
 
     #[test]

@@ -178,6 +178,6 @@ fn write_json(w: &mut dyn Write, prep: &Prepared<'_>, top: &Top) -> io::Result<(
         "dropped_nodes": top.dropped_nodes,
         "nodes": nodes,
     });
-    serde_json::to_writer_pretty(&mut *w, &doc)?;
+    super::json::write_pretty(&mut *w, &doc)?;
     writeln!(w)
 }

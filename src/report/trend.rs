@@ -339,7 +339,7 @@ fn write_json(
         "leaks": trend.leaks,
         "nodes": nodes,
     });
-    serde_json::to_writer_pretty(&mut *w, &doc)?;
+    super::json::write_pretty(&mut *w, &doc)?;
     writeln!(w)
 }
 
