@@ -18,6 +18,7 @@ for run in "${runs[@]}"; do
     seconds="${run#*:}"
     log="fuzz/logs/$target.$(date +%Y%m%d-%H%M%S).log"
     echo "== $target for ${seconds}s, log in $log"
+    LSAN_OPTIONS="suppressions=$root/fuzz/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}" \
     nice -n 10 cargo +nightly fuzz run "$target" -- \
         -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 -max_len=65536 \
         > "$log" 2>&1
