@@ -239,9 +239,19 @@ pub fn pruned_lines(
     range: Range<usize>,
     pct: f64,
 ) -> Result<Option<(Vec<String>, i64)>, Overflow> {
+    split_lines(prep, range, pct, PARALLEL_ITEMS)
+}
+
+/// [`pruned_lines`], on two threads once `parallel_items` samples or more
+/// are still to split.
+fn split_lines(
+    prep: &Prepared<'_>,
+    range: Range<usize>,
+    pct: f64,
+    parallel_items: usize,
+) -> Result<Option<(Vec<String>, i64)>, Overflow> {
     let p = prep.profile();
     let table = &prep.table;
-    let nodes = table.len();
     let frames = &p.samples.frames;
     if frames.len() >= u32::MAX as usize {
         // Positions would not fit the cursors; the general path copes.
@@ -280,81 +290,46 @@ pub fn pruned_lines(
     }
     let threshold = pct / 100.0 * total as f64 / 2.0;
 
-    // The drawn call tree: node 0 is above the roots.
-    let mut tree = vec![TreeNode {
-        parent: NONE_NODE,
-        elem: END,
-        own: 0,
-    }];
     let mut scratch = items.clone();
-    let mut count = vec![0u32; 2 * nodes];
-    let mut weight = vec![0i64; 2 * nodes];
-    let mut touched: Vec<u32> = Vec::new();
-    let mut groups: Vec<(u32, usize, usize, i64)> = Vec::new();
+    let mut main = Grower::new(frames, table, threshold);
     // (items range, tree node, depth of the frames in the range)
     let mut work = vec![(0, items.len(), 0u32, 0usize)];
-    while let Some((start, end, parent, depth)) = work.pop() {
-        touched.clear();
-        for it in &items[start..end] {
-            let e = it.elem;
-            if e == END {
-                let own = &mut tree[parent as usize].own;
-                *own = own.checked_add(it.w).ok_or(Overflow)?;
-                continue;
-            }
-            let e = e as usize;
-            if count[e] == 0 {
-                touched.push(e as u32);
-            }
-            count[e] += 1;
-            weight[e] = weight[e].checked_add(it.w).ok_or(Overflow)?;
-        }
-        // Lay the groups out one after another, then move the items.
-        groups.clear();
-        let mut next = start;
-        for &e in &touched {
-            let e = e as usize;
-            let n = count[e] as usize;
-            groups.push((e as u32, next, next + n, weight[e]));
-            count[e] = next as u32;
-            next += n;
-        }
-        for it in &items[start..end] {
-            let e = it.elem;
-            if e != END {
-                let slot = &mut count[e as usize];
-                scratch[*slot as usize] = *it;
-                *slot += 1;
-            }
-        }
-        items[start..next].copy_from_slice(&scratch[start..next]);
-        for &(e, begin, stop, w) in &groups {
-            count[e as usize] = 0;
-            weight[e as usize] = 0;
-            // The roots stay, so the total stays whole.
-            if depth > 0 && (w as f64) < threshold {
-                let own = &mut tree[parent as usize].own;
-                *own = own.checked_add(w).ok_or(Overflow)?;
-                continue;
-            }
-            let child = tree.len() as u32;
-            tree.push(TreeNode {
-                parent,
-                elem: e,
-                own: 0,
-            });
-            let group = &mut items[begin..stop];
-            for j in 0..group.len() {
-                if let Some(ahead) = group.get(j + PREFETCH_AHEAD) {
-                    prefetch(frames, ahead.pos as usize - 1);
-                }
-                let it = &mut group[j];
-                it.slot += 1;
-                it.settle(frames, table);
-            }
-            work.push((begin, stop, child, depth + 1));
-        }
+    // Alone until the tree branches, then the pending groups in two halves
+    // of about as many samples, one per thread.
+    while work.len() == 1 {
+        main.step(&mut items, &mut scratch, 0, &mut work)?;
     }
+    let pending: usize = work.iter().map(|w| w.1 - w.0).sum();
+    if pending < parallel_items {
+        main.run(&mut items, &mut scratch, 0, &mut work)?;
+    } else {
+        // The pending ranges are in ascending order: split them where the
+        // items before are about half.
+        let mut before = 0;
+        let mut m = 0;
+        while m < work.len() - 1 && before + (work[m].1 - work[m].0) <= pending / 2 {
+            before += work[m].1 - work[m].0;
+            m += 1;
+        }
+        let m = m.max(1);
+        let cut = work[m].0;
+        let mut second_work = work.split_off(m);
+        let mut second = main.fork();
+        let (items_a, items_b) = items.split_at_mut(cut);
+        let (scratch_a, scratch_b) = scratch.split_at_mut(cut);
+        let (a, b) = std::thread::scope(|scope| {
+            let b = scope.spawn(|| second.run(items_b, scratch_b, cut, &mut second_work));
+            let a = main.run(items_a, scratch_a, 0, &mut work);
+            let b = b
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (a, b)
+        });
+        a?;
+        b?;
+        main.join(second)?;
+    }
+    let tree = main.tree;
 
     let names = frame_names(prep);
     let mut path: Vec<u32> = Vec::new();
@@ -403,6 +378,194 @@ fn prefetch(frames: &[u32], i: usize) {
     }
     #[cfg(not(target_arch = "x86_64"))]
     let _ = (frames, i);
+}
+
+/// Below this many samples still to split, one thread does it all.
+const PARALLEL_ITEMS: usize = 50_000;
+
+/// One thread's share of [`pruned_lines`]: the part of the drawn call tree
+/// it has grown, and its counting-sort tables.
+struct Grower<'a> {
+    frames: &'a [u32],
+    table: &'a crate::profile::graph::NodeTable,
+    threshold: f64,
+    /// The drawn call tree: node 0 is above the roots.
+    tree: Vec<TreeNode>,
+    /// Tree nodes below this were grown before a [`Grower::fork`].
+    shared: usize,
+    count: Vec<u32>,
+    weight: Vec<i64>,
+    touched: Vec<u32>,
+    groups: Vec<(u32, usize, usize, i64)>,
+}
+
+/// A range of items (absolute), the tree node above them and the depth of
+/// their frames.
+type Work = (usize, usize, u32, usize);
+
+impl<'a> Grower<'a> {
+    fn new(frames: &'a [u32], table: &'a crate::profile::graph::NodeTable, threshold: f64) -> Self {
+        let elems = 2 * table.len();
+        Grower {
+            frames,
+            table,
+            threshold,
+            tree: vec![TreeNode {
+                parent: NONE_NODE,
+                elem: END,
+                own: 0,
+            }],
+            shared: 0,
+            count: vec![0; elems],
+            weight: vec![0; elems],
+            touched: Vec::new(),
+            groups: Vec::new(),
+        }
+    }
+
+    /// A grower for another thread: the tree so far, with nothing of its
+    /// own yet in it.
+    fn fork(&self) -> Self {
+        let mut other = Grower::new(self.frames, self.table, self.threshold);
+        other.tree = self
+            .tree
+            .iter()
+            .map(|t| TreeNode {
+                parent: t.parent,
+                elem: t.elem,
+                own: 0,
+            })
+            .collect();
+        other.shared = self.tree.len();
+        other
+    }
+
+    /// Takes in what a fork grew: its values on the shared nodes and its
+    /// own nodes.
+    fn join(&mut self, other: Grower<'_>) -> Result<(), Overflow> {
+        let shared = other.shared;
+        for (mine, theirs) in self.tree.iter_mut().zip(&other.tree[..shared]) {
+            mine.own = mine.own.checked_add(theirs.own).ok_or(Overflow)?;
+        }
+        let base = self.tree.len() as u32;
+        let renumber = |n: u32| {
+            if (n as usize) < shared {
+                n
+            } else {
+                n - shared as u32 + base
+            }
+        };
+        for t in &other.tree[shared..] {
+            self.tree.push(TreeNode {
+                parent: renumber(t.parent),
+                elem: t.elem,
+                own: t.own,
+            });
+        }
+        Ok(())
+    }
+
+    /// Splits all the work (items and scratch start at item `base`).
+    fn run(
+        &mut self,
+        items: &mut [Cursor],
+        scratch: &mut [Cursor],
+        base: usize,
+        work: &mut Vec<Work>,
+    ) -> Result<(), Overflow> {
+        while !work.is_empty() {
+            self.step(items, scratch, base, work)?;
+        }
+        Ok(())
+    }
+
+    /// Splits the last range of `work` by the items' frames: each group
+    /// wide enough becomes a tree node and new work, the others add to the
+    /// node above.
+    fn step(
+        &mut self,
+        items: &mut [Cursor],
+        scratch: &mut [Cursor],
+        base: usize,
+        work: &mut Vec<Work>,
+    ) -> Result<(), Overflow> {
+        let Some((start, end, parent, depth)) = work.pop() else {
+            return Ok(());
+        };
+        let (start, end) = (start - base, end - base);
+        let Grower {
+            frames,
+            table,
+            threshold,
+            tree,
+            count,
+            weight,
+            touched,
+            groups,
+            ..
+        } = self;
+        touched.clear();
+        for it in &items[start..end] {
+            let e = it.elem;
+            if e == END {
+                let own = &mut tree[parent as usize].own;
+                *own = own.checked_add(it.w).ok_or(Overflow)?;
+                continue;
+            }
+            let e = e as usize;
+            if count[e] == 0 {
+                touched.push(e as u32);
+            }
+            count[e] += 1;
+            weight[e] = weight[e].checked_add(it.w).ok_or(Overflow)?;
+        }
+        // Lay the groups out one after another, then move the items.
+        groups.clear();
+        let mut next = start;
+        for &e in touched.iter() {
+            let e = e as usize;
+            let n = count[e] as usize;
+            groups.push((e as u32, next, next + n, weight[e]));
+            count[e] = next as u32;
+            next += n;
+        }
+        for it in &items[start..end] {
+            let e = it.elem;
+            if e != END {
+                let slot = &mut count[e as usize];
+                scratch[*slot as usize] = *it;
+                *slot += 1;
+            }
+        }
+        items[start..next].copy_from_slice(&scratch[start..next]);
+        for &(e, begin, stop, w) in groups.iter() {
+            count[e as usize] = 0;
+            weight[e as usize] = 0;
+            // The roots stay, so the total stays whole.
+            if depth > 0 && (w as f64) < *threshold {
+                let own = &mut tree[parent as usize].own;
+                *own = own.checked_add(w).ok_or(Overflow)?;
+                continue;
+            }
+            let child = tree.len() as u32;
+            tree.push(TreeNode {
+                parent,
+                elem: e,
+                own: 0,
+            });
+            let group = &mut items[begin..stop];
+            for j in 0..group.len() {
+                if let Some(ahead) = group.get(j + PREFETCH_AHEAD) {
+                    prefetch(frames, ahead.pos as usize - 1);
+                }
+                let it = &mut group[j];
+                it.slot += 1;
+                it.settle(frames, table);
+            }
+            work.push((begin + base, stop + base, child, depth + 1));
+        }
+        Ok(())
+    }
 }
 
 /// Marks a cursor past its sample's last frame.
@@ -610,6 +773,12 @@ mod tests {
                         let (got, total) = pruned_lines(&prep, all.clone(), pct).unwrap().unwrap();
                         assert_eq!(got, want, "{name} {sample} {granularity:?} {pct}%");
                         assert_eq!(total, stacks_total(&stacks));
+                        // The same on two threads, from the first branch.
+                        let (two, _) = split_lines(&prep, all.clone(), pct, 1).unwrap().unwrap();
+                        assert_eq!(
+                            two, want,
+                            "{name} {sample} {granularity:?} {pct}%, 2 threads"
+                        );
                         compared += 1;
                     }
                 }
