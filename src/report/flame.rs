@@ -294,11 +294,23 @@ fn split_lines(
     let mut main = Grower::new(frames, table, threshold);
     // (items range, tree node, depth of the frames in the range)
     let mut work = vec![(0, items.len(), 0u32, 0usize)];
-    // Alone until the tree branches, then the pending groups in two halves
-    // of about as many samples, one per thread.
-    while work.len() == 1 {
+    // Alone while one group holds most of the samples (splitting it first:
+    // the order of the work does not change the tree), then the pending
+    // groups in two halves of about as many samples, one per thread.
+    loop {
+        let size = |w: &Work| w.1 - w.0;
+        let pending: usize = work.iter().map(size).sum();
+        let Some(largest) = (0..work.len()).max_by_key(|&i| size(&work[i])) else {
+            break;
+        };
+        if work.len() > 1 && size(&work[largest]) * 5 <= pending * 3 {
+            break;
+        }
+        let w = work.swap_remove(largest);
+        work.push(w);
         main.step(&mut items, &mut scratch, 0, &mut work)?;
     }
+    work.sort_unstable_by_key(|w| w.0);
     let pending: usize = work.iter().map(|w| w.1 - w.0).sum();
     if pending < parallel_items {
         main.run(&mut items, &mut scratch, 0, &mut work)?;
