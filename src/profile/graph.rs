@@ -343,26 +343,24 @@ impl Edges {
         inline: bool,
         stamp: usize,
     ) -> bool {
-        let last = &mut self.last[dst as usize];
+        let last = self.last[dst as usize];
         let i = if last.0 == src {
             last.1 as usize
         } else {
-            let key = ((src as u64) << 32) | dst as u64;
-            let next = self.list.len() as u32;
-            let i = *self.index.entry(key).or_insert(next);
-            *last = (src, i);
-            if i == next {
-                self.list.push(Edge {
-                    src,
-                    dst,
-                    weight: w,
-                    residual,
-                    inline,
-                    stamp,
-                });
+            let edge = Edge {
+                src,
+                dst,
+                weight: w,
+                residual,
+                inline,
+                stamp,
+            };
+            let (i, new) = self.find_or_push(edge);
+            self.last[dst as usize] = (src, i as u32);
+            if new {
                 return false;
             }
-            i as usize
+            i
         };
         let e = &mut self.list[i];
         if e.stamp == stamp {
@@ -374,6 +372,19 @@ impl Edges {
         e.residual |= residual;
         e.inline &= inline;
         overflow
+    }
+
+    /// The index of the edge from `edge.src` to `edge.dst`, pushing `edge`
+    /// if there is none yet (then the second result is true).
+    #[inline]
+    fn find_or_push(&mut self, edge: Edge) -> (usize, bool) {
+        let key = ((edge.src as u64) << 32) | edge.dst as u64;
+        let next = self.list.len();
+        let i = *self.index.entry(key).or_insert(next as u32) as usize;
+        if i == next {
+            self.list.push(edge);
+        }
+        (i, i == next)
     }
 
     /// Drops the lookup tables once the list is final.
@@ -500,16 +511,13 @@ impl Graph {
         }
         if let (Some(edges), Some(more)) = (self.edges.as_mut(), other.edges) {
             for e in more.list {
-                let key = ((e.src as u64) << 32) | e.dst as u64;
-                let next = edges.list.len() as u32;
-                let i = *edges.index.entry(key).or_insert(next) as usize;
-                if i == edges.list.len() {
-                    edges.list.push(e);
-                } else {
+                let (weight, residual, inline) = (e.weight, e.residual, e.inline);
+                let (i, new) = edges.find_or_push(e);
+                if !new {
                     let mine = &mut edges.list[i];
-                    mine.weight = mine.weight.checked_add(e.weight).ok_or(Overflow)?;
-                    mine.residual |= e.residual;
-                    mine.inline &= e.inline;
+                    mine.weight = mine.weight.checked_add(weight).ok_or(Overflow)?;
+                    mine.residual |= residual;
+                    mine.inline &= inline;
                 }
             }
         }

@@ -229,11 +229,6 @@ impl<L: Clone + Eq + std::hash::Hash> LabelSets<L> {
         &self.labels[start..self.ends[k - 1] as usize]
     }
 
-    /// Every label of every distinct set.
-    pub fn all(&self) -> &[L] {
-        &self.labels
-    }
-
     /// Number of sets, the empty one included.
     pub fn len(&self) -> usize {
         self.ends.len() + 1
