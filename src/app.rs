@@ -232,17 +232,17 @@ fn load_all(spec: &InputSpec, notes: &mut dyn Write) -> anyhow::Result<Vec<Loade
     spec.sources.iter().map(|s| load(s, &opts, notes)).collect()
 }
 
-/// Combines loaded profiles into one, named after all of them; returns it
-/// with the sample range each input occupies.
-fn combine(loaded: &[&Loaded]) -> anyhow::Result<(Loaded, Vec<Range<usize>>)> {
-    let profiles: Vec<_> = loaded.iter().map(|l| &l.profile).collect();
+/// Combines loaded profiles into one, named after all of them, consuming
+/// them; returns it with the sample range each input occupies.
+fn combine(loaded: Vec<Loaded>) -> anyhow::Result<(Loaded, Vec<Range<usize>>)> {
     let name = loaded
         .iter()
         .map(|l| l.name.as_str())
         .collect::<Vec<_>>()
         .join(" + ");
     let Combined { profile, ranges } =
-        merge::combine(&profiles).map_err(|e| anyhow!("{name}: {e}"))?;
+        merge::combine(loaded.into_iter().map(|l| l.profile).collect())
+            .map_err(|e| anyhow!("{name}: {e}"))?;
     Ok((Loaded { name, profile }, ranges))
 }
 
@@ -253,7 +253,7 @@ fn load_merged(spec: &InputSpec, notes: &mut dyn Write) -> anyhow::Result<Loaded
     if loaded.len() == 1 {
         return Ok(loaded.remove(0));
     }
-    Ok(combine(&loaded.iter().collect::<Vec<_>>())?.0)
+    Ok(combine(loaded)?.0)
 }
 
 /// Reads a text input (gzip inflated) as UTF-8: the first source (text
@@ -334,8 +334,9 @@ fn run_flame(
         }
         Some(base) => {
             let before = load_merged(base, warn)?;
-            let (mut loaded, ranges) = combine(&[&after, &before])?;
-            loaded.name = format!("{} vs {}", before.name, after.name);
+            let name = format!("{} vs {}", before.name, after.name);
+            let (mut loaded, ranges) = combine(vec![after, before])?;
+            loaded.name = name;
             if r.normalize {
                 normalize_to(&mut loaded.profile, ranges[1].clone(), ranges[0].clone())
                     .map_err(|e| anyhow!("{}: {e}", loaded.name))?;
@@ -394,9 +395,10 @@ fn run_diff(
     let after = load_merged(after, warn)?;
     // As pprof's -diff_base: AFTER's samples, then BEFORE's with their
     // values negated, in one profile.
-    let (mut loaded, ranges) = combine(&[&after, &before])?;
+    let (before_name, after_name) = (before.name.clone(), after.name.clone());
+    let (mut loaded, ranges) = combine(vec![after, before])?;
     let (after_range, before_range) = (ranges[0].clone(), ranges[1].clone());
-    loaded.name = format!("{} vs {}", before.name, after.name);
+    loaded.name = format!("{before_name} vs {after_name}");
     if normalize {
         normalize_to(
             &mut loaded.profile,
@@ -423,8 +425,8 @@ fn run_diff(
     let inputs = DiffInputs {
         before: before_range,
         after: after_range,
-        before_name: before.name.clone(),
-        after_name: after.name.clone(),
+        before_name,
+        after_name,
         normalized: normalize,
     };
     diff::write(out, &prep, &inputs, options).with_context(|| loaded.name.clone())
@@ -438,21 +440,35 @@ fn run_trend(
     out: &mut dyn Write,
     warn: &mut dyn Write,
 ) -> anyhow::Result<()> {
-    let mut loaded = load_all(input, warn)?;
+    // One snapshot at a time: each is added to the combined profile and
+    // dropped, so only the combination and one snapshot are ever held.
+    let opts = input.read_options();
+    let name = input
+        .sources
+        .iter()
+        .map(|s| s.to_string())
+        .collect::<Vec<_>>()
+        .join(" + ");
+    let mut combiner = merge::Combiner::new();
+    let mut snapshots = Vec::with_capacity(input.sources.len());
+    for source in &input.sources {
+        let l = load(source, &opts, warn)?;
+        let time_nanos = l.profile.time_nanos;
+        let range = combiner
+            .add(l.profile)
+            .map_err(|e| anyhow!("{name}: {e}"))?;
+        snapshots.push(Snapshot {
+            name: l.name,
+            time_nanos,
+            range,
+        });
+    }
     if !keep_order {
         // Stable: snapshots without a time keep their argument order.
-        loaded.sort_by_key(|l| l.profile.time_nanos);
+        snapshots.sort_by_key(|s| s.time_nanos);
     }
-    let (all, ranges) = combine(&loaded.iter().collect::<Vec<_>>())?;
-    let snapshots: Vec<Snapshot> = loaded
-        .iter()
-        .zip(&ranges)
-        .map(|(l, r)| Snapshot {
-            name: l.name.clone(),
-            time_nanos: l.profile.time_nanos,
-            range: r.clone(),
-        })
-        .collect();
+    let Combined { profile, .. } = combiner.finish().map_err(|e| anyhow!("{name}: {e}"))?;
+    let all = Loaded { name, profile };
     let prep = prepare(&all, selection, warn)?;
     trend::write(out, &prep, &snapshots, options).with_context(|| all.name.clone())
 }

@@ -8,7 +8,7 @@ use std::ops::Range;
 use rustc_hash::FxHashMap;
 
 use super::graph::Overflow;
-use super::{Location, Profile, StrId, StringTable, ValueType, NONE};
+use super::{Label, Location, Profile, Samples, StrId, StringTable, ValueType, NONE};
 
 /// Why profiles cannot be combined.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,53 +69,99 @@ impl Interner {
 }
 
 /// Combines profiles that measure the same things (same sample types and
-/// period type). The header follows pprof's merge: the earliest time, the
-/// summed durations, the largest period, comments once each, the first
-/// default sample type; mappings of the first profile come first.
-pub fn combine(profiles: &[&Profile]) -> Result<Combined, Incompatible> {
-    let Some(first) = profiles.first() else {
-        return Err(Incompatible("no profiles".into()));
-    };
-    for p in &profiles[1..] {
-        if describe(first, first.period_type) != describe(p, p.period_type) {
-            return Err(Incompatible(format!(
-                "period types {} and {} differ",
-                describe(first, first.period_type),
-                describe(p, p.period_type)
-            )));
-        }
-        if types(first) != types(p) {
-            return Err(Incompatible(format!(
-                "sample types [{}] and [{}] differ",
-                types(first).join(" "),
-                types(p).join(" ")
-            )));
-        }
+/// period type), one at a time, each consumed as it is added so that only
+/// the combined profile and the one being added are held. The header
+/// follows pprof's merge: the earliest time, the summed durations, the
+/// largest period, comments once each, the first default sample type;
+/// mappings of the first profile come first.
+#[derive(Default)]
+pub struct Combiner {
+    strings: Option<Interner>,
+    out: Profile,
+    ranges: Vec<Range<usize>>,
+    /// The first profile's period type and sample types, described, and its
+    /// sample types as ids of the combined table.
+    first: Option<(String, Vec<String>, Vec<ValueType>, Option<ValueType>)>,
+    seen_comments: Vec<String>,
+}
+
+impl Combiner {
+    pub fn new() -> Self {
+        Combiner::default()
     }
 
-    let mut strings = Interner::new();
-    let mut out = Profile {
-        samples: super::Samples::new(first.samples.num_values),
-        ..Profile::default()
-    };
-    let mut ranges = Vec::with_capacity(profiles.len());
-    let mut time_nanos = 0i64;
-    let mut seen_comments: Vec<String> = Vec::new();
-    for p in profiles {
+    /// Appends `p`'s samples and tables; returns the range its samples
+    /// occupy in the combined profile.
+    pub fn add(&mut self, p: Profile) -> Result<Range<usize>, Incompatible> {
+        if let Some((period, sample_types, _, _)) = &self.first {
+            let p_period = describe(&p, p.period_type);
+            if *period != p_period {
+                return Err(Incompatible(format!(
+                    "period types {period} and {p_period} differ"
+                )));
+            }
+            let p_types = types(&p);
+            if *sample_types != p_types {
+                return Err(Incompatible(format!(
+                    "sample types [{}] and [{}] differ",
+                    sample_types.join(" "),
+                    p_types.join(" ")
+                )));
+            }
+        }
+        let (mappings, functions, locations, lines) = (
+            self.out.mappings.len(),
+            self.out.functions.len(),
+            self.out.locations.len(),
+            self.out.lines.len(),
+        );
+        // Dense u32 indexes, NONE excluded, must still hold every entry.
+        let limit = NONE as usize;
+        if mappings + p.mappings.len() >= limit
+            || functions + p.functions.len() >= limit
+            || locations + p.locations.len() >= limit
+            || lines + p.lines.len() >= limit
+        {
+            return Err(Incompatible(
+                "together they have more than 2^32 locations, functions, lines or mappings".into(),
+            ));
+        }
+        let (mappings, functions, locations, lines) = (
+            mappings as u32,
+            functions as u32,
+            locations as u32,
+            lines as u32,
+        );
+
+        let strings = self.strings.get_or_insert_with(Interner::new);
         let ids: Vec<StrId> = (0..p.strings.len() as StrId)
             .map(|i| strings.intern(p.str(i)))
             .collect();
         let s = |id: StrId| ids.get(id as usize).copied().unwrap_or(0);
 
-        if time_nanos == 0 || p.time_nanos < time_nanos {
-            time_nanos = p.time_nanos;
+        let out = &mut self.out;
+        if self.first.is_none() {
+            out.samples = super::Samples::new(p.samples.num_values);
+            let id = |t: ValueType| ValueType {
+                kind: s(t.kind),
+                unit: s(t.unit),
+            };
+            self.first = Some((
+                describe(&p, p.period_type),
+                types(&p),
+                p.sample_types.iter().map(|&t| id(t)).collect(),
+                p.period_type.map(id),
+            ));
+            out.time_nanos = p.time_nanos;
+        } else if out.time_nanos == 0 || p.time_nanos < out.time_nanos {
+            out.time_nanos = p.time_nanos;
         }
         out.duration_nanos = out.duration_nanos.saturating_add(p.duration_nanos);
         out.period = out.period.max(p.period);
         for &c in &p.comments {
             let text = p.str(c);
-            if !seen_comments.iter().any(|t| t == text) {
-                seen_comments.push(text.to_string());
+            if !self.seen_comments.iter().any(|t| t == text) {
+                self.seen_comments.push(text.to_string());
                 out.comments.push(s(c));
             }
         }
@@ -127,24 +173,18 @@ pub fn combine(profiles: &[&Profile]) -> Result<Combined, Incompatible> {
             out.keep_frames = s(p.keep_frames);
         }
 
-        let (mappings, functions, locations, lines) = (
-            out.mappings.len() as u32,
-            out.functions.len() as u32,
-            out.locations.len() as u32,
-            out.lines.len() as u32,
-        );
         out.mappings
-            .extend(p.mappings.iter().map(|m| super::Mapping {
+            .extend(p.mappings.into_iter().map(|m| super::Mapping {
                 file: s(m.file),
                 build_id: s(m.build_id),
-                ..m.clone()
+                ..m
             }));
         out.functions
-            .extend(p.functions.iter().map(|f| super::Function {
+            .extend(p.functions.into_iter().map(|f| super::Function {
                 name: s(f.name),
                 system_name: s(f.system_name),
                 filename: s(f.filename),
-                ..f.clone()
+                ..f
             }));
         out.lines.extend(p.lines.iter().map(|l| super::Line {
             function: if l.function == NONE {
@@ -154,53 +194,100 @@ pub fn combine(profiles: &[&Profile]) -> Result<Combined, Incompatible> {
             },
             ..*l
         }));
-        out.locations.extend(p.locations.iter().map(|l| Location {
-            mapping: if l.mapping == NONE {
-                NONE
-            } else {
-                l.mapping + mappings
-            },
-            lines: l.lines.start + lines..l.lines.end + lines,
-            ..l.clone()
-        }));
+        out.locations
+            .extend(p.locations.into_iter().map(|l| Location {
+                mapping: if l.mapping == NONE {
+                    NONE
+                } else {
+                    l.mapping + mappings
+                },
+                lines: l.lines.start + lines..l.lines.end + lines,
+                ..l
+            }));
 
         let start = out.samples.len();
-        let mut stack = Vec::new();
-        let mut labels = Vec::new();
-        for i in 0..p.samples.len() {
-            stack.clear();
-            stack.extend(p.samples.stack(i).iter().map(|&l| l + locations));
-            labels.clear();
-            labels.extend(p.samples.labels(i).iter().map(|l| super::Label {
-                key: s(l.key),
-                str: s(l.str),
-                num: l.num,
-                num_unit: s(l.num_unit),
-            }));
-            out.samples.push(p.samples.values(i), &stack, &labels);
-        }
-        ranges.push(start..out.samples.len());
+        append_samples(&mut out.samples, p.samples, locations, &s);
+        let range = start..out.samples.len();
+        self.ranges.push(range.clone());
+        Ok(range)
     }
 
-    let first_ids = |id: StrId| strings.ids.get(first.str(id)).copied().unwrap_or(0);
-    out.sample_types = first
-        .sample_types
-        .iter()
-        .map(|t| ValueType {
-            kind: first_ids(t.kind),
-            unit: first_ids(t.unit),
+    /// The combined profile; an error when nothing was added.
+    pub fn finish(self) -> Result<Combined, Incompatible> {
+        let (Some((_, _, sample_types, period_type)), Some(strings)) = (self.first, self.strings)
+        else {
+            return Err(Incompatible("no profiles".into()));
+        };
+        let mut profile = self.out;
+        profile.sample_types = sample_types;
+        profile.period_type = period_type;
+        profile.strings = strings.table;
+        Ok(Combined {
+            profile,
+            ranges: self.ranges,
+        })
+    }
+}
+
+/// Appends `from`'s samples to `to`, their location indexes shifted by
+/// `locations` and their labels' strings renamed by `s`: whole arrays at a
+/// time (moved when `to` is empty), label sets renamed once each.
+fn append_samples(to: &mut Samples, from: Samples, locations: u32, s: &dyn Fn(StrId) -> StrId) {
+    let sets: Vec<u32> = (0..from.label_sets.len() as u32)
+        .map(|set| {
+            let renamed: Vec<Label> = from
+                .label_sets
+                .get(set)
+                .iter()
+                .map(|l| Label {
+                    key: s(l.key),
+                    str: s(l.str),
+                    num: l.num,
+                    num_unit: s(l.num_unit),
+                })
+                .collect();
+            to.label_sets.intern(&renamed)
         })
         .collect();
-    out.period_type = first.period_type.map(|t| ValueType {
-        kind: first_ids(t.kind),
-        unit: first_ids(t.unit),
-    });
-    out.time_nanos = time_nanos;
-    out.strings = strings.table;
-    Ok(Combined {
-        profile: out,
-        ranges,
-    })
+    let Samples {
+        values,
+        mut frames,
+        mut frame_ends,
+        mut label_set,
+        ..
+    } = from;
+    for set in &mut label_set {
+        *set = sets[*set as usize];
+    }
+    if locations != 0 {
+        for f in &mut frames {
+            *f += locations;
+        }
+    }
+    if to.is_empty() {
+        to.values = values;
+        to.frames = frames;
+        to.frame_ends = frame_ends;
+        to.label_set = label_set;
+        return;
+    }
+    let base = to.frames.len();
+    for end in &mut frame_ends {
+        *end += base;
+    }
+    to.values.extend_from_slice(&values);
+    to.frames.extend_from_slice(&frames);
+    to.frame_ends.extend_from_slice(&frame_ends);
+    to.label_set.extend_from_slice(&label_set);
+}
+
+/// Combines profiles in order; see [`Combiner`].
+pub fn combine(profiles: Vec<Profile>) -> Result<Combined, Incompatible> {
+    let mut c = Combiner::new();
+    for p in profiles {
+        c.add(p)?;
+    }
+    c.finish()
 }
 
 /// Scales every value of the samples in `range`, type by type, rounding
@@ -281,7 +368,7 @@ mod tests {
     fn combine_keeps_each_profile_sample_range_and_names() {
         let a = profile("main.a", 5, 200);
         let b = profile("main.b", 7, 100);
-        let c = combine(&[&a, &b]).unwrap();
+        let c = combine(vec![a, b]).unwrap();
         assert_eq!(c.ranges, [0..1, 1..2]);
         assert_eq!(c.profile.time_nanos, 100);
         let name = |s: usize| {
@@ -304,7 +391,7 @@ mod tests {
         let a = profile("main.a", 5, 1);
         let mut b = profile("main.a", 5, 1);
         b.sample_types[0].kind = 2;
-        let err = combine(&[&a, &b]).unwrap_err();
+        let err = combine(vec![a, b]).unwrap_err();
         assert_eq!(
             err.to_string(),
             "the profiles cannot be combined: sample types [space/bytes] and [bytes/bytes] differ"
@@ -342,7 +429,7 @@ mod tests {
     fn sums_out_of_range_are_an_error() {
         let a = profile("main.a", i64::MAX, 1);
         let b = profile("main.b", 1, 1);
-        let c = combine(&[&a, &b]).unwrap();
+        let c = combine(vec![a, b]).unwrap();
         assert_eq!(sums(&c.profile, 0..1), Ok(vec![i64::MAX]));
         assert_eq!(sums(&c.profile, 0..2), Err(Overflow));
     }
