@@ -74,14 +74,21 @@ impl Interner {
 /// follows pprof's merge: the earliest time, the summed durations, the
 /// largest period, comments once each, the first default sample type;
 /// mappings of the first profile come first.
+/// What every later profile must match: the first one's period type and
+/// sample types, described, and as ids of the combined string table.
+struct First {
+    period: String,
+    sample_types: Vec<String>,
+    sample_type_ids: Vec<ValueType>,
+    period_type_id: Option<ValueType>,
+}
+
 #[derive(Default)]
 pub struct Combiner {
     strings: Option<Interner>,
     out: Profile,
     ranges: Vec<Range<usize>>,
-    /// The first profile's period type and sample types, described, and its
-    /// sample types as ids of the combined table.
-    first: Option<(String, Vec<String>, Vec<ValueType>, Option<ValueType>)>,
+    first: Option<First>,
     seen_comments: Vec<String>,
 }
 
@@ -93,7 +100,12 @@ impl Combiner {
     /// Appends `p`'s samples and tables; returns the range its samples
     /// occupy in the combined profile.
     pub fn add(&mut self, p: Profile) -> Result<Range<usize>, Incompatible> {
-        if let Some((period, sample_types, _, _)) = &self.first {
+        if let Some(First {
+            period,
+            sample_types,
+            ..
+        }) = &self.first
+        {
             let p_period = describe(&p, p.period_type);
             if *period != p_period {
                 return Err(Incompatible(format!(
@@ -146,12 +158,12 @@ impl Combiner {
                 kind: s(t.kind),
                 unit: s(t.unit),
             };
-            self.first = Some((
-                describe(&p, p.period_type),
-                types(&p),
-                p.sample_types.iter().map(|&t| id(t)).collect(),
-                p.period_type.map(id),
-            ));
+            self.first = Some(First {
+                period: describe(&p, p.period_type),
+                sample_types: types(&p),
+                sample_type_ids: p.sample_types.iter().map(|&t| id(t)).collect(),
+                period_type_id: p.period_type.map(id),
+            });
             out.time_nanos = p.time_nanos;
         } else if out.time_nanos == 0 || p.time_nanos < out.time_nanos {
             out.time_nanos = p.time_nanos;
@@ -214,13 +226,12 @@ impl Combiner {
 
     /// The combined profile; an error when nothing was added.
     pub fn finish(self) -> Result<Combined, Incompatible> {
-        let (Some((_, _, sample_types, period_type)), Some(strings)) = (self.first, self.strings)
-        else {
+        let (Some(first), Some(strings)) = (self.first, self.strings) else {
             return Err(Incompatible("no profiles".into()));
         };
         let mut profile = self.out;
-        profile.sample_types = sample_types;
-        profile.period_type = period_type;
+        profile.sample_types = first.sample_type_ids;
+        profile.period_type = first.period_type_id;
         profile.strings = strings.table;
         Ok(Combined {
             profile,
@@ -384,6 +395,122 @@ mod tests {
         );
         assert_eq!(c.profile.total(0), Some(12));
         assert_eq!(sums(&c.profile, 1..2), Ok(vec![7]));
+    }
+
+    /// Two samples per profile, each with a `bytes` label and one with a
+    /// string label too, and a string table in a different order for `b`.
+    fn labelled(func: &str, strings: Vec<&str>, sizes: [i64; 2]) -> Profile {
+        let at = |s: &str| strings.iter().position(|&t| t == s).unwrap() as i64;
+        let label = |size| pb::Label {
+            key: at("bytes"),
+            num: size,
+            ..Default::default()
+        };
+        let p = pb::Profile {
+            sample_type: vec![pb::ValueType {
+                r#type: at("space"),
+                unit: at("bytes"),
+            }],
+            sample: vec![
+                pb::Sample {
+                    location_id: vec![1, 2],
+                    value: vec![sizes[0]],
+                    label: vec![label(sizes[0])],
+                },
+                pb::Sample {
+                    location_id: vec![2],
+                    value: vec![sizes[1]],
+                    label: vec![
+                        label(sizes[1]),
+                        pb::Label {
+                            key: at("kind"),
+                            str: at(func),
+                            ..Default::default()
+                        },
+                    ],
+                },
+            ],
+            location: (1..=2)
+                .map(|id| pb::Location {
+                    id,
+                    line: vec![pb::Line {
+                        function_id: id,
+                        line: 1,
+                        column: 0,
+                    }],
+                    ..Default::default()
+                })
+                .collect(),
+            function: vec![
+                pb::Function {
+                    id: 1,
+                    name: at(func),
+                    ..Default::default()
+                },
+                pb::Function {
+                    id: 2,
+                    name: at("main.main"),
+                    ..Default::default()
+                },
+            ],
+            string_table: strings.into_iter().map(String::from).collect(),
+            ..Default::default()
+        };
+        crate::input::pprof::decode(&p.encode_to_vec()).unwrap()
+    }
+
+    #[test]
+    fn combine_renames_stacks_and_labels_of_later_profiles() {
+        let a = labelled(
+            "main.a",
+            vec!["", "space", "bytes", "main.a", "main.main", "kind"],
+            [16, 32],
+        );
+        let b = labelled(
+            "main.b",
+            vec!["", "kind", "main.main", "main.b", "bytes", "space"],
+            [16, 48],
+        );
+        let c = combine(vec![a, b]).unwrap();
+        let p = &c.profile;
+        assert_eq!(c.ranges, [0..2, 2..4]);
+        let describe = |i: usize| {
+            let frames: Vec<&str> = p
+                .samples
+                .stack(i)
+                .iter()
+                .map(|&l| {
+                    let line = p.location_lines(&p.locations[l as usize])[0];
+                    p.str(p.functions[line.function as usize].name)
+                })
+                .collect();
+            let labels: Vec<String> = p
+                .samples
+                .labels(i)
+                .iter()
+                .map(|l| format!("{}={}{}", p.str(l.key), p.str(l.str), l.num))
+                .collect();
+            format!(
+                "{} [{}] {:?}",
+                frames.join(";"),
+                labels.join(" "),
+                p.samples.values(i)
+            )
+        };
+        let all: Vec<String> = (0..4).map(describe).collect();
+        assert_eq!(
+            all,
+            [
+                "main.a;main.main [bytes=16] [16]",
+                "main.main [bytes=32 kind=main.a0] [32]",
+                "main.b;main.main [bytes=16] [16]",
+                "main.main [bytes=48 kind=main.b0] [48]",
+            ]
+        );
+        // `bytes=16` is one set, shared by both profiles.
+        assert_eq!(p.samples.label_set, [1, 2, 1, 3]);
+        assert_eq!(p.samples.label_sets.len(), 1 + 3);
+        assert_eq!(p.str(p.sample_types[0].kind), "space");
     }
 
     #[test]
