@@ -6,7 +6,6 @@ use std::io::{self, Write};
 use std::ops::Range;
 
 use inferno::flamegraph::{self, color::Palette, Direction};
-use regex::{Captures, Regex};
 use rustc_hash::FxHashMap;
 
 use super::{format_time, Prepared};
@@ -252,6 +251,10 @@ fn split_lines(
 ) -> Result<Option<(Vec<String>, i64)>, Overflow> {
     let p = prep.profile();
     let table = &prep.table;
+    // Each kept sample's frames as drawn, root first, inlined calls
+    // numbered after the table's nodes (as `frame_names`), then END: one
+    // sequential pass here, so that each level of the split reads one u32
+    // per sample instead of a location and its lines.
     let frames = &p.samples.frames;
     if frames.len() >= u32::MAX as usize {
         // Positions would not fit the cursors; the general path copes.
@@ -292,26 +295,30 @@ fn split_lines(
 
     let mut scratch = items.clone();
     let mut main = Grower::new(frames, table, threshold);
-    // (items range, tree node, depth of the frames in the range)
-    let mut work = vec![(0, items.len(), 0u32, 0usize)];
+    let mut work = vec![Work {
+        start: 0,
+        end: items.len(),
+        parent: 0,
+        depth: 0,
+        in_scratch: false,
+    }];
     // Alone while one group holds most of the samples (splitting it first:
     // the order of the work does not change the tree), then the pending
     // groups in two halves of about as many samples, one per thread.
     loop {
-        let size = |w: &Work| w.1 - w.0;
-        let pending: usize = work.iter().map(size).sum();
-        let Some(largest) = (0..work.len()).max_by_key(|&i| size(&work[i])) else {
+        let pending: usize = work.iter().map(Work::len).sum();
+        let Some(largest) = (0..work.len()).max_by_key(|&i| work[i].len()) else {
             break;
         };
-        if work.len() > 1 && size(&work[largest]) * 5 <= pending * 3 {
+        if work.len() > 1 && work[largest].len() * 5 <= pending * 3 {
             break;
         }
         let w = work.swap_remove(largest);
         work.push(w);
         main.step(&mut items, &mut scratch, 0, &mut work)?;
     }
-    work.sort_unstable_by_key(|w| w.0);
-    let pending: usize = work.iter().map(|w| w.1 - w.0).sum();
+    work.sort_unstable_by_key(|w| w.start);
+    let pending: usize = work.iter().map(Work::len).sum();
     if pending < parallel_items {
         main.run(&mut items, &mut scratch, 0, &mut work)?;
     } else {
@@ -319,12 +326,12 @@ fn split_lines(
         // items before are about half.
         let mut before = 0;
         let mut m = 0;
-        while m < work.len() - 1 && before + (work[m].1 - work[m].0) <= pending / 2 {
-            before += work[m].1 - work[m].0;
+        while m < work.len() - 1 && before + work[m].len() <= pending / 2 {
+            before += work[m].len();
             m += 1;
         }
         let m = m.max(1);
-        let cut = work[m].0;
+        let cut = work[m].start;
         let mut second_work = work.split_off(m);
         let mut second = main.fork();
         let (items_a, items_b) = items.split_at_mut(cut);
@@ -370,26 +377,26 @@ fn split_lines(
     Ok(Some((lines, total)))
 }
 
-/// How many cursors ahead [`pruned_lines`] asks for the frames it will
+/// How many cursors ahead [`pruned_lines`] asks for the frame it will
 /// read: the cursors of a group point all over the samples' frames, so each
 /// read would otherwise wait for memory.
 const PREFETCH_AHEAD: usize = 16;
 
-/// Asks the CPU to bring `frames[i]` into the cache (a hint; nothing else).
+/// Asks the CPU to bring `elems[i]` into the cache (a hint; nothing else).
 #[inline(always)]
-fn prefetch(frames: &[u32], i: usize) {
+fn prefetch(elems: &[u32], i: usize) {
     #[cfg(target_arch = "x86_64")]
-    if let Some(frame) = frames.get(i) {
+    if let Some(elem) = elems.get(i) {
         // SAFETY: `_mm_prefetch` only hints the cache: it reads no data, writes
         // nothing and cannot fault; the pointer comes from a live reference.
         // It needs SSE, which every x86_64 CPU has (the target's baseline).
         unsafe {
             use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-            _mm_prefetch::<_MM_HINT_T0>((frame as *const u32).cast::<i8>());
+            _mm_prefetch::<_MM_HINT_T0>((elem as *const u32).cast::<i8>());
         }
     }
     #[cfg(not(target_arch = "x86_64"))]
-    let _ = (frames, i);
+    let _ = (elems, i);
 }
 
 /// Below this many samples still to split, one thread does it all.
@@ -411,13 +418,27 @@ struct Grower<'a> {
     groups: Vec<(u32, usize, usize, i64)>,
 }
 
-/// A range of items (absolute), the tree node above them and the depth of
-/// their frames.
-type Work = (usize, usize, u32, usize);
+/// Items still to split: a range (absolute), the tree node above them, the
+/// depth of their frames, and which of the two buffers holds them (each
+/// split moves a range's items from one buffer to the other).
+#[derive(Clone, Copy)]
+struct Work {
+    start: usize,
+    end: usize,
+    parent: u32,
+    depth: usize,
+    in_scratch: bool,
+}
+
+impl Work {
+    fn len(&self) -> usize {
+        self.end - self.start
+    }
+}
 
 impl<'a> Grower<'a> {
     fn new(frames: &'a [u32], table: &'a crate::profile::graph::NodeTable, threshold: f64) -> Self {
-        let elems = 2 * table.len();
+        let frame_ids = 2 * table.len();
         Grower {
             frames,
             table,
@@ -428,8 +449,8 @@ impl<'a> Grower<'a> {
                 own: 0,
             }],
             shared: 0,
-            count: vec![0; elems],
-            weight: vec![0; elems],
+            count: vec![0; frame_ids],
+            weight: vec![0; frame_ids],
             touched: Vec::new(),
             groups: Vec::new(),
         }
@@ -491,9 +512,9 @@ impl<'a> Grower<'a> {
         Ok(())
     }
 
-    /// Splits the last range of `work` by the items' frames: each group
-    /// wide enough becomes a tree node and new work, the others add to the
-    /// node above.
+    /// Splits the last range of `work` by the items' frames, moving them to
+    /// the other buffer: each group wide enough becomes a tree node and new
+    /// work, the others add to the node above.
     fn step(
         &mut self,
         items: &mut [Cursor],
@@ -501,10 +522,15 @@ impl<'a> Grower<'a> {
         base: usize,
         work: &mut Vec<Work>,
     ) -> Result<(), Overflow> {
-        let Some((start, end, parent, depth)) = work.pop() else {
+        let Some(w) = work.pop() else {
             return Ok(());
         };
-        let (start, end) = (start - base, end - base);
+        let (start, end, parent) = (w.start - base, w.end - base, w.parent);
+        let (from, to) = if w.in_scratch {
+            (&*scratch, items)
+        } else {
+            (&*items, scratch)
+        };
         let Grower {
             frames,
             table,
@@ -517,7 +543,7 @@ impl<'a> Grower<'a> {
             ..
         } = self;
         touched.clear();
-        for it in &items[start..end] {
+        for it in &from[start..end] {
             let e = it.elem;
             if e == END {
                 let own = &mut tree[parent as usize].own;
@@ -541,22 +567,21 @@ impl<'a> Grower<'a> {
             count[e] = next as u32;
             next += n;
         }
-        for it in &items[start..end] {
+        for it in &from[start..end] {
             let e = it.elem;
             if e != END {
                 let slot = &mut count[e as usize];
-                scratch[*slot as usize] = *it;
+                to[*slot as usize] = *it;
                 *slot += 1;
             }
         }
-        items[start..next].copy_from_slice(&scratch[start..next]);
-        for &(e, begin, stop, w) in groups.iter() {
+        for &(e, begin, stop, group_weight) in groups.iter() {
             count[e as usize] = 0;
             weight[e as usize] = 0;
             // The roots stay, so the total stays whole.
-            if depth > 0 && (w as f64) < *threshold {
+            if w.depth > 0 && (group_weight as f64) < *threshold {
                 let own = &mut tree[parent as usize].own;
-                *own = own.checked_add(w).ok_or(Overflow)?;
+                *own = own.checked_add(group_weight).ok_or(Overflow)?;
                 continue;
             }
             let child = tree.len() as u32;
@@ -565,7 +590,7 @@ impl<'a> Grower<'a> {
                 elem: e,
                 own: 0,
             });
-            let group = &mut items[begin..stop];
+            let group = &mut to[begin..stop];
             for j in 0..group.len() {
                 if let Some(ahead) = group.get(j + PREFETCH_AHEAD) {
                     prefetch(frames, ahead.pos as usize - 1);
@@ -574,13 +599,19 @@ impl<'a> Grower<'a> {
                 it.slot += 1;
                 it.settle(frames, table);
             }
-            work.push((begin + base, stop + base, child, depth + 1));
+            work.push(Work {
+                start: begin + base,
+                end: stop + base,
+                parent: child,
+                depth: w.depth + 1,
+                in_scratch: !w.in_scratch,
+            });
         }
         Ok(())
     }
 }
 
-/// Marks a cursor past its sample's last frame.
+/// Marks the end of a sample's frames.
 const END: u32 = u32::MAX;
 const NONE_NODE: u32 = u32::MAX;
 
@@ -635,16 +666,59 @@ fn count_name(unit: &str) -> &'static str {
     }
 }
 
-/// Rewrites inferno's tooltips ("f (1,234,567 bytes, 12.34%)") with human
-/// units ("f (1.18 MB, 12.34%)").
-fn humanize_tooltips(svg: &str) -> String {
-    let re =
-        Regex::new(r"\((\d{1,3}(?:,\d{3})*) bytes, ([^()<]*%)\)</title>").expect("valid regex");
-    re.replace_all(svg, |c: &Captures<'_>| {
-        let n: i64 = c[1].replace(',', "").parse().unwrap_or(0);
-        format!("({}, {})</title>", units::human_bytes(n), &c[2])
-    })
-    .into_owned()
+/// Writes `svg` with inferno's tooltips ("f (1,234,567 bytes, 12.34%)")
+/// in human units ("f (1.18 MB, 12.34%)"). A tooltip is the text between
+/// the last `(` before `)</title>` and it, with no `(`, `)` or `<` inside.
+fn write_humanized(w: &mut dyn Write, svg: &[u8]) -> io::Result<()> {
+    let mut done = 0;
+    for close in memchr::memmem::find_iter(svg, b")</title>") {
+        let Some(open) = memchr::memrchr3(b'(', b')', b'<', &svg[done..close]) else {
+            continue;
+        };
+        let open = done + open;
+        if svg[open] != b'(' {
+            continue;
+        }
+        if let Some((bytes, rest)) = tooltip_bytes(&svg[open + 1..close]) {
+            w.write_all(&svg[done..=open])?;
+            write!(w, "{}, ", units::human_bytes(bytes))?;
+            w.write_all(rest)?;
+            done = close;
+        }
+    }
+    w.write_all(&svg[done..])
+}
+
+/// The count and the rest of a tooltip's "1,234,567 bytes, 12.34%": digits
+/// in groups of three after the first one to three, " bytes, ", and text
+/// ending in `%`.
+fn tooltip_bytes(text: &[u8]) -> Option<(i64, &[u8])> {
+    let space = memchr::memchr(b' ', text)?;
+    let (number, rest) = text.split_at(space);
+    let rest = rest.strip_prefix(b" bytes, ")?;
+    if !rest.ends_with(b"%") {
+        return None;
+    }
+    let mut groups = number.split(|&b| b == b',');
+    let first = groups.next()?;
+    let digits = |g: &[u8]| g.iter().all(u8::is_ascii_digit);
+    if first.is_empty() || first.len() > 3 || !digits(first) {
+        return None;
+    }
+    let mut value: i64 = 0;
+    let mut add = |g: &[u8]| {
+        for &d in g {
+            value = value.saturating_mul(10).saturating_add(i64::from(d - b'0'));
+        }
+    };
+    add(first);
+    for g in groups {
+        if g.len() != 3 || !digits(g) {
+            return None;
+        }
+        add(g);
+    }
+    Some((value, rest))
 }
 
 /// Everything a flame graph shows besides the stacks.
@@ -725,14 +799,15 @@ pub fn write_svg(
             prep.sample_type()
         );
     }
+    // Our lines come sorted; inferno need not sort them again (it compares
+    // them trimmed).
+    options.no_sort = lines.windows(2).all(|w| w[0].trim() <= w[1].trim());
     flamegraph::from_lines(&mut options, lines.iter().map(String::as_str), &mut svg)?;
-    let svg = String::from_utf8(svg).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
-    let svg = if prep.sample_unit() == "bytes" {
-        humanize_tooltips(&svg)
+    if prep.sample_unit() == "bytes" {
+        write_humanized(w, &svg)?;
     } else {
-        svg
-    };
-    w.write_all(svg.as_bytes())?;
+        w.write_all(&svg)?;
+    }
     Ok(())
 }
 
@@ -827,10 +902,31 @@ mod tests {
         let svg =
             "<title>main.f (1,234,567 bytes, 12.34%)</title><title>all (512 bytes, 100%)</title>\
                    <title>g (2,048 bytes, 1.00%; +0.50%)</title>";
+        let mut out = Vec::new();
+        write_humanized(&mut out, svg.as_bytes()).unwrap();
         assert_eq!(
-            humanize_tooltips(svg),
+            String::from_utf8(out).unwrap(),
             "<title>main.f (1.18 MB, 12.34%)</title><title>all (512 B, 100%)</title>\
              <title>g (2 kB, 1.00%; +0.50%)</title>"
+        );
+    }
+
+    /// Only inferno's exact tooltip shape is rewritten; names with
+    /// parentheses keep them.
+    #[test]
+    fn tooltips_of_other_shapes_stay() {
+        let svg = "<title>f(x) (2,048 bytes, 1%)</title>\
+                   <title>g (1,23 bytes, 1%)</title><title>h (1234 bytes, 1%)</title>\
+                   <title>i (12 objects, 1%)</title><title>j (12 bytes, 1)</title>\
+                   <title>k (12 bytes, (1%)</title><title>(7 bytes, 5%)</title>";
+        let mut out = Vec::new();
+        write_humanized(&mut out, svg.as_bytes()).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "<title>f(x) (2 kB, 1%)</title>\
+             <title>g (1,23 bytes, 1%)</title><title>h (1234 bytes, 1%)</title>\
+             <title>i (12 objects, 1%)</title><title>j (12 bytes, 1)</title>\
+             <title>k (12 bytes, (1%)</title><title>(7 B, 5%)</title>"
         );
     }
 }
