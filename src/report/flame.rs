@@ -377,7 +377,7 @@ fn split_lines(
     Ok(Some((lines, total)))
 }
 
-/// How many cursors ahead [`pruned_lines`] asks for the frame it will
+/// How many cursors ahead [`pruned_lines`] asks for the frames it will
 /// read: the cursors of a group point all over the samples' frames, so each
 /// read would otherwise wait for memory.
 const PREFETCH_AHEAD: usize = 16;
@@ -514,7 +514,9 @@ impl<'a> Grower<'a> {
 
     /// Splits the last range of `work` by the items' frames, moving them to
     /// the other buffer: each group wide enough becomes a tree node and new
-    /// work, the others add to the node above.
+    /// work, the others add to the node above. While all the items go on
+    /// with one frame (a chain of single callees, common in deep stacks),
+    /// they stay where they are and are counted as they move down.
     fn step(
         &mut self,
         items: &mut [Cursor],
@@ -522,14 +524,14 @@ impl<'a> Grower<'a> {
         base: usize,
         work: &mut Vec<Work>,
     ) -> Result<(), Overflow> {
-        let Some(w) = work.pop() else {
+        let Some(mut w) = work.pop() else {
             return Ok(());
         };
-        let (start, end, parent) = (w.start - base, w.end - base, w.parent);
+        let (start, end) = (w.start - base, w.end - base);
         let (from, to) = if w.in_scratch {
-            (&*scratch, items)
+            (scratch, items)
         } else {
-            (&*items, scratch)
+            (items, scratch)
         };
         let Grower {
             frames,
@@ -543,20 +545,33 @@ impl<'a> Grower<'a> {
             ..
         } = self;
         touched.clear();
+        let mut ended = false;
         for it in &from[start..end] {
-            let e = it.elem;
-            if e == END {
-                let own = &mut tree[parent as usize].own;
-                *own = own.checked_add(it.w).ok_or(Overflow)?;
-                continue;
-            }
-            let e = e as usize;
-            if count[e] == 0 {
-                touched.push(e as u32);
-            }
-            count[e] += 1;
-            weight[e] = weight[e].checked_add(it.w).ok_or(Overflow)?;
+            ended |= tally(it, w.parent, tree, count, weight, touched)?;
         }
+        while touched.len() == 1 && !ended {
+            let e = touched[0] as usize;
+            let group_weight = weight[e];
+            (count[e], weight[e]) = (0, 0);
+            touched.clear();
+            if w.depth > 0 && (group_weight as f64) < *threshold {
+                let own = &mut tree[w.parent as usize].own;
+                *own = own.checked_add(group_weight).ok_or(Overflow)?;
+                return Ok(());
+            }
+            let child = tree.len() as u32;
+            tree.push(TreeNode {
+                parent: w.parent,
+                elem: e as u32,
+                own: 0,
+            });
+            (w.parent, w.depth) = (child, w.depth + 1);
+            descend(&mut from[start..end], frames, table, |it| {
+                ended |= tally(it, child, tree, count, weight, touched)?;
+                Ok(())
+            })?;
+        }
+        let parent = w.parent;
         // Lay the groups out one after another, then move the items.
         groups.clear();
         let mut next = start;
@@ -590,15 +605,7 @@ impl<'a> Grower<'a> {
                 elem: e,
                 own: 0,
             });
-            let group = &mut to[begin..stop];
-            for j in 0..group.len() {
-                if let Some(ahead) = group.get(j + PREFETCH_AHEAD) {
-                    prefetch(frames, ahead.pos as usize - 1);
-                }
-                let it = &mut group[j];
-                it.slot += 1;
-                it.settle(frames, table);
-            }
+            descend(&mut to[begin..stop], frames, table, |_| Ok(()))?;
             work.push(Work {
                 start: begin + base,
                 end: stop + base,
@@ -609,6 +616,54 @@ impl<'a> Grower<'a> {
         }
         Ok(())
     }
+}
+
+/// Moves every cursor of `group` one frame down, then calls `then` on it.
+#[inline(always)]
+fn descend(
+    group: &mut [Cursor],
+    frames: &[u32],
+    table: &crate::profile::graph::NodeTable,
+    mut then: impl FnMut(&Cursor) -> Result<(), Overflow>,
+) -> Result<(), Overflow> {
+    for j in 0..group.len() {
+        if let Some(ahead) = group.get(j + PREFETCH_AHEAD) {
+            // The next location's frame, where `settle` will read (or past
+            // the sample's frames: a hint needs no bounds).
+            prefetch(frames, (ahead.pos as usize).wrapping_sub(2));
+        }
+        let it = &mut group[j];
+        it.slot += 1;
+        it.settle(frames, table);
+        then(it)?;
+    }
+    Ok(())
+}
+
+/// Counts an item into the group of its frame; an item past its leaf
+/// instead adds its value to `parent` (and true is returned).
+#[inline(always)]
+fn tally(
+    it: &Cursor,
+    parent: u32,
+    tree: &mut [TreeNode],
+    count: &mut [u32],
+    weight: &mut [i64],
+    touched: &mut Vec<u32>,
+) -> Result<bool, Overflow> {
+    let e = it.elem;
+    if e == END {
+        let own = &mut tree[parent as usize].own;
+        *own = own.checked_add(it.w).ok_or(Overflow)?;
+        return Ok(true);
+    }
+    let e = e as usize;
+    if count[e] == 0 {
+        touched.push(e as u32);
+    }
+    count[e] += 1;
+    weight[e] = weight[e].checked_add(it.w).ok_or(Overflow)?;
+    Ok(false)
 }
 
 /// Marks the end of a sample's frames.
