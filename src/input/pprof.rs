@@ -304,6 +304,9 @@ pub struct Decoder {
     raw: Raw,
     samples: Samples,
     big_ids: BigIds,
+    /// The largest provisional frame read: with Go's numbering, all the
+    /// check of the frames needs.
+    max_frame: u32,
     labels: LabelSets<RawLabel>,
     scratch: Vec<RawLabel>,
     /// Values of the first sample, and the first sample with another count.
@@ -338,6 +341,7 @@ impl Decoder {
             raw: Raw::default(),
             samples: Samples::default(),
             big_ids: BigIds::default(),
+            max_frame: 0,
             labels: LabelSets::default(),
             scratch: Vec::new(),
             value_count: None,
@@ -444,6 +448,7 @@ impl Decoder {
     fn sample(&mut self, bytes: &[u8], offset: usize) -> Result<(), DecodeError> {
         let samples = &mut self.samples;
         let index = samples.frame_ends.len();
+        let mut max_frame = self.max_frame;
         let values_before = samples.values.len();
         self.scratch.clear();
         let mut r = Reader::with_base(bytes, offset);
@@ -457,12 +462,16 @@ impl Decoder {
                         let start = pos;
                         let id = wire::read_varint(bytes, &mut pos)
                             .ok_or_else(|| wire::varint_error(bytes, start, offset))?;
-                        samples.frames.push(frame_of(id, &mut self.big_ids));
+                        let frame = frame_of(id, &mut self.big_ids);
+                        max_frame = max_frame.max(frame);
+                        samples.frames.push(frame);
                     }
                 }
                 1 => {
                     let id = scalar(&mut r, wt, "sample.location_id")?;
-                    samples.frames.push(frame_of(id, &mut self.big_ids));
+                    let frame = frame_of(id, &mut self.big_ids);
+                    max_frame = max_frame.max(frame);
+                    samples.frames.push(frame);
                 }
                 2 if wt == wire::LEN => {
                     let (bytes, offset) = r.bytes()?;
@@ -494,6 +503,7 @@ impl Decoder {
             Some(_) => {}
         }
         samples.frame_ends.push(samples.frames.len());
+        self.max_frame = max_frame;
         let set = self.labels.intern(&self.scratch);
         samples.label_set.push(set);
         if self.model_bytes() > self.limit {
@@ -616,7 +626,13 @@ impl Decoder {
         }
 
         let mut samples = self.samples;
-        resolve_frames(&mut samples, &raw.locations, &location_ids, &self.big_ids)?;
+        resolve_frames(
+            &mut samples,
+            self.max_frame,
+            &raw.locations,
+            &location_ids,
+            &self.big_ids,
+        )?;
         let want = sample_types.len();
         let odd = match (self.value_count, self.odd_count) {
             (Some(count), _) if count != want => Some((0, count)),
@@ -672,9 +688,11 @@ pub fn decode(data: &[u8]) -> Result<Profile, DecodeError> {
 
 /// Turns the provisional frames into dense location indexes. Go numbers
 /// locations 1, 2, 3, … in the order it writes them, which makes every
-/// provisional frame its dense index already: then this is one check.
+/// provisional frame its dense index already: then this is one check, of
+/// `max_frame` (the largest of the frames).
 fn resolve_frames(
     samples: &mut Samples,
+    max_frame: u32,
     locations: &[pb::Location],
     ids: &IdMap,
     big: &BigIds,
@@ -684,7 +702,7 @@ fn resolve_frames(
         .iter()
         .enumerate()
         .all(|(i, l)| l.id == i as u64 + 1);
-    if in_order && samples.frames.iter().all(|&f| (f as usize) < n) {
+    if in_order && (samples.frames.is_empty() || (max_frame as usize) < n) {
         return Ok(());
     }
     for pos in 0..samples.frames.len() {
