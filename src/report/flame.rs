@@ -238,16 +238,18 @@ pub fn pruned_lines(
     range: Range<usize>,
     pct: f64,
 ) -> Result<Option<(Vec<String>, i64)>, Overflow> {
-    split_lines(prep, range, pct, PARALLEL_ITEMS)
+    split_lines(prep, range, pct, PARALLEL_ITEMS, PARALLEL_NODES)
 }
 
 /// [`pruned_lines`], on two threads once `parallel_items` samples or more
-/// are still to split.
+/// are still to split, and lines written on two threads once the drawn tree
+/// has `parallel_nodes` nodes.
 fn split_lines(
     prep: &Prepared<'_>,
     range: Range<usize>,
     pct: f64,
     parallel_items: usize,
+    parallel_nodes: usize,
 ) -> Result<Option<(Vec<String>, i64)>, Overflow> {
     let p = prep.profile();
     let table = &prep.table;
@@ -348,33 +350,63 @@ fn split_lines(
         b?;
         main.join(second)?;
     }
-    let tree = main.tree;
-
-    let names = frame_names(prep);
-    let mut path: Vec<u32> = Vec::new();
-    let mut lines = Vec::new();
-    for node in tree.iter().skip(1).filter(|t| t.own > 0) {
-        path.clear();
-        let mut t = node;
-        loop {
-            path.push(t.elem);
-            if t.parent == 0 {
-                break;
-            }
-            t = &tree[t.parent as usize];
-        }
-        let mut text = String::with_capacity(path.len() * 24);
-        for (i, &e) in path.iter().rev().enumerate() {
-            if i > 0 {
-                text.push(';');
-            }
-            text.push_str(&names[e as usize]);
-        }
-        text.push_str(&format!(" {}", node.own));
-        lines.push(text);
-    }
-    lines.sort_unstable();
+    let lines = tree_lines(&main.tree, &frame_names(prep), parallel_nodes);
     Ok(Some((lines, total)))
+}
+
+/// The folded line of every node of the drawn tree that has a value of its
+/// own, sorted; built in two halves on two threads (and merged) once the
+/// tree has `parallel_nodes` nodes.
+fn tree_lines(tree: &[TreeNode], names: &[String], parallel_nodes: usize) -> Vec<String> {
+    let build = |nodes: Range<usize>| {
+        let mut path: Vec<u32> = Vec::new();
+        let mut lines = Vec::new();
+        for node in tree[nodes].iter().filter(|t| t.own > 0) {
+            path.clear();
+            let mut t = node;
+            loop {
+                path.push(t.elem);
+                if t.parent == 0 {
+                    break;
+                }
+                t = &tree[t.parent as usize];
+            }
+            let mut text = String::with_capacity(path.len() * 24);
+            for (i, &e) in path.iter().rev().enumerate() {
+                if i > 0 {
+                    text.push(';');
+                }
+                text.push_str(&names[e as usize]);
+            }
+            text.push_str(&format!(" {}", node.own));
+            lines.push(text);
+        }
+        lines.sort_unstable();
+        lines
+    };
+    let n = tree.len();
+    if n < parallel_nodes {
+        return build(1..n);
+    }
+    let mid = n / 2;
+    let (first, second) = std::thread::scope(|scope| {
+        let second = scope.spawn(|| build(mid..n));
+        let first = build(1..mid);
+        let second = second
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (first, second)
+    });
+    let mut lines = Vec::with_capacity(first.len() + second.len());
+    let mut second = second.into_iter().peekable();
+    for line in first {
+        while let Some(earlier) = second.next_if(|s| *s < line) {
+            lines.push(earlier);
+        }
+        lines.push(line);
+    }
+    lines.extend(second);
+    lines
 }
 
 /// How many cursors ahead [`pruned_lines`] asks for the frames it will
@@ -401,6 +433,8 @@ fn prefetch(elems: &[u32], i: usize) {
 
 /// Below this many samples still to split, one thread does it all.
 const PARALLEL_ITEMS: usize = 50_000;
+/// Below this many nodes in the drawn tree, one thread writes the lines.
+const PARALLEL_NODES: usize = 4_096;
 
 /// One thread's share of [`pruned_lines`]: the part of the drawn call tree
 /// it has grown, and its counting-sort tables.
@@ -916,7 +950,7 @@ mod tests {
                         assert_eq!(got, want, "{name} {sample} {granularity:?} {pct}%");
                         assert_eq!(total, stacks_total(&stacks));
                         // The same on two threads, from the first branch.
-                        let (two, _) = split_lines(&prep, all.clone(), pct, 1).unwrap().unwrap();
+                        let (two, _) = split_lines(&prep, all.clone(), pct, 1, 1).unwrap().unwrap();
                         assert_eq!(
                             two, want,
                             "{name} {sample} {granularity:?} {pct}%, 2 threads"
