@@ -452,7 +452,8 @@ fn run_trend(
     let mut combiner = merge::Combiner::new();
     let mut snapshots = Vec::with_capacity(input.sources.len());
     for source in &input.sources {
-        let l = load(source, &opts, warn)?;
+        let l = input::load_reusing(source, &opts, warn, combiner.take_spare())
+            .map_err(|e| anyhow!("{source}: {e}"))?;
         let time_nanos = l.profile.time_nanos;
         let range = combiner
             .add(l.profile)

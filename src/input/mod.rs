@@ -16,7 +16,7 @@ use std::fs::File;
 use std::io::{self, Read, Write};
 use std::path::PathBuf;
 
-use crate::profile::Profile;
+use crate::profile::{Profile, Samples};
 
 pub use http::FetchOptions;
 
@@ -225,15 +225,26 @@ pub fn load(
     opts: &ReadOptions,
     notes: &mut dyn Write,
 ) -> Result<Loaded, LoadError> {
+    load_reusing(source, opts, notes, Samples::default())
+}
+
+/// [`load`], decoding the samples into `spare`'s arrays (emptied first) to
+/// reuse their memory.
+pub fn load_reusing(
+    source: &Source,
+    opts: &ReadOptions,
+    notes: &mut dyn Write,
+    spare: Samples,
+) -> Result<Loaded, LoadError> {
     let mut profile = match source {
         Source::Path(path) => {
             let file = File::open(path).map_err(LoadError::Open)?;
-            decode_stream(file, opts.max_size, false)?.0
+            decode_stream(file, opts.max_size, false, spare)?.0
         }
-        Source::Stdin => decode_stream(io::stdin(), opts.max_size, false)?.0,
+        Source::Stdin => decode_stream(io::stdin(), opts.max_size, false, spare)?.0,
         Source::Url(url) => {
             let body = http::fetch(url, &opts.fetch, opts.max_size).map_err(LoadError::Fetch)?;
-            let (profile, legacy) = decode_stream(&body[..], opts.max_size, true)?;
+            let (profile, legacy) = decode_stream(&body[..], opts.max_size, true, spare)?;
             let kind = sample_types_name(&profile);
             let form = if legacy {
                 http::SavedForm::Text
@@ -254,12 +265,15 @@ pub fn load(
 /// Decodes a profile while it is being read (and inflated) on another
 /// thread; the format is told by the first piece. Says whether the profile
 /// was in the legacy text form. `html` rejects an HTML page (what a wrong
-/// URL returns) up front.
+/// URL returns) up front. A protobuf's samples are decoded into `spare`'s
+/// arrays.
 fn decode_stream(
     reader: impl Read + Send,
     max_size: u64,
     html: bool,
+    spare: Samples,
 ) -> Result<(Profile, bool), LoadError> {
+    let mut spare = Some(spare);
     enum Form {
         Unknown,
         Protobuf(Box<pprof::Decoder>),
@@ -276,7 +290,8 @@ fn decode_stream(
             form = if legacy::is_legacy_heap(chunk) {
                 Form::Text(Vec::new())
             } else {
-                Form::Protobuf(Box::new(pprof::Decoder::with_limit(max_size)))
+                let decoder = pprof::Decoder::with_limit(max_size);
+                Form::Protobuf(Box::new(decoder.reusing(spare.take().unwrap_or_default())))
             };
         }
         match &mut form {

@@ -354,6 +354,30 @@ impl Decoder {
 
     /// Memory the decoded samples take (their arrays' lengths): each
     /// sample's bookkeeping can outweigh its bytes in the input.
+    /// Decodes the samples into `spare`'s arrays (emptied first), reusing
+    /// their memory: `trend` loads one snapshot after another.
+    pub fn reusing(mut self, spare: Samples) -> Self {
+        let Samples {
+            mut values,
+            mut frames,
+            mut frame_ends,
+            mut label_set,
+            ..
+        } = spare;
+        values.clear();
+        frames.clear();
+        frame_ends.clear();
+        label_set.clear();
+        self.samples = Samples {
+            values,
+            frames,
+            frame_ends,
+            label_set,
+            ..Samples::default()
+        };
+        self
+    }
+
     fn model_bytes(&self) -> u64 {
         let s = &self.samples;
         (s.frames.len() as u64 * 4)
@@ -905,6 +929,29 @@ mod tests {
             period: 524288,
             ..Default::default()
         }
+    }
+
+    /// Samples decoded into another profile's arrays are those decoded
+    /// afresh: nothing of the old content is left.
+    #[test]
+    fn decoding_into_spare_arrays_leaves_nothing_of_them() {
+        let bytes = sample_profile().encode_to_vec();
+        let fresh = decode(&bytes).unwrap();
+        let mut stale = fresh.samples.clone();
+        stale.values.extend([7; 40]);
+        stale.frames.extend([9; 30]);
+        stale.frame_ends.extend([3; 20]);
+        stale.label_set.extend([5; 10]);
+        let mut decoder = Decoder::new().reusing(stale);
+        decoder.feed(&bytes).unwrap();
+        let reused = decoder.finish().unwrap();
+        let (a, b) = (&fresh.samples, &reused.samples);
+        assert_eq!(a.values, b.values);
+        assert_eq!(a.frames, b.frames);
+        assert_eq!(a.frame_ends, b.frame_ends);
+        assert_eq!(a.label_set, b.label_set);
+        assert_eq!(a.label_sets.len(), b.label_sets.len());
+        assert_eq!(b.labels(0), a.labels(0));
     }
 
     #[test]

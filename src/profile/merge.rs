@@ -90,6 +90,8 @@ pub struct Combiner {
     ranges: Vec<Range<usize>>,
     first: Option<First>,
     seen_comments: Vec<String>,
+    /// The emptied arrays of the last profile whose samples were copied.
+    spare: Samples,
 }
 
 impl Combiner {
@@ -218,10 +220,17 @@ impl Combiner {
             }));
 
         let start = out.samples.len();
-        append_samples(&mut out.samples, p.samples, locations, &s);
+        self.spare = append_samples(&mut out.samples, p.samples, locations, &s);
         let range = start..out.samples.len();
         self.ranges.push(range.clone());
         Ok(range)
+    }
+
+    /// The sample arrays of the last profile whose samples were copied in,
+    /// for the next profile to be decoded into (`input::load_reusing`
+    /// empties them): their memory is already paged in.
+    pub fn take_spare(&mut self) -> Samples {
+        std::mem::take(&mut self.spare)
     }
 
     /// The combined profile; an error when nothing was added.
@@ -242,8 +251,14 @@ impl Combiner {
 
 /// Appends `from`'s samples to `to`, their location indexes shifted by
 /// `locations` and their labels' strings renamed by `s`: whole arrays at a
-/// time (moved when `to` is empty), label sets renamed once each.
-fn append_samples(to: &mut Samples, from: Samples, locations: u32, s: &dyn Fn(StrId) -> StrId) {
+/// time (moved when `to` is empty), label sets renamed once each. Returns
+/// `from`'s arrays when they were copied (their content is stale).
+fn append_samples(
+    to: &mut Samples,
+    from: Samples,
+    locations: u32,
+    s: &dyn Fn(StrId) -> StrId,
+) -> Samples {
     let sets: Vec<u32> = (0..from.label_sets.len() as u32)
         .map(|set| {
             let renamed: Vec<Label> = from
@@ -280,7 +295,7 @@ fn append_samples(to: &mut Samples, from: Samples, locations: u32, s: &dyn Fn(St
         to.frames = frames;
         to.frame_ends = frame_ends;
         to.label_set = label_set;
-        return;
+        return Samples::default();
     }
     let base = to.frames.len();
     for end in &mut frame_ends {
@@ -290,6 +305,13 @@ fn append_samples(to: &mut Samples, from: Samples, locations: u32, s: &dyn Fn(St
     to.frames.extend_from_slice(&frames);
     to.frame_ends.extend_from_slice(&frame_ends);
     to.label_set.extend_from_slice(&label_set);
+    Samples {
+        values,
+        frames,
+        frame_ends,
+        label_set,
+        ..Samples::default()
+    }
 }
 
 /// Combines profiles in order; see [`Combiner`].
