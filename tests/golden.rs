@@ -497,6 +497,33 @@ fn diff_equals_pprof_diff_base() {
     assert_eq!(exact, 32);
 }
 
+/// The text report states the leak rule for the number of steps it has:
+/// 3 of every 4 steps is 4 of 5, and 2 of 2.
+#[test]
+fn trend_states_the_leak_rule_for_its_steps() {
+    let leak = |i: usize| util::profile(&format!("leak.{i}.pb.gz"));
+    let rule = |snapshots: Vec<String>| {
+        let mut args = vec!["trend".to_string()];
+        args.extend(snapshots);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = util::run(&args);
+        assert!(out.status.success(), "{}", util::stderr(&out));
+        util::stdout(&out)
+            .lines()
+            .find(|l| l.starts_with("Likely leaks:"))
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(
+        rule((1..=6).map(leak).collect()),
+        "Likely leaks: 2 (grew in at least 4 of 5 steps, by at least 1% of the last total)"
+    );
+    assert_eq!(
+        rule((1..=3).map(leak).collect()),
+        "Likely leaks: 2 (grew in at least 2 of 2 steps, by at least 1% of the last total)"
+    );
+}
+
 /// `trend` over the six leak snapshots: every node's value in every
 /// snapshot equals pprof's flat for that snapshot; the two leaking sites
 /// are ranked first and flagged, and no steady or oscillating site is.

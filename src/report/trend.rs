@@ -262,10 +262,13 @@ fn write_text(
     for l in &prep.filters {
         writeln!(w, "Active filter: {}", display_name(l))?;
     }
+    // The rule's "3 of every 4 steps", for this many steps.
+    let steps = trend.totals.len().saturating_sub(1);
     writeln!(
         w,
-        "Likely leaks: {} (grew in at least 3 of 4 steps, by at least 1% of the last total)",
-        trend.leaks
+        "Likely leaks: {} (grew in at least {} of {steps} steps, by at least 1% of the last total)",
+        trend.leaks,
+        (3 * steps).div_ceil(4),
     )?;
 
     let slope_head = if trend.per_hour {
