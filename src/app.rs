@@ -235,15 +235,16 @@ fn load_all(spec: &InputSpec, notes: &mut dyn Write) -> anyhow::Result<Vec<Loade
 /// Combines loaded profiles into one, named after all of them, consuming
 /// them; returns it with the sample range each input occupies.
 fn combine(loaded: Vec<Loaded>) -> anyhow::Result<(Loaded, Vec<Range<usize>>)> {
-    let name = loaded
-        .iter()
-        .map(|l| l.name.as_str())
-        .collect::<Vec<_>>()
-        .join(" + ");
+    let name = joined_name(loaded.iter().map(|l| l.name.clone()));
     let Combined { profile, ranges } =
         merge::combine(loaded.into_iter().map(|l| l.profile).collect())
             .map_err(|e| anyhow!("{name}: {e}"))?;
     Ok((Loaded { name, profile }, ranges))
+}
+
+/// The name of a combination of profiles: theirs, joined by " + ".
+fn joined_name(names: impl Iterator<Item = String>) -> String {
+    names.collect::<Vec<_>>().join(" + ")
 }
 
 /// Loads the sources; several are merged into one profile whose values sum
@@ -443,12 +444,7 @@ fn run_trend(
     // One snapshot at a time: each is added to the combined profile and
     // dropped, so only the combination and one snapshot are ever held.
     let opts = input.read_options();
-    let name = input
-        .sources
-        .iter()
-        .map(|s| s.to_string())
-        .collect::<Vec<_>>()
-        .join(" + ");
+    let name = joined_name(input.sources.iter().map(|s| s.to_string()));
     let mut combiner = merge::Combiner::new();
     let mut snapshots = Vec::with_capacity(input.sources.len());
     for source in &input.sources {

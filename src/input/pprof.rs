@@ -352,32 +352,16 @@ impl Decoder {
         }
     }
 
-    /// Memory the decoded samples take (their arrays' lengths): each
-    /// sample's bookkeeping can outweigh its bytes in the input.
     /// Decodes the samples into `spare`'s arrays (emptied first), reusing
     /// their memory: `trend` loads one snapshot after another.
-    pub fn reusing(mut self, spare: Samples) -> Self {
-        let Samples {
-            mut values,
-            mut frames,
-            mut frame_ends,
-            mut label_set,
-            ..
-        } = spare;
-        values.clear();
-        frames.clear();
-        frame_ends.clear();
-        label_set.clear();
-        self.samples = Samples {
-            values,
-            frames,
-            frame_ends,
-            label_set,
-            ..Samples::default()
-        };
+    pub fn reusing(mut self, mut spare: Samples) -> Self {
+        spare.clear();
+        self.samples = spare;
         self
     }
 
+    /// Memory the decoded samples take (their arrays' lengths): each
+    /// sample's bookkeeping can outweigh its bytes in the input.
     fn model_bytes(&self) -> u64 {
         let s = &self.samples;
         (s.frames.len() as u64 * 4)

@@ -68,12 +68,6 @@ impl Interner {
     }
 }
 
-/// Combines profiles that measure the same things (same sample types and
-/// period type), one at a time, each consumed as it is added so that only
-/// the combined profile and the one being added are held. The header
-/// follows pprof's merge: the earliest time, the summed durations, the
-/// largest period, comments once each, the first default sample type;
-/// mappings of the first profile come first.
 /// What every later profile must match: the first one's period type and
 /// sample types, described, and as ids of the combined string table.
 struct First {
@@ -83,6 +77,12 @@ struct First {
     period_type_id: Option<ValueType>,
 }
 
+/// Combines profiles that measure the same things (same sample types and
+/// period type), one at a time, each consumed as it is added so that only
+/// the combined profile and the one being added are held. The header
+/// follows pprof's merge: the earliest time, the summed durations, the
+/// largest period, comments once each, the first default sample type;
+/// mappings of the first profile come first.
 #[derive(Default)]
 pub struct Combiner {
     strings: Option<Interner>,
@@ -90,7 +90,7 @@ pub struct Combiner {
     ranges: Vec<Range<usize>>,
     first: Option<First>,
     seen_comments: Vec<String>,
-    /// The emptied arrays of the last profile whose samples were copied.
+    /// The arrays of the last profile whose samples were copied (stale).
     spare: Samples,
 }
 

@@ -170,6 +170,16 @@ impl Samples {
         self.label_sets.get(self.label_set[i])
     }
 
+    /// Removes every sample, keeping the arrays' memory.
+    pub fn clear(&mut self) {
+        self.num_values = 0;
+        self.values.clear();
+        self.frames.clear();
+        self.frame_ends.clear();
+        self.label_sets = LabelSets::default();
+        self.label_set.clear();
+    }
+
     /// Appends a sample; `stack` holds dense location indexes, leaf first.
     pub fn push(&mut self, values: &[i64], stack: &[u32], labels: &[Label]) {
         debug_assert_eq!(values.len(), self.num_values);

@@ -253,10 +253,6 @@ fn split_lines(
 ) -> Result<Option<(Vec<String>, i64)>, Overflow> {
     let p = prep.profile();
     let table = &prep.table;
-    // Each kept sample's frames as drawn, root first, inlined calls
-    // numbered after the table's nodes (as `frame_names`), then END: one
-    // sequential pass here, so that each level of the split reads one u32
-    // per sample instead of a location and its lines.
     let frames = &p.samples.frames;
     if frames.len() >= u32::MAX as usize {
         // Positions would not fit the cursors; the general path copes.
@@ -414,21 +410,21 @@ fn tree_lines(tree: &[TreeNode], names: &[String], parallel_nodes: usize) -> Vec
 /// read would otherwise wait for memory.
 const PREFETCH_AHEAD: usize = 16;
 
-/// Asks the CPU to bring `elems[i]` into the cache (a hint; nothing else).
+/// Asks the CPU to bring `frames[i]` into the cache (a hint; nothing else).
 #[inline(always)]
-fn prefetch(elems: &[u32], i: usize) {
+fn prefetch(frames: &[u32], i: usize) {
     #[cfg(target_arch = "x86_64")]
-    if let Some(elem) = elems.get(i) {
+    if let Some(frame) = frames.get(i) {
         // SAFETY: `_mm_prefetch` only hints the cache: it reads no data, writes
         // nothing and cannot fault; the pointer comes from a live reference.
         // It needs SSE, which every x86_64 CPU has (the target's baseline).
         unsafe {
             use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-            _mm_prefetch::<_MM_HINT_T0>((elem as *const u32).cast::<i8>());
+            _mm_prefetch::<_MM_HINT_T0>((frame as *const u32).cast::<i8>());
         }
     }
     #[cfg(not(target_arch = "x86_64"))]
-    let _ = (elems, i);
+    let _ = (frames, i);
 }
 
 /// Below this many samples still to split, one thread does it all.
@@ -588,17 +584,10 @@ impl<'a> Grower<'a> {
             let group_weight = weight[e];
             (count[e], weight[e]) = (0, 0);
             touched.clear();
-            if w.depth > 0 && (group_weight as f64) < *threshold {
-                let own = &mut tree[w.parent as usize].own;
-                *own = own.checked_add(group_weight).ok_or(Overflow)?;
+            let kept = grow(tree, w.parent, e as u32, group_weight, w.depth, *threshold)?;
+            let Some(child) = kept else {
                 return Ok(());
-            }
-            let child = tree.len() as u32;
-            tree.push(TreeNode {
-                parent: w.parent,
-                elem: e as u32,
-                own: 0,
-            });
+            };
             (w.parent, w.depth) = (child, w.depth + 1);
             descend(&mut from[start..end], frames, table, |it| {
                 ended |= tally(it, child, tree, count, weight, touched)?;
@@ -627,18 +616,9 @@ impl<'a> Grower<'a> {
         for &(e, begin, stop, group_weight) in groups.iter() {
             count[e as usize] = 0;
             weight[e as usize] = 0;
-            // The roots stay, so the total stays whole.
-            if w.depth > 0 && (group_weight as f64) < *threshold {
-                let own = &mut tree[parent as usize].own;
-                *own = own.checked_add(group_weight).ok_or(Overflow)?;
+            let Some(child) = grow(tree, parent, e, group_weight, w.depth, *threshold)? else {
                 continue;
-            }
-            let child = tree.len() as u32;
-            tree.push(TreeNode {
-                parent,
-                elem: e,
-                own: 0,
-            });
+            };
             descend(&mut to[begin..stop], frames, table, |_| Ok(()))?;
             work.push(Work {
                 start: begin + base,
@@ -650,6 +630,30 @@ impl<'a> Grower<'a> {
         }
         Ok(())
     }
+}
+
+/// A group of frame `elem` below `parent`, at `depth`, weighing `weight`:
+/// a new tree node (returned) when it is wide enough to draw, else its
+/// value stays with `parent`. The roots stay, so the total stays whole.
+fn grow(
+    tree: &mut Vec<TreeNode>,
+    parent: u32,
+    elem: u32,
+    weight: i64,
+    depth: usize,
+    threshold: f64,
+) -> Result<Option<u32>, Overflow> {
+    if depth > 0 && (weight as f64) < threshold {
+        let own = &mut tree[parent as usize].own;
+        *own = own.checked_add(weight).ok_or(Overflow)?;
+        return Ok(None);
+    }
+    tree.push(TreeNode {
+        parent,
+        elem,
+        own: 0,
+    });
+    Ok(Some(tree.len() as u32 - 1))
 }
 
 /// Moves every cursor of `group` one frame down, then calls `then` on it.
