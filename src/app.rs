@@ -227,34 +227,79 @@ fn load(source: &Source, opts: &ReadOptions, notes: &mut dyn Write) -> anyhow::R
     input::load(source, opts, notes).map_err(|e| anyhow!("{source}: {e}"))
 }
 
-fn load_all(spec: &InputSpec, notes: &mut dyn Write) -> anyhow::Result<Vec<Loaded>> {
-    let opts = spec.read_options();
-    spec.sources.iter().map(|s| load(s, &opts, notes)).collect()
+/// Profiles combined as they are read: each is decoded straight onto the
+/// end of the combination's samples, so no sample is copied and nothing
+/// but the combination is held.
+#[derive(Default)]
+struct Combination {
+    combiner: merge::Combiner,
+    names: Vec<String>,
 }
 
-/// Combines loaded profiles into one, named after all of them, consuming
-/// them; returns it with the sample range each input occupies.
-fn combine(loaded: Vec<Loaded>) -> anyhow::Result<(Loaded, Vec<Range<usize>>)> {
-    let name = joined_name(loaded.iter().map(|l| l.name.clone()));
-    let Combined { profile, ranges } =
-        merge::combine(loaded.into_iter().map(|l| l.profile).collect())
-            .map_err(|e| anyhow!("{name}: {e}"))?;
-    Ok((Loaded { name, profile }, ranges))
-}
+impl Combination {
+    /// Reads one source onto the combination; returns it as a snapshot.
+    fn load(
+        &mut self,
+        source: &Source,
+        opts: &ReadOptions,
+        notes: &mut dyn Write,
+    ) -> anyhow::Result<Snapshot> {
+        let (samples, location_base) = self.combiner.take_samples();
+        let loaded = input::load_onto(source, opts, notes, samples, location_base)
+            .map_err(|e| anyhow!("{source}: {e}"))?;
+        self.names.push(loaded.name);
+        let time_nanos = loaded.profile.time_nanos;
+        let range = self
+            .combiner
+            .add_decoded(loaded.profile)
+            .map_err(|e| anyhow!("{}: {e}", self.name()))?;
+        Ok(Snapshot {
+            name: self.names.last().cloned().unwrap_or_default(),
+            time_nanos,
+            range,
+        })
+    }
 
-/// The name of a combination of profiles: theirs, joined by " + ".
-fn joined_name(names: impl Iterator<Item = String>) -> String {
-    names.collect::<Vec<_>>().join(" + ")
+    /// Reads every source of `spec`; returns the range of samples they
+    /// occupy together, and their name.
+    fn load_all(
+        &mut self,
+        spec: &InputSpec,
+        notes: &mut dyn Write,
+    ) -> anyhow::Result<(Range<usize>, String)> {
+        let opts = spec.read_options();
+        let first = self.names.len();
+        let mut range: Option<Range<usize>> = None;
+        for source in &spec.sources {
+            let r = self.load(source, &opts, notes)?.range;
+            range = Some(range.map_or(r.clone(), |all| all.start..r.end));
+        }
+        let name = self.names[first..].join(" + ");
+        Ok((range.unwrap_or_default(), name))
+    }
+
+    /// The name of the combination: its profiles' names joined by " + ".
+    fn name(&self) -> String {
+        self.names.join(" + ")
+    }
+
+    fn finish(self) -> anyhow::Result<Loaded> {
+        let name = self.name();
+        let Combined { profile, .. } =
+            self.combiner.finish().map_err(|e| anyhow!("{name}: {e}"))?;
+        Ok(Loaded { name, profile })
+    }
 }
 
 /// Loads the sources; several are merged into one profile whose values sum
 /// node by node, as pprof merges them.
 fn load_merged(spec: &InputSpec, notes: &mut dyn Write) -> anyhow::Result<Loaded> {
-    let mut loaded = load_all(spec, notes)?;
-    if loaded.len() == 1 {
-        return Ok(loaded.remove(0));
+    if let [source] = &spec.sources[..] {
+        return load(source, &spec.read_options(), notes);
     }
-    Ok(combine(loaded)?.0)
+    let mut all = Combination::default();
+    all.load_all(spec, notes)?;
+    all.finish()
 }
 
 /// Reads a text input (gzip inflated) as UTF-8: the first source (text
@@ -327,22 +372,24 @@ fn run_flame(
     out: &mut dyn Write,
     warn: &mut dyn Write,
 ) -> anyhow::Result<()> {
-    let after = load_merged(r.input, warn)?;
     let (loaded, after_range, before_range) = match r.base {
         None => {
+            let after = load_merged(r.input, warn)?;
             let n = after.profile.samples.len();
             (after, 0..n, None)
         }
         Some(base) => {
-            let before = load_merged(base, warn)?;
-            let name = format!("{} vs {}", before.name, after.name);
-            let (mut loaded, ranges) = combine(vec![after, before])?;
-            loaded.name = name;
+            let Both {
+                mut loaded,
+                after,
+                before,
+                ..
+            } = load_both(base, r.input, warn)?;
             if r.normalize {
-                normalize_to(&mut loaded.profile, ranges[1].clone(), ranges[0].clone())
+                normalize_to(&mut loaded.profile, before.clone(), after.clone())
                     .map_err(|e| anyhow!("{}: {e}", loaded.name))?;
             }
-            (loaded, ranges[0].clone(), Some(ranges[1].clone()))
+            (loaded, after, Some(before))
         }
     };
     let prep = prepare(&loaded, r.selection, warn)?;
@@ -383,6 +430,31 @@ fn run_flame(
     flame::write_svg(out, &prep, &lines, labels, r.options).with_context(context)
 }
 
+/// BEFORE and AFTER in one profile, as pprof combines a `-diff_base`
+/// (AFTER's samples first), named "BEFORE vs AFTER".
+struct Both {
+    loaded: Loaded,
+    after: Range<usize>,
+    before: Range<usize>,
+    after_name: String,
+    before_name: String,
+}
+
+fn load_both(before: &InputSpec, after: &InputSpec, notes: &mut dyn Write) -> anyhow::Result<Both> {
+    let mut both = Combination::default();
+    let (after, after_name) = both.load_all(after, notes)?;
+    let (before, before_name) = both.load_all(before, notes)?;
+    let mut loaded = both.finish()?;
+    loaded.name = format!("{before_name} vs {after_name}");
+    Ok(Both {
+        loaded,
+        after,
+        before,
+        after_name,
+        before_name,
+    })
+}
+
 fn run_diff(
     before: &InputSpec,
     after: &InputSpec,
@@ -392,14 +464,13 @@ fn run_diff(
     out: &mut dyn Write,
     warn: &mut dyn Write,
 ) -> anyhow::Result<()> {
-    let before = load_merged(before, warn)?;
-    let after = load_merged(after, warn)?;
-    // As pprof's -diff_base: AFTER's samples, then BEFORE's with their
-    // values negated, in one profile.
-    let (before_name, after_name) = (before.name.clone(), after.name.clone());
-    let (mut loaded, ranges) = combine(vec![after, before])?;
-    let (after_range, before_range) = (ranges[0].clone(), ranges[1].clone());
-    loaded.name = format!("{before_name} vs {after_name}");
+    let Both {
+        mut loaded,
+        after: after_range,
+        before: before_range,
+        after_name,
+        before_name,
+    } = load_both(before, after, warn)?;
     if normalize {
         normalize_to(
             &mut loaded.profile,
@@ -441,31 +512,17 @@ fn run_trend(
     out: &mut dyn Write,
     warn: &mut dyn Write,
 ) -> anyhow::Result<()> {
-    // One snapshot at a time: each is added to the combined profile and
-    // dropped, so only the combination and one snapshot are ever held.
     let opts = input.read_options();
-    let name = joined_name(input.sources.iter().map(|s| s.to_string()));
-    let mut combiner = merge::Combiner::new();
+    let mut all = Combination::default();
     let mut snapshots = Vec::with_capacity(input.sources.len());
     for source in &input.sources {
-        let l = input::load_reusing(source, &opts, warn, combiner.take_spare())
-            .map_err(|e| anyhow!("{source}: {e}"))?;
-        let time_nanos = l.profile.time_nanos;
-        let range = combiner
-            .add(l.profile)
-            .map_err(|e| anyhow!("{name}: {e}"))?;
-        snapshots.push(Snapshot {
-            name: l.name,
-            time_nanos,
-            range,
-        });
+        snapshots.push(all.load(source, &opts, warn)?);
     }
     if !keep_order {
         // Stable: snapshots without a time keep their argument order.
         snapshots.sort_by_key(|s| s.time_nanos);
     }
-    let Combined { profile, .. } = combiner.finish().map_err(|e| anyhow!("{name}: {e}"))?;
-    let all = Loaded { name, profile };
+    let all = all.finish()?;
     let prep = prepare(&all, selection, warn)?;
     trend::write(out, &prep, &snapshots, options).with_context(|| all.name.clone())
 }

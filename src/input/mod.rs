@@ -225,26 +225,32 @@ pub fn load(
     opts: &ReadOptions,
     notes: &mut dyn Write,
 ) -> Result<Loaded, LoadError> {
-    load_reusing(source, opts, notes, Samples::default())
+    load_onto(source, opts, notes, Samples::default(), 0)
 }
 
-/// [`load`], decoding the samples into `spare`'s arrays (emptied first) to
-/// reuse their memory.
-pub fn load_reusing(
+/// [`load`], the samples decoded onto the end of `samples`' arrays (see
+/// `pprof::Decoder::onto`): the profile's samples hold those first, then
+/// its own, whose frames are its location indexes plus `location_base`
+/// and whose label sets index its own table. How profiles are combined
+/// without copying their samples (`merge::Combiner::add_decoded`).
+pub fn load_onto(
     source: &Source,
     opts: &ReadOptions,
     notes: &mut dyn Write,
-    spare: Samples,
+    samples: Samples,
+    location_base: u32,
 ) -> Result<Loaded, LoadError> {
+    let start = samples.len();
+    let onto = (samples, location_base);
     let mut profile = match source {
         Source::Path(path) => {
             let file = File::open(path).map_err(LoadError::Open)?;
-            decode_stream(file, opts.max_size, false, spare)?.0
+            decode_stream(file, opts.max_size, false, onto)?.0
         }
-        Source::Stdin => decode_stream(io::stdin(), opts.max_size, false, spare)?.0,
+        Source::Stdin => decode_stream(io::stdin(), opts.max_size, false, onto)?.0,
         Source::Url(url) => {
             let body = http::fetch(url, &opts.fetch, opts.max_size).map_err(LoadError::Fetch)?;
-            let (profile, legacy) = decode_stream(&body[..], opts.max_size, true, spare)?;
+            let (profile, legacy) = decode_stream(&body[..], opts.max_size, true, onto)?;
             let kind = sample_types_name(&profile);
             let form = if legacy {
                 http::SavedForm::Text
@@ -255,7 +261,7 @@ pub fn load_reusing(
             profile
         }
     };
-    crate::profile::prune::apply(&mut profile);
+    crate::profile::prune::apply_from(&mut profile, start, location_base);
     Ok(Loaded {
         name: source.to_string(),
         profile,
@@ -265,15 +271,15 @@ pub fn load_reusing(
 /// Decodes a profile while it is being read (and inflated) on another
 /// thread; the format is told by the first piece. Says whether the profile
 /// was in the legacy text form. `html` rejects an HTML page (what a wrong
-/// URL returns) up front. A protobuf's samples are decoded into `spare`'s
-/// arrays.
+/// URL returns) up front. The samples go onto the end of `onto`'s,
+/// counting locations from its base (see [`load_onto`]).
 fn decode_stream(
     reader: impl Read + Send,
     max_size: u64,
     html: bool,
-    spare: Samples,
+    onto: (Samples, u32),
 ) -> Result<(Profile, bool), LoadError> {
-    let mut spare = Some(spare);
+    let mut onto = Some(onto);
     enum Form {
         Unknown,
         Protobuf(Box<pprof::Decoder>),
@@ -290,8 +296,10 @@ fn decode_stream(
             form = if legacy::is_legacy_heap(chunk) {
                 Form::Text(Vec::new())
             } else {
-                let decoder = pprof::Decoder::with_limit(max_size);
-                Form::Protobuf(Box::new(decoder.reusing(spare.take().unwrap_or_default())))
+                let (samples, base) = onto.take().unwrap_or_default();
+                Form::Protobuf(Box::new(
+                    pprof::Decoder::with_limit(max_size).onto(samples, base),
+                ))
             };
         }
         match &mut form {
@@ -306,7 +314,12 @@ fn decode_stream(
     match form {
         Form::Unknown => Err(LoadError::Empty),
         Form::Protobuf(decoder) => Ok((decoder.finish().map_err(LoadError::Decode)?, false)),
-        Form::Text(text) => Ok((legacy::decode(&text).map_err(LoadError::Legacy)?, true)),
+        Form::Text(text) => {
+            let mut profile = legacy::decode(&text).map_err(LoadError::Legacy)?;
+            let (samples, base) = onto.unwrap_or_default();
+            profile.samples = samples.then(profile.samples, base);
+            Ok((profile, true))
+        }
     }
 }
 

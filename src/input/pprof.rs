@@ -303,6 +303,8 @@ fn frame_of(id: u64, big: &mut BigIds) -> u32 {
 pub struct Decoder {
     raw: Raw,
     samples: Samples,
+    /// Where this profile's samples begin in `samples` (see [`Decoder::onto`]).
+    start: Start,
     big_ids: BigIds,
     /// The largest provisional frame read: with Go's numbering, all the
     /// check of the frames needs.
@@ -319,6 +321,16 @@ pub struct Decoder {
     /// The size limit (`-max_size`): no field may claim more, and the
     /// decoded samples may not take more memory.
     limit: u64,
+}
+
+/// The lengths of the sample arrays before this profile's samples, and
+/// what its location indexes start from.
+#[derive(Debug, Clone, Copy, Default)]
+struct Start {
+    samples: usize,
+    frames: usize,
+    values: usize,
+    location: u32,
 }
 
 impl Default for Decoder {
@@ -340,6 +352,7 @@ impl Decoder {
         Decoder {
             raw: Raw::default(),
             samples: Samples::default(),
+            start: Start::default(),
             big_ids: BigIds::default(),
             max_frame: 0,
             labels: LabelSets::default(),
@@ -352,21 +365,32 @@ impl Decoder {
         }
     }
 
-    /// Decodes the samples into `spare`'s arrays (emptied first), reusing
-    /// their memory: `trend` loads one snapshot after another.
-    pub fn reusing(mut self, mut spare: Samples) -> Self {
-        spare.clear();
-        self.samples = spare;
+    /// Decodes the samples onto the end of `samples`' arrays, after the
+    /// samples they hold (those of profiles combined so far), so that
+    /// nothing is copied to combine them. The profile [`Decoder::finish`]
+    /// returns holds all of them: its own begin at sample
+    /// `samples.len()`; their frames are its location indexes plus
+    /// `location_base`, and their label sets index its
+    /// `samples.label_sets`, which replaces `samples`' own.
+    pub fn onto(mut self, samples: Samples, location_base: u32) -> Self {
+        self.start = Start {
+            samples: samples.len(),
+            frames: samples.frames.len(),
+            values: samples.values.len(),
+            location: location_base,
+        };
+        self.samples = samples;
         self
     }
 
-    /// Memory the decoded samples take (their arrays' lengths): each
-    /// sample's bookkeeping can outweigh its bytes in the input.
+    /// Memory this profile's decoded samples take (their share of the
+    /// arrays): each sample's bookkeeping can outweigh its bytes in the
+    /// input.
     fn model_bytes(&self) -> u64 {
-        let s = &self.samples;
-        (s.frames.len() as u64 * 4)
-            .saturating_add(s.values.len() as u64 * 8)
-            .saturating_add(s.frame_ends.len() as u64 * 12)
+        let (s, start) = (&self.samples, &self.start);
+        ((s.frames.len() - start.frames) as u64 * 4)
+            .saturating_add((s.values.len() - start.values) as u64 * 8)
+            .saturating_add((s.frame_ends.len() - start.samples) as u64 * 12)
     }
 
     /// Decodes every complete field in `chunk` (with what earlier pieces left
@@ -455,7 +479,8 @@ impl Decoder {
     /// provisional form.
     fn sample(&mut self, bytes: &[u8], offset: usize) -> Result<(), DecodeError> {
         let samples = &mut self.samples;
-        let index = samples.frame_ends.len();
+        let index = samples.frame_ends.len() - self.start.samples;
+        let base = self.start.location;
         let mut max_frame = self.max_frame;
         let values_before = samples.values.len();
         self.scratch.clear();
@@ -472,14 +497,14 @@ impl Decoder {
                             .ok_or_else(|| wire::varint_error(bytes, start, offset))?;
                         let frame = frame_of(id, &mut self.big_ids);
                         max_frame = max_frame.max(frame);
-                        samples.frames.push(frame);
+                        samples.frames.push(frame.wrapping_add(base));
                     }
                 }
                 1 => {
                     let id = scalar(&mut r, wt, "sample.location_id")?;
                     let frame = frame_of(id, &mut self.big_ids);
                     max_frame = max_frame.max(frame);
-                    samples.frames.push(frame);
+                    samples.frames.push(frame.wrapping_add(base));
                 }
                 2 if wt == wire::LEN => {
                     let (bytes, offset) = r.bytes()?;
@@ -634,8 +659,10 @@ impl Decoder {
         }
 
         let mut samples = self.samples;
+        let start = self.start;
         resolve_frames(
             &mut samples,
+            start,
             self.max_frame,
             &raw.locations,
             &location_ids,
@@ -650,7 +677,7 @@ impl Decoder {
             return Err(DecodeError::ValueCount { sample, got, want });
         }
         samples.num_values = want;
-        samples.label_sets = resolve_labels(&self.labels, &samples.label_set, &s)?;
+        samples.label_sets = resolve_labels(&self.labels, &samples.label_set[start.samples..], &s)?;
 
         let top = |index: i64, what: &'static str| s(index, &|| what.to_string());
         let period_type = match &raw.period_type {
@@ -694,12 +721,14 @@ pub fn decode(data: &[u8]) -> Result<Profile, DecodeError> {
     decoder.finish()
 }
 
-/// Turns the provisional frames into dense location indexes. Go numbers
-/// locations 1, 2, 3, … in the order it writes them, which makes every
-/// provisional frame its dense index already: then this is one check, of
-/// `max_frame` (the largest of the frames).
+/// Turns the provisional frames of the samples from `start` on into dense
+/// location indexes (plus the location base they were stored with). Go
+/// numbers locations 1, 2, 3, … in the order it writes them, which makes
+/// every provisional frame its dense index already: then this is one check,
+/// of `max_frame` (the largest of the provisional frames).
 fn resolve_frames(
     samples: &mut Samples,
+    start: Start,
     max_frame: u32,
     locations: &[pb::Location],
     ids: &IdMap,
@@ -710,15 +739,18 @@ fn resolve_frames(
         .iter()
         .enumerate()
         .all(|(i, l)| l.id == i as u64 + 1);
-    if in_order && (samples.frames.is_empty() || (max_frame as usize) < n) {
+    let frames = &mut samples.frames[start.frames..];
+    if in_order && (frames.is_empty() || (max_frame as usize) < n) {
         return Ok(());
     }
-    for pos in 0..samples.frames.len() {
-        let id = big.id(samples.frames[pos]);
+    let base = start.location;
+    for (pos, frame) in frames.iter_mut().enumerate() {
+        let id = big.id(frame.wrapping_sub(base));
         match ids.get(id) {
-            Some(dense) => samples.frames[pos] = dense,
+            Some(dense) => *frame = dense.wrapping_add(base),
             None => {
-                let sample = samples.frame_ends.partition_point(|&end| end <= pos);
+                let ends = &samples.frame_ends[start.samples..];
+                let sample = ends.partition_point(|&end| end <= start.frames + pos);
                 return Err(DecodeError::UnknownId {
                     referrer: format!("sample {sample}"),
                     what: "location",
@@ -915,27 +947,53 @@ mod tests {
         }
     }
 
-    /// Samples decoded into another profile's arrays are those decoded
-    /// afresh: nothing of the old content is left.
+    /// Samples decoded onto other samples' arrays follow them, as decoded
+    /// afresh but for frames counted from the location base and frame ends
+    /// counted from the arrays' start; the samples before are untouched.
     #[test]
-    fn decoding_into_spare_arrays_leaves_nothing_of_them() {
+    fn decoding_onto_other_samples_keeps_them_and_counts_from_the_base() {
         let bytes = sample_profile().encode_to_vec();
         let fresh = decode(&bytes).unwrap();
-        let mut stale = fresh.samples.clone();
-        stale.values.extend([7; 40]);
-        stale.frames.extend([9; 30]);
-        stale.frame_ends.extend([3; 20]);
-        stale.label_set.extend([5; 10]);
-        let mut decoder = Decoder::new().reusing(stale);
+        let mut before = fresh.samples.clone();
+        before.values.extend([7; 4]);
+        before.frames.extend([9; 3]);
+        before.frame_ends.push(before.frames.len());
+        before.label_set.push(1);
+        let kept = before.clone();
+        let mut decoder = Decoder::new().onto(before, 40);
         decoder.feed(&bytes).unwrap();
-        let reused = decoder.finish().unwrap();
-        let (a, b) = (&fresh.samples, &reused.samples);
-        assert_eq!(a.values, b.values);
-        assert_eq!(a.frames, b.frames);
-        assert_eq!(a.frame_ends, b.frame_ends);
-        assert_eq!(a.label_set, b.label_set);
-        assert_eq!(a.label_sets.len(), b.label_sets.len());
-        assert_eq!(b.labels(0), a.labels(0));
+        let both = decoder.finish().unwrap().samples;
+        let (a, b, n) = (&fresh.samples, &kept, kept.len());
+        assert_eq!(both.len(), n + a.len());
+        assert_eq!(both.values[..b.values.len()], b.values[..]);
+        assert_eq!(both.values[b.values.len()..], a.values[..]);
+        assert_eq!(both.frames[..b.frames.len()], b.frames[..]);
+        let shifted: Vec<u32> = a.frames.iter().map(|f| f + 40).collect();
+        assert_eq!(both.frames[b.frames.len()..], shifted[..]);
+        assert_eq!(both.frame_ends[..n], b.frame_ends[..]);
+        let ends: Vec<usize> = a.frame_ends.iter().map(|e| e + b.frames.len()).collect();
+        assert_eq!(both.frame_ends[n..], ends[..]);
+        assert_eq!(both.label_set[..n], b.label_set[..]);
+        assert_eq!(both.label_set[n..], a.label_set[..]);
+        // The label sets are the new profile's own.
+        assert_eq!(both.label_sets.len(), a.label_sets.len());
+        assert_eq!(both.labels(n), a.labels(0));
+    }
+
+    /// Sample numbers in errors count from the profile's own first sample.
+    #[test]
+    fn errors_onto_other_samples_number_the_profile_own_samples() {
+        let mut p = sample_profile();
+        p.sample[1].location_id.push(99);
+        let bytes = p.encode_to_vec();
+        let before = decode(&sample_profile().encode_to_vec()).unwrap().samples;
+        let mut decoder = Decoder::new().onto(before, 3);
+        decoder.feed(&bytes).unwrap();
+        let err = decoder.finish().unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "sample 1 refers to location id 99, which is not defined"
+        );
     }
 
     #[test]

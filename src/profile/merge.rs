@@ -8,7 +8,7 @@ use std::ops::Range;
 use rustc_hash::FxHashMap;
 
 use super::graph::Overflow;
-use super::{Label, Location, Profile, Samples, StrId, StringTable, ValueType, NONE};
+use super::{Label, LabelSets, Location, Profile, Samples, StrId, StringTable, ValueType, NONE};
 
 /// Why profiles cannot be combined.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,19 +79,23 @@ struct First {
 
 /// Combines profiles that measure the same things (same sample types and
 /// period type), one at a time, each consumed as it is added so that only
-/// the combined profile and the one being added are held. The header
-/// follows pprof's merge: the earliest time, the summed durations, the
-/// largest period, comments once each, the first default sample type;
-/// mappings of the first profile come first.
+/// the combined profile and the one being added are held. A profile can be
+/// decoded straight onto the end of the combination's sample arrays
+/// ([`Combiner::take_samples`], [`Combiner::add_decoded`]), so that its
+/// samples are never copied. The header follows pprof's merge: the
+/// earliest time, the summed durations, the largest period, comments once
+/// each, the first default sample type; mappings of the first profile come
+/// first.
 #[derive(Default)]
 pub struct Combiner {
     strings: Option<Interner>,
+    /// The combination; its samples' label set table is `label_sets` until
+    /// [`Combiner::finish`].
     out: Profile,
+    label_sets: LabelSets,
     ranges: Vec<Range<usize>>,
     first: Option<First>,
     seen_comments: Vec<String>,
-    /// The arrays of the last profile whose samples were copied (stale).
-    spare: Samples,
 }
 
 impl Combiner {
@@ -99,9 +103,32 @@ impl Combiner {
         Combiner::default()
     }
 
-    /// Appends `p`'s samples and tables; returns the range its samples
-    /// occupy in the combined profile.
-    pub fn add(&mut self, p: Profile) -> Result<Range<usize>, Incompatible> {
+    /// The combination's sample arrays, for the next profile to be decoded
+    /// onto their end (`pprof::Decoder::onto`, `input::load_onto`), and the
+    /// location index that profile's locations start at.
+    pub fn take_samples(&mut self) -> (Samples, u32) {
+        let samples = std::mem::take(&mut self.out.samples);
+        (samples, self.out.locations.len() as u32)
+    }
+
+    /// Adds `p`, copying its samples onto the end of the combination's;
+    /// returns the range they occupy.
+    pub fn add(&mut self, mut p: Profile) -> Result<Range<usize>, Incompatible> {
+        let own = std::mem::take(&mut p.samples);
+        let (samples, location_base) = self.take_samples();
+        p.samples = samples.then(own, location_base);
+        self.add_decoded(p)
+    }
+
+    /// Adds a profile decoded onto the arrays [`Combiner::take_samples`]
+    /// gave: `p.samples` holds the combination's samples, then `p`'s own,
+    /// whose frames count from the location base given and whose label
+    /// sets index `p.samples.label_sets`. Returns the range of `p`'s own
+    /// samples. After an error the combiner is spent (its samples went with
+    /// `p`).
+    pub fn add_decoded(&mut self, p: Profile) -> Result<Range<usize>, Incompatible> {
+        let start = self.ranges.last().map_or(0, |r| r.end);
+        debug_assert!(self.out.samples.is_empty() && p.samples.len() >= start);
         if let Some(First {
             period,
             sample_types,
@@ -140,12 +167,7 @@ impl Combiner {
                 "together they have more than 2^32 locations, functions, lines or mappings".into(),
             ));
         }
-        let (mappings, functions, locations, lines) = (
-            mappings as u32,
-            functions as u32,
-            locations as u32,
-            lines as u32,
-        );
+        let (mappings, functions, lines) = (mappings as u32, functions as u32, lines as u32);
 
         let strings = self.strings.get_or_insert_with(Interner::new);
         let ids: Vec<StrId> = (0..p.strings.len() as StrId)
@@ -155,7 +177,6 @@ impl Combiner {
 
         let out = &mut self.out;
         if self.first.is_none() {
-            out.samples = super::Samples::new(p.samples.num_values);
             let id = |t: ValueType| ValueType {
                 kind: s(t.kind),
                 unit: s(t.unit),
@@ -219,18 +240,18 @@ impl Combiner {
                 ..l
             }));
 
-        let start = out.samples.len();
-        self.spare = append_samples(&mut out.samples, p.samples, locations, &s);
+        let mut samples = p.samples;
+        let own = std::mem::take(&mut samples.label_sets);
+        rename_label_sets(
+            &own,
+            &mut samples.label_set[start..],
+            &mut self.label_sets,
+            &s,
+        );
+        out.samples = samples;
         let range = start..out.samples.len();
         self.ranges.push(range.clone());
         Ok(range)
-    }
-
-    /// The sample arrays of the last profile whose samples were copied in,
-    /// for the next profile to be decoded into (`input::load_reusing`
-    /// empties them): their memory is already paged in.
-    pub fn take_spare(&mut self) -> Samples {
-        std::mem::take(&mut self.spare)
     }
 
     /// The combined profile; an error when nothing was added.
@@ -239,6 +260,7 @@ impl Combiner {
             return Err(Incompatible("no profiles".into()));
         };
         let mut profile = self.out;
+        profile.samples.label_sets = self.label_sets;
         profile.sample_types = first.sample_type_ids;
         profile.period_type = first.period_type_id;
         profile.strings = strings.table;
@@ -249,20 +271,19 @@ impl Combiner {
     }
 }
 
-/// Appends `from`'s samples to `to`, their location indexes shifted by
-/// `locations` and their labels' strings renamed by `s`: whole arrays at a
-/// time (moved when `to` is empty), label sets renamed once each. Returns
-/// `from`'s arrays when they were copied (their content is stale).
-fn append_samples(
-    to: &mut Samples,
-    from: Samples,
-    locations: u32,
+/// Interns the label sets `sets` into the combination's `into`, their
+/// strings renamed by `s`, and turns the ids in `label_set` (of `sets`)
+/// into ids of `into`: once per set, and a pass over the samples only when
+/// some id changes.
+fn rename_label_sets(
+    sets: &LabelSets,
+    label_set: &mut [u32],
+    into: &mut LabelSets,
     s: &dyn Fn(StrId) -> StrId,
-) -> Samples {
-    let sets: Vec<u32> = (0..from.label_sets.len() as u32)
+) {
+    let ids: Vec<u32> = (0..sets.len() as u32)
         .map(|set| {
-            let renamed: Vec<Label> = from
-                .label_sets
+            let renamed: Vec<Label> = sets
                 .get(set)
                 .iter()
                 .map(|l| Label {
@@ -272,45 +293,13 @@ fn append_samples(
                     num_unit: s(l.num_unit),
                 })
                 .collect();
-            to.label_sets.intern(&renamed)
+            into.intern(&renamed)
         })
         .collect();
-    let Samples {
-        values,
-        mut frames,
-        mut frame_ends,
-        mut label_set,
-        ..
-    } = from;
-    for set in &mut label_set {
-        *set = sets[*set as usize];
-    }
-    if locations != 0 {
-        for f in &mut frames {
-            *f += locations;
+    if ids.iter().enumerate().any(|(i, &id)| id != i as u32) {
+        for set in label_set {
+            *set = ids[*set as usize];
         }
-    }
-    if to.is_empty() {
-        to.values = values;
-        to.frames = frames;
-        to.frame_ends = frame_ends;
-        to.label_set = label_set;
-        return Samples::default();
-    }
-    let base = to.frames.len();
-    for end in &mut frame_ends {
-        *end += base;
-    }
-    to.values.extend_from_slice(&values);
-    to.frames.extend_from_slice(&frames);
-    to.frame_ends.extend_from_slice(&frame_ends);
-    to.label_set.extend_from_slice(&label_set);
-    Samples {
-        values,
-        frames,
-        frame_ends,
-        label_set,
-        ..Samples::default()
     }
 }
 

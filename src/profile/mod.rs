@@ -170,14 +170,30 @@ impl Samples {
         self.label_sets.get(self.label_set[i])
     }
 
-    /// Removes every sample, keeping the arrays' memory.
-    pub fn clear(&mut self) {
-        self.num_values = 0;
-        self.values.clear();
-        self.frames.clear();
-        self.frame_ends.clear();
-        self.label_sets = LabelSets::default();
-        self.label_set.clear();
+    /// These samples followed by `tail`'s, as a decoder onto these arrays
+    /// would have left them (`pprof::Decoder::onto`): `tail`'s frames
+    /// shifted by `location_base`, and `tail`'s label set table in place of
+    /// this one's. `tail`'s arrays are moved when there is nothing to shift
+    /// them after.
+    pub fn then(mut self, mut tail: Samples, location_base: u32) -> Samples {
+        if location_base != 0 {
+            for f in &mut tail.frames {
+                // Past u32 only for a combination the combiner refuses.
+                *f = f.wrapping_add(location_base);
+            }
+        }
+        if self.is_empty() && self.frames.is_empty() && self.values.is_empty() {
+            return tail;
+        }
+        let base = self.frames.len();
+        self.values.extend_from_slice(&tail.values);
+        self.frames.extend_from_slice(&tail.frames);
+        self.frame_ends
+            .extend(tail.frame_ends.iter().map(|&end| end + base));
+        self.label_set.extend_from_slice(&tail.label_set);
+        self.num_values = tail.num_values;
+        self.label_sets = tail.label_sets;
+        self
     }
 
     /// Appends a sample; `stack` holds dense location indexes, leaf first.

@@ -31,6 +31,14 @@ fn simplify(name: &str) -> &str {
 /// Applies `drop_frames`/`keep_frames` when the profile has them. A regex
 /// that does not compile is ignored, as pprof ignores it.
 pub fn apply(p: &mut Profile) {
+    apply_from(p, 0, 0);
+}
+
+/// [`apply`] to the samples from `start` on, whose frames are the
+/// profile's location indexes plus `location_base` (a profile decoded onto
+/// the end of others' samples, see `pprof::Decoder::onto`); the samples
+/// before `start` are left alone.
+pub fn apply_from(p: &mut Profile, start: usize, location_base: u32) {
     let drop_src = p.str(p.drop_frames);
     if drop_src.is_empty() {
         return;
@@ -82,15 +90,23 @@ pub fn apply(p: &mut Profile) {
         return;
     }
 
-    let samples = &p.samples;
-    let mut frames = Vec::with_capacity(samples.frames.len());
-    let mut frame_ends = Vec::with_capacity(samples.len());
-    for s in 0..samples.len() {
-        let stack = samples.stack(s);
+    // Each stack keeps a leaf-end cut of itself, moved down in place: the
+    // write position never passes the read position.
+    let samples = &mut p.samples;
+    let mut from = if start == 0 {
+        0
+    } else {
+        samples.frame_ends[start - 1]
+    };
+    let mut to = from;
+    for s in start..samples.len() {
+        let end = samples.frame_ends[s];
+        let stack = &samples.frames[from..end];
         let mut keep_from = 0;
         let mut found_user = false;
         for i in (0..stack.len()).rev() {
-            match verdict[stack[i] as usize] {
+            let location = stack[i].wrapping_sub(location_base) as usize;
+            match verdict[location] {
                 None => found_user = true,
                 Some(_) if !found_user => {}
                 Some(true) => {
@@ -103,11 +119,12 @@ pub fn apply(p: &mut Profile) {
                 }
             }
         }
-        frames.extend_from_slice(&stack[keep_from..]);
-        frame_ends.push(frames.len());
+        samples.frames.copy_within(from + keep_from..end, to);
+        to += end - from - keep_from;
+        samples.frame_ends[s] = to;
+        from = end;
     }
-    p.samples.frames = frames;
-    p.samples.frame_ends = frame_ends;
+    samples.frames.truncate(to);
 }
 
 #[cfg(test)]
@@ -118,7 +135,7 @@ mod tests {
 
     /// Functions 1..=4: malloc, runtime.mallocgc, main.f, main.main.
     /// Location 5 has main.g with malloc inlined into it.
-    fn profile(drop: &str, keep: &str) -> Profile {
+    fn profile_bytes(drop: &str, keep: &str) -> Vec<u8> {
         let strings: Vec<String> = [
             "",
             "space",
@@ -177,7 +194,11 @@ mod tests {
             string_table: strings,
             ..Default::default()
         };
-        crate::input::pprof::decode(&p.encode_to_vec()).unwrap()
+        p.encode_to_vec()
+    }
+
+    fn profile(drop: &str, keep: &str) -> Profile {
+        crate::input::pprof::decode(&profile_bytes(drop, keep)).unwrap()
     }
 
     fn names(p: &Profile, s: usize) -> Vec<Vec<String>> {
@@ -200,6 +221,30 @@ mod tests {
         assert_eq!(names(&p, 0), [["main.f"], ["main.main"]]);
         // The inlined malloc line is cut; main.g stays.
         assert_eq!(names(&p, 1), [vec!["main.g"], vec!["main.main"]]);
+    }
+
+    /// Onto other samples: only the profile's own stacks are cut, as they
+    /// would be alone; the samples before them keep every frame.
+    #[test]
+    fn only_the_profile_own_samples_are_cut() {
+        let drop = "malloc|runtime\\.mallocgc";
+        let mut alone = profile(drop, "");
+        apply(&mut alone);
+        let before = profile("", "").samples;
+        let kept = before.clone();
+        let mut decoder = crate::input::pprof::Decoder::new().onto(before, 5);
+        decoder.feed(&profile_bytes(drop, "")).unwrap();
+        let mut p = decoder.finish().unwrap();
+        let n = kept.len();
+        apply_from(&mut p, n, 5);
+        let s = &p.samples;
+        assert_eq!(s.frames[..kept.frames.len()], kept.frames[..]);
+        assert_eq!(s.frame_ends[..n], kept.frame_ends[..]);
+        for i in 0..alone.samples.len() {
+            let own: Vec<u32> = s.stack(n + i).iter().map(|f| f - 5).collect();
+            assert_eq!(own, alone.samples.stack(i), "sample {i}");
+        }
+        assert_eq!(s.len(), n + alone.samples.len());
     }
 
     #[test]
