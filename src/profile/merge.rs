@@ -411,6 +411,10 @@ mod tests {
     /// Two samples per profile, each with a `bytes` label and one with a
     /// string label too, and a string table in a different order for `b`.
     fn labelled(func: &str, strings: Vec<&str>, sizes: [i64; 2]) -> Profile {
+        crate::input::pprof::decode(&labelled_bytes(func, strings, sizes)).unwrap()
+    }
+
+    fn labelled_bytes(func: &str, strings: Vec<&str>, sizes: [i64; 2]) -> Vec<u8> {
         let at = |s: &str| strings.iter().position(|&t| t == s).unwrap() as i64;
         let label = |size| pb::Label {
             key: at("bytes"),
@@ -467,7 +471,32 @@ mod tests {
             string_table: strings.into_iter().map(String::from).collect(),
             ..Default::default()
         };
-        crate::input::pprof::decode(&p.encode_to_vec()).unwrap()
+        p.encode_to_vec()
+    }
+
+    /// Sample `i` of `p`: its functions, labels and values.
+    fn describe(p: &Profile, i: usize) -> String {
+        let frames: Vec<&str> = p
+            .samples
+            .stack(i)
+            .iter()
+            .map(|&l| {
+                let line = p.location_lines(&p.locations[l as usize])[0];
+                p.str(p.functions[line.function as usize].name)
+            })
+            .collect();
+        let labels: Vec<String> = p
+            .samples
+            .labels(i)
+            .iter()
+            .map(|l| format!("{}={}{}", p.str(l.key), p.str(l.str), l.num))
+            .collect();
+        format!(
+            "{} [{}] {:?}",
+            frames.join(";"),
+            labels.join(" "),
+            p.samples.values(i)
+        )
     }
 
     #[test]
@@ -485,30 +514,7 @@ mod tests {
         let c = combine(vec![a, b]).unwrap();
         let p = &c.profile;
         assert_eq!(c.ranges, [0..2, 2..4]);
-        let describe = |i: usize| {
-            let frames: Vec<&str> = p
-                .samples
-                .stack(i)
-                .iter()
-                .map(|&l| {
-                    let line = p.location_lines(&p.locations[l as usize])[0];
-                    p.str(p.functions[line.function as usize].name)
-                })
-                .collect();
-            let labels: Vec<String> = p
-                .samples
-                .labels(i)
-                .iter()
-                .map(|l| format!("{}={}{}", p.str(l.key), p.str(l.str), l.num))
-                .collect();
-            format!(
-                "{} [{}] {:?}",
-                frames.join(";"),
-                labels.join(" "),
-                p.samples.values(i)
-            )
-        };
-        let all: Vec<String> = (0..4).map(describe).collect();
+        let all: Vec<String> = (0..4).map(|i| describe(p, i)).collect();
         assert_eq!(
             all,
             [
@@ -522,6 +528,42 @@ mod tests {
         assert_eq!(p.samples.label_set, [1, 2, 1, 3]);
         assert_eq!(p.samples.label_sets.len(), 1 + 3);
         assert_eq!(p.str(p.sample_types[0].kind), "space");
+    }
+
+    /// A profile decoded onto the combination's arrays combines as one
+    /// decoded alone and added (copied): same stacks, labels and values.
+    #[test]
+    fn decoding_onto_the_combination_equals_adding() {
+        let strings_a = vec!["", "space", "bytes", "main.a", "main.main", "kind"];
+        let strings_b = vec!["", "kind", "main.main", "main.b", "bytes", "space"];
+        let added = combine(vec![
+            labelled("main.a", strings_a.clone(), [16, 32]),
+            labelled("main.b", strings_b.clone(), [16, 48]),
+        ])
+        .unwrap();
+
+        let mut c = Combiner::new();
+        for (func, strings, sizes) in [
+            ("main.a", strings_a, [16, 32]),
+            ("main.b", strings_b, [16, 48]),
+        ] {
+            let (samples, base) = c.take_samples();
+            let mut d = crate::input::pprof::Decoder::new().onto(samples, base);
+            d.feed(&labelled_bytes(func, strings, sizes)).unwrap();
+            c.add_decoded(d.finish().unwrap()).unwrap();
+        }
+        let decoded = c.finish().unwrap();
+
+        assert_eq!(decoded.ranges, added.ranges);
+        let (a, b) = (&added.profile, &decoded.profile);
+        let all = |p: &Profile| {
+            (0..p.samples.len())
+                .map(|i| describe(p, i))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(all(b), all(a));
+        assert_eq!(b.samples.label_set, a.samples.label_set);
+        assert_eq!(b.locations.len(), a.locations.len());
     }
 
     #[test]
