@@ -125,13 +125,43 @@ def set_table(label, results, rss, meta, pprof, verdicts):
     return lines
 
 
-def linear_table(x1, x4, verdicts):
+def load_growth(out):
+    """The runs of bench/run.sh's growth phase: for each command, a list of
+    rounds, each a (1x run, 4x run) pair of hyperfine results."""
+    rounds = {}
+    folder = os.path.join(out, "growth")
+    if not os.path.isdir(folder):
+        return rounds
+    for entry in sorted(os.listdir(folder)):
+        with open(os.path.join(folder, entry)) as f:
+            results = {r["command"]: r for r in json.load(f)["results"]}
+        names = {c.rsplit("@", 1)[0] for c in results}
+        for name in names:
+            pair = (results.get(name + "@1x"), results.get(name + "@4x"))
+            if None not in pair:
+                rounds.setdefault(name, []).append(pair)
+    return rounds
+
+
+def median(values):
+    values = sorted(values)
+    n = len(values)
+    return values[n // 2] if n % 2 else (values[n // 2 - 1] + values[n // 2]) / 2
+
+
+def cpu(r):
+    return r["user"] + r["system"]
+
+
+def linear_table(x1, x4, growth, verdicts):
     (r1, rss1, _, _), (r4, rss4, _, _) = x1, x4
     lines = [
         "**Linear growth**: the 4x synthetic profile against the 1x one (the same program, "
-        f"4× the samples); target ≤ {LINEAR_MAX:g}× in time and in memory. CPU time "
-        "(user + system) is shown beside wall time: on a busy machine it is the steadier "
-        "measure of growth.",
+        f"4× the samples); target ≤ {LINEAR_MAX:g}× in time and in memory. Each command "
+        "ran on the 1x and the 4x profiles in turn, one run of each per round, so that "
+        "both meet the machine in the same state; the times are medians over the rounds, "
+        "× is the median of the rounds' ratios. CPU time (user + system) is shown beside "
+        "wall time. Peak RSS as in the tables above.",
         "",
         "| command | time 1x | time 4x | × | CPU × | peak RSS 1x | peak RSS 4x | × | result |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---|",
@@ -139,8 +169,17 @@ def linear_table(x1, x4, verdicts):
     for name in r1:
         if name not in r4:
             continue
-        t = r4[name]["mean"] / r1[name]["mean"]
-        cpu = (r4[name]["user"] + r4[name]["system"]) / (r1[name]["user"] + r1[name]["system"])
+        rounds = growth.get(name)
+        if rounds:
+            t1 = median(a["mean"] for a, _ in rounds)
+            t4 = median(b["mean"] for _, b in rounds)
+            t = median(b["mean"] / a["mean"] for a, b in rounds)
+            c = median(cpu(b) / cpu(a) for a, b in rounds)
+        else:
+            # No growth phase: the sets' means, minutes apart.
+            t1, t4 = r1[name]["mean"], r4[name]["mean"]
+            t = t4 / t1
+            c = cpu(r4[name]) / cpu(r1[name])
         m = rss4[name] / rss1[name] if rss1.get(name) and rss4.get(name) else None
         if name.startswith("gzip"):
             result = "(reference)"
@@ -152,8 +191,8 @@ def linear_table(x1, x4, verdicts):
             label = f"`heapscope {name}`"
         m_cell = f"{m:.2f}" if m is not None else "?"
         lines.append(
-            f"| {label} | {fmt_time(r1[name]['mean'])} | {fmt_time(r4[name]['mean'])} | "
-            f"{t:.2f} | {cpu:.2f} | {fmt_mb(rss1.get(name, 0))} | {fmt_mb(rss4.get(name, 0))} | "
+            f"| {label} | {fmt_time(t1)} | {fmt_time(t4)} | "
+            f"{t:.2f} | {c:.2f} | {fmt_mb(rss1.get(name, 0))} | {fmt_mb(rss4.get(name, 0))} | "
             f"{m_cell} | {result} |"
         )
     return lines
@@ -200,7 +239,8 @@ def main():
         sets[label] = load_set(out, label)
         lines += set_table(label, *sets[label], verdicts) + [""]
     if "x1" in sets and "x4" in sets:
-        lines += linear_table(sets["x1"], sets["x4"], verdicts) + [""]
+        growth = load_growth(out)
+        lines += linear_table(sets["x1"], sets["x4"], growth, verdicts) + [""]
     if "small" in labels:
         lines += small_table(out, verdicts) + [""]
     met = sum(ok for _, ok in verdicts)

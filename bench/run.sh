@@ -2,7 +2,8 @@
 # Benchmarks heapscope on big heap profiles against `gzip -dc` of the same
 # files (the floor: reading them), with hyperfine, and prints the targets of
 # issue 9 as a markdown table: time as a ratio to gzip, peak RSS, linear
-# growth from a 1x to a 4x profile, and `top` on a 2 KB profile.
+# growth from a 1x to a 4x profile (the two sizes run in turn), and `top`
+# on a 2 KB profile.
 #
 #   bench/run.sh                  # everything: big.pb.gz, synthetic 1x and 4x
 #   bench/run.sh --quick          # 3 runs per command instead of 10
@@ -115,16 +116,16 @@ EOF
 	fi
 }
 
-# Benchmarks one profile set: label, the profile, a second one for diff,
-# five for trend, and the function for list and peek.
-bench_set() {
-	local label=$1 p p2 regex five=() f
-	log "$label: $2 (runs: $runs)"
-	p=$(q "$2")
-	p2=$(q "$3")
-	regex=$(q "$4")
-	for f in "${@:5}"; do five+=("$(q "$f")"); done
-	local names=() cmds=()
+# Sets `names` and `cmds` to the commands of one profile set: the profile,
+# a second one for diff, five for trend, and the function for list and peek.
+set_commands() {
+	local p p2 regex five=() f
+	p=$(q "$1")
+	p2=$(q "$2")
+	regex=$(q "$3")
+	for f in "${@:4}"; do five+=("$(q "$f")"); done
+	names=()
+	cmds=()
 	add() { names+=("$1"); cmds+=("$2"); }
 	add "gzip -dc" "gzip -dc $p"
 	add "top -alloc_space" "$hs top -alloc_space $p"
@@ -137,7 +138,13 @@ bench_set() {
 	add "diff" "$hs diff $p $p2"
 	add "gzip -dc (5 files)" "gzip -dc ${five[*]}"
 	add "trend" "$hs trend ${five[*]}"
+}
 
+# Benchmarks one profile set: label, then set_commands' arguments.
+bench_set() {
+	local label=$1 names cmds
+	log "$label: $2 (runs: $runs)"
+	set_commands "${@:2}"
 	local args=() i
 	for i in "${!cmds[@]}"; do
 		args+=(--command-name "${names[$i]}" "${cmds[$i]}")
@@ -184,13 +191,41 @@ if has_size big; then
 		log "no $big: skipping it (--big PATH or BENCH_BIG give another)"
 	fi
 fi
+# Sets `set_args` to set_commands' arguments for the synthetic profiles of
+# one scale (seeds 1 to 5).
+synthetic_set() {
+	local five=() seed
+	for seed in 1 2 3 4 5; do five+=("$(synthetic "$1" "$seed")"); done
+	set_args=("${five[0]}" "${five[1]}" "$gen_regex" "${five[@]}")
+}
 for scale in 1 4; do
 	has_size "$scale" || continue
-	five=()
-	for seed in 1 2 3 4 5; do five+=("$(synthetic "$scale" "$seed")"); done
-	bench_set "x$scale" "${five[0]}" "${five[1]}" "$gen_regex" "${five[@]}"
+	synthetic_set "$scale"
+	bench_set "x$scale" "${set_args[@]}"
 	sets+=("x$scale")
 done
+# Linear growth: each command on the 1x and on the 4x profiles in turn
+# (1x, 4x, 1x, 4x, ...), one run of each per round, so that both sizes
+# meet the machine in the same state; report.py takes the median of each
+# round's ratio. (The sets above run minutes apart, and this machine's
+# speed drifts by 20-30% over minutes.)
+if has_size 1 && has_size 4; then
+	log "growth: 1x and 4x in turn ($runs rounds)"
+	synthetic_set 1
+	set_commands "${set_args[@]}"
+	x1_cmds=("${cmds[@]}")
+	synthetic_set 4
+	set_commands "${set_args[@]}"
+	mkdir -p "$out/growth"
+	for round in $(seq "$runs"); do
+		for i in "${!cmds[@]}"; do
+			nice -n 5 hyperfine -N --style none --runs 1 \
+				--export-json "$out/growth/$round-$i.json" \
+				--command-name "${names[$i]}@1x" "${x1_cmds[$i]}" \
+				--command-name "${names[$i]}@4x" "${cmds[$i]}" >/dev/null
+		done
+	done
+fi
 if has_size small; then
 	small=$root/testdata/profiles/churn.pb.gz
 	log "small: $small"
