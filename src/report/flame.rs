@@ -66,32 +66,67 @@ pub fn fold(prep: &Prepared<'_>, range: Range<usize>) -> Result<Stacks, Overflow
     Ok(stacks)
 }
 
-/// Every node's name as a folded-stack frame: ';' (the separator)
-/// replaced, control characters escaped; index `n + len` holds the inlined
-/// variant with " (inline)" appended.
-fn frame_names(prep: &Prepared<'_>) -> Vec<String> {
-    let plain: Vec<String> = prep
-        .table
-        .names
-        .iter()
-        .map(|n| super::display_name(n).replace(';', ":"))
-        .collect();
-    let inline = plain.iter().map(|n| format!("{n} (inline)"));
-    plain.iter().cloned().chain(inline).collect()
+/// The frames of folded stacks as inferno sees them, by their text: every
+/// node's name with ';' (the separator) replaced and control characters
+/// escaped, and its inlined variant with " (inline)" appended. Texts are
+/// numbered in byte order, equal texts once.
+///
+/// Stacks are ordered by these numbers, frame by frame (a stack before the
+/// ones it is a prefix of): inferno, which merges neighbouring lines frame
+/// by frame, then draws every call path once. Plain text order would not:
+/// "f 5" < "f.func1 3" < "f;g 2" puts f's lines apart, and f would be
+/// drawn twice.
+struct FrameTexts {
+    /// Each text, in byte order.
+    texts: Vec<String>,
+    /// The text of node `n` at `of[n]`, of its inlined variant at
+    /// `of[n + nodes]`.
+    of: Vec<u32>,
 }
 
-fn stack_text(names: &[String], nodes: usize, key: &[u32], out: &mut String) {
-    for (i, &id) in key.iter().enumerate() {
-        if i > 0 {
-            out.push(';');
+impl FrameTexts {
+    fn new(prep: &Prepared<'_>) -> Self {
+        let plain: Vec<String> = prep
+            .table
+            .names
+            .iter()
+            .map(|n| super::display_name(n).replace(';', ":"))
+            .collect();
+        let inline = plain.iter().map(|n| format!("{n} (inline)"));
+        let all: Vec<String> = plain.iter().cloned().chain(inline).collect();
+        let mut order: Vec<u32> = (0..all.len() as u32).collect();
+        order.sort_unstable_by(|&a, &b| all[a as usize].cmp(&all[b as usize]));
+        let mut texts: Vec<String> = Vec::new();
+        let mut of = vec![0; all.len()];
+        for &i in &order {
+            let text = &all[i as usize];
+            if texts.last() != Some(text) {
+                texts.push(text.clone());
+            }
+            of[i as usize] = texts.len() as u32 - 1;
         }
+        FrameTexts { texts, of }
+    }
+
+    /// The text number of a frame of a [`Stacks`] key.
+    fn of_key(&self, id: u32, nodes: usize) -> u32 {
         let node = (id & !INLINE) as usize;
-        out.push_str(&names[if id & INLINE != 0 { node + nodes } else { node }]);
+        self.of[if id & INLINE != 0 { node + nodes } else { node }]
+    }
+
+    /// Appends the stack of text numbers `path` (root first), ';'-separated.
+    fn write(&self, path: &[u32], out: &mut String) {
+        for (i, &t) in path.iter().enumerate() {
+            if i > 0 {
+                out.push(';');
+            }
+            out.push_str(&self.texts[t as usize]);
+        }
     }
 }
 
-/// Folded lines `stack VALUE` (or `stack BEFORE AFTER` with a base), sorted
-/// by stack text. Stacks whose value is negative are left out (flame graphs
+/// Folded lines `stack VALUE` (or `stack BEFORE AFTER` with a base), in
+/// frame order (see [`FrameTexts`]). Stacks whose value is negative are left out (flame graphs
 /// draw only non-negative widths) and counted in the second result.
 ///
 /// With `prune_below` (a share of the total, in percent), frames that
@@ -99,7 +134,7 @@ fn stack_text(names: &[String], nodes: usize, key: &[u32], out: &mut String) {
 /// above: inferno would not draw them, and a big profile's hundreds of
 /// thousands of stacks shrink to the few hundred that show. Every frame
 /// drawn keeps its width and tooltip; its position can move by the width of
-/// cut neighbours (inferno orders sibling frames by the text of the lines).
+/// cut neighbours (their value goes to the frame above, drawn first).
 pub fn folded_lines(
     prep: &Prepared<'_>,
     after: &Stacks,
@@ -107,8 +142,7 @@ pub fn folded_lines(
     prune_below: Option<f64>,
 ) -> (Vec<String>, usize) {
     let mut negative = 0;
-    // (stack, before, after), sorted by stack ids so that stacks sharing a
-    // prefix are next to each other.
+    // (stack, before, after)
     let mut rows: Vec<(&[u32], i64, i64)> = Vec::with_capacity(after.len());
     match before {
         None => {
@@ -137,22 +171,30 @@ pub fn folded_lines(
             }
         }
     }
-    rows.sort_unstable_by(|x, y| x.0.cmp(y.0));
+    // Stacks as inferno sees them: by the text of their frames (stacks of
+    // different nodes with the same names are one), in frame order.
+    let texts = FrameTexts::new(prep);
+    let nodes = prep.table.len();
+    let mut paths: FxHashMap<Vec<u32>, (i64, i64)> = FxHashMap::default();
+    for (key, b, a) in rows {
+        let path: Vec<u32> = key.iter().map(|&id| texts.of_key(id, nodes)).collect();
+        let e = paths.entry(path).or_insert((0, 0));
+        *e = (e.0.saturating_add(b), e.1.saturating_add(a));
+    }
+    let mut rows: Vec<(Vec<u32>, i64, i64)> = paths
+        .into_iter()
+        .map(|(path, (b, a))| (path, b, a))
+        .collect();
+    rows.sort_unstable_by(|x, y| x.0.cmp(&y.0));
     let rows = match prune_below {
         Some(pct) => prune(&rows, pct),
-        None => rows
-            .into_iter()
-            .map(|(k, b, a)| (k.to_vec(), b, a, false))
-            .collect(),
+        None => rows.into_iter().map(|(k, b, a)| (k, b, a, false)).collect(),
     };
-
-    let names = frame_names(prep);
-    let nodes = prep.table.len();
-    let mut lines: Vec<String> = rows
+    let lines = rows
         .iter()
-        .map(|(key, b, a, _)| {
-            let mut text = String::with_capacity(key.len() * 24);
-            stack_text(&names, nodes, key, &mut text);
+        .map(|(path, b, a, _)| {
+            let mut text = String::with_capacity(path.len() * 24);
+            texts.write(path, &mut text);
             if before.is_some() {
                 text.push_str(&format!(" {b}"));
             }
@@ -160,17 +202,15 @@ pub fn folded_lines(
             text
         })
         .collect();
-    lines.sort_unstable();
     (lines, negative)
 }
 
 /// Cuts frames narrower than `pct` percent of the total (after values)
-/// from stacks sorted by their ids; stacks that become equal are merged and
-/// marked as cut. Half the threshold is used, so nothing inferno would draw
-/// is cut.
-fn prune(rows: &[(&[u32], i64, i64)], pct: f64) -> Vec<(Vec<u32>, i64, i64, bool)> {
+/// from sorted stacks, as inferno leaves them out (the same comparison);
+/// stacks that become equal are merged and marked as cut.
+fn prune(rows: &[(Vec<u32>, i64, i64)], pct: f64) -> Vec<(Vec<u32>, i64, i64, bool)> {
     let total: i64 = rows.iter().fold(0i64, |t, r| t.saturating_add(r.2));
-    let threshold = pct / 100.0 * total as f64 / 2.0;
+    let threshold = pct / (100.0 / total as f64);
     // Depth at which each stack is cut; frames at that depth and deeper go.
     let mut cut: Vec<usize> = rows.iter().map(|r| r.0.len()).collect();
     // Open frames of the current stack: (first row, width so far).
@@ -190,7 +230,7 @@ fn prune(rows: &[(&[u32], i64, i64)], pct: f64) -> Vec<(Vec<u32>, i64, i64, bool
         let common = if i == 0 {
             0
         } else {
-            let prev = rows[i - 1].0;
+            let prev = &rows[i - 1].0;
             prev.iter()
                 .zip(key.iter())
                 .take_while(|(x, y)| x == y)
@@ -216,10 +256,12 @@ fn prune(rows: &[(&[u32], i64, i64)], pct: f64) -> Vec<(Vec<u32>, i64, i64, bool
         e.1 = e.1.saturating_add(*a);
         e.2 |= len < key.len();
     }
-    merged
+    let mut out: Vec<(Vec<u32>, i64, i64, bool)> = merged
         .into_iter()
         .map(|(k, (b, a, cut))| (k.to_vec(), b, a, cut))
-        .collect()
+        .collect();
+    out.sort_unstable_by(|x, y| x.0.cmp(&y.0));
+    out
 }
 
 /// Folded lines of the samples in `range` with frames narrower than `pct`
@@ -258,6 +300,8 @@ fn split_lines(
         // Positions would not fit the cursors; the general path copes.
         return Ok(None);
     }
+    let texts = FrameTexts::new(prep);
+    let of = &texts.of[..];
     let mut items = Vec::new();
     let mut total: i64 = 0;
     for i in range {
@@ -283,16 +327,16 @@ fn split_lines(
             elem: END,
             w,
         };
-        item.settle(frames, table);
+        item.settle(frames, table, of);
         if item.elem != END {
             total = total.checked_add(w).ok_or(Overflow)?;
             items.push(item);
         }
     }
-    let threshold = pct / 100.0 * total as f64 / 2.0;
+    let threshold = pct / (100.0 / total as f64);
 
     let mut scratch = items.clone();
-    let mut main = Grower::new(frames, table, threshold);
+    let mut main = Grower::new(frames, table, of, texts.texts.len(), threshold);
     let mut work = vec![Work {
         start: 0,
         end: items.len(),
@@ -346,19 +390,18 @@ fn split_lines(
         b?;
         main.join(second)?;
     }
-    let lines = tree_lines(&main.tree, &frame_names(prep), parallel_nodes);
+    let lines = tree_lines(&main.tree, &texts, parallel_nodes);
     Ok(Some((lines, total)))
 }
 
 /// The folded line of every node of the drawn tree that has a value of its
-/// own, sorted; built in two halves on two threads (and merged) once the
-/// tree has `parallel_nodes` nodes.
-fn tree_lines(tree: &[TreeNode], names: &[String], parallel_nodes: usize) -> Vec<String> {
+/// own, in frame order; built in two halves on two threads (and merged)
+/// once the tree has `parallel_nodes` nodes.
+fn tree_lines(tree: &[TreeNode], texts: &FrameTexts, parallel_nodes: usize) -> Vec<String> {
     let build = |nodes: Range<usize>| {
-        let mut path: Vec<u32> = Vec::new();
-        let mut lines = Vec::new();
+        let mut lines: Vec<(Vec<u32>, String)> = Vec::new();
         for node in tree[nodes].iter().filter(|t| t.own > 0) {
-            path.clear();
+            let mut path: Vec<u32> = Vec::new();
             let mut t = node;
             loop {
                 path.push(t.elem);
@@ -367,22 +410,19 @@ fn tree_lines(tree: &[TreeNode], names: &[String], parallel_nodes: usize) -> Vec
                 }
                 t = &tree[t.parent as usize];
             }
+            path.reverse();
             let mut text = String::with_capacity(path.len() * 24);
-            for (i, &e) in path.iter().rev().enumerate() {
-                if i > 0 {
-                    text.push(';');
-                }
-                text.push_str(&names[e as usize]);
-            }
-            text.push_str(&format!(" {}", node.own));
-            lines.push(text);
+            texts.write(&path, &mut text);
+            text.push(' ');
+            text.push_str(&node.own.to_string());
+            lines.push((path, text));
         }
-        lines.sort_unstable();
+        lines.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         lines
     };
     let n = tree.len();
     if n < parallel_nodes {
-        return build(1..n);
+        return build(1..n).into_iter().map(|(_, text)| text).collect();
     }
     let mid = n / 2;
     let (first, second) = std::thread::scope(|scope| {
@@ -395,13 +435,13 @@ fn tree_lines(tree: &[TreeNode], names: &[String], parallel_nodes: usize) -> Vec
     });
     let mut lines = Vec::with_capacity(first.len() + second.len());
     let mut second = second.into_iter().peekable();
-    for line in first {
-        while let Some(earlier) = second.next_if(|s| *s < line) {
+    for (path, text) in first {
+        while let Some((_, earlier)) = second.next_if(|s| s.0 < path) {
             lines.push(earlier);
         }
-        lines.push(line);
+        lines.push(text);
     }
-    lines.extend(second);
+    lines.extend(second.map(|(_, text)| text));
     lines
 }
 
@@ -437,6 +477,8 @@ const PARALLEL_NODES: usize = 4_096;
 struct Grower<'a> {
     frames: &'a [u32],
     table: &'a crate::profile::graph::NodeTable,
+    /// Each frame's text number ([`FrameTexts::of`]).
+    of: &'a [u32],
     threshold: f64,
     /// The drawn call tree: node 0 is above the roots.
     tree: Vec<TreeNode>,
@@ -467,11 +509,18 @@ impl Work {
 }
 
 impl<'a> Grower<'a> {
-    fn new(frames: &'a [u32], table: &'a crate::profile::graph::NodeTable, threshold: f64) -> Self {
-        let frame_ids = 2 * table.len();
+    fn new(
+        frames: &'a [u32],
+        table: &'a crate::profile::graph::NodeTable,
+        of: &'a [u32],
+        texts: usize,
+        threshold: f64,
+    ) -> Self {
+        let frame_ids = texts;
         Grower {
             frames,
             table,
+            of,
             threshold,
             tree: vec![TreeNode {
                 parent: NONE_NODE,
@@ -489,7 +538,13 @@ impl<'a> Grower<'a> {
     /// A grower for another thread: the tree so far, with nothing of its
     /// own yet in it.
     fn fork(&self) -> Self {
-        let mut other = Grower::new(self.frames, self.table, self.threshold);
+        let mut other = Grower::new(
+            self.frames,
+            self.table,
+            self.of,
+            self.count.len(),
+            self.threshold,
+        );
         other.tree = self
             .tree
             .iter()
@@ -566,6 +621,7 @@ impl<'a> Grower<'a> {
         let Grower {
             frames,
             table,
+            of,
             threshold,
             tree,
             count,
@@ -589,7 +645,7 @@ impl<'a> Grower<'a> {
                 return Ok(());
             };
             (w.parent, w.depth) = (child, w.depth + 1);
-            descend(&mut from[start..end], frames, table, |it| {
+            descend(&mut from[start..end], frames, table, of, |it| {
                 ended |= tally(it, child, tree, count, weight, touched)?;
                 Ok(())
             })?;
@@ -619,7 +675,7 @@ impl<'a> Grower<'a> {
             let Some(child) = grow(tree, parent, e, group_weight, w.depth, *threshold)? else {
                 continue;
             };
-            descend(&mut to[begin..stop], frames, table, |_| Ok(()))?;
+            descend(&mut to[begin..stop], frames, table, of, |_| Ok(()))?;
             work.push(Work {
                 start: begin + base,
                 end: stop + base,
@@ -662,6 +718,7 @@ fn descend(
     group: &mut [Cursor],
     frames: &[u32],
     table: &crate::profile::graph::NodeTable,
+    of: &[u32],
     mut then: impl FnMut(&Cursor) -> Result<(), Overflow>,
 ) -> Result<(), Overflow> {
     for j in 0..group.len() {
@@ -672,7 +729,7 @@ fn descend(
         }
         let it = &mut group[j];
         it.slot += 1;
-        it.settle(frames, table);
+        it.settle(frames, table, of);
         then(it)?;
     }
     Ok(())
@@ -708,8 +765,8 @@ fn tally(
 const END: u32 = u32::MAX;
 const NONE_NODE: u32 = u32::MAX;
 
-/// A node of the drawn call tree: its frame (a node id, plus the table's
-/// size for an inlined call, as [`frame_names`] numbers them) and the value
+/// A node of the drawn call tree: its frame (a text number of
+/// [`FrameTexts`]) and the value
 /// of the samples that end in it or below it in frames too narrow to draw.
 struct TreeNode {
     parent: u32,
@@ -733,14 +790,15 @@ struct Cursor {
 
 impl Cursor {
     /// Moves past the ends of locations (and locations without frames) and
-    /// sets `elem`: a node id, plus the table's size for an inlined call.
+    /// sets `elem`: the frame's text number (`of` numbers each node, and
+    /// after them each node as an inlined call).
     #[inline]
-    fn settle(&mut self, frames: &[u32], table: &crate::profile::graph::NodeTable) {
+    fn settle(&mut self, frames: &[u32], table: &crate::profile::graph::NodeTable, of: &[u32]) {
         while self.pos > self.start {
             let slots = table.slots(frames[self.pos as usize - 1]);
             if let Some(&node) = slots.get(self.slot as usize) {
-                let inline = if self.slot > 0 { table.len() as u32 } else { 0 };
-                self.elem = node + inline;
+                let inline = if self.slot > 0 { table.len() } else { 0 };
+                self.elem = of[node as usize + inline];
                 return;
             }
             self.pos -= 1;
@@ -892,10 +950,17 @@ pub fn write_svg(
             prep.sample_type()
         );
     }
-    // Our lines come sorted; inferno need not sort them again (it compares
-    // them trimmed).
-    options.no_sort = lines.windows(2).all(|w| w[0].trim() <= w[1].trim());
-    flamegraph::from_lines(&mut options, lines.iter().map(String::as_str), &mut svg)?;
+    // Our lines come in frame order (see FrameTexts), which inferno must
+    // keep: sorted again as text, some call paths would be drawn twice.
+    // Inferno takes lines in the order given only for a flame chart (whose
+    // one difference is that it reverses them first; `no_sort` insists on
+    // text order), so it gets them reversed.
+    options.flame_chart = true;
+    flamegraph::from_lines(
+        &mut options,
+        lines.iter().rev().map(String::as_str),
+        &mut svg,
+    )?;
     if prep.sample_unit() == "bytes" {
         write_humanized(w, &svg)?;
     } else {
@@ -967,24 +1032,109 @@ mod tests {
         assert_eq!(compared, 4 * 3 * 2 * 4);
     }
 
+    /// The frames drawn, from an SVG, sorted: each one's tooltip (name,
+    /// value, share), height and width in counts.
+    fn drawn_frames(svg: &[u8]) -> Vec<String> {
+        let svg = String::from_utf8(svg.to_vec()).unwrap();
+        let attr = |g: &str, name: &str| -> String {
+            let value = g.split(&format!(" {name}=\"")).nth(1).unwrap_or("?");
+            value.split('"').next().unwrap_or("?").to_string()
+        };
+        let mut frames: Vec<String> = svg
+            .split("<g><title>")
+            .skip(1)
+            .map(|g| {
+                let title = g.split("</title>").next().unwrap_or("?");
+                format!("{title} y={} w={}", attr(g, "y"), attr(g, "fg:w"))
+            })
+            .collect();
+        frames.sort();
+        assert!(!frames.is_empty() && !frames.iter().any(|f| f.contains('?')));
+        frames
+    }
+
+    /// Cutting narrow frames before inferno draws nothing else than inferno
+    /// does from every stack: the same frames, each as wide, with the same
+    /// tooltip; only positions can differ.
+    #[test]
+    fn cut_frames_are_the_ones_inferno_leaves_out() {
+        use crate::input::{self, Source};
+        use crate::report::Selection;
+        let opts = input::ReadOptions {
+            max_size: u64::MAX,
+            fetch: Default::default(),
+        };
+        // Other profiles (comma-separated paths) for a longer check.
+        let paths = std::env::var("HEAPSCOPE_FLAME_PROFILES").unwrap_or_else(|_| {
+            [
+                "inline.pb.gz",
+                "recursion.pb.gz",
+                "server.pb.gz",
+                "churn.pb.gz",
+            ]
+            .map(|n| format!("{}/testdata/profiles/{n}", env!("CARGO_MANIFEST_DIR")))
+            .join(",")
+        });
+        let mut compared = 0;
+        for path in paths.split(',') {
+            let loaded = input::load(&Source::parse(path), &opts, &mut Vec::new()).unwrap();
+            for sample in ["alloc_space", "inuse_objects"] {
+                let selection = Selection {
+                    sample_index: Some(sample.to_string()),
+                    ..Default::default()
+                };
+                let prep = Prepared::new(&loaded, &selection, &mut Vec::new()).unwrap();
+                let all = 0..loaded.profile.samples.len();
+                let stacks = fold(&prep, all.clone()).unwrap();
+                for pct in [0.01, 0.5, 5.0] {
+                    let options = FlameOptions {
+                        title: None,
+                        width: None,
+                        min_width: pct,
+                        reverse: false,
+                        colors: "mem".into(),
+                        folded: false,
+                    };
+                    let svg = |lines: &[String], total| {
+                        let labels = labels(&prep, total, None, &options);
+                        let mut out = Vec::new();
+                        write_svg(&mut out, &prep, lines, labels, &options).unwrap();
+                        drawn_frames(&out)
+                    };
+                    let (every, _) = folded_lines(&prep, &stacks, None, None);
+                    let (cut, total) = pruned_lines(&prep, all.clone(), pct).unwrap().unwrap();
+                    assert!(cut.len() <= every.len());
+                    assert_eq!(
+                        svg(&cut, total),
+                        svg(&every, total),
+                        "{path} {sample} {pct}%"
+                    );
+                    compared += 1;
+                }
+            }
+        }
+        assert_eq!(compared, paths.split(',').count() * 2 * 3);
+    }
+
     #[test]
     fn prune_cuts_narrow_frames_and_keeps_their_value_in_the_parent() {
-        // Total 1000; threshold 10% → cut below 50 (half).
-        let rows: Vec<(&[u32], i64, i64)> = vec![
-            (&[1, 2, 3], 0, 500),
-            (&[1, 2, 4], 0, 30),
-            (&[1, 2, 5, 6], 0, 20),
-            (&[1, 7], 0, 449),
-            (&[8], 0, 1),
+        // Total 1000; threshold 10% → cut below 100, as inferno leaves out.
+        let rows = vec![
+            (vec![1, 2, 3], 0, 500),
+            (vec![1, 2, 4], 0, 30),
+            (vec![1, 2, 5, 6], 0, 20),
+            (vec![1, 7], 0, 389),
+            (vec![1, 9], 0, 60),
+            (vec![8], 0, 1),
         ];
-        let mut got = prune(&rows, 10.0);
-        got.sort();
+        let got = prune(&rows, 10.0);
         assert_eq!(
             got,
             vec![
+                (vec![1], 0, 60, true),
                 (vec![1, 2], 0, 50, true),
                 (vec![1, 2, 3], 0, 500, false),
-                (vec![1, 7], 0, 449, false),
+                (vec![1, 7], 0, 389, false),
                 (vec![8], 0, 1, false),
             ]
         );
