@@ -274,6 +274,11 @@ build_profiles() {
 	local gotest
 	if is_gzip "$BIN/gotest.prof"; then gotest=gotest.pb.gz; else gotest=gotest.pb; fi
 	cp "$BIN/gotest.prof" "profiles/$gotest"
+	# The same test's CPU profile: another kind of profile, which heap
+	# profiles cannot be combined with (an error test).
+	(cd gen/gotest && go test -count=1 -o "$BIN/gotest.test" \
+		-cpuprofile="$BIN/gotest.cpu.prof" -run TestX .)
+	cp "$BIN/gotest.cpu.prof" profiles/gotest.cpu.pb.gz
 
 	# 4. server: net/http service, profile fetched from /debug/pprof/heap.
 	(cd gen/server && go build -o "$BIN/server" .)

@@ -644,3 +644,32 @@ fn list_resolves_trimpath_builds_against_the_module_and_goroot() {
         stderr(&out)
     );
 }
+
+#[test]
+fn profiles_of_other_kinds_are_not_combined() {
+    // A CPU profile of the same test, and heap profiles: every command that
+    // combines profiles refuses, naming the files and what differs.
+    let (heap, cpu) = (profile("leak.1.pb.gz"), profile("gotest.cpu.pb.gz"));
+    let differ = "the profiles cannot be combined: period types";
+    for (args, names) in [
+        (vec!["diff", &heap, &cpu], format!("{cpu} + {heap}")),
+        (
+            vec!["flame", "--base", &heap, &cpu],
+            format!("{cpu} + {heap}"),
+        ),
+        (
+            vec!["trend", &heap, &heap, &cpu],
+            format!("{heap} + {heap} + {cpu}"),
+        ),
+        (vec!["top", &cpu, &heap], format!("{cpu} + {heap}")),
+    ] {
+        let out = run(&args);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(
+            err.starts_with(&format!("heapscope: {names}: {differ} ")),
+            "{args:?}: {err}"
+        );
+        assert!(stdout(&out).is_empty(), "{args:?}");
+    }
+}
