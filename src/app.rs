@@ -247,14 +247,15 @@ impl Combination {
         let (samples, location_base) = self.combiner.take_samples();
         let loaded = input::load_onto(source, opts, notes, samples, location_base)
             .map_err(|e| anyhow!("{source}: {e}"))?;
-        self.names.push(loaded.name);
-        let time_nanos = loaded.profile.time_nanos;
+        let Loaded { name, profile } = loaded;
+        self.names.push(name.clone());
+        let time_nanos = profile.time_nanos;
         let range = self
             .combiner
-            .add_decoded(loaded.profile)
+            .add_decoded(profile)
             .map_err(|e| anyhow!("{}: {e}", self.name()))?;
         Ok(Snapshot {
-            name: self.names.last().cloned().unwrap_or_default(),
+            name,
             time_nanos,
             range,
         })

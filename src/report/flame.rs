@@ -509,6 +509,7 @@ impl Work {
 }
 
 impl<'a> Grower<'a> {
+    /// A grower of frames whose text numbers (`of`) are below `texts`.
     fn new(
         frames: &'a [u32],
         table: &'a crate::profile::graph::NodeTable,
@@ -516,7 +517,6 @@ impl<'a> Grower<'a> {
         texts: usize,
         threshold: f64,
     ) -> Self {
-        let frame_ids = texts;
         Grower {
             frames,
             table,
@@ -528,8 +528,8 @@ impl<'a> Grower<'a> {
                 own: 0,
             }],
             shared: 0,
-            count: vec![0; frame_ids],
-            weight: vec![0; frame_ids],
+            count: vec![0; texts],
+            weight: vec![0; texts],
             touched: Vec::new(),
             groups: Vec::new(),
         }
