@@ -20,7 +20,8 @@ const INLINE: u32 = 1 << 31;
 pub struct FlameOptions {
     pub title: Option<String>,
     pub width: Option<usize>,
-    /// Frames narrower than this many pixels are left out.
+    /// Frames narrower than this percentage of the total are left out
+    /// (inferno's `min_width`).
     pub min_width: f64,
     /// Icicle graph: roots at the top.
     pub reverse: bool,
