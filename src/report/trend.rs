@@ -84,6 +84,17 @@ fn slope(xs: &[f64], ys: &[i64]) -> f64 {
     }
 }
 
+/// Steps (between consecutive values) in which the value grew.
+fn steps_grown(values: &[i64]) -> usize {
+    values.windows(2).filter(|w| w[1] > w[0]).count()
+}
+
+/// How many of `steps` steps [`LEAK_RULE`] asks a value to grow in: 3 of
+/// every 4, rounded up.
+fn leak_steps(steps: usize) -> usize {
+    (3 * steps).div_ceil(4)
+}
+
 /// Applies [`LEAK_RULE`] to a series.
 pub fn is_leak(values: &[i64], last_total: i64) -> bool {
     let steps = values.len().saturating_sub(1);
@@ -91,14 +102,13 @@ pub fn is_leak(values: &[i64], last_total: i64) -> bool {
         return false;
     }
     let growth = values[steps] as i128 - values[0] as i128;
-    let grew = values.windows(2).filter(|w| w[1] > w[0]).count();
     let worst_drop = values
         .windows(2)
         .map(|w| w[0] as i128 - w[1] as i128)
         .max()
         .unwrap_or(0);
     growth > 0
-        && grew * 4 >= steps * 3
+        && steps_grown(values) >= leak_steps(steps)
         && growth * 100 >= last_total.unsigned_abs() as i128
         && worst_drop * 4 <= growth
 }
@@ -157,7 +167,7 @@ pub fn compute(
             Some(Series {
                 node: n as u32,
                 slope: slope(&xs, &values),
-                grew: values.windows(2).filter(|w| w[1] > w[0]).count(),
+                grew: steps_grown(&values),
                 leak: is_leak(&values, last_total),
                 change,
                 values,
@@ -262,13 +272,12 @@ fn write_text(
     for l in &prep.filters {
         writeln!(w, "Active filter: {}", display_name(l))?;
     }
-    // The rule's "3 of every 4 steps", for this many steps.
     let steps = trend.totals.len().saturating_sub(1);
     writeln!(
         w,
         "Likely leaks: {} (grew in at least {} of {steps} steps, by at least 1% of the last total)",
         trend.leaks,
-        (3 * steps).div_ceil(4),
+        leak_steps(steps),
     )?;
 
     let slope_head = if trend.per_hour {
