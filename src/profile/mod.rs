@@ -176,18 +176,17 @@ impl Samples {
     /// this one's. `tail`'s arrays are moved when there is nothing to shift
     /// them after.
     pub fn then(mut self, mut tail: Samples, location_base: u32) -> Samples {
-        if location_base != 0 {
-            for f in &mut tail.frames {
-                // Past u32 only for a combination the combiner refuses.
-                *f = f.wrapping_add(location_base);
+        // Past u32 only for a combination the combiner refuses.
+        let shift = |f: u32| f.wrapping_add(location_base);
+        if self.is_empty() {
+            if location_base != 0 {
+                tail.frames.iter_mut().for_each(|f| *f = shift(*f));
             }
-        }
-        if self.is_empty() && self.frames.is_empty() && self.values.is_empty() {
             return tail;
         }
         let base = self.frames.len();
         self.values.extend_from_slice(&tail.values);
-        self.frames.extend_from_slice(&tail.frames);
+        self.frames.extend(tail.frames.iter().map(|&f| shift(f)));
         self.frame_ends
             .extend(tail.frame_ends.iter().map(|&end| end + base));
         self.label_set.extend_from_slice(&tail.label_set);
