@@ -12,9 +12,6 @@ use super::{format_time, Prepared};
 use crate::profile::graph::Overflow;
 use crate::units;
 
-/// Marks an inlined frame in a folded stack key.
-const INLINE: u32 = 1 << 31;
-
 /// Options of the `flame` report.
 #[derive(Debug, Clone)]
 pub struct FlameOptions {
@@ -31,13 +28,15 @@ pub struct FlameOptions {
     pub folded: bool,
 }
 
-/// Distinct stacks with their summed values: node ids from root to leaf,
-/// each with [`INLINE`] set when the frame is an inlined call.
+/// Distinct stacks as inferno sees them, with their summed values: the
+/// text numbers of their frames ([`FrameTexts`]), root to leaf.
 pub type Stacks = FxHashMap<Vec<u32>, i64>;
 
 /// Folds the samples in `range` that the filters keep into distinct stacks.
 pub fn fold(prep: &Prepared<'_>, range: Range<usize>) -> Result<Stacks, Overflow> {
     let p = prep.profile();
+    let of = FrameTexts::new(prep).of;
+    let nodes = prep.table.len();
     let mut stacks: Stacks = FxHashMap::default();
     let mut key: Vec<u32> = Vec::new();
     for i in range {
@@ -51,7 +50,8 @@ pub fn fold(prep: &Prepared<'_>, range: Range<usize>) -> Result<Stacks, Overflow
         key.clear();
         for &loc in p.samples.stack(i).iter().rev() {
             for (k, &node) in prep.table.slots(loc).iter().enumerate() {
-                key.push(if k > 0 { node | INLINE } else { node });
+                let inline = if k > 0 { nodes } else { 0 };
+                key.push(of[node as usize + inline]);
             }
         }
         if key.is_empty() {
@@ -107,12 +107,6 @@ impl FrameTexts {
             of[i as usize] = texts.len() as u32 - 1;
         }
         FrameTexts { texts, of }
-    }
-
-    /// The text number of a frame of a [`Stacks`] key.
-    fn of_key(&self, id: u32, nodes: usize) -> u32 {
-        let node = (id & !INLINE) as usize;
-        self.of[if id & INLINE != 0 { node + nodes } else { node }]
     }
 
     /// Appends the stack of text numbers `path` (root first), ';'-separated.
@@ -172,25 +166,16 @@ pub fn folded_lines(
             }
         }
     }
-    // Stacks as inferno sees them: by the text of their frames (stacks of
-    // different nodes with the same names are one), in frame order.
-    let texts = FrameTexts::new(prep);
-    let nodes = prep.table.len();
-    let mut paths: FxHashMap<Vec<u32>, (i64, i64)> = FxHashMap::default();
-    for (key, b, a) in rows {
-        let path: Vec<u32> = key.iter().map(|&id| texts.of_key(id, nodes)).collect();
-        let e = paths.entry(path).or_insert((0, 0));
-        *e = (e.0.saturating_add(b), e.1.saturating_add(a));
-    }
-    let mut rows: Vec<(Vec<u32>, i64, i64)> = paths
-        .into_iter()
-        .map(|(path, (b, a))| (path, b, a))
-        .collect();
-    rows.sort_unstable_by(|x, y| x.0.cmp(&y.0));
+    // In frame order (see FrameTexts).
+    rows.sort_unstable_by(|x, y| x.0.cmp(y.0));
     let rows = match prune_below {
         Some(pct) => prune(&rows, pct),
-        None => rows.into_iter().map(|(k, b, a)| (k, b, a, false)).collect(),
+        None => rows
+            .into_iter()
+            .map(|(k, b, a)| (k.to_vec(), b, a, false))
+            .collect(),
     };
+    let texts = FrameTexts::new(prep);
     let lines = rows
         .iter()
         .map(|(path, b, a, _)| {
@@ -209,7 +194,7 @@ pub fn folded_lines(
 /// Cuts frames narrower than `pct` percent of the total (after values)
 /// from sorted stacks, as inferno leaves them out (the same comparison);
 /// stacks that become equal are merged and marked as cut.
-fn prune(rows: &[(Vec<u32>, i64, i64)], pct: f64) -> Vec<(Vec<u32>, i64, i64, bool)> {
+fn prune(rows: &[(&[u32], i64, i64)], pct: f64) -> Vec<(Vec<u32>, i64, i64, bool)> {
     let total: i64 = rows.iter().fold(0i64, |t, r| t.saturating_add(r.2));
     let threshold = pct / (100.0 / total as f64);
     // Depth at which each stack is cut; frames at that depth and deeper go.
@@ -231,7 +216,7 @@ fn prune(rows: &[(Vec<u32>, i64, i64)], pct: f64) -> Vec<(Vec<u32>, i64, i64, bo
         let common = if i == 0 {
             0
         } else {
-            let prev = &rows[i - 1].0;
+            let prev = rows[i - 1].0;
             prev.iter()
                 .zip(key.iter())
                 .take_while(|(x, y)| x == y)
@@ -1120,13 +1105,13 @@ mod tests {
     #[test]
     fn prune_cuts_narrow_frames_and_keeps_their_value_in_the_parent() {
         // Total 1000; threshold 10% → cut below 100, as inferno leaves out.
-        let rows = vec![
-            (vec![1, 2, 3], 0, 500),
-            (vec![1, 2, 4], 0, 30),
-            (vec![1, 2, 5, 6], 0, 20),
-            (vec![1, 7], 0, 389),
-            (vec![1, 9], 0, 60),
-            (vec![8], 0, 1),
+        let rows: Vec<(&[u32], i64, i64)> = vec![
+            (&[1, 2, 3], 0, 500),
+            (&[1, 2, 4], 0, 30),
+            (&[1, 2, 5, 6], 0, 20),
+            (&[1, 7], 0, 389),
+            (&[1, 9], 0, 60),
+            (&[8], 0, 1),
         ];
         let got = prune(&rows, 10.0);
         assert_eq!(
