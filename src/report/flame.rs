@@ -87,24 +87,23 @@ struct FrameTexts {
 
 impl FrameTexts {
     fn new(prep: &Prepared<'_>) -> Self {
-        let plain: Vec<String> = prep
+        let mut all: Vec<String> = prep
             .table
             .names
             .iter()
             .map(|n| super::display_name(n).replace(';', ":"))
             .collect();
-        let inline = plain.iter().map(|n| format!("{n} (inline)"));
-        let all: Vec<String> = plain.iter().cloned().chain(inline).collect();
-        let mut order: Vec<u32> = (0..all.len() as u32).collect();
-        order.sort_unstable_by(|&a, &b| all[a as usize].cmp(&all[b as usize]));
+        let inline: Vec<String> = all.iter().map(|n| format!("{n} (inline)")).collect();
+        all.extend(inline);
+        let mut order: Vec<usize> = (0..all.len()).collect();
+        order.sort_unstable_by(|&a, &b| all[a].cmp(&all[b]));
         let mut texts: Vec<String> = Vec::new();
         let mut of = vec![0; all.len()];
-        for &i in &order {
-            let text = &all[i as usize];
-            if texts.last() != Some(text) {
-                texts.push(text.clone());
+        for i in order {
+            if texts.last() != Some(&all[i]) {
+                texts.push(std::mem::take(&mut all[i]));
             }
-            of[i as usize] = texts.len() as u32 - 1;
+            of[i] = texts.len() as u32 - 1;
         }
         FrameTexts { texts, of }
     }
