@@ -2,8 +2,8 @@
 # Runs the fuzz targets one after another, each for its share of the
 # time, niced, one process at a time, and keeps each run's log in
 # fuzz/logs/. Usage: fuzz/run.sh [TARGET:SECONDS ...]
-# (default pprof:900 pprof_model:600 legacy:420 memstats:240 gctrace:300,
-# 41 minutes).
+# (default pprof:900 pprof_model:600 pprof_tables:600 legacy:420 memstats:240
+# gctrace:300, 51 minutes).
 # Needs nightly and cargo-fuzz (cargo install cargo-fuzz).
 set -uo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -11,7 +11,7 @@ cd "$root"
 "$root/fuzz/seed.sh" > /dev/null
 mkdir -p fuzz/logs
 runs=("$@")
-[ ${#runs[@]} -gt 0 ] || runs=(pprof:900 pprof_model:600 legacy:420 memstats:240 gctrace:300)
+[ ${#runs[@]} -gt 0 ] || runs=(pprof:900 pprof_model:600 pprof_tables:600 legacy:420 memstats:240 gctrace:300)
 status=0
 for run in "${runs[@]}"; do
     target="${run%%:*}"

@@ -5,7 +5,7 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 corpus="$root/fuzz/corpus"
 data="$root/testdata"
-mkdir -p "$corpus"/{pprof,pprof_model,legacy,memstats,gctrace}
+mkdir -p "$corpus"/{pprof,pprof_model,pprof_tables,legacy,memstats,gctrace}
 
 # Protobuf: every profile uncompressed (so mutations reach the decoder, not
 # only gzip's checksum), two still gzipped, and the malformed cases.
@@ -40,6 +40,6 @@ if [ -d "$data/bad" ]; then
         esac
     done
 fi
-for t in pprof pprof_model legacy memstats gctrace; do
+for t in pprof pprof_model pprof_tables legacy memstats gctrace; do
     echo "$t: $(ls "$corpus/$t" | wc -l) seeds"
 done
