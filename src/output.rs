@@ -134,18 +134,19 @@ fn replace(
     // A new file gets what `File::create` gives (0666 less the umask); a
     // replaced one gets its own mode below. O_EXCL: never through a symlink.
     let create_mode = if existing.is_some() { 0o600 } else { 0o666 };
-    let tmp = tempfile::Builder::new()
-        .prefix(&prefix)
-        .suffix(".tmp")
-        .make_in(dir, |p| {
-            OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .mode(create_mode)
-                .open(p)
-        })
-        .map_err(|e| cannot_write(path, e))?;
-    let in_flight = InFlight::register(tmp.path());
+    let (tmp, in_flight) = InFlight::create(|| {
+        tempfile::Builder::new()
+            .prefix(&prefix)
+            .suffix(".tmp")
+            .make_in(dir, |p| {
+                OpenOptions::new()
+                    .write(true)
+                    .create_new(true)
+                    .mode(create_mode)
+                    .open(p)
+            })
+    })
+    .map_err(|e| cannot_write(path, e))?;
     if let Some(old) = existing {
         keep_owner_and_mode(tmp.as_file(), old).map_err(|e| cannot_write(path, e))?;
     }
@@ -241,10 +242,16 @@ static IN_FLIGHT: Mutex<Option<PathBuf>> = Mutex::new(None);
 struct InFlight;
 
 impl InFlight {
-    fn register(tmp: &Path) -> InFlight {
+    /// Creates the temporary file with `make` and registers it. The registry
+    /// stays locked meanwhile, so a signal cannot fall between the two.
+    fn create(
+        make: impl FnOnce() -> io::Result<tempfile::NamedTempFile>,
+    ) -> io::Result<(tempfile::NamedTempFile, InFlight)> {
         remove_on_signals();
-        *lock_in_flight() = Some(tmp.to_path_buf());
-        InFlight
+        let mut registry = lock_in_flight();
+        let tmp = make()?;
+        *registry = Some(tmp.path().to_path_buf());
+        Ok((tmp, InFlight))
     }
 
     /// Renames the temporary file into place. The registry stays locked
