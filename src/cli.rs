@@ -926,7 +926,7 @@ fn fraction(flag: &str, v: f64) -> Result<f64, UsageError> {
     if v.is_finite() && (0.0..=1.0).contains(&v) {
         Ok(v)
     } else {
-        Err(usage(format!("-{flag}={v} must be between 0 and 1")))
+        Err(usage(format!("-{flag}={v:?} must be between 0 and 1")))
     }
 }
 
@@ -1115,7 +1115,7 @@ fn flame_request(a: FlameArgs) -> Result<Request, UsageError> {
     }
     if !(a.min_width.is_finite() && (0.0..=100.0).contains(&a.min_width)) {
         return Err(usage(format!(
-            "--min-width={} must be between 0 and 100 (a percentage of the total)",
+            "--min-width={:?} must be between 0 and 100 (a percentage of the total)",
             a.min_width
         )));
     }
