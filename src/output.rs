@@ -30,24 +30,34 @@ pub fn write_to(
     let Some(path) = path else {
         return report(out);
     };
-    let resolved = follow_links(path).map_err(|e| cannot_write(path, e))?;
-    match fs::metadata(&resolved) {
-        Ok(m) if m.is_dir() => Err(anyhow!("{}: is a directory", path.display())),
-        Ok(m) if m.is_file() => replace(path, &resolved, Some(&m), report),
-        Ok(m) if m.file_type().is_socket() => {
-            let socket = UnixStream::connect(&resolved).map_err(|e| cannot_write(path, e))?;
+    // What the kernel finds at `path` decides; devices, FIFOs and sockets
+    // are opened by `path` itself, so the links of /proc (`-o /dev/stdout`
+    // onto a pipe) work as they do for the shell.
+    let found = match fs::metadata(path) {
+        Ok(m) => Some(m),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+        Err(e) => return Err(cannot_write(path, e)),
+    };
+    match found {
+        Some(m) if m.is_dir() => Err(anyhow!("{}: is a directory", path.display())),
+        Some(m) if m.file_type().is_socket() => {
+            let socket = UnixStream::connect(path).map_err(|e| cannot_write(path, e))?;
             fill(path, socket, report).map(drop)
         }
-        Ok(_) => {
+        Some(m) if !m.is_file() => {
             // A device or FIFO: written in place, as the shell's `>` would.
             let file = OpenOptions::new()
                 .write(true)
-                .open(&resolved)
+                .open(path)
                 .map_err(|e| cannot_write(path, e))?;
             fill(path, file, report).map(drop)
         }
-        Err(e) if e.kind() == io::ErrorKind::NotFound => replace(path, &resolved, None, report),
-        Err(e) => Err(cannot_write(path, e)),
+        // A regular file, or none yet (perhaps at the end of a dangling
+        // link): replaced where the links lead.
+        _ => {
+            let resolved = follow_links(path).map_err(|e| cannot_write(path, e))?;
+            replace(path, &resolved, found.as_ref(), report)
+        }
     }
 }
 
@@ -460,6 +470,27 @@ mod tests {
         assert_eq!(reader.join().unwrap(), "through the pipe");
         assert!(fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo());
         assert_eq!(names(dir.path()), ["pipe"]);
+    }
+
+    #[test]
+    fn a_socket_is_written_directly() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sock");
+        let listener = std::os::unix::net::UnixListener::bind(&path).unwrap();
+        let reader = std::thread::spawn(move || {
+            let mut text = String::new();
+            listener
+                .accept()
+                .unwrap()
+                .0
+                .read_to_string(&mut text)
+                .unwrap();
+            text
+        });
+        write(&path, "through the socket").unwrap();
+        assert_eq!(reader.join().unwrap(), "through the socket");
+        assert!(fs::symlink_metadata(&path).unwrap().file_type().is_socket());
+        assert_eq!(names(dir.path()), ["sock"]);
     }
 
     #[test]

@@ -172,6 +172,36 @@ fn a_device_node_is_written_not_replaced() {
 }
 
 #[test]
+fn dev_stdout_is_stdout_whatever_it_is() {
+    if !Path::new("/dev/stdout").exists() {
+        eprintln!("skipped: no /dev/stdout");
+        return;
+    }
+    let kind = fs::symlink_metadata("/dev/stdout").unwrap().file_type();
+    let file = profile("inline.pb.gz");
+    let expected = stdout(&run(&["flame", &file]));
+    // A pipe: written in place.
+    let out = run(&["flame", "-o", "/dev/stdout", &file]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out), expected);
+    // A regular file (`> heap.svg`): that file is replaced.
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("heap.svg");
+    let out = heapscope()
+        .args(["flame", "-o", "/dev/stdout", &file])
+        .stdout(fs::File::create(&target).unwrap())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(fs::read_to_string(&target).unwrap(), expected);
+    assert_eq!(names(dir.path()), ["heap.svg"]);
+    assert_eq!(
+        fs::symlink_metadata("/dev/stdout").unwrap().file_type(),
+        kind
+    );
+}
+
+#[test]
 fn a_replaced_file_keeps_its_mode() {
     let dir = tempfile::tempdir().unwrap();
     let target = dir.path().join("heap.svg");
