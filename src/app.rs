@@ -5,7 +5,7 @@
 use std::fmt;
 use std::io::Write;
 use std::ops::Range;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, Context};
 
@@ -122,8 +122,44 @@ pub enum Request {
     },
 }
 
+impl Request {
+    /// The file the report is written to, if any, with the flag naming it,
+    /// what its inputs are called and the inputs.
+    fn output_file(&self) -> Option<(&'static str, &Path, &'static str, Vec<&Source>)> {
+        fn inputs(spec: &InputSpec) -> Vec<&Source> {
+            spec.sources.iter().collect()
+        }
+        match self {
+            Request::Flame {
+                input,
+                base,
+                output: Some(path),
+                ..
+            } => {
+                let mut sources = inputs(input);
+                sources.extend(base.iter().flat_map(|b| &b.sources));
+                Some(("-o", path, "one of the input profiles", sources))
+            }
+            Request::Graph {
+                input,
+                output: Some(path),
+                ..
+            } => Some(("-o", path, "one of the input profiles", inputs(input))),
+            Request::GcTrace {
+                input,
+                svg: Some(path),
+                ..
+            } => Some(("--svg", path, "the input file", inputs(input))),
+            _ => None,
+        }
+    }
+}
+
 /// Runs a request, writing the report to `out` and notes to `warn`.
 pub fn run(request: &Request, out: &mut dyn Write, warn: &mut dyn Write) -> anyhow::Result<()> {
+    if let Some((flag, path, what, inputs)) = request.output_file() {
+        output::refuse_input(flag, path, &inputs, what)?;
+    }
     match request {
         Request::Top {
             input,

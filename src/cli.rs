@@ -365,10 +365,10 @@ struct SelectArgs {
 /// How profiles given as URLs are fetched and saved.
 #[derive(Args, Debug)]
 struct FetchArgs {
-    /// For a URL: ask the server for a delta profile over N seconds (?seconds=N).
+    /// For a URL: ask the server for a delta profile over N seconds (?seconds=N), 1 to 86400.
     #[arg(long, value_name = "N", help_heading = "Fetching (URLs)")]
     seconds: Option<u64>,
-    /// For a URL: give up after S seconds [default: 60 plus -seconds].
+    /// For a URL: give up after S seconds, 1 to 86400 [default: 60 plus -seconds].
     #[arg(long, value_name = "S", help_heading = "Fetching (URLs)")]
     timeout: Option<u64>,
     /// Save fetched profiles in DIR [default: $HEAPSCOPE_SAVE_DIR, else $HOME/pprof].
@@ -388,7 +388,7 @@ struct FetchArgs {
 struct InputArgs {
     #[command(flatten)]
     fetch: FetchArgs,
-    /// Largest profile accepted, in bytes after decompression.
+    /// Largest profile accepted, in bytes after decompression (at most 1 TiB).
     #[arg(long = "max_size", value_name = "BYTES", default_value_t = DEFAULT_MAX_SIZE)]
     max_size: u64,
     /// Profile file, or - for stdin [default: stdin when it is not a terminal]. Several
@@ -505,7 +505,7 @@ struct PeekArgs {
 struct TextInputArgs {
     #[command(flatten)]
     fetch: FetchArgs,
-    /// Largest input accepted, in bytes (after decompression, if gzipped).
+    /// Largest input accepted, in bytes (after decompression, if gzipped; at most 1 TiB).
     #[arg(long = "max_size", value_name = "BYTES", default_value_t = DEFAULT_MAX_SIZE)]
     max_size: u64,
     /// The file, or - for stdin [default: stdin when it is not a terminal].
@@ -577,7 +577,7 @@ struct DiffArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "text", help_heading = "Report")]
     format: FormatArg,
-    /// Largest profile accepted, in bytes after decompression.
+    /// Largest profile accepted, in bytes after decompression (at most 1 TiB).
     #[arg(long = "max_size", value_name = "BYTES", default_value_t = DEFAULT_MAX_SIZE)]
     max_size: u64,
     #[command(flatten)]
@@ -614,7 +614,7 @@ struct TrendArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "text", help_heading = "Report")]
     format: FormatArg,
-    /// Largest profile accepted, in bytes after decompression.
+    /// Largest profile accepted, in bytes after decompression (at most 1 TiB).
     #[arg(long = "max_size", value_name = "BYTES", default_value_t = DEFAULT_MAX_SIZE)]
     max_size: u64,
     #[command(flatten)]
@@ -640,10 +640,10 @@ struct FlameArgs {
     /// Title [default: the sample type and its total].
     #[arg(long, value_name = "TEXT", help_heading = "Flame graph")]
     title: Option<String>,
-    /// Width of the image in pixels [default: 1200].
+    /// Width of the image in pixels, 100 to 100000 [default: 1200].
     #[arg(long, value_name = "PX", help_heading = "Flame graph")]
     width: Option<usize>,
-    /// Leave out frames narrower than this percentage of the total.
+    /// Leave out frames narrower than this percentage of the total (0 to 100).
     #[arg(
         long = "min-width",
         value_name = "PCT",
@@ -811,7 +811,7 @@ fn source_spec(
     };
     Ok(InputSpec {
         sources: vec![source],
-        max_size,
+        max_size: size_limit(max_size)?,
         fetch: fetch_options(fetch)?,
     })
 }
@@ -820,8 +820,11 @@ fn source_spec(
 /// saved in -save_dir, else $HEAPSCOPE_SAVE_DIR, else $HOME/pprof (as pprof
 /// saves in $PPROF_TMPDIR or $HOME/pprof), unless -no_save.
 fn fetch_options(a: &FetchArgs) -> Result<FetchOptions, UsageError> {
-    if a.timeout == Some(0) {
-        return Err(usage("-timeout must be at least 1 second"));
+    if let Some(s) = a.seconds {
+        in_range("seconds", s, SECONDS_RANGE, "seconds")?;
+    }
+    if let Some(s) = a.timeout {
+        in_range("timeout", s, SECONDS_RANGE, "seconds")?;
     }
     if a.no_save && a.save_dir.is_some() {
         return Err(usage("choose -save_dir or -no_save, not both"));
@@ -843,6 +846,40 @@ fn fetch_options(a: &FetchArgs) -> Result<FetchOptions, UsageError> {
     })
 }
 
+/// The range of -seconds and -timeout: up to a day.
+const SECONDS_RANGE: std::ops::RangeInclusive<u64> = 1..=86_400;
+
+/// The range of -max_size: up to 1 TiB, far above any real profile, low enough
+/// that budgets derived from it cannot overflow.
+const MAX_SIZE_RANGE: std::ops::RangeInclusive<u64> = 1..=1 << 40;
+
+/// The range of --width, in pixels: room for the flame graph's margins, and
+/// no more than a browser can draw.
+const WIDTH_RANGE: std::ops::RangeInclusive<u64> = 100..=100_000;
+
+/// `v` when it is in `range`, else the usage error naming the flag (`-flag=v
+/// must be between lo and hi unit`).
+fn in_range(
+    flag: &str,
+    v: u64,
+    range: std::ops::RangeInclusive<u64>,
+    unit: &str,
+) -> Result<u64, UsageError> {
+    if range.contains(&v) {
+        Ok(v)
+    } else {
+        Err(usage(format!(
+            "-{flag}={v} must be between {} and {} {unit}",
+            range.start(),
+            range.end()
+        )))
+    }
+}
+
+fn size_limit(v: u64) -> Result<u64, UsageError> {
+    in_range("max_size", v, MAX_SIZE_RANGE, "bytes")
+}
+
 fn input_spec(a: &InputArgs) -> Result<InputSpec, UsageError> {
     let sources = if a.profiles.is_empty() {
         if std::io::stdin().is_terminal() {
@@ -860,7 +897,7 @@ fn input_spec(a: &InputArgs) -> Result<InputSpec, UsageError> {
     }
     Ok(InputSpec {
         sources,
-        max_size: a.max_size,
+        max_size: size_limit(a.max_size)?,
         fetch: fetch_options(&a.fetch)?,
     })
 }
@@ -889,7 +926,7 @@ fn fraction(flag: &str, v: f64) -> Result<f64, UsageError> {
     if v.is_finite() && (0.0..=1.0).contains(&v) {
         Ok(v)
     } else {
-        Err(usage(format!("-{flag}={v} must be between 0 and 1")))
+        Err(usage(format!("-{flag}={v:?} must be between 0 and 1")))
     }
 }
 
@@ -1025,9 +1062,10 @@ fn diff_request(a: DiffArgs) -> Result<Request, UsageError> {
         return Err(usage("stdin (-) can be read only once"));
     }
     let fetch = fetch_options(&a.fetch)?;
+    let limit = size_limit(a.max_size)?;
     Ok(Request::Diff {
-        before: one_file(&a.before, a.max_size, &fetch),
-        after: one_file(&a.after, a.max_size, &fetch),
+        before: one_file(&a.before, limit, &fetch),
+        after: one_file(&a.after, limit, &fetch),
         normalize: a.normalize,
         selection: selection(&a.select)?,
         options: DiffOptions {
@@ -1051,7 +1089,7 @@ fn trend_request(a: TrendArgs) -> Result<Request, UsageError> {
     Ok(Request::Trend {
         input: InputSpec {
             sources,
-            max_size: a.max_size,
+            max_size: size_limit(a.max_size)?,
             fetch: fetch_options(&a.fetch)?,
         },
         keep_order: a.keep_order,
@@ -1075,11 +1113,19 @@ fn flame_request(a: FlameArgs) -> Result<Request, UsageError> {
             a.colors
         )));
     }
-    if !(a.min_width.is_finite() && a.min_width >= 0.0) {
-        return Err(usage("--min-width must be a non-negative number"));
+    if !(a.min_width.is_finite() && (0.0..=100.0).contains(&a.min_width)) {
+        return Err(usage(format!(
+            "--min-width={:?} must be between 0 and 100 (a percentage of the total)",
+            a.min_width
+        )));
     }
-    if a.width == Some(0) {
-        return Err(usage("--width must be positive"));
+    if let Some(w) = a.width {
+        in_range(
+            "width",
+            u64::try_from(w).unwrap_or(u64::MAX),
+            WIDTH_RANGE,
+            "pixels",
+        )?;
     }
     let input = input_spec(&a.input)?;
     if a.base.as_deref() == Some("-") && input.sources.contains(&Source::Stdin) {

@@ -1,6 +1,7 @@
 //! The `heapscope` binary: parse the command line, run the request, map
 //! errors to exit codes (1 runtime failure, 2 usage error; a closed stdout
-//! is a clean exit).
+//! is a clean exit). Writing a diagnostic never panics: when stderr cannot
+//! be written, the exit code still tells what happened.
 
 use std::io::{self, BufWriter, Write};
 use std::process::ExitCode;
@@ -10,29 +11,62 @@ use heapscope::{cli, run, UsageError};
 fn main() -> ExitCode {
     let request = match cli::parse(std::env::args_os()) {
         Ok(request) => request,
-        Err(cli::ParseError::Clap(e)) => e.exit(),
+        Err(cli::ParseError::Clap(e)) => return clap_exit(&e),
         Err(cli::ParseError::Usage(e)) => {
-            eprintln!("heapscope: {e}");
+            let _ = writeln!(io::stderr(), "heapscope: {e}");
             return ExitCode::from(2);
         }
     };
     let stdout = io::stdout();
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
-    let mut err = io::stderr();
-    let result = run(&request, &mut out, &mut err).and_then(|()| Ok(out.flush()?));
+    let mut notes = Notes(io::stderr());
+    let result = run(&request, &mut out, &mut notes).and_then(|()| Ok(out.flush()?));
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             // The report may have been cut short; what it wrote still goes out.
             let _ = out.flush();
-            let _ = writeln!(err, "heapscope: {e:#}");
+            let _ = writeln!(io::stderr(), "heapscope: {e:#}");
             if e.downcast_ref::<UsageError>().is_some() {
                 ExitCode::from(2)
             } else {
                 ExitCode::from(1)
             }
         }
+    }
+}
+
+/// clap's help, version or usage error, printed without panicking: exit 0
+/// for help and version (1 when they cannot be written, unless the reader
+/// went away), clap's code (2) for usage errors.
+fn clap_exit(e: &clap::Error) -> ExitCode {
+    let printed = e.print();
+    let code = e.exit_code();
+    if code == 0 {
+        if let Err(w) = printed {
+            if w.kind() != io::ErrorKind::BrokenPipe {
+                let _ = writeln!(io::stderr(), "heapscope: cannot write to stdout: {w}");
+                return ExitCode::from(1);
+            }
+        }
+    }
+    ExitCode::from(u8::try_from(code).unwrap_or(2))
+}
+
+/// Stderr for notes and warnings: one that cannot be written (`2>/dev/full`)
+/// costs the notes, never the report.
+struct Notes(io::Stderr);
+
+impl Write for Notes {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let _ = self.0.write_all(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        let _ = self.0.flush();
+        Ok(())
     }
 }
 

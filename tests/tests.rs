@@ -1,6 +1,7 @@
 //! heapscope's integration tests: one binary, modules per area.
 
 mod cli;
+mod flags;
 mod flame;
 mod gctrace;
 mod gen;
@@ -10,5 +11,6 @@ mod http;
 mod legacy;
 mod malformed;
 mod memstats;
+mod output_file;
 mod safe_output;
 mod util;

@@ -192,25 +192,27 @@ fn line_ranges(
         let start = if r.start_line > 0 {
             r.start_line.min(first)
         } else {
-            first - 5
+            first.saturating_sub(5)
         };
         let end = (r.start_line > 0)
             .then(|| function_end(source, r.start_line as usize))
             .flatten()
-            .map_or(last + 5, |e| (e as i64).max(last));
+            .map_or(last.saturating_add(5), |e| (e as i64).max(last));
         return vec![(start.max(1), end.min(max))];
     }
+    // Any -context is allowed: one larger than the file shows all of it.
+    let context = i64::try_from(context).unwrap_or(i64::MAX);
     let mut runs: Vec<(i64, i64)> = Vec::new();
     for l in &r.lines {
         let (lo, hi) = (
-            (l.line - context as i64).max(1),
-            (l.line + context as i64).min(max),
+            l.line.saturating_sub(context).max(1),
+            l.line.saturating_add(context).min(max),
         );
         if lo > hi {
             continue;
         }
         match runs.last_mut() {
-            Some(run) if lo <= run.1 + 1 => run.1 = run.1.max(hi),
+            Some(run) if lo <= run.1.saturating_add(1) => run.1 = run.1.max(hi),
             _ => runs.push((lo, hi)),
         }
     }
