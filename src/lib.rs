@@ -14,6 +14,7 @@
 
 pub mod app;
 pub mod cli;
+pub mod escape;
 pub mod input;
 pub mod output;
 pub mod profile;

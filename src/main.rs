@@ -5,14 +5,19 @@
 use std::io::{self, BufWriter, Write};
 use std::process::ExitCode;
 
-use heapscope::{cli, run, UsageError};
+use heapscope::{cli, escape, run, UsageError};
 
 fn main() -> ExitCode {
     let request = match cli::parse(std::env::args_os()) {
         Ok(request) => request,
+        Err(cli::ParseError::Clap(e)) if e.use_stderr() && has_unsafe(&e.to_string()) => {
+            // An argument holding terminal controls, shown as escapes.
+            let _ = write!(io::stderr(), "{}", escape::text_lines(&e.to_string()));
+            return ExitCode::from(2);
+        }
         Err(cli::ParseError::Clap(e)) => e.exit(),
         Err(cli::ParseError::Usage(e)) => {
-            eprintln!("heapscope: {e}");
+            eprintln!("heapscope: {}", escape::text_lines(&e.to_string()));
             return ExitCode::from(2);
         }
     };
@@ -26,7 +31,9 @@ fn main() -> ExitCode {
         Err(e) => {
             // The report may have been cut short; what it wrote still goes out.
             let _ = out.flush();
-            let _ = writeln!(err, "heapscope: {e:#}");
+            // Messages quote names from outside; whatever quoted them raw,
+            // no terminal control reaches the terminal.
+            let _ = writeln!(err, "heapscope: {}", escape::text_lines(&format!("{e:#}")));
             if e.downcast_ref::<UsageError>().is_some() {
                 ExitCode::from(2)
             } else {
@@ -34,6 +41,11 @@ fn main() -> ExitCode {
             }
         }
     }
+}
+
+fn has_unsafe(s: &str) -> bool {
+    s.chars()
+        .any(|c| c != '\n' && c != '\t' && escape::is_unsafe(c))
 }
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {

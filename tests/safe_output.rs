@@ -51,7 +51,7 @@ const SHOWN: [&str; 7] = [
 fn assert_inert(what: &str, text: &str) {
     if let Some(c) = text
         .chars()
-        .find(|&c| c != '\n' && c != '\t' && heapscope::report::is_unsafe_char(c))
+        .find(|&c| c != '\n' && c != '\t' && heapscope::escape::is_unsafe(c))
     {
         panic!("{what}: holds {c:?}");
     }
