@@ -51,7 +51,7 @@ const SHOWN: [&str; 7] = [
 ];
 
 /// No character that a terminal would act on, or that XML forbids.
-fn assert_inert(what: &str, text: &str) {
+pub fn assert_inert(what: &str, text: &str) {
     if let Some(c) = text
         .chars()
         .find(|&c| c != '\n' && c != '\t' && heapscope::escape::is_unsafe(c))
