@@ -2,17 +2,24 @@
 //! errors to exit codes (1 runtime failure, 2 usage error; a closed stdout
 //! is a clean exit).
 
+use std::ffi::OsString;
 use std::io::{self, BufWriter, Write};
 use std::process::ExitCode;
 
 use heapscope::{cli, escape, run, UsageError};
 
 fn main() -> ExitCode {
-    let request = match cli::parse(std::env::args_os()) {
+    let args: Vec<OsString> = std::env::args_os().collect();
+    let request = match cli::parse(args.iter().cloned()) {
         Ok(request) => request,
-        Err(cli::ParseError::Clap(e)) if e.use_stderr() && has_unsafe(&e.to_string()) => {
-            // An argument holding terminal controls, shown as escapes.
-            let _ = write!(io::stderr(), "{}", escape::text_lines(&e.to_string()));
+        Err(cli::ParseError::Clap(e)) if e.use_stderr() && args.iter().any(has_unsafe) => {
+            // clap would quote an argument's terminal controls raw: its plain
+            // text (no styling, escape sequences dropped), the rest escaped.
+            let _ = write!(
+                io::stderr(),
+                "{}",
+                escape::text_lines(&e.render().to_string())
+            );
             return ExitCode::from(2);
         }
         Err(cli::ParseError::Clap(e)) => e.exit(),
@@ -43,9 +50,9 @@ fn main() -> ExitCode {
     }
 }
 
-fn has_unsafe(s: &str) -> bool {
-    s.chars()
-        .any(|c| c != '\n' && c != '\t' && escape::is_unsafe(c))
+/// Whether an argument holds a character a terminal would act on.
+fn has_unsafe(arg: &OsString) -> bool {
+    arg.to_string_lossy().chars().any(escape::is_unsafe)
 }
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {

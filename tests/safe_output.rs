@@ -625,3 +625,17 @@ fn input_lines_quoted_in_errors_are_escaped_and_bounded() {
         )
     );
 }
+
+#[test]
+fn a_usage_error_never_echoes_controls() {
+    let out = run(&["top", "--format", "j\u{1b}[31mk\u{202e}\u{7}", "x.pb"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert_inert("usage error", &err);
+    // clap drops the escape sequence (and BEL) from its plain text; the
+    // override is shown.
+    assert!(
+        err.starts_with("error: invalid value 'jk\\u{202e}' for '--format <FORMAT>'\n"),
+        "{err}"
+    );
+}
