@@ -10,10 +10,12 @@
 //! Layout: [`input`] turns bytes into a [`profile::Profile`]; [`profile`]
 //! holds the model, filters and the call graph; [`report`] renders views to
 //! any `io::Write`; [`app`] runs a parsed request; [`cli`] is the only module
-//! that knows about command-line syntax.
+//! that knows about command-line syntax; [`escape`] is how every string from
+//! outside is written, for each kind of output.
 
 pub mod app;
 pub mod cli;
+pub mod escape;
 pub mod input;
 pub mod output;
 pub mod profile;

@@ -3,17 +3,33 @@
 //! is a clean exit). Writing a diagnostic never panics: when stderr cannot
 //! be written, the exit code still tells what happened.
 
+use std::ffi::OsString;
 use std::io::{self, BufWriter, Write};
 use std::process::ExitCode;
 
-use heapscope::{cli, run, UsageError};
+use heapscope::{cli, escape, run, UsageError};
 
 fn main() -> ExitCode {
-    let request = match cli::parse(std::env::args_os()) {
+    let args: Vec<OsString> = std::env::args_os().collect();
+    let request = match cli::parse(args.iter().cloned()) {
         Ok(request) => request,
+        Err(cli::ParseError::Clap(e)) if e.use_stderr() && args.iter().any(has_unsafe) => {
+            // clap would quote an argument's terminal controls raw: its plain
+            // text (no styling, escape sequences dropped), the rest escaped.
+            let _ = write!(
+                io::stderr(),
+                "{}",
+                escape::text_lines(&e.render().to_string())
+            );
+            return ExitCode::from(2);
+        }
         Err(cli::ParseError::Clap(e)) => return clap_exit(&e),
         Err(cli::ParseError::Usage(e)) => {
-            let _ = writeln!(io::stderr(), "heapscope: {e}");
+            let _ = writeln!(
+                io::stderr(),
+                "heapscope: {}",
+                escape::text_lines(&e.to_string())
+            );
             return ExitCode::from(2);
         }
     };
@@ -27,7 +43,13 @@ fn main() -> ExitCode {
         Err(e) => {
             // The report may have been cut short; what it wrote still goes out.
             let _ = out.flush();
-            let _ = writeln!(io::stderr(), "heapscope: {e:#}");
+            // Messages quote names from outside; whatever quoted them raw,
+            // no terminal control reaches the terminal.
+            let _ = writeln!(
+                io::stderr(),
+                "heapscope: {}",
+                escape::text_lines(&format!("{e:#}"))
+            );
             if e.downcast_ref::<UsageError>().is_some() {
                 ExitCode::from(2)
             } else {
@@ -68,6 +90,11 @@ impl Write for Notes {
         let _ = self.0.flush();
         Ok(())
     }
+}
+
+/// Whether an argument holds a character a terminal would act on.
+fn has_unsafe(arg: &OsString) -> bool {
+    arg.to_string_lossy().chars().any(escape::is_unsafe)
 }
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {

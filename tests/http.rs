@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use crate::safe_output::{assert_inert, hostile_profile};
 use crate::util::{heapscope, profile, run, stderr, stdout};
 
 /// What the server does for one request: writes the first `pause_at`
@@ -40,10 +41,11 @@ fn ok(body: &[u8]) -> Reply {
 }
 
 /// A server on 127.0.0.1 answering `requests` requests with `reply`; it
-/// records each request line.
+/// records each request line, and the header lines.
 struct Server {
     addr: String,
     seen: Arc<Mutex<Vec<String>>>,
+    headers: Arc<Mutex<Vec<String>>>,
 }
 
 impl Server {
@@ -51,14 +53,19 @@ impl Server {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap().to_string();
         let seen = Arc::new(Mutex::new(Vec::new()));
-        let log = Arc::clone(&seen);
+        let headers = Arc::new(Mutex::new(Vec::new()));
+        let (log, header_log) = (Arc::clone(&seen), Arc::clone(&headers));
         thread::spawn(move || {
             for stream in listener.incoming().take(requests) {
                 let Ok(stream) = stream else { continue };
-                answer(stream, &reply, &log);
+                answer(stream, &reply, &log, &header_log);
             }
         });
-        Server { addr, seen }
+        Server {
+            addr,
+            seen,
+            headers,
+        }
     }
 
     fn url(&self) -> String {
@@ -68,9 +75,18 @@ impl Server {
     fn request_lines(&self) -> Vec<String> {
         self.seen.lock().unwrap().clone()
     }
+
+    fn header_lines(&self) -> Vec<String> {
+        self.headers.lock().unwrap().clone()
+    }
 }
 
-fn answer(stream: TcpStream, reply: &impl Fn() -> Reply, log: &Mutex<Vec<String>>) {
+fn answer(
+    stream: TcpStream,
+    reply: &impl Fn() -> Reply,
+    log: &Mutex<Vec<String>>,
+    header_log: &Mutex<Vec<String>>,
+) {
     let mut reader = BufReader::new(stream);
     let mut line = String::new();
     if reader.read_line(&mut line).is_err() {
@@ -83,7 +99,10 @@ fn answer(stream: TcpStream, reply: &impl Fn() -> Reply, log: &Mutex<Vec<String>
         match reader.read_line(&mut header) {
             Ok(0) | Err(_) => return,
             Ok(_) if header == "\r\n" => break,
-            Ok(_) => {}
+            Ok(_) => header_log
+                .lock()
+                .unwrap()
+                .push(header.trim_end().to_string()),
         }
     }
     let Reply {
@@ -349,4 +368,140 @@ fn a_refused_connection_says_what_to_check() {
         &url,
         &["connection refused", "listening", "net/http/pprof"],
     );
+}
+
+#[test]
+fn an_error_body_is_shown_escaped_and_bounded() {
+    let mut body = b"no \x1b]8;;http://evil/\x1b\\profile\x1b]8;;\x1b\\ here \x1b[2J".to_vec();
+    body.extend_from_slice(&[b'x'; 1000]);
+    body.push(b'\n');
+    let server = Server::start(1, move || response("404 Not Found", "text/plain", &body));
+    let home = tempfile::tempdir().unwrap();
+    let out = fetch(&["top", &server.url()], home.path());
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_inert("error", &err);
+    // 200 characters of the line as shown, the last one the ellipsis.
+    let shown = r"no \u{1b}]8;;http://evil/\u{1b}\profile\u{1b}]8;;\u{1b}\ here \u{1b}[2J";
+    let xs = "x".repeat(199 - shown.chars().count());
+    assert_eq!(
+        err,
+        format!(
+            "heapscope: {}: the server answered 404 Not Found: {shown}{xs}… (Go serves heap \
+             profiles at /debug/pprof/heap when the program imports net/http/pprof)\n",
+            server.url()
+        )
+    );
+}
+
+#[test]
+fn credentials_in_a_url_are_sent_but_never_shown() {
+    let body = std::fs::read(profile("inline.pb.gz")).unwrap();
+    let server = Server::start(3, move || ok(&body));
+    let url = format!("http://alice:s3cret@{}/debug/pprof/heap", server.addr);
+    let shown = format!("http://alice:***@{}/debug/pprof/heap", server.addr);
+    let home = tempfile::tempdir().unwrap();
+    let dir = home.path().join("pprof");
+    let saved = |n: u32| {
+        format!(
+            "Saved profile in {}/heapscope.127.0.0.1.alloc_objects.alloc_space.inuse_objects.\
+             inuse_space.{n:03}.pb.gz\n",
+            dir.display()
+        )
+    };
+
+    let info = fetch(&["info", &url], home.path());
+    assert!(info.status.success(), "{}", stderr(&info));
+    assert_eq!(
+        stdout(&info).lines().next().unwrap(),
+        format!("Profile: {shown}")
+    );
+    assert_eq!(stderr(&info), saved(1));
+    let json = fetch(&["info", "--format=json", &url], home.path());
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&json)).unwrap();
+    assert_eq!(doc["file"], shown);
+    assert_eq!(stderr(&json), saved(2));
+    let flame = fetch(&["flame", &url], home.path());
+    assert!(
+        stdout(&flame).contains(&format!(">{shown} · ")),
+        "the subtitle names the URL"
+    );
+
+    for out in [&info, &json, &flame] {
+        assert!(!stdout(out).contains("s3cret") && !stderr(out).contains("s3cret"));
+    }
+    for name in saved_files(&dir) {
+        assert!(
+            !name.contains("s3cret") && !name.contains("alice"),
+            "{name}"
+        );
+    }
+    // The credentials went to the server, as basic authentication.
+    let auth: Vec<String> = server
+        .header_lines()
+        .into_iter()
+        .filter(|h| h.to_ascii_lowercase().starts_with("authorization:"))
+        .collect();
+    assert_eq!(auth.len(), 3, "{:?}", server.header_lines());
+    for h in auth {
+        // base64("alice:s3cret")
+        assert!(h.ends_with(": Basic YWxpY2U6czNjcmV0"), "{h}");
+    }
+}
+
+#[test]
+fn credentials_in_a_url_are_redacted_in_errors() {
+    let server = Server::start(1, || response("404 Not Found", "text/plain", b"nope\n"));
+    let home = tempfile::tempdir().unwrap();
+    let url = format!("http://alice:s3cret@{}/debug/pprof/heap", server.addr);
+    let out = fetch(&["top", &url], home.path());
+    assert_eq!(out.status.code(), Some(1));
+    let shown = format!("http://alice:***@{}/debug/pprof/heap", server.addr);
+    assert!(
+        stderr(&out).starts_with(&format!("heapscope: {shown}: the server answered 404")),
+        "{}",
+        stderr(&out)
+    );
+
+    let port = {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let url = format!("http://alice:s3cret@127.0.0.1:{port}/debug/pprof/heap");
+    let out = fetch(&["top", &url], home.path());
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "heapscope: http://alice:***@127.0.0.1:{port}/debug/pprof/heap: connection refused: \
+             is the service listening on 127.0.0.1:{port}, and does it import net/http/pprof \
+             (import _ \"net/http/pprof\")?\n"
+        )
+    );
+}
+
+#[test]
+fn a_saved_profile_is_named_from_a_safe_alphabet_inside_the_save_dir() {
+    use prost::Message;
+    let profile = hostile_profile(&[("d/../../X", "bytes"), ("\u{1b}[31m", "bytes")]);
+    let body = profile.encode_to_vec();
+    let server = Server::start(1, move || ok(&body));
+    let home = tempfile::tempdir().unwrap();
+    let dir = home.path().join("a").join("b");
+    let out = fetch(
+        &["top", "-save_dir", dir.to_str().unwrap(), &server.url()],
+        home.path(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    // The sample types, joined by dots, then every character outside
+    // [A-Za-z0-9._-] replaced.
+    let name = "heapscope.127.0.0.1.st__31m__8__x_y__k__8________________.d_.._.._X.__31m\
+                .001.pb.gz";
+    assert_eq!(saved_files(&dir), [name]);
+    assert_eq!(
+        stderr(&out),
+        format!("Saved profile in {}/{name}\n", dir.display())
+    );
+    // Nothing else was written anywhere under HOME.
+    assert_eq!(saved_files(home.path()), ["a"]);
+    assert_eq!(saved_files(&home.path().join("a")), ["b"]);
 }

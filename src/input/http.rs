@@ -15,11 +15,16 @@ use std::time::{Duration, Instant};
 use flate2::write::GzEncoder;
 use flate2::Compression;
 
+use crate::escape;
+
 /// The path Go's `net/http/pprof` serves heap profiles at.
 pub const HEAP_PATH: &str = "/debug/pprof/heap";
 
 /// Longest wait for a connection, within the total timeout.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Longest part of an error body shown, in characters (escapes included).
+const STATUS_LINE_MAX: usize = 200;
 
 /// The total timeout when none is given: this plus the seconds asked for.
 pub const DEFAULT_TIMEOUT_SECS: u64 = 60;
@@ -101,10 +106,25 @@ pub fn host(url: &str) -> &str {
     authority.split(':').next().unwrap_or(authority)
 }
 
-/// `host:port` of a URL, for messages.
+/// `host:port` of a URL (no user information), for messages.
 fn authority(url: &str) -> &str {
     let rest = url.split_once("://").map_or(url, |(_, r)| r);
-    &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())]
+    let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
+    authority.rsplit_once('@').map_or(authority, |(_, a)| a)
+}
+
+/// A message from the HTTP client, which may quote the URL: its password
+/// redacted wherever the user information appears.
+fn scrub(message: &str, url: &str) -> String {
+    let mut message = escape::redact_urls(message).into_owned();
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
+    if let Some((userinfo, _)) = authority.rsplit_once('@') {
+        if let Some((user, _)) = userinfo.split_once(':') {
+            message = message.replace(&format!("{userinfo}@"), &format!("{user}:***@"));
+        }
+    }
+    message
 }
 
 /// Why a fetch failed. Messages name no URL (callers prefix the source) but
@@ -125,11 +145,16 @@ impl fmt::Display for FetchError {
         match self {
             FetchError::Refused { authority } => write!(
                 f,
-                "connection refused: is the service listening on {authority}, and does it \
-                 import net/http/pprof (import _ \"net/http/pprof\")?"
+                "connection refused: is the service listening on {}, and does it \
+                 import net/http/pprof (import _ \"net/http/pprof\")?",
+                escape::text(authority)
             ),
             FetchError::HostNotFound { host } => {
-                write!(f, "host {host:?} not found: check the host name")
+                write!(
+                    f,
+                    "host \"{}\" not found: check the host name",
+                    escape::text(host)
+                )
             }
             FetchError::Timeout { after, connecting } => {
                 let secs = after.as_secs_f64();
@@ -205,7 +230,8 @@ pub fn fetch(url: &str, opts: &FetchOptions, max_size: u64) -> Result<Vec<u8>, F
     thread::scope(|scope| {
         let (stop, stopped) = mpsc::channel::<()>();
         let counter = &received;
-        scope.spawn(move || spin(url, counter, &stopped));
+        let shown = escape::url(url);
+        scope.spawn(move || spin(&shown, counter, &stopped));
         let result = get(url, opts, max_size, &received);
         drop(stop);
         result
@@ -213,7 +239,8 @@ pub fn fetch(url: &str, opts: &FetchOptions, max_size: u64) -> Result<Vec<u8>, F
 }
 
 /// Draws the spinner on stderr every 100 ms after the first half second,
-/// until `stopped` hangs up; then clears its line.
+/// until `stopped` hangs up; then clears its line. `url` is as shown
+/// ([`escape::url`]).
 fn spin(url: &str, received: &AtomicU64, stopped: &mpsc::Receiver<()>) {
     let started = Instant::now();
     let mut drawn = false;
@@ -277,7 +304,7 @@ fn get(
         let line = if looks_like_html(line.as_bytes()) {
             "(an HTML page)".to_string()
         } else {
-            line.chars().take(200).collect()
+            escape::text_bounded(line, STATUS_LINE_MAX)
         };
         return Err(FetchError::Status { code: status, line });
     }
@@ -349,7 +376,7 @@ fn classify(e: ureq::Error, url: &str, total: Duration) -> FetchError {
         ureq::Error::ConnectionFailed => FetchError::Refused {
             authority: authority(url).to_string(),
         },
-        other => FetchError::Other(other.to_string()),
+        other => FetchError::Other(scrub(&other.to_string(), url)),
     }
 }
 
@@ -374,7 +401,10 @@ pub enum SavedForm {
 
 /// Saves a fetched body gzipped (as-is when it already is) in `dir` as
 /// `heapscope.<host>.<kind>.<NNN>.pb.gz` (`.txt.gz` for text), with the
-/// next free NNN; returns the path.
+/// next free NNN; returns the path. Host and kind come from outside (the
+/// URL, the server's sample types): they are [`escape::file_name`]s, so
+/// the name is of `[A-Za-z0-9._-]` only, at most 200 bytes, and the file
+/// is in `dir`, never elsewhere.
 pub fn save(
     dir: &Path,
     url: &str,
@@ -383,16 +413,8 @@ pub fn save(
     body: &[u8],
 ) -> io::Result<PathBuf> {
     fs::create_dir_all(dir)?;
-    let host: String = host(url)
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
+    let host = escape::file_name(host(url), 64);
+    let kind = escape::file_name(kind, 100);
     let suffix = match form {
         SavedForm::Protobuf => "pb.gz",
         SavedForm::Text => "txt.gz",
@@ -405,6 +427,9 @@ pub fn save(
             continue;
         }
         let path = dir.join(name(suffix));
+        if path.parent() != Some(dir) {
+            return Err(io::Error::other("the file name would leave the directory"));
+        }
         let file = match OpenOptions::new().write(true).create_new(true).open(&path) {
             Ok(f) => f,
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,

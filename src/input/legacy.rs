@@ -30,6 +30,7 @@ use std::sync::OnceLock;
 use regex::Regex;
 use rustc_hash::FxHashMap;
 
+use crate::escape;
 use crate::profile::{
     Function, Label, Line, Location, Mapping, Profile, Samples, StrId, StringTable, ValueType, NONE,
 };
@@ -66,29 +67,35 @@ impl fmt::Display for LegacyError {
             ),
             LegacyError::UnknownKind { kind } => write!(
                 f,
-                "text heap profile of unknown kind {kind:?} (known: heap, heap_v2, heapz_v2, \
-                 heapprofile, growthz, fragmentationz)"
+                "text heap profile of unknown kind {} (known: heap, heap_v2, heapz_v2, \
+                 heapprofile, growthz, fragmentationz)",
+                escape::quote(kind)
             ),
             LegacyError::BadPeriod { period } => {
                 write!(
                     f,
-                    "text heap profile header: sampling period {period} is too large"
+                    "text heap profile header: sampling period {} is too large",
+                    escape::text_bounded(period, escape::QUOTE_MAX)
                 )
             }
             LegacyError::ZeroPeriod { header } => write!(
                 f,
-                "text heap profile header: `{header}` gives a sampling period of 0, so the rows \
+                "text heap profile header: `{}` gives a sampling period of 0, so the rows \
                  cannot be scaled to estimates (memory profiling was off: \
-                 runtime.MemProfileRate = 0)"
+                 runtime.MemProfileRate = 0)",
+                escape::text_bounded(header, escape::QUOTE_MAX)
             ),
             LegacyError::NotARow { line, text } => write!(
                 f,
                 "line {line}: expected a sample row `count: bytes [count: bytes] @ 0xaddr ...`, \
-                 found {text:?}"
+                 found {}",
+                escape::quote(text)
             ),
-            LegacyError::Number { line, text } => {
-                write!(f, "line {line}: number {text} is out of range")
-            }
+            LegacyError::Number { line, text } => write!(
+                f,
+                "line {line}: number {} is out of range",
+                escape::text_bounded(text, escape::QUOTE_MAX)
+            ),
             LegacyError::ZeroCount { line, what, bytes } => write!(
                 f,
                 "line {line}: {what} count is 0 but {what} bytes is {bytes}"

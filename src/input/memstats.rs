@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use crate::escape;
+
 /// The fields of `runtime.MemStats` that a debug=1 heap profile prints, as
 /// read; `None` for a field the input does not have.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -72,7 +74,11 @@ impl fmt::Display for MemStatsError {
                  end of /debug/pprof/heap?debug=1"
             ),
             MemStatsError::Value { line, field, text } => {
-                write!(f, "line {line}: {field} = {text:?} is not a valid value")
+                write!(
+                    f,
+                    "line {line}: {field} = {} is not a valid value",
+                    escape::quote(text)
+                )
             }
         }
     }

@@ -16,6 +16,7 @@ use std::fs::File;
 use std::io::{self, Read, Write};
 use std::path::PathBuf;
 
+use crate::escape;
 use crate::profile::{Profile, Samples};
 
 pub use http::FetchOptions;
@@ -46,12 +47,16 @@ impl Source {
     }
 }
 
+/// A source as every message and report names it: a path with its unsafe
+/// characters escaped, a URL with its password redacted too (see
+/// [`crate::escape`]). The name a profile goes by ([`Loaded::name`]) is this
+/// text, so no later output can show a fetched URL's credentials.
 impl fmt::Display for Source {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Source::Path(p) => write!(f, "{}", p.display()),
+            Source::Path(p) => f.write_str(&escape::text(&p.to_string_lossy())),
             Source::Stdin => write!(f, "<stdin>"),
-            Source::Url(u) => f.write_str(u),
+            Source::Url(u) => f.write_str(&escape::url(u)),
         }
     }
 }
@@ -177,13 +182,19 @@ fn save_fetched(
         Ok(path) if form == http::SavedForm::Text => writeln!(
             notes,
             "Saved profile (the legacy text form, gzipped) in {}",
-            path.display()
+            escape::text(&path.to_string_lossy())
         ),
-        Ok(path) => writeln!(notes, "Saved profile in {}", path.display()),
+        Ok(path) => writeln!(
+            notes,
+            "Saved profile in {}",
+            escape::text(&path.to_string_lossy())
+        ),
         Err(e) => writeln!(
             notes,
-            "heapscope: {url}: cannot save the profile in {}: {e} (-no_save skips saving)",
-            dir.display()
+            "heapscope: {}: cannot save the profile in {}: {} (-no_save skips saving)",
+            escape::url(&url),
+            escape::text(&dir.to_string_lossy()),
+            escape::text(&e.to_string())
         ),
     };
 }

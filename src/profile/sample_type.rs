@@ -5,6 +5,7 @@
 use std::fmt;
 
 use super::Profile;
+use crate::escape;
 
 /// Why a requested sample type cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,14 +25,20 @@ impl fmt::Display for SampleTypeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             SampleTypeError::NoSampleTypes => write!(f, "the profile has no sample types"),
-            SampleTypeError::OutOfRange { index, max } => {
-                write!(f, "sample_index {index} is outside the range [0..{max}]")
-            }
-            SampleTypeError::Unknown { name, available } => write!(
+            SampleTypeError::OutOfRange { index, max } => write!(
                 f,
-                "sample_index {name:?} must be one of: {}",
-                available.join(", ")
+                "sample_index {} is outside the range [0..{max}]",
+                escape::text(index)
             ),
+            SampleTypeError::Unknown { name, available } => {
+                let available: Vec<_> = available.iter().map(|n| escape::text(n)).collect();
+                write!(
+                    f,
+                    "sample_index \"{}\" must be one of: {}",
+                    escape::text(name),
+                    available.join(", ")
+                )
+            }
         }
     }
 }

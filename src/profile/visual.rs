@@ -14,6 +14,7 @@ use rustc_hash::FxHashMap;
 
 use super::graph::{self, mask, Edge, Graph, NodeCut, NodeTable, Overflow, TrimOptions, Visitor};
 use super::{filter::View, Profile, NONE};
+use crate::escape;
 use crate::units;
 
 /// pprof's `maxNodelets`: at most this many tags of a node are drawn, and
@@ -115,7 +116,13 @@ impl SampleTags {
             parts.clear();
             for l in samples.labels(i) {
                 if l.str != 0 {
-                    parts.push(format!("{}:{}", p.str(l.key), p.str(l.str)));
+                    // One line per label in the nodelet: the newlines
+                    // between them are the only ones.
+                    parts.push(format!(
+                        "{}:{}",
+                        escape::text(p.str(l.key)),
+                        escape::text(p.str(l.str))
+                    ));
                 } else if is_numeric(l) && p.str(l.key) == BYTES {
                     let name = units::scaled_label(l.num, &unit, output_unit);
                     let next = names.len() as u32;

@@ -3,6 +3,8 @@
 
 use std::fmt::Write as _;
 
+use crate::escape;
+
 /// One line of a chart.
 pub struct Series {
     pub name: String,
@@ -41,23 +43,6 @@ const LEFT: f64 = 80.0;
 const RIGHT: f64 = 190.0;
 const TOP: f64 = 64.0;
 const BOTTOM: f64 = 56.0;
-
-/// Escapes text for SVG content and attributes.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            c if super::is_unsafe_char(c) && c != '\n' && c != '\t' => out.push('\u{fffd}'),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 /// A round step (1, 2 or 5 × 10^k) giving about `target` intervals.
 fn nice_step(range: f64, target: f64) -> f64 {
@@ -122,7 +107,7 @@ pub fn render(chart: &Chart) -> String {
         s,
         r#"<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" viewBox="0 0 {WIDTH} {HEIGHT}" font-family="sans-serif" font-size="12">"#
     );
-    let _ = writeln!(s, "<title>{}</title>", escape(&chart.title));
+    let _ = writeln!(s, "<title>{}</title>", escape::xml(&chart.title));
     let _ = writeln!(
         s,
         r#"<rect width="{WIDTH}" height="{HEIGHT}" fill="white"/>"#
@@ -130,12 +115,12 @@ pub fn render(chart: &Chart) -> String {
     let _ = writeln!(
         s,
         r#"<text x="{LEFT}" y="24" font-size="16" font-weight="bold">{}</text>"#,
-        escape(&chart.title)
+        escape::xml(&chart.title)
     );
     let _ = writeln!(
         s,
         r##"<text x="{LEFT}" y="44" fill="#555">{}</text>"##,
-        escape(&chart.subtitle)
+        escape::xml(&chart.subtitle)
     );
 
     // Grid and ticks.
@@ -168,7 +153,7 @@ pub fn render(chart: &Chart) -> String {
             r#"<text x="{:.1}" y="{:.1}" text-anchor="end">{}</text>"#,
             LEFT - 8.0,
             sy(t) + 4.0,
-            escape(&(chart.y_format)(t))
+            escape::xml(&(chart.y_format)(t))
         );
     }
     for &t in &x_ticks {
@@ -177,7 +162,7 @@ pub fn render(chart: &Chart) -> String {
             r#"<text x="{:.1}" y="{:.1}" text-anchor="middle">{}</text>"#,
             sx(t),
             TOP + plot_h + 18.0,
-            escape(&(chart.x_format)(t))
+            escape::xml(&(chart.x_format)(t))
         );
     }
     let _ = writeln!(
@@ -185,13 +170,13 @@ pub fn render(chart: &Chart) -> String {
         r#"<text x="{:.1}" y="{:.1}" text-anchor="middle">{}</text>"#,
         LEFT + plot_w / 2.0,
         HEIGHT - 12.0,
-        escape(&chart.x_label)
+        escape::xml(&chart.x_label)
     );
     let _ = writeln!(
         s,
         r#"<text transform="translate(18 {:.1}) rotate(-90)" text-anchor="middle">{}</text>"#,
         TOP + plot_h / 2.0,
-        escape(&chart.y_label)
+        escape::xml(&chart.y_label)
     );
     let _ = writeln!(s, "</g>");
 
@@ -215,7 +200,7 @@ pub fn render(chart: &Chart) -> String {
             r#"<polyline fill="none" stroke="{}" stroke-width="1.8"{dash} points="{}"><title>{}</title></polyline>"#,
             series.color,
             path.trim_end(),
-            escape(&series.name)
+            escape::xml(&series.name)
         );
     }
     for m in chart
@@ -230,7 +215,7 @@ pub fn render(chart: &Chart) -> String {
             sy(m.y),
             m.radius,
             m.color,
-            escape(&m.title)
+            escape::xml(&m.title)
         );
     }
 
@@ -254,7 +239,7 @@ pub fn render(chart: &Chart) -> String {
             r#"<text x="{:.1}" y="{:.1}">{}</text>"#,
             lx + 30.0,
             y + 4.0,
-            escape(&series.name)
+            escape::xml(&series.name)
         );
     }
     let _ = writeln!(s, "</svg>");

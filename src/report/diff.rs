@@ -7,7 +7,8 @@ use std::ops::Range;
 
 use serde_json::{json, Value};
 
-use super::{display_name, report_labels, select_output_unit, Format, Prepared, Trimming};
+use super::{report_labels, select_output_unit, Format, Prepared, Trimming};
+use crate::escape;
 use crate::profile::graph::{self, InlineMark, Overflow, TrimOptions};
 use crate::units;
 
@@ -203,11 +204,11 @@ fn write_text(
     );
     let net = diff.after_total.saturating_sub(diff.base_total);
     let header = [
-        format!("Change: {}", meaning(prep.sample_type())),
+        format!("Change: {}", meaning(&prep.sample_type())),
         format!(
             "Before: {} total in {}{}",
             human(diff.base_total),
-            display_name(&inputs.before_name),
+            escape::text(&inputs.before_name),
             if inputs.normalized {
                 " (scaled to AFTER's total by -normalize)"
             } else {
@@ -217,7 +218,7 @@ fn write_text(
         format!(
             "After:  {} total in {}",
             human(diff.after_total),
-            display_name(&inputs.after_name)
+            escape::text(&inputs.after_name)
         ),
         format!(
             "Net change: {} ({} of before)",
@@ -245,7 +246,7 @@ fn write_text(
     let mut sum: i64 = 0;
     for r in &diff.rows {
         sum = sum.saturating_add(r.flat);
-        let mut name = display_name(&prep.table.names[r.node as usize]);
+        let mut name = escape::text(&prep.table.names[r.node as usize]).into_owned();
         if let Some(label) = r.inline.label() {
             name.push(' ');
             name.push_str(label);
@@ -288,8 +289,8 @@ fn write_json(w: &mut dyn Write, prep: &Prepared<'_>, diff: &Diff) -> io::Result
         })
         .collect();
     let doc = json!({
-        "sample_type": prep.sample_type(),
-        "unit": prep.sample_unit(),
+        "sample_type": prep.sample_type_raw(),
+        "unit": prep.sample_unit_raw(),
         "base_total": diff.base_total,
         "total": diff.after_total,
         "dropped_nodes": diff.dropped_nodes,

@@ -9,6 +9,7 @@ use inferno::flamegraph::{self, color::Palette, Direction};
 use rustc_hash::FxHashMap;
 
 use super::{format_time, Prepared};
+use crate::escape;
 use crate::profile::graph::Overflow;
 use crate::units;
 
@@ -91,7 +92,7 @@ impl FrameTexts {
             .table
             .names
             .iter()
-            .map(|n| super::display_name(n).replace(';', ":"))
+            .map(|n| escape::text(n).replace(';', ":"))
             .collect();
         let inline: Vec<String> = all.iter().map(|n| format!("{n} (inline)")).collect();
         all.extend(inline);
@@ -889,15 +890,20 @@ pub fn labels(
             amount(change)
         ));
     }
-    let title = opts.title.clone().unwrap_or(default);
+    let title = match &opts.title {
+        Some(t) => escape::text(t).into_owned(),
+        None => default,
+    };
     let p = prep.profile();
-    let mut parts = vec![prep.loaded.name.clone()];
+    let mut parts = vec![escape::text(&prep.loaded.name).into_owned()];
     if p.time_nanos != 0 {
         parts.push(format_time(p.time_nanos));
     }
     for f in &prep.filters {
-        parts.push(f.clone());
+        parts.push(escape::text(f).into_owned());
     }
+    // Inferno writes these as XML text; what is escaped here holds no
+    // character XML forbids.
     Labels {
         title,
         subtitle: Some(parts.join(" · ")),

@@ -8,7 +8,8 @@ use std::io::{self, Write};
 use serde_json::{json, Value};
 
 use super::chart::{self, Chart, Marker, Series};
-use super::{display_name, Format};
+use super::Format;
+use crate::escape;
 use crate::input::gctrace::{Cycle, Scavenge, Trace};
 use crate::units::human_bytes;
 
@@ -326,7 +327,7 @@ fn ms(v: f64) -> String {
 }
 
 fn write_text(w: &mut dyn Write, source: &str, t: &Trace) -> io::Result<()> {
-    writeln!(w, "GC trace: {}", display_name(source))?;
+    writeln!(w, "GC trace: {}", escape::text(source))?;
     let runs = runs(&t.cycles);
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     let mut skipped = format!(
@@ -588,7 +589,7 @@ pub fn write_svg(w: &mut dyn Write, source: &str, t: &Trace) -> io::Result<()> {
         _ => "no GC cycles in the log".to_string(),
     };
     let chart = Chart {
-        title: format!("GC trace: {}", display_name(source)),
+        title: format!("GC trace: {}", escape::text(source)),
         subtitle,
         x_label: "time since the program started (s)".into(),
         y_label: "heap (MB)".into(),

@@ -6,7 +6,8 @@ use std::io::{self, Write};
 use comfy_table::{presets, CellAlignment, ContentArrangement, Table};
 use serde_json::json;
 
-use super::{display_name, format_time, Format};
+use super::{format_time, Format};
+use crate::escape;
 use crate::input::Loaded;
 use crate::profile::graph::go_base;
 use crate::profile::{sample_type, Profile};
@@ -50,20 +51,20 @@ fn default_type(p: &Profile) -> String {
 
 fn write_text(w: &mut dyn Write, loaded: &Loaded) -> io::Result<()> {
     let p = &loaded.profile;
-    writeln!(w, "Profile: {}", display_name(&loaded.name.clone()))?;
+    writeln!(w, "Profile: {}", escape::text(&loaded.name))?;
     match p.main_binary() {
         Some(file) => writeln!(
             w,
             "Producer: {} ({})",
-            display_name(go_base(file)),
-            display_name(file)
+            escape::text(go_base(file)),
+            escape::text(file)
         )?,
         None => writeln!(w, "Producer: unknown (the main mapping names no file)")?,
     }
     if let Some(m) = p.mappings.first() {
         let build_id = p.str(m.build_id);
         if !build_id.is_empty() {
-            writeln!(w, "Build ID: {}", display_name(build_id))?;
+            writeln!(w, "Build ID: {}", escape::text(build_id))?;
         }
     }
     if p.time_nanos != 0 {
@@ -80,16 +81,17 @@ fn write_text(w: &mut dyn Write, loaded: &Loaded) -> io::Result<()> {
         let unit = p.str(pt.unit);
         writeln!(
             w,
-            "Period: {} {unit} of {} ({})",
+            "Period: {} {} of {} ({})",
             p.period,
-            p.str(pt.kind),
-            units::scaled_label(p.period, &unit.to_lowercase(), "auto")
+            escape::text(unit),
+            escape::text(p.str(pt.kind)),
+            escape::text(&units::scaled_label(p.period, &unit.to_lowercase(), "auto"))
         )?;
     } else if p.period != 0 {
         writeln!(w, "Period: {}", p.period)?;
     }
     for &c in &p.comments {
-        writeln!(w, "Comment: {}", display_name(p.str(c)))?;
+        writeln!(w, "Comment: {}", escape::text(p.str(c)))?;
     }
 
     let default = default_type(p);
@@ -109,8 +111,8 @@ fn write_text(w: &mut dyn Write, loaded: &Loaded) -> io::Result<()> {
         };
         let mark = if t.name == default { "(default)" } else { "" };
         table.add_row(vec![
-            display_name(&t.name),
-            display_name(&t.unit),
+            escape::text(&t.name).into_owned(),
+            escape::text(&t.unit).into_owned(),
             exact,
             human,
             mark.to_string(),

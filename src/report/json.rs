@@ -1,9 +1,9 @@
 //! JSON output: serde_json's pretty layout, with every character a
-//! terminal or viewer would act on (see [`super::is_unsafe_char`]) written
-//! as a `\uXXXX` escape. serde_json escapes only what JSON requires (C0,
-//! quote, backslash), so a name holding a C1 control, DEL or a
-//! right-to-left override would otherwise reach the terminal as is. The
-//! escapes are JSON: a parser reads back the very same string.
+//! terminal or viewer would act on written as a `\uXXXX` escape
+//! ([`crate::escape::write_json_fragment`]). serde_json escapes only what
+//! JSON requires (C0, quote, backslash), so a name holding a C1 control,
+//! DEL or a right-to-left override would otherwise reach the terminal as
+//! is. The escapes are JSON: a parser reads back the very same string.
 
 use std::io::{self, Write};
 
@@ -25,14 +25,7 @@ impl Formatter for SafeFormatter<'_> {
         writer: &mut W,
         fragment: &str,
     ) -> io::Result<()> {
-        let mut rest = fragment;
-        while let Some((at, c)) = rest.char_indices().find(|&(_, c)| super::is_unsafe_char(c)) {
-            writer.write_all(&rest.as_bytes()[..at])?;
-            // Every unsafe character is in the Basic Multilingual Plane.
-            write!(writer, "\\u{:04x}", c as u32)?;
-            rest = &rest[at + c.len_utf8()..];
-        }
-        writer.write_all(rest.as_bytes())
+        crate::escape::write_json_fragment(writer, fragment)
     }
 
     // The layout, as the pretty formatter has it.

@@ -9,7 +9,8 @@ use regex::Regex;
 use serde_json::{json, Value};
 
 use super::source::{function_end, SourceReader};
-use super::{display_name, Format, Prepared};
+use super::{Format, Prepared};
+use crate::escape;
 use crate::profile::graph::{self, Overflow};
 use crate::units;
 
@@ -232,14 +233,14 @@ fn write_text(
     let dot = |v: i64| if v == 0 { ".".to_string() } else { fmt(v) };
     writeln!(w, "Total: {}", fmt(prep.total))?;
     for name in &listing.no_source_info {
-        writeln!(w, "No source information for {}", display_name(name))?;
+        writeln!(w, "No source information for {}", escape::text(name))?;
     }
     for r in &listing.routines {
         writeln!(
             w,
             "ROUTINE ======================== {} in {}",
-            display_name(&r.name),
-            display_name(&r.file)
+            escape::text(&r.name),
+            escape::text(&r.file)
         )?;
         writeln!(
             w,
@@ -254,7 +255,7 @@ fn write_text(
                 warn,
                 "heapscope: source of {} not found (looked in {}); showing line numbers only, \
                  use -source_path=DIR to point at the source",
-                display_name(&r.file),
+                escape::text(&r.file),
                 reader.search().describe()
             )?;
         }
@@ -280,7 +281,7 @@ fn write_text(
                 let text = (line >= 1)
                     .then(|| source.as_ref().and_then(|s| s.get((line - 1) as usize)))
                     .flatten()
-                    .map(|t| display_name(t))
+                    .map(|t| escape::text(t))
                     .unwrap_or_default();
                 let row = format!("{:>10} {:>10} {:>6}:{}", dot(flat), dot(cum), line, text);
                 writeln!(w, "{}", row.trim_end())?;
@@ -325,8 +326,8 @@ fn write_json(
         })
         .collect();
     let doc = json!({
-        "sample_type": prep.sample_type(),
-        "unit": prep.sample_unit(),
+        "sample_type": prep.sample_type_raw(),
+        "unit": prep.sample_unit_raw(),
         "total": prep.total,
         "functions": functions,
     });

@@ -9,6 +9,7 @@ use std::io::{self, Write};
 use serde_json::{json, Map, Value};
 
 use super::{format_time, Format};
+use crate::escape;
 use crate::input::memstats::{MemStats, PAUSE_RING};
 use crate::units::{human_bytes, human_duration};
 
@@ -296,7 +297,7 @@ fn write_text(w: &mut dyn Write, source: &str, m: &MemStats, d: &Diagnosis) -> i
     writeln!(
         w,
         "runtime.MemStats of {} (from line {})",
-        super::display_name(source),
+        escape::text(source),
         m.first_line
     )?;
     if let Some(line) = m.next_block_line {

@@ -1,7 +1,7 @@
 //! Reports over a loaded profile. Each report writes to any `io::Write` and
 //! never prints directly; warnings go to a second writer. This module holds
 //! what they share: sample selection and filtering ([`Prepared`]), pprof's
-//! header lines, times, and safe display of names.
+//! header lines and times.
 
 pub mod chart;
 pub mod diff;
@@ -19,6 +19,7 @@ pub mod trend;
 
 use std::io::{self, Write};
 
+use crate::escape;
 use crate::input::Loaded;
 use crate::profile::filter::{self, Filters, View};
 use crate::profile::graph::{Granularity, NodeOptions, NodeTable, Overflow};
@@ -82,8 +83,8 @@ impl<'a> Prepared<'a> {
         if let Some(better) =
             sample_type::better_choice(p, value_index, |i| view.sample_visible(p, i))
         {
-            let name = p.str(p.sample_types[value_index].kind);
-            let other = p.str(p.sample_types[better].kind);
+            let name = escape::text(p.str(p.sample_types[value_index].kind));
+            let other = escape::text(p.str(p.sample_types[better].kind));
             let scope = if selection.filters.is_empty() {
                 "every sample"
             } else {
@@ -123,14 +124,27 @@ impl<'a> Prepared<'a> {
         &self.loaded.profile
     }
 
-    /// The selected sample type's name ("inuse_space").
-    pub fn sample_type(&self) -> &str {
+    /// The selected sample type's name ("inuse_space"), safe to show
+    /// ([`escape::text`]).
+    pub fn sample_type(&self) -> String {
+        escape::text(self.sample_type_raw()).into_owned()
+    }
+
+    /// The selected sample type's name as the profile holds it, for JSON.
+    pub fn sample_type_raw(&self) -> &str {
         let p = self.profile();
         p.str(p.sample_types[self.value_index].kind)
     }
 
-    /// The selected sample type's unit, lower-cased as pprof does ("bytes").
+    /// The selected sample type's unit, lower-cased as pprof does ("bytes"),
+    /// safe to show ([`escape::text`]): values are printed with it.
     pub fn sample_unit(&self) -> String {
+        escape::text(&self.sample_unit_raw()).into_owned()
+    }
+
+    /// The selected sample type's unit, lower-cased, as the profile holds
+    /// it, for JSON.
+    pub fn sample_unit_raw(&self) -> String {
         let p = self.profile();
         p.str(p.sample_types[self.value_index].unit).to_lowercase()
     }
@@ -171,22 +185,22 @@ pub fn profile_labels(
         if !file.is_empty() {
             labels.push(format!(
                 "File: {}",
-                display_name(crate::profile::graph::go_base(file))
+                escape::text(crate::profile::graph::go_base(file))
             ));
         }
         let build_id = p.str(m.build_id);
         if !build_id.is_empty() {
-            labels.push(format!("Build ID: {}", display_name(build_id)));
+            labels.push(format!("Build ID: {}", escape::text(build_id)));
         }
     }
     for &c in &p.comments {
         let c = p.str(c);
         if !c.starts_with('#') {
-            labels.push(display_name(c));
+            labels.push(escape::text(c).into_owned());
         }
     }
     if !sample_type.is_empty() {
-        labels.push(format!("Type: {sample_type}"));
+        labels.push(format!("Type: {}", escape::text(sample_type)));
     }
     if p.time_nanos != 0 {
         labels.push(format!("Time: {}", format_time(p.time_nanos)));
@@ -245,11 +259,11 @@ pub fn labels_with_edges(
 ) -> Vec<String> {
     let unit = prep.sample_unit();
     let total = prep.total;
-    let mut labels = profile_labels(prep.profile(), prep.sample_type(), &unit, total, fmt);
+    let mut labels = profile_labels(prep.profile(), &prep.sample_type(), &unit, total, fmt);
     if !prep.filters.is_empty() {
         labels.push("Active filters:".to_string());
         for f in &prep.filters {
-            labels.push(format!("   {}", display_name(f)));
+            labels.push(format!("   {}", escape::text(f)));
         }
     }
     labels.push(format!(
@@ -445,58 +459,4 @@ pub fn format_time(nanos: i64) -> String {
         ampm,
         zone
     )
-}
-
-/// Whether a character would act rather than show on a terminal or in a
-/// viewer: control characters (C0, DEL and C1, whose CSI starts escape
-/// sequences too), the bidirectional formatting characters (which reorder
-/// the text around them), and the noncharacters U+FFFE and U+FFFF (which
-/// XML forbids, so an SVG holding them does not open).
-pub fn is_unsafe_char(c: char) -> bool {
-    c.is_control()
-        || matches!(
-            c,
-            '\u{61c}'
-                | '\u{200e}'
-                | '\u{200f}'
-                | '\u{202a}'..='\u{202e}'
-                | '\u{2066}'..='\u{2069}'
-                | '\u{fffe}'
-                | '\u{ffff}'
-        )
-}
-
-/// A name from a profile made safe for a terminal: unsafe characters (see
-/// [`is_unsafe_char`]; tabs are kept) are shown as escapes (`\u{1b}`)
-/// instead of being passed through.
-pub fn display_name(s: &str) -> String {
-    let unsafe_char = |c: char| is_unsafe_char(c) && c != '\t';
-    if !s.chars().any(unsafe_char) {
-        return s.to_string();
-    }
-    s.chars()
-        .map(|c| {
-            if unsafe_char(c) {
-                c.escape_default().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn control_characters_are_escaped() {
-        assert_eq!(display_name("main.f"), "main.f");
-        assert_eq!(display_name("a\u{1b}[31mb"), "a\\u{1b}[31mb");
-        assert_eq!(display_name("a\u{9b}2J"), "a\\u{9b}2J");
-        assert_eq!(display_name("x\u{7f}\ny\tz"), "x\\u{7f}\\ny\tz");
-        assert_eq!(display_name("main.\u{202e}evil"), "main.\\u{202e}evil");
-        assert_eq!(display_name("non\u{ffff}char"), "non\\u{ffff}char");
-        assert_eq!(display_name("<a&b>\"c\" é 名"), "<a&b>\"c\" é 名");
-    }
 }

@@ -7,7 +7,8 @@ use std::io::{self, Write};
 use regex::Regex;
 use serde_json::{json, Value};
 
-use super::{display_name, report_labels, select_output_unit, Format, Prepared, Trimming};
+use super::{report_labels, select_output_unit, Format, Prepared, Trimming};
+use crate::escape;
 use crate::profile::graph::{self, Edge, Overflow, TrimOptions};
 use crate::units;
 
@@ -205,7 +206,7 @@ fn write_text(w: &mut dyn Write, prep: &Prepared<'_>, peek: &Peek) -> io::Result
     let mut sum: i64 = 0;
     let names = &prep.table.names;
     let link_row = |l: &Link, cum: i64| {
-        let mut name = format!("  {}", display_name(&names[l.node as usize]));
+        let mut name = format!("  {}", escape::text(&names[l.node as usize]));
         if l.inline {
             name.push_str(" (inline)");
         }
@@ -235,7 +236,7 @@ fn write_text(w: &mut dyn Write, prep: &Prepared<'_>, peek: &Peek) -> io::Result
             units::percentage(b.cum, prep.total).trim().to_string(),
             String::new(),
             String::new(),
-            format!("| {}", display_name(&names[b.node as usize])),
+            format!("| {}", escape::text(&names[b.node as usize])),
         ]);
         rows += 1;
         for l in &b.callees {
@@ -287,8 +288,8 @@ fn write_json(w: &mut dyn Write, prep: &Prepared<'_>, peek: &Peek) -> io::Result
         })
         .collect();
     let doc = json!({
-        "sample_type": prep.sample_type(),
-        "unit": prep.sample_unit(),
+        "sample_type": prep.sample_type_raw(),
+        "unit": prep.sample_unit_raw(),
         "total": prep.total,
         "nodes": nodes,
     });

@@ -6,7 +6,8 @@ use std::io::{self, Write};
 use comfy_table::Cell;
 use serde_json::{json, Value};
 
-use super::{display_name, report_labels, select_output_unit, Format, Prepared, Trimming};
+use super::{report_labels, select_output_unit, Format, Prepared, Trimming};
+use crate::escape;
 use crate::profile::graph::{Granularity, InlineMark, Overflow, TrimOptions};
 use crate::units;
 
@@ -125,7 +126,7 @@ fn write_text(
     let mut sum: i64 = 0;
     for r in &top.rows {
         sum = sum.saturating_add(r.flat);
-        let mut name = display_name(&prep.table.names[r.node as usize]);
+        let mut name = escape::text(&prep.table.names[r.node as usize]).into_owned();
         if let Some(label) = r.inline.label() {
             name.push(' ');
             name.push_str(label);
@@ -172,8 +173,8 @@ fn write_json(w: &mut dyn Write, prep: &Prepared<'_>, top: &Top) -> io::Result<(
         })
         .collect();
     let doc = json!({
-        "sample_type": prep.sample_type(),
-        "unit": prep.sample_unit(),
+        "sample_type": prep.sample_type_raw(),
+        "unit": prep.sample_unit_raw(),
         "total": top.total,
         "dropped_nodes": top.dropped_nodes,
         "nodes": nodes,

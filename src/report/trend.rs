@@ -8,7 +8,8 @@ use std::ops::Range;
 use comfy_table::{presets, CellAlignment, ContentArrangement, Table};
 use serde_json::{json, Value};
 
-use super::{display_name, format_time, Format, Prepared};
+use super::{format_time, Format, Prepared};
+use crate::escape;
 use crate::profile::graph::{self, Overflow};
 use crate::units;
 
@@ -266,11 +267,11 @@ fn write_text(
             "  #{:<3} {:>10}  {when}  {}",
             i + 1,
             fmt(*total),
-            display_name(&s.name)
+            escape::text(&s.name)
         )?;
     }
     for l in &prep.filters {
-        writeln!(w, "Active filter: {}", display_name(l))?;
+        writeln!(w, "Active filter: {}", escape::text(l))?;
     }
     let steps = trend.totals.len().saturating_sub(1);
     writeln!(
@@ -302,7 +303,7 @@ fn write_text(
             signed(s.slope.round() as i64),
             format!("{}/{}", s.grew, steps),
             sparkline(&s.values),
-            display_name(&prep.table.names[s.node as usize]),
+            escape::text(&prep.table.names[s.node as usize]).into_owned(),
         ]);
     }
     for i in 1..6 {
@@ -343,8 +344,8 @@ fn write_json(
         })
         .collect();
     let doc = json!({
-        "sample_type": prep.sample_type(),
-        "unit": prep.sample_unit(),
+        "sample_type": prep.sample_type_raw(),
+        "unit": prep.sample_unit_raw(),
         "value": if opts.cum { "cum" } else { "flat" },
         "slope_per": if trend.per_hour { "hour" } else { "snapshot" },
         "snapshots": snaps,

@@ -4,27 +4,13 @@
 use std::io::{self, Write};
 
 use super::Drawing;
-
-/// Escapes text for a double-quoted DOT string: backslashes and quotes,
-/// and a newline becomes a left-justified line break, as pprof does.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '"' => out.push_str("\\\""),
-            '\n' => out.push_str("\\l"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+use crate::escape;
 
 /// Lines escaped and joined with DOT's centred line break.
 fn lines<'a>(lines: impl IntoIterator<Item = &'a str>) -> String {
     lines
         .into_iter()
-        .map(escape)
+        .map(escape::dot)
         .collect::<Vec<_>>()
         .join("\\n")
 }
@@ -36,18 +22,18 @@ pub fn write(w: &mut dyn Write, d: &Drawing) -> io::Result<()> {
     } else {
         &d.title
     };
-    writeln!(w, "digraph \"{}\" {{", escape(name))?;
+    writeln!(w, "digraph \"{}\" {{", escape::dot(name))?;
     writeln!(w, "node [style=filled fillcolor=\"#f8f8f8\"]")?;
     if let Some(first) = d.legend.first() {
-        let label: Vec<String> = d.legend.iter().map(|l| escape(l)).collect();
+        let label: Vec<String> = d.legend.iter().map(|l| escape::dot(l)).collect();
         write!(
             w,
             "subgraph cluster_L {{ \"{}\" [shape=box fontsize=16 label=\"{}\\l\"",
-            escape(first),
+            escape::dot(first),
             label.join("\\l")
         )?;
         if !d.title.is_empty() {
-            write!(w, " tooltip=\"{}\"", escape(&d.title))?;
+            write!(w, " tooltip=\"{}\"", escape::dot(&d.title))?;
         }
         writeln!(w, "] }}")?;
     }
@@ -59,12 +45,12 @@ pub fn write(w: &mut dyn Write, d: &Drawing) -> io::Result<()> {
              color=\"{}\" fillcolor=\"{}\"]",
             lines(n.lines()),
             n.font_size,
-            escape(&n.tooltip),
+            escape::dot(&n.tooltip),
             n.color,
             n.fill
         )?;
         for t in &n.nodelets {
-            let weight = escape(&t.weight);
+            let weight = escape::dot(&t.weight);
             writeln!(
                 w,
                 "{} [label = \"{}\" id=\"{}\" fontsize=8 shape=box3d tooltip=\"{weight}\"]",
@@ -85,7 +71,7 @@ pub fn write(w: &mut dyn Write, d: &Drawing) -> io::Result<()> {
     for e in &d.edges {
         let mut attr = format!(
             "label=\" {}{}\"",
-            escape(&e.value),
+            escape::dot(&e.value),
             if e.inline { "\\n (inline)" } else { "" }
         );
         if let Some(weight) = e.weight {
@@ -97,7 +83,7 @@ pub fn write(w: &mut dyn Write, d: &Drawing) -> io::Result<()> {
         if let Some(color) = &e.color {
             attr.push_str(&format!(" color=\"{color}\""));
         }
-        let tooltip = escape(&e.tooltip);
+        let tooltip = escape::dot(&e.tooltip);
         attr.push_str(&format!(
             " tooltip=\"{tooltip}\" labeltooltip=\"{tooltip}\""
         ));
@@ -110,15 +96,4 @@ pub fn write(w: &mut dyn Write, d: &Drawing) -> io::Result<()> {
         writeln!(w, "N{} -> N{} [{attr}]", e.from + 1, e.to + 1)?;
     }
     writeln!(w, "}}")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn specials_are_escaped() {
-        assert_eq!(escape(r#"a"b\c"#), r#"a\"b\\c"#);
-        assert_eq!(escape("x\ny"), r"x\ly");
-    }
 }

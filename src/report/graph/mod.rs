@@ -14,9 +14,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::{
-    display_name, labels_with_edges, select_output_unit, DroppedEdges, Prepared, Trimming,
-};
+use super::{labels_with_edges, select_output_unit, DroppedEdges, Prepared, Trimming};
+use crate::escape;
 use crate::profile::graph::{go_base, NodeInfo, Overflow, TrimOptions};
 use crate::profile::visual::{self, NodeTags, SampleTags, Tag, MAX_NODELETS};
 use crate::units;
@@ -252,7 +251,7 @@ pub fn compute(prep: &Prepared<'_>, opts: &GraphOptions) -> Result<Drawing, Over
                 name_lines: name_lines(&prep.table.infos[n as usize]),
                 value_lines,
                 font_size,
-                tooltip: format!("{} ({cum_value})", display_name(&names[n as usize])),
+                tooltip: format!("{} ({cum_value})", escape::text(&names[n as usize])),
                 color: dot_color(share(cum), false),
                 fill: dot_color(share(cum), true),
                 nodelets: nodelets(tags, i + 1, has_out[i], &fmt),
@@ -286,8 +285,8 @@ pub fn compute(prep: &Prepared<'_>, opts: &GraphOptions) -> Result<Drawing, Over
                 to,
                 tooltip: format!(
                     "{} {arrow} {} ({value})",
-                    display_name(&names[e.src as usize]),
-                    display_name(&names[e.dst as usize])
+                    escape::text(&names[e.src as usize]),
+                    escape::text(&names[e.dst as usize])
                 ),
                 value,
                 inline: e.inline,
@@ -306,7 +305,7 @@ pub fn compute(prep: &Prepared<'_>, opts: &GraphOptions) -> Result<Drawing, Over
             .first()
             .map(|m| p.str(m.file))
             .filter(|f| !f.is_empty())
-            .map(|f| display_name(go_base(f)))
+            .map(|f| escape::text(go_base(f)).into_owned())
             .unwrap_or_default(),
         legend,
         nodes,
@@ -343,8 +342,9 @@ pub fn write(
                     }
                     Err(e) => writeln!(
                         warn,
-                        "heapscope: Graphviz could not draw the graph ({e}); \
-                         drawing it with the built-in layout"
+                        "heapscope: Graphviz could not draw the graph ({}); \
+                         drawing it with the built-in layout",
+                        escape::text_lines(&e.to_string())
                     )?,
                 }
             }
@@ -360,24 +360,25 @@ pub fn write(
 fn name_lines(info: &NodeInfo) -> Vec<String> {
     let mut lines = Vec::new();
     if !info.name.is_empty() {
-        let short = shorten_function_name(&display_name(&info.name));
+        let short = shorten_function_name(&escape::text(&info.name));
         for part in short.split("::") {
             let part = part.replace("[...]", "[…]");
             lines.extend(part.split('.').map(str::to_string));
         }
     }
-    let file = display_name(if info.file.is_empty() {
+    let file = escape::text(if info.file.is_empty() {
         ""
     } else {
         go_base(&info.file)
-    });
+    })
+    .into_owned();
     if info.line != 0 {
         lines.push(format!("{file}:{}", info.line));
     } else if !info.file.is_empty() {
         lines.push(file);
     } else if !info.name.is_empty() {
     } else if !info.objfile.is_empty() {
-        lines.push(format!("[{}]", display_name(go_base(&info.objfile))));
+        lines.push(format!("[{}]", escape::text(go_base(&info.objfile))));
     } else {
         lines.push("<unknown>".to_string());
     }

@@ -8,7 +8,7 @@ use std::io::{self, Write};
 use super::layout::{self, EdgeIn, Input, Rect, Size, LAYER_GAP};
 use super::text::{line_height, max_width, width};
 use super::{Drawing, Node, Nodelet};
-use crate::report::chart::escape;
+use crate::escape;
 
 /// Font sizes of edge labels, nodelet weights, nodelets and the legend.
 const EDGE_FONT: f64 = 12.0;
@@ -161,7 +161,7 @@ pub fn write(w: &mut dyn Write, d: &Drawing) -> io::Result<()> {
         w,
         r#"<svg xmlns="http://www.w3.org/2000/svg" width="{total_w:.0}pt" height="{total_h:.0}pt" viewBox="0 0 {total_w:.2} {total_h:.2}" font-family="{FONT_FAMILY}">"#
     )?;
-    writeln!(w, "<title>{}</title>", escape(&d.title))?;
+    writeln!(w, "<title>{}</title>", escape::xml(&d.title))?;
     writeln!(
         w,
         r#"<rect x="0" y="0" width="{total_w:.2}" height="{total_h:.2}" fill="white"/>"#
@@ -189,7 +189,7 @@ fn write_legend(w: &mut dyn Write, d: &Drawing, lw: f64, lh: f64) -> io::Result<
         return Ok(());
     }
     writeln!(w, r#"<g id="legend">"#)?;
-    writeln!(w, "<title>{}</title>", escape(&d.title))?;
+    writeln!(w, "<title>{}</title>", escape::xml(&d.title))?;
     writeln!(
         w,
         r##"<rect x="{MARGIN}" y="{MARGIN}" width="{lw:.2}" height="{lh:.2}" fill="#f8f8f8" stroke="black"/>"##
@@ -204,7 +204,7 @@ fn write_legend(w: &mut dyn Write, d: &Drawing, lw: f64, lh: f64) -> io::Result<
             w,
             r#"<text x="{:.2}" y="{y:.2}" font-size="{LEGEND_FONT}">{}</text>"#,
             MARGIN + PAD_X,
-            escape(&line)
+            escape::xml(&line)
         )?;
     }
     writeln!(w, "</g>")
@@ -223,7 +223,7 @@ fn centred_lines<'a>(
         writeln!(
             w,
             r#"<text x="{cx:.2}" y="{y:.2}" font-size="{font}" text-anchor="middle">{}</text>"#,
-            escape(line)
+            escape::xml(line)
         )?;
     }
     Ok(())
@@ -231,7 +231,7 @@ fn centred_lines<'a>(
 
 fn write_node(w: &mut dyn Write, n: &Node, id: usize, r: &Rect) -> io::Result<()> {
     writeln!(w, r#"<g id="node{id}" class="node">"#)?;
-    writeln!(w, "<title>{}</title>", escape(&n.tooltip))?;
+    writeln!(w, "<title>{}</title>", escape::xml(&n.tooltip))?;
     writeln!(
         w,
         r#"<rect x="{:.2}" y="{:.2}" width="{:.2}" height="{:.2}" fill="{}" stroke="{}"/>"#,
@@ -281,8 +281,8 @@ fn write_nodelets(w: &mut dyn Write, b: &Block<'_>, node: &Rect, at: Rect) -> io
         } else {
             ""
         };
-        writeln!(w, r#"<g id="{}" class="nodelet">"#, escape(&t.id))?;
-        writeln!(w, "<title>{}</title>", escape(&t.weight))?;
+        writeln!(w, r#"<g id="{}" class="nodelet">"#, escape::xml(&t.id))?;
+        writeln!(w, "<title>{}</title>", escape::xml(&t.weight))?;
         writeln!(
             w,
             r#"<path d="{}" fill="none" stroke="black"{dash}/>"#,
@@ -293,7 +293,7 @@ fn write_nodelets(w: &mut dyn Write, b: &Block<'_>, node: &Rect, at: Rect) -> io
             r#"<text x="{:.2}" y="{:.2}" font-size="{WEIGHT_FONT}">{}</text>"#,
             ex + 4.0,
             ey - STALK / 2.0 + WEIGHT_FONT / 2.0,
-            escape(&t.weight)
+            escape::xml(&t.weight)
         )?;
         // A box with depth: the front face and the top and right sides.
         writeln!(
@@ -364,7 +364,7 @@ fn write_edge(w: &mut dyn Write, e: &super::Edge, o: &layout::EdgeOut, k: usize)
         String::new()
     };
     writeln!(w, r#"<g id="edge{}" class="edge">"#, k + 1)?;
-    writeln!(w, "<title>{}</title>", escape(&e.tooltip))?;
+    writeln!(w, "<title>{}</title>", escape::xml(&e.tooltip))?;
     writeln!(
         w,
         r#"<path d="{}" fill="none" stroke="{color}" stroke-width="{pen}"{dash}/>"#,
@@ -384,7 +384,7 @@ fn write_edge(w: &mut dyn Write, e: &super::Edge, o: &layout::EdgeOut, k: usize)
                 w,
                 r#"<text x="{:.2}" y="{y:.2}" font-size="{EDGE_FONT}">{}</text>"#,
                 r.x,
-                escape(line)
+                escape::xml(line)
             )?;
         }
     }
