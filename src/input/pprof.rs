@@ -316,6 +316,9 @@ const COMMENT_COST: u64 = size::<i64>() + size::<StrId>();
 const SAMPLE_COST: u64 = size::<usize>() + size::<u32>();
 const FRAME_COST: u64 = size::<u32>();
 const VALUE_COST: u64 = size::<i64>();
+/// A top-level field that is kept in no table (a scalar, or unknown): a
+/// real profile has a handful.
+const OTHER_FIELD_COST: u64 = 32;
 /// A location id past the small ids: kept in a list and a hash map.
 const BIG_ID_COST: u64 = 48;
 /// A label as read for its sample (the scratch list).
@@ -556,11 +559,13 @@ impl Decoder {
             })?,
             _ => {
                 // Fields that take no memory, and unknown ones, are charged
-                // their bytes: a bomb of them stops at the budget too.
+                // their bytes and the time they take: a bomb of them stops
+                // at the budget too, in a moment.
                 let start = r.offset();
                 self.scalar_field(r, field, wt)?;
+                let bytes = (r.offset() - start) as u64;
                 self.budget
-                    .charge((r.offset() - start) as u64, "other fields")?;
+                    .charge(OTHER_FIELD_COST + bytes, "other fields")?;
             }
         }
         Ok(())
