@@ -247,7 +247,11 @@ pub fn run(request: &Request, out: &mut dyn Write, warn: &mut dyn Write) -> anyh
         }
         Request::GcTrace { input, format, svg } => {
             let (source, text) = read_text(input, warn)?;
-            let trace = crate::input::gctrace::parse(&text);
+            // The text held counts against the budget.
+            let limit = input::memory_limit(input.read_options().max_size);
+            let left = limit.saturating_sub(text.len() as u64);
+            let trace = crate::input::gctrace::parse_within(&text, left, limit)
+                .map_err(|e| anyhow!("{source}: {e}"))?;
             if let Some(path) = svg {
                 output::write_to(Some(path), out, |w| {
                     Ok(gctrace::write_svg(w, &source, &trace)?)

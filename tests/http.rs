@@ -15,7 +15,7 @@ use crate::util::{heapscope, profile, run, stderr, stdout};
 
 /// What the server does for one request: writes the first `pause_at`
 /// bytes, waits `delay`, writes the rest.
-struct Reply {
+pub(crate) struct Reply {
     pause_at: usize,
     delay: Duration,
     bytes: Vec<u8>,
@@ -36,20 +36,20 @@ fn response(status: &str, content_type: &str, body: &[u8]) -> Reply {
     }
 }
 
-fn ok(body: &[u8]) -> Reply {
+pub(crate) fn ok(body: &[u8]) -> Reply {
     response("200 OK", "application/octet-stream", body)
 }
 
 /// A server on 127.0.0.1 answering `requests` requests with `reply`; it
 /// records each request line, and the header lines.
-struct Server {
+pub(crate) struct Server {
     addr: String,
     seen: Arc<Mutex<Vec<String>>>,
     headers: Arc<Mutex<Vec<String>>>,
 }
 
 impl Server {
-    fn start(requests: usize, reply: impl Fn() -> Reply + Send + 'static) -> Server {
+    pub(crate) fn start(requests: usize, reply: impl Fn() -> Reply + Send + 'static) -> Server {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap().to_string();
         let seen = Arc::new(Mutex::new(Vec::new()));
@@ -68,7 +68,7 @@ impl Server {
         }
     }
 
-    fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("http://{}/debug/pprof/heap", self.addr)
     }
 
@@ -326,11 +326,11 @@ fn a_body_over_the_size_limit_is_refused() {
             bytes: bytes.clone(),
         });
         let home = tempfile::tempdir().unwrap();
-        let out = fetch(&["top", "-max_size=100000", &server.url()], home.path());
+        let out = fetch(&["top", "-max_size=800000", &server.url()], home.path());
         assert_failure(
             &out,
             &server.url(),
-            &["larger than the limit of 100000 bytes", "-max_size"],
+            &["larger than the memory limit of 100000 bytes", "-max_size"],
         );
         assert!(saved_files(home.path()).is_empty());
     }

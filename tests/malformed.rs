@@ -446,7 +446,7 @@ const PROBE_STDERR: &str = "HEAPSCOPE_TEST_PROBE_STDERR";
 /// kept), and this test process holds whatever its other tests hold. So the
 /// child is spawned from a fresh process: this test binary, run again for
 /// [`measure_child`] alone.
-fn run_measuring_memory(args: &[&str]) -> (Option<i32>, String, u64) {
+pub(crate) fn run_measuring_memory(args: &[&str]) -> (Option<i32>, String, u64) {
     let dir = tempfile::tempdir().unwrap();
     let err_path = dir.path().join("stderr");
     let out = std::process::Command::new(std::env::current_exe().unwrap())
@@ -508,7 +508,7 @@ fn bomb(dir: &Path) -> PathBuf {
 }
 
 /// Gzips `data` repeated `times` times, quickly.
-fn gzip_repeated(data: &[u8], times: usize) -> Vec<u8> {
+pub(crate) fn gzip_repeated(data: &[u8], times: usize) -> Vec<u8> {
     use std::io::Write;
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
     for _ in 0..times {
@@ -517,7 +517,7 @@ fn gzip_repeated(data: &[u8], times: usize) -> Vec<u8> {
     gz.finish().unwrap()
 }
 
-const MIB: u64 = 1 << 20;
+pub(crate) const MIB: u64 = 1 << 20;
 
 #[test]
 fn a_gzip_bomb_stops_at_the_limit_without_filling_memory() {
@@ -532,8 +532,9 @@ fn a_gzip_bomb_stops_at_the_limit_without_filling_memory() {
     // before inflating it.
     let claims = |limit: u64| {
         format!(
-            "heapscope: {path}: the field at byte 0 claims 6000000000 bytes, more than the \
-             limit of {limit} bytes; raise it with -max_size=BYTES"
+            "heapscope: {path}: the field at byte 0 claims 6000000000 bytes, more than fits \
+             in the memory limit of {} bytes (-max_size/8); raise it with -max_size=BYTES",
+            limit / 8
         )
     };
     for (args, limit) in [
@@ -546,15 +547,16 @@ fn a_gzip_bomb_stops_at_the_limit_without_filling_memory() {
         assert!(rss < 256 * MIB, "{args:?}: peak RSS {rss} bytes");
     }
     let message = format!(
-        "heapscope: {path}: the decompressed profile is larger than the limit of {limit} \
-         bytes; raise it with -max_size=BYTES"
+        "heapscope: {path}: the text passes the memory limit of {} bytes (-max_size/8); \
+         raise it with -max_size=BYTES",
+        limit / 8
     );
     // Text (a MemStats block) has no lengths to check: it is inflated up to
-    // the limit, which it then holds once, plus the program itself.
+    // the memory budget, which it then holds once, plus the program itself.
     let (code, err, rss) = run_measuring_memory(&["memstats", &max_size, &path]);
     assert_eq!(code, Some(1), "{err}");
     assert!(err.contains(&message), "{err}");
-    assert!(rss < limit + 32 * MIB, "peak RSS {rss} bytes");
+    assert!(rss < limit / 8 + 32 * MIB, "peak RSS {rss} bytes");
 }
 
 #[test]
@@ -580,7 +582,7 @@ fn bombs_that_are_not_one_huge_field_stop_too() {
 
     // 256 MiB of empty samples is a valid protobuf, each sample costing
     // more memory than its two bytes: refused once the decoded samples
-    // reach the limit.
+    // reach the memory budget.
     let samples = dir.path().join("samples.pb.gz");
     std::fs::write(&samples, gzip_repeated(&[0x12, 0x00].repeat(1 << 15), 4096)).unwrap();
     let samples = samples.to_string_lossy().into_owned();
@@ -588,12 +590,13 @@ fn bombs_that_are_not_one_huge_field_stop_too() {
     assert_eq!(code, Some(1), "{err}");
     assert!(
         err.contains(&format!(
-            "heapscope: {samples}: the decoded samples need more than the limit of {limit} bytes \
-             of memory; raise it with -max_size=BYTES"
+            "heapscope: {samples}: the decoded samples pass the memory limit of {} bytes \
+             (-max_size/8); raise it with -max_size=BYTES",
+            limit / 8
         )),
         "{err}"
     );
-    assert!(rss < limit + 32 * MIB, "peak RSS {rss} bytes");
+    assert!(rss < limit / 8 + 32 * MIB, "peak RSS {rss} bytes");
 }
 
 #[test]

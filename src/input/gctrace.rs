@@ -83,8 +83,11 @@ pub enum Scavenge {
 pub struct Trace {
     pub cycles: Vec<Cycle>,
     pub scavenges: Vec<Scavenge>,
-    /// Lines that look like GC or scavenger lines but do not parse.
+    /// The first [`MALFORMED_KEPT`] lines that look like GC or scavenger
+    /// lines but do not parse.
     pub malformed: Vec<usize>,
+    /// How many lines look like GC or scavenger lines but do not parse.
+    pub malformed_count: usize,
     /// Lines of other output (the program's own).
     pub other_lines: usize,
     pub total_lines: usize,
@@ -187,28 +190,87 @@ fn parse_scavenge(line: &str, number: usize) -> Option<Scavenge> {
     None
 }
 
+/// How many malformed line numbers a [`Trace`] keeps (the rest are
+/// counted).
+pub const MALFORMED_KEPT: usize = 1000;
+
+/// What a cycle and a scavenger line are charged against the memory
+/// budget: as kept, and (for a cycle) the figures the report computes
+/// from it.
+const CYCLE_COST: u64 = std::mem::size_of::<Cycle>() as u64 + 80;
+const SCAVENGE_COST: u64 = std::mem::size_of::<Scavenge>() as u64;
+
+/// The cycles and scavenger lines of a log would take more memory than
+/// the budget.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TooLarge {
+    pub line: usize,
+    pub limit: u64,
+}
+
+impl std::fmt::Display for TooLarge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "line {}: the GC cycles read pass the memory limit of {} bytes (-max_size/{}); \
+             raise it with -max_size=BYTES",
+            self.line,
+            self.limit,
+            super::MEMORY_SHARE
+        )
+    }
+}
+
+impl std::error::Error for TooLarge {}
+
 /// Parses a log. Never fails: what does not parse is counted.
 pub fn parse(text: &str) -> Trace {
+    parse_within(text, u64::MAX, u64::MAX).unwrap_or_default()
+}
+
+/// [`parse`], the cycles and scavenger lines kept taking at most `left`
+/// bytes of memory (what the budget of `limit` bytes has left). Only that
+/// fails.
+pub fn parse_within(text: &str, left: u64, limit: u64) -> Result<Trace, TooLarge> {
     let p = patterns();
     let mut t = Trace::default();
+    let mut used = 0u64;
     for (i, line) in text.lines().enumerate() {
         let number = i + 1;
         t.total_lines += 1;
-        if p.gc_hint.is_match(line) {
-            match parse_cycle(line, number) {
-                Some(c) => t.cycles.push(c),
-                None => t.malformed.push(number),
-            }
+        let kept = if p.gc_hint.is_match(line) {
+            parse_cycle(line, number).map(|c| {
+                t.cycles.push(c);
+                CYCLE_COST
+            })
         } else if p.scav_hint.is_match(line) {
-            match parse_scavenge(line, number) {
-                Some(s) => t.scavenges.push(s),
-                None => t.malformed.push(number),
-            }
+            parse_scavenge(line, number).map(|s| {
+                t.scavenges.push(s);
+                SCAVENGE_COST
+            })
         } else {
             t.other_lines += 1;
+            Some(0)
+        };
+        match kept {
+            Some(cost) => {
+                used += cost;
+                if used > left {
+                    return Err(TooLarge {
+                        line: number,
+                        limit,
+                    });
+                }
+            }
+            None => {
+                t.malformed_count += 1;
+                if t.malformed.len() < MALFORMED_KEPT {
+                    t.malformed.push(number);
+                }
+            }
         }
     }
-    t
+    Ok(t)
 }
 
 #[cfg(test)]

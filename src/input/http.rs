@@ -189,8 +189,9 @@ impl fmt::Display for FetchError {
             }
             FetchError::TooLarge { limit } => write!(
                 f,
-                "the response is larger than the limit of {limit} bytes; raise it with \
-                 -max_size=BYTES"
+                "the response is larger than the memory limit of {limit} bytes \
+                 (-max_size/{}); raise it with -max_size=BYTES",
+                super::MEMORY_SHARE
             ),
             FetchError::Html => write!(
                 f,

@@ -24,6 +24,8 @@
 //! function named by its address (`0x4b40ea`), so reports list addresses
 //! where pprof prints `<unknown>`.
 
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 use std::fmt;
 use std::sync::OnceLock;
 
@@ -56,6 +58,8 @@ pub enum LegacyError {
         what: &'static str,
         bytes: i64,
     },
+    /// Decoding would take more memory than the budget.
+    TooLarge { line: usize, limit: u64 },
 }
 
 impl fmt::Display for LegacyError {
@@ -99,6 +103,12 @@ impl fmt::Display for LegacyError {
             LegacyError::ZeroCount { line, what, bytes } => write!(
                 f,
                 "line {line}: {what} count is 0 but {what} bytes is {bytes}"
+            ),
+            LegacyError::TooLarge { line, limit } => write!(
+                f,
+                "line {line}: the decoded profile passes the memory limit of {limit} bytes \
+                 (-max_size/{}); raise it with -max_size=BYTES",
+                super::MEMORY_SHARE
             ),
         }
     }
@@ -517,6 +527,52 @@ fn massage_mappings(raw: Vec<RawMapping>) -> Vec<RawMapping> {
     merged
 }
 
+/// Memory the decoded profile takes, checked against the budget before
+/// each row, symbol line, location, function and string is kept. `row`
+/// is what the row being read holds until it is added.
+struct Budget {
+    used: u64,
+    row: u64,
+    limit: u64,
+    /// The line being read, for the error.
+    line: usize,
+}
+
+impl Budget {
+    fn charge(&mut self, bytes: u64) -> Result<(), LegacyError> {
+        self.used = self.used.saturating_add(bytes);
+        self.check(0)
+    }
+
+    /// Whether `transient` more bytes, held for a moment, still fit.
+    fn check(&self, transient: u64) -> Result<(), LegacyError> {
+        if self.used.saturating_add(self.row).saturating_add(transient) > self.limit {
+            return Err(LegacyError::TooLarge {
+                line: self.line,
+                limit: self.limit,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// What the budget is charged: a sample's frame end and label set; a
+/// location with its key in the index; a function with its key; a
+/// string's end, its key and hash entry (its bytes twice too); a symbol
+/// line as held for its row (its text too); per byte of a row line, the
+/// most its addresses can take while the row is read and grouped.
+const SAMPLE_COST: u64 = 12 + 64;
+const LOCATION_COST: u64 = std::mem::size_of::<Location>() as u64 + 24 + 48;
+const LINE_COST: u64 = std::mem::size_of::<Line>() as u64;
+const FUNCTION_COST: u64 = std::mem::size_of::<Function>() as u64 + 32;
+const STRING_COST: u64 = 8 + 24 + 24;
+const SYMBOL_COST: u64 = std::mem::size_of::<Symbol>() as u64;
+const ROW_BYTE_COST: u64 = 32;
+/// A memory-map entry as read and as a mapping, with its share of the
+/// address index (its text is charged too, twice).
+const MAPPING_COST: u64 =
+    (std::mem::size_of::<RawMapping>() + std::mem::size_of::<Mapping>()) as u64 + 256;
+
 /// Builds the profile tables while rows are read.
 struct Builder {
     strings: StringTable,
@@ -530,10 +586,11 @@ struct Builder {
     samples: Samples,
     bytes_key: StrId,
     stack: Vec<u32>,
+    budget: Budget,
 }
 
 impl Builder {
-    fn new(num_values: usize) -> Self {
+    fn new(num_values: usize, limit: u64) -> Result<Self, LegacyError> {
         let mut b = Builder {
             strings: StringTable::new(),
             string_ids: FxHashMap::default(),
@@ -545,24 +602,34 @@ impl Builder {
             samples: Samples::new(num_values),
             bytes_key: 0,
             stack: Vec::new(),
+            budget: Budget {
+                used: 0,
+                row: 0,
+                limit,
+                line: 1,
+            },
         };
-        b.intern("");
-        b.bytes_key = b.intern("bytes");
-        b
+        b.intern("")?;
+        b.bytes_key = b.intern("bytes")?;
+        Ok(b)
     }
 
-    fn intern(&mut self, s: &str) -> StrId {
+    fn intern(&mut self, s: &str) -> Result<StrId, LegacyError> {
         if let Some(&id) = self.string_ids.get(s) {
-            return id;
+            return Ok(id);
         }
+        self.budget.charge(STRING_COST + 2 * s.len() as u64)?;
         let id = self.strings.push(s);
         self.string_ids.insert(s.to_string(), id);
-        id
+        Ok(id)
     }
 
-    fn function(&mut self, name: &str, file: &str) -> u32 {
-        let key = (self.intern(name), self.intern(file));
+    fn function(&mut self, name: &str, file: &str) -> Result<u32, LegacyError> {
+        let key = (self.intern(name)?, self.intern(file)?);
         let next = self.functions.len() as u32;
+        if !self.function_ids.contains_key(&key) {
+            self.budget.charge(FUNCTION_COST)?;
+        }
         let id = *self.function_ids.entry(key).or_insert(next);
         if id == next {
             self.functions.push(Function {
@@ -573,19 +640,22 @@ impl Builder {
                 start_line: 0,
             });
         }
-        id
+        Ok(id)
     }
 
     /// The location of a group of pcs: one pc and no symbols, or the pcs of
     /// one physical frame with their frames, innermost first.
-    fn location(&mut self, pcs: &[u64], symbols: &[&Symbol]) -> u32 {
+    fn location(&mut self, pcs: &[u64], symbols: &[&Symbol]) -> Result<u32, LegacyError> {
         let key = (pcs.to_vec(), !symbols.is_empty());
         if let Some(&id) = self.location_ids.get(&key) {
-            return id;
+            return Ok(id);
         }
+        let lines = symbols.len().max(1) as u64;
+        self.budget
+            .charge(LOCATION_COST + 8 * pcs.len() as u64 + LINE_COST * lines)?;
         let start = self.lines.len() as u32;
         if symbols.is_empty() {
-            let f = self.function(&format!("{:#x}", pcs[0]), "");
+            let f = self.function(&format!("{:#x}", pcs[0]), "")?;
             self.lines.push(Line {
                 function: f,
                 line: 0,
@@ -595,12 +665,12 @@ impl Builder {
         for s in symbols {
             let line = match &s.frame {
                 Some(fr) => Line {
-                    function: self.function(&fr.function, &fr.file),
+                    function: self.function(&fr.function, &fr.file)?,
                     line: fr.line,
                     column: 0,
                 },
                 None => Line {
-                    function: self.function(&format!("{:#x}", s.pc), ""),
+                    function: self.function(&format!("{:#x}", s.pc), "")?,
                     line: 0,
                     column: 0,
                 },
@@ -616,10 +686,10 @@ impl Builder {
             is_folded: false,
         });
         self.location_ids.insert(key, id);
-        id
+        Ok(id)
     }
 
-    fn add_row(&mut self, row: Row) {
+    fn add_row(&mut self, row: Row) -> Result<(), LegacyError> {
         let mut stack = std::mem::take(&mut self.stack);
         stack.clear();
         // pprof: "Addresses from stack traces point to the next instruction
@@ -629,17 +699,21 @@ impl Builder {
         match frames {
             None => {
                 for &pc in &pcs {
-                    let loc = self.location(&[pc], &[]);
+                    let loc = self.location(&[pc], &[])?;
                     stack.push(loc);
                 }
             }
             Some(frames) => {
                 for (group_pcs, group_symbols) in group_inlined(&pcs, &frames) {
-                    let loc = self.location(&group_pcs, &group_symbols);
+                    let loc = self.location(&group_pcs, &group_symbols)?;
                     stack.push(loc);
                 }
             }
         }
+        let values = row.values.len() as u64;
+        self.budget
+            .charge(SAMPLE_COST + 8 * values + 4 * stack.len() as u64)?;
+        self.budget.row = 0;
         let label = Label {
             key: self.bytes_key,
             str: 0,
@@ -648,6 +722,7 @@ impl Builder {
         };
         self.samples.push(&row.values, &stack, &[label]);
         self.stack = stack;
+        Ok(())
     }
 }
 
@@ -661,6 +736,15 @@ fn assign_symbols<'r>(row: &'r Row, pcs: &[u64]) -> Option<Vec<Vec<&'r Symbol>>>
         return None;
     }
     let mut frames: Vec<Vec<&Symbol>> = vec![Vec::new(); pcs.len()];
+    // Every position under its pc and under its address, sorted: the first
+    // position at or after `from` that a symbol's pc names is one binary
+    // search away.
+    let mut index: Vec<(u64, usize)> = Vec::with_capacity(2 * pcs.len());
+    for (k, (&pc, &addr)) in pcs.iter().zip(&row.addrs).enumerate() {
+        index.push((pc, k));
+        index.push((addr, k));
+    }
+    index.sort_unstable();
     let mut current: Option<usize> = None;
     let mut matched = false;
     for s in &row.symbols {
@@ -671,7 +755,9 @@ fn assign_symbols<'r>(row: &'r Row, pcs: &[u64]) -> Option<Vec<Vec<&'r Symbol>>>
             }
         }
         let from = current.map_or(0, |c| c + 1);
-        if let Some(k) = (from..pcs.len()).find(|&k| pcs[k] == s.pc || row.addrs[k] == s.pc) {
+        let i = index.partition_point(|&entry| entry < (s.pc, from));
+        if let Some(&(pc, k)) = index.get(i).filter(|(pc, _)| *pc == s.pc) {
+            debug_assert!(pc == s.pc && k >= from);
             frames[k].push(s);
             current = Some(k);
             matched = true;
@@ -738,6 +824,12 @@ const ALLOC_SKIP_RX: &str = r"runtime\.panic|runtime\.reflectcall|runtime\.call[
 
 /// Decodes a legacy text heap profile.
 pub fn decode(data: &[u8]) -> Result<Profile, LegacyError> {
+    decode_within(data, u64::MAX)
+}
+
+/// [`decode`], the decoded profile (and what is held while it is built)
+/// taking at most `limit` bytes of memory besides the text.
+pub fn decode_within(data: &[u8], limit: u64) -> Result<Profile, LegacyError> {
     let text = String::from_utf8_lossy(data);
     let mut lines = text.lines().enumerate();
     // The header: the first non-blank line (pprof insists on the very first
@@ -761,14 +853,19 @@ pub fn decode(data: &[u8]) -> Result<Profile, LegacyError> {
     } else {
         &[("objects", "count"), ("space", "bytes")]
     };
-    let mut b = Builder::new(sample_types.len());
+    let mut b = Builder::new(sample_types.len(), limit)?;
 
     let mut pending: Option<Row> = None;
-    let mut map_lines: Vec<&str> = Vec::new();
+    let mut map_entries: Vec<RawMapping> = Vec::new();
     let mut in_map = false;
     for (i, raw) in lines {
+        b.budget.line = i + 1;
         if in_map {
-            map_lines.push(raw);
+            if let Some(m) = parse_mapping(raw) {
+                let text = (m.file.len() + m.build_id.len()) as u64;
+                b.budget.charge(MAPPING_COST + 2 * text)?;
+                map_entries.push(m);
+            }
             continue;
         }
         let line = raw.trim();
@@ -777,6 +874,8 @@ pub fn decode(data: &[u8]) -> Result<Profile, LegacyError> {
         }
         if line.starts_with('#') {
             if let (Some(row), Some(symbol)) = (pending.as_mut(), parse_symbol(line)) {
+                b.budget.row += SYMBOL_COST + line.len() as u64;
+                b.budget.check(0)?;
                 row.symbols.push(symbol);
             }
             continue;
@@ -785,17 +884,18 @@ pub fn decode(data: &[u8]) -> Result<Profile, LegacyError> {
             in_map = true;
             continue;
         }
-        let row = parse_row(line, i + 1, &header)?;
-        if let Some(done) = pending.replace(row) {
-            b.add_row(done);
+        if let Some(done) = pending.take() {
+            b.add_row(done)?;
         }
+        b.budget.row = line.len() as u64 * ROW_BYTE_COST;
+        b.budget.check(0)?;
+        pending = Some(parse_row(line, i + 1, &header)?);
     }
     if let Some(done) = pending {
-        b.add_row(done);
+        b.add_row(done)?;
     }
 
-    let raw_mappings =
-        massage_mappings(map_lines.iter().filter_map(|l| parse_mapping(l)).collect());
+    let raw_mappings = massage_mappings(map_entries);
     let mut p = Profile {
         sample_types: Vec::new(),
         period_type: None,
@@ -804,30 +904,29 @@ pub fn decode(data: &[u8]) -> Result<Profile, LegacyError> {
     };
     for (kind, unit) in sample_types {
         let t = ValueType {
-            kind: b.intern(kind),
-            unit: b.intern(unit),
+            kind: b.intern(kind)?,
+            unit: b.intern(unit)?,
         };
         p.sample_types.push(t);
     }
     p.period_type = Some(ValueType {
-        kind: b.intern("space"),
-        unit: b.intern("bytes"),
+        kind: b.intern("space")?,
+        unit: b.intern("bytes")?,
     });
-    p.drop_frames = b.intern(ALLOC_RX);
-    p.keep_frames = b.intern(ALLOC_SKIP_RX);
-    let mut mappings: Vec<Mapping> = raw_mappings
-        .iter()
-        .enumerate()
-        .map(|(i, m)| Mapping {
+    p.drop_frames = b.intern(ALLOC_RX)?;
+    p.keep_frames = b.intern(ALLOC_SKIP_RX)?;
+    let mut mappings: Vec<Mapping> = Vec::with_capacity(raw_mappings.len());
+    for (i, m) in raw_mappings.iter().enumerate() {
+        mappings.push(Mapping {
             id: i as u64 + 1,
             memory_start: m.start,
             memory_limit: m.limit,
             file_offset: m.offset,
-            file: b.intern(&m.file),
-            build_id: b.intern(&m.build_id),
+            file: b.intern(&m.file)?,
+            build_id: b.intern(&m.build_id)?,
             ..Mapping::default()
-        })
-        .collect();
+        });
+    }
     assign_mappings(&mut b.locations, &mut mappings);
 
     p.strings = b.strings;
@@ -840,32 +939,50 @@ pub fn decode(data: &[u8]) -> Result<Profile, LegacyError> {
 }
 
 /// pprof's `remapMappingIDs`: each location goes to the mapping holding its
-/// address (or, for a mapping whose first piece the memory map lost, the
-/// range just below it); the rest to one fake mapping covering everything,
-/// as pprof makes for Go's legacy profiles, which have no memory map.
+/// address (the first such, in order), or else to the first mapping whose
+/// first piece the memory map lost (the range just below it, `file_offset`
+/// long), which then grows down to cover it; the rest go to one fake
+/// mapping covering everything, as pprof makes for Go's legacy profiles,
+/// which have no memory map. Once made, the fake mapping holds every
+/// address no mapping before it holds.
 fn assign_mappings(locations: &mut [Location], mappings: &mut Vec<Mapping>) {
+    // The ranges below mappings, kept while their mapping has an offset.
+    let below = |m: &Mapping| (m.memory_start.wrapping_sub(m.file_offset), m.memory_start);
+    let mut bounds = Vec::with_capacity(3 * mappings.len());
+    for m in mappings.iter() {
+        bounds.extend([m.memory_start, m.memory_limit, below(m).0]);
+    }
+    let mut holding = RangeIndex::new(bounds.clone());
+    let mut lost = RangeIndex::new(bounds);
+    for (i, m) in mappings.iter().enumerate() {
+        holding.insert(m.memory_start, m.memory_limit, i as u32);
+        if m.file_offset != 0 {
+            let (start, limit) = below(m);
+            lost.insert(start, limit, i as u32);
+        }
+    }
     let mut fake: Option<u32> = None;
-    'next: for loc in locations.iter_mut() {
+    for loc in locations.iter_mut() {
         let a = loc.address;
         if a == 0 {
             continue;
         }
-        for (i, m) in mappings.iter().enumerate() {
-            if m.memory_start <= a && a < m.memory_limit {
-                loc.mapping = i as u32;
-                continue 'next;
-            }
+        if let Some(i) = holding.lowest(a, |_| true) {
+            loc.mapping = i;
+            continue;
         }
-        for (i, m) in mappings.iter_mut().enumerate() {
-            if m.file_offset != 0
-                && m.memory_start.wrapping_sub(m.file_offset) <= a
-                && a < m.memory_start
-            {
-                m.memory_start = m.memory_start.wrapping_sub(m.file_offset);
-                m.file_offset = 0;
-                loc.mapping = i as u32;
-                continue 'next;
-            }
+        if let Some(f) = fake.filter(|_| a < u64::MAX) {
+            loc.mapping = f;
+            continue;
+        }
+        let grown = lost.lowest(a, |i| mappings[i as usize].file_offset != 0);
+        if let Some(i) = grown {
+            let m = &mut mappings[i as usize];
+            m.memory_start = m.memory_start.wrapping_sub(m.file_offset);
+            m.file_offset = 0;
+            holding.insert(m.memory_start, m.memory_limit, i);
+            loc.mapping = i;
+            continue;
         }
         let index = *fake.get_or_insert_with(|| {
             mappings.push(Mapping {
@@ -876,6 +993,80 @@ fn assign_mappings(locations: &mut [Location], mappings: &mut Vec<Mapping>) {
             (mappings.len() - 1) as u32
         });
         loc.mapping = index;
+    }
+}
+
+/// Address ranges `[start, limit)` numbered by their mapping, answering
+/// which lowest-numbered range holds an address: a segment tree over the
+/// ranges' bounds whose nodes keep the ranges covering them whole, lowest
+/// first. Ranges are added, or taken out lazily (a query skips the ones
+/// its `alive` rejects, for good).
+struct RangeIndex {
+    /// The sorted distinct bounds: leaf `i` is `[bounds[i], bounds[i + 1])`.
+    bounds: Vec<u64>,
+    leaves: usize,
+    nodes: Vec<BinaryHeap<Reverse<u32>>>,
+}
+
+impl RangeIndex {
+    fn new(mut bounds: Vec<u64>) -> Self {
+        bounds.sort_unstable();
+        bounds.dedup();
+        let leaves = bounds.len().saturating_sub(1);
+        RangeIndex {
+            bounds,
+            leaves,
+            nodes: vec![BinaryHeap::new(); 2 * leaves],
+        }
+    }
+
+    /// Adds range `[start, limit)` as number `id`; both are among the
+    /// bounds the index was made with.
+    fn insert(&mut self, start: u64, limit: u64, id: u32) {
+        if start >= limit {
+            return;
+        }
+        let (Ok(from), Ok(to)) = (
+            self.bounds.binary_search(&start),
+            self.bounds.binary_search(&limit),
+        ) else {
+            return;
+        };
+        let (mut l, mut r) = (from + self.leaves, to + self.leaves);
+        while l < r {
+            if l & 1 == 1 {
+                self.nodes[l].push(Reverse(id));
+                l += 1;
+            }
+            if r & 1 == 1 {
+                r -= 1;
+                self.nodes[r].push(Reverse(id));
+            }
+            l >>= 1;
+            r >>= 1;
+        }
+    }
+
+    /// The lowest-numbered live range holding `a`.
+    fn lowest(&mut self, a: u64, alive: impl Fn(u32) -> bool) -> Option<u32> {
+        let leaf = self.bounds.partition_point(|&b| b <= a).checked_sub(1)?;
+        if leaf >= self.leaves {
+            return None;
+        }
+        let mut best: Option<u32> = None;
+        let mut node = leaf + self.leaves;
+        while node >= 1 {
+            let heap = &mut self.nodes[node];
+            while let Some(&Reverse(id)) = heap.peek() {
+                if alive(id) {
+                    best = Some(best.map_or(id, |b| b.min(id)));
+                    break;
+                }
+                heap.pop();
+            }
+            node >>= 1;
+        }
+        best
     }
 }
 
@@ -1139,5 +1330,92 @@ mod tests {
         let p = decode(b"heap profile: 0: 0 [0: 0] @ heap/1048576\n").unwrap();
         assert!(p.samples.is_empty());
         assert_eq!(p.sample_type_names(), ["objects", "space"]);
+    }
+
+    /// pprof's scan, kept as the reference for the index.
+    fn assign_mappings_by_scan(locations: &mut [Location], mappings: &mut Vec<Mapping>) {
+        let mut fake: Option<u32> = None;
+        'next: for loc in locations.iter_mut() {
+            let a = loc.address;
+            if a == 0 {
+                continue;
+            }
+            for (i, m) in mappings.iter().enumerate() {
+                if m.memory_start <= a && a < m.memory_limit {
+                    loc.mapping = i as u32;
+                    continue 'next;
+                }
+            }
+            for (i, m) in mappings.iter_mut().enumerate() {
+                if m.file_offset != 0
+                    && m.memory_start.wrapping_sub(m.file_offset) <= a
+                    && a < m.memory_start
+                {
+                    m.memory_start = m.memory_start.wrapping_sub(m.file_offset);
+                    m.file_offset = 0;
+                    loc.mapping = i as u32;
+                    continue 'next;
+                }
+            }
+            let index = *fake.get_or_insert_with(|| {
+                mappings.push(Mapping {
+                    id: mappings.len() as u64 + 1,
+                    memory_limit: u64::MAX,
+                    ..Mapping::default()
+                });
+                (mappings.len() - 1) as u32
+            });
+            loc.mapping = index;
+        }
+    }
+
+    /// Overlapping mappings, lost first pieces (some growing over others),
+    /// empty and inverted ranges, addresses anywhere: the index assigns
+    /// what pprof's scan does, and grows the same mappings.
+    #[test]
+    fn indexed_mapping_lookup_matches_the_scan() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = |n: u64| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) % n
+        };
+        for round in 0..300 {
+            let count = 1 + next(12);
+            let mut mappings: Vec<Mapping> = (0..count)
+                .map(|i| {
+                    let start = next(200);
+                    Mapping {
+                        id: i + 1,
+                        memory_start: start,
+                        memory_limit: (start + next(40)).wrapping_sub(5),
+                        file_offset: if next(3) == 0 { next(60) } else { 0 },
+                        ..Mapping::default()
+                    }
+                })
+                .collect();
+            let mut locations: Vec<Location> = (0..40)
+                .map(|i| Location {
+                    id: i + 1,
+                    mapping: NONE,
+                    address: if next(20) == 0 { u64::MAX } else { next(260) },
+                    lines: 0..0,
+                    is_folded: false,
+                })
+                .collect();
+            let (mut want_maps, mut want_locs) = (mappings.clone(), locations.clone());
+            assign_mappings_by_scan(&mut want_locs, &mut want_maps);
+            assign_mappings(&mut locations, &mut mappings);
+            let ranges = |ms: &[Mapping]| -> Vec<(u64, u64, u64)> {
+                ms.iter()
+                    .map(|m| (m.memory_start, m.memory_limit, m.file_offset))
+                    .collect()
+            };
+            assert_eq!(ranges(&mappings), ranges(&want_maps), "round {round}");
+            let got: Vec<u32> = locations.iter().map(|l| l.mapping).collect();
+            let want: Vec<u32> = want_locs.iter().map(|l| l.mapping).collect();
+            assert_eq!(got, want, "round {round}");
+        }
     }
 }

@@ -108,12 +108,20 @@ fn parse_pair(s: &str) -> Option<(u64, u64)> {
     Some((parse_u64(a.trim())?, parse_u64(b.trim())?))
 }
 
-/// `[1 2 3]`, Go's `%d` of an array. A paste cut short may lack the `]`.
+/// `[1 2 3]`, Go's `%d` of an array, of at most [`PAUSE_RING`] values
+/// (counted as they are read: a longer one stops there). A paste cut short
+/// may lack the `]`.
 fn parse_array(s: &str) -> Option<Vec<u64>> {
     let body = s.strip_prefix('[')?;
     let body = body.strip_suffix(']').unwrap_or(body);
-    let values: Option<Vec<u64>> = body.split_whitespace().map(parse_u64).collect();
-    values.filter(|v| v.len() <= PAUSE_RING)
+    let mut values = Vec::new();
+    for word in body.split_whitespace() {
+        if values.len() == PAUSE_RING {
+            return None;
+        }
+        values.push(parse_u64(word)?);
+    }
+    Some(values)
 }
 
 /// Reads the first MemStats block of `text`.

@@ -24,6 +24,16 @@ pub use http::FetchOptions;
 /// Default limit on the size of a profile after decompression: 4 GiB.
 pub const DEFAULT_MAX_SIZE: u64 = 4 << 30;
 
+/// The share of `-max_size` that decoded data may take in memory: a
+/// profile's decoded tables, and text held whole to be parsed, stop at
+/// `max_size / MEMORY_SHARE` bytes (512 MiB at the default).
+pub const MEMORY_SHARE: u64 = 8;
+
+/// The memory budget that `max_size` gives (see [`MEMORY_SHARE`]).
+pub fn memory_limit(max_size: u64) -> u64 {
+    max_size / MEMORY_SHARE
+}
+
 /// Where a profile is read from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Source {
@@ -76,7 +86,15 @@ pub enum LoadError {
     Open(io::Error),
     Read(io::Error),
     Gzip(io::Error),
-    TooLarge { limit: u64, compressed: bool },
+    TooLarge {
+        limit: u64,
+        compressed: bool,
+    },
+    /// Text held whole to be parsed (with a fetched body kept to be saved)
+    /// would pass the memory budget.
+    TextTooLarge {
+        limit: u64,
+    },
     Empty,
     Legacy(legacy::LegacyError),
     Decode(pprof::DecodeError),
@@ -100,6 +118,11 @@ impl fmt::Display for LoadError {
                 } else {
                     "the profile"
                 }
+            ),
+            LoadError::TextTooLarge { limit } => write!(
+                f,
+                "the text passes the memory limit of {limit} bytes (-max_size/{MEMORY_SHARE}); \
+                 raise it with -max_size=BYTES"
             ),
             LoadError::Empty => write!(f, "the file is empty, not a profile"),
             LoadError::Legacy(e) => write!(f, "{e}"),
@@ -128,21 +151,22 @@ struct SourceData {
 }
 
 fn read_source(source: &Source, opts: &ReadOptions) -> Result<SourceData, LoadError> {
+    let limit = memory_limit(opts.max_size);
     match source {
         Source::Path(path) => {
             let file = File::open(path).map_err(LoadError::Open)?;
             Ok(SourceData {
-                data: inflate(file, opts.max_size)?,
+                data: inflate(file, opts.max_size, limit)?,
                 fetched: None,
             })
         }
         Source::Stdin => Ok(SourceData {
-            data: inflate(io::stdin(), opts.max_size)?,
+            data: inflate(io::stdin(), opts.max_size, limit)?,
             fetched: None,
         }),
         Source::Url(url) => {
-            let body = http::fetch(url, &opts.fetch, opts.max_size).map_err(LoadError::Fetch)?;
-            let data = inflate(&body[..], opts.max_size)?;
+            let body = http::fetch(url, &opts.fetch, limit).map_err(LoadError::Fetch)?;
+            let data = inflate(&body[..], opts.max_size, limit - body.len() as u64)?;
             if http::looks_like_html(&data) {
                 return Err(LoadError::Fetch(http::FetchError::Html));
             }
@@ -155,10 +179,16 @@ fn read_source(source: &Source, opts: &ReadOptions) -> Result<SourceData, LoadEr
 }
 
 /// Reads all bytes, inflating gzip (one member or several) when the data
-/// starts with gzip's magic bytes, never past `max_size`.
-fn inflate(reader: impl Read + Send, max_size: u64) -> Result<Vec<u8>, LoadError> {
+/// starts with gzip's magic bytes, never past `max_size`, and holding at
+/// most `held` bytes (what is left of the memory budget).
+fn inflate(reader: impl Read + Send, max_size: u64, held: u64) -> Result<Vec<u8>, LoadError> {
     let mut out = Vec::new();
     stream::pump(reader, max_size, |chunk| -> Result<(), LoadError> {
+        if (out.len() + chunk.len()) as u64 > held {
+            return Err(LoadError::TextTooLarge {
+                limit: memory_limit(max_size),
+            });
+        }
         out.extend_from_slice(chunk);
         Ok(())
     })?;
@@ -253,15 +283,19 @@ pub fn load_onto(
 ) -> Result<Loaded, LoadError> {
     let start = samples.len();
     let onto = (samples, location_base);
+    let max_size = opts.max_size;
     let mut profile = match source {
         Source::Path(path) => {
             let file = File::open(path).map_err(LoadError::Open)?;
-            decode_stream(file, opts.max_size, false, onto)?.0
+            decode_stream(file, max_size, 0, false, onto)?.0
         }
-        Source::Stdin => decode_stream(io::stdin(), opts.max_size, false, onto)?.0,
+        Source::Stdin => decode_stream(io::stdin(), max_size, 0, false, onto)?.0,
         Source::Url(url) => {
-            let body = http::fetch(url, &opts.fetch, opts.max_size).map_err(LoadError::Fetch)?;
-            let (profile, legacy) = decode_stream(&body[..], opts.max_size, true, onto)?;
+            // The body is kept (to be saved): it counts against the budget.
+            let limit = memory_limit(max_size);
+            let body = http::fetch(url, &opts.fetch, limit).map_err(LoadError::Fetch)?;
+            let held = body.len() as u64;
+            let (profile, legacy) = decode_stream(&body[..], max_size, held, true, onto)?;
             let kind = sample_types_name(&profile);
             let form = if legacy {
                 http::SavedForm::Text
@@ -281,12 +315,15 @@ pub fn load_onto(
 
 /// Decodes a profile while it is being read (and inflated) on another
 /// thread; the format is told by the first piece. Says whether the profile
-/// was in the legacy text form. `html` rejects an HTML page (what a wrong
-/// URL returns) up front. The samples go onto the end of `onto`'s,
-/// counting locations from its base (see [`load_onto`]).
+/// was in the legacy text form. What is decoded (or, for text, held) counts
+/// against the memory budget, of which `held` bytes are already taken.
+/// `html` rejects an HTML page (what a wrong URL returns) up front. The
+/// samples go onto the end of `onto`'s, counting locations from its base
+/// (see [`load_onto`]).
 fn decode_stream(
     reader: impl Read + Send,
     max_size: u64,
+    held: u64,
     html: bool,
     onto: (Samples, u32),
 ) -> Result<(Profile, bool), LoadError> {
@@ -297,6 +334,7 @@ fn decode_stream(
         Text(Vec<u8>),
     }
     let mut form = Form::Unknown;
+    let limit = memory_limit(max_size);
     stream::pump(reader, max_size, |chunk| -> Result<(), LoadError> {
         if let Form::Unknown = form {
             // Every piece but the last is large, so the first one holds
@@ -309,13 +347,18 @@ fn decode_stream(
             } else {
                 let (samples, base) = onto.take().unwrap_or_default();
                 Form::Protobuf(Box::new(
-                    pprof::Decoder::with_limit(max_size).onto(samples, base),
+                    pprof::Decoder::with_limit(limit)
+                        .holding(held)
+                        .onto(samples, base),
                 ))
             };
         }
         match &mut form {
             Form::Protobuf(decoder) => decoder.feed(chunk).map_err(LoadError::Decode),
             Form::Text(text) => {
+                if held + (text.len() + chunk.len()) as u64 > limit {
+                    return Err(LoadError::TextTooLarge { limit });
+                }
                 text.extend_from_slice(chunk);
                 Ok(())
             }
@@ -326,7 +369,8 @@ fn decode_stream(
         Form::Unknown => Err(LoadError::Empty),
         Form::Protobuf(decoder) => Ok((decoder.finish().map_err(LoadError::Decode)?, false)),
         Form::Text(text) => {
-            let mut profile = legacy::decode(&text).map_err(LoadError::Legacy)?;
+            let mut profile =
+                legacy::decode_within(&text, limit - held).map_err(LoadError::Legacy)?;
             let (samples, base) = onto.unwrap_or_default();
             profile.samples = samples.then(profile.samples, base);
             Ok((profile, true))

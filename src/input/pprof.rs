@@ -14,6 +14,7 @@ use prost::Message;
 use rustc_hash::FxHashMap;
 
 use super::wire::{self, Reader, WireError};
+use super::MEMORY_SHARE;
 use crate::pb;
 use crate::profile::{
     Function, Label, LabelSets, Line, Location, Mapping, Profile, Samples, StrId, StringTable,
@@ -53,10 +54,12 @@ pub enum DecodeError {
         index: i64,
         len: usize,
     },
-    /// A field whose length alone passes the size limit.
+    /// A field whose length alone passes what is left of the memory
+    /// budget.
     FieldTooLarge { offset: usize, len: u64, limit: u64 },
-    /// The decoded samples would take more memory than the size limit.
-    ModelTooLarge { limit: u64 },
+    /// The decoded tables would take more memory than the budget; `what`
+    /// names the table whose entry passed it.
+    ModelTooLarge { what: &'static str, limit: u64 },
     /// A sample whose value count differs from the number of sample types.
     ValueCount {
         sample: usize,
@@ -100,13 +103,13 @@ impl fmt::Display for DecodeError {
             ),
             DecodeError::FieldTooLarge { offset, len, limit } => write!(
                 f,
-                "the field at byte {offset} claims {len} bytes, more than the limit of \
-                 {limit} bytes; raise it with -max_size=BYTES"
+                "the field at byte {offset} claims {len} bytes, more than fits in the memory \
+                 limit of {limit} bytes (-max_size/{MEMORY_SHARE}); raise it with -max_size=BYTES"
             ),
-            DecodeError::ModelTooLarge { limit } => write!(
+            DecodeError::ModelTooLarge { what, limit } => write!(
                 f,
-                "the decoded samples need more than the limit of {limit} bytes of memory; \
-                 raise it with -max_size=BYTES"
+                "the decoded {what} pass the memory limit of {limit} bytes \
+                 (-max_size/{MEMORY_SHARE}); raise it with -max_size=BYTES"
             ),
             DecodeError::ValueCount { sample, got, want } => write!(
                 f,
@@ -255,6 +258,77 @@ struct RawLabel {
     num_unit: i64,
 }
 
+/// Memory charged against the budget for the decoded entries, checked as
+/// each entry is read and before it is stored: a counter add and compare.
+#[derive(Debug, Clone, Copy)]
+struct Budget {
+    used: u64,
+    limit: u64,
+}
+
+impl Budget {
+    #[inline(always)]
+    fn charge(&mut self, bytes: u64, what: &'static str) -> Result<(), DecodeError> {
+        self.used = self.used.saturating_add(bytes);
+        if self.used > self.limit {
+            return Err(self.exceeded(what));
+        }
+        Ok(())
+    }
+
+    #[cold]
+    fn exceeded(&self, what: &'static str) -> DecodeError {
+        DecodeError::ModelTooLarge {
+            what,
+            limit: self.limit,
+        }
+    }
+
+    /// Gives back what a charge made in advance did not use.
+    #[inline(always)]
+    fn refund(&mut self, bytes: u64) {
+        self.used = self.used.saturating_sub(bytes);
+    }
+
+    fn left(&self) -> u64 {
+        self.limit.saturating_sub(self.used)
+    }
+}
+
+/// What each decoded entry is charged: its form as read plus its form in
+/// the model, and for a table with ids its share of the id map (a dense
+/// array or a hash map, at most this per id).
+const ID_COST: u64 = 40;
+const fn size<T>() -> u64 {
+    std::mem::size_of::<T>() as u64
+}
+const SAMPLE_TYPE_COST: u64 = size::<pb::ValueType>() + size::<ValueType>();
+const MAPPING_COST: u64 = size::<pb::Mapping>() + size::<Mapping>() + ID_COST;
+const FUNCTION_COST: u64 = size::<pb::Function>() + size::<Function>() + ID_COST;
+/// A location, and the allocation its lines are read into.
+const LOCATION_COST: u64 = size::<pb::Location>() + size::<Location>() + ID_COST + 16;
+const LINE_COST: u64 = size::<pb::Line>() + size::<Line>();
+/// A string's end in the table (its bytes are charged too).
+const STRING_COST: u64 = size::<usize>();
+const COMMENT_COST: u64 = size::<i64>() + size::<StrId>();
+/// A sample's frame end and label set (its frames and values are charged
+/// one by one).
+const SAMPLE_COST: u64 = size::<usize>() + size::<u32>();
+const FRAME_COST: u64 = size::<u32>();
+const VALUE_COST: u64 = size::<i64>();
+/// A top-level field that is kept in no table (a scalar, or unknown): a
+/// real profile has a handful.
+const OTHER_FIELD_COST: u64 = 32;
+/// A location id past the small ids: kept in a list and a hash map.
+const BIG_ID_COST: u64 = 48;
+/// A label as read for its sample (the scratch list).
+const SCRATCH_LABEL_COST: u64 = size::<RawLabel>();
+/// A label of a new set: in the sets as read and in their index, then the
+/// same resolved.
+const LABEL_COST: u64 = 2 * size::<RawLabel>() + 2 * size::<Label>();
+/// A new set's end and index entry, as read and resolved.
+const LABEL_SET_COST: u64 = 2 * (size::<u32>() + 32);
+
 /// Location ids 1..=2^31 (all that Go writes) are kept in a sample's frames
 /// as `id - 1` until the locations are known; any other id as
 /// `SMALL_IDS + k`, `k` indexing [`BigIds`].
@@ -269,13 +343,16 @@ struct BigIds {
 
 impl BigIds {
     #[cold]
-    fn frame(&mut self, id: u64) -> u32 {
+    fn frame(&mut self, id: u64, budget: &mut Budget) -> Result<u32, DecodeError> {
         let next = self.ids.len() as u32;
+        if !self.index.contains_key(&id) {
+            budget.charge(BIG_ID_COST, "samples")?;
+        }
         let k = *self.index.entry(id).or_insert(next);
         if k == next {
             self.ids.push(id);
         }
-        SMALL_IDS as u32 + k
+        Ok(SMALL_IDS as u32 + k)
     }
 
     /// The id behind a provisional frame.
@@ -289,11 +366,11 @@ impl BigIds {
 
 /// The provisional frame for location `id`.
 #[inline(always)]
-fn frame_of(id: u64, big: &mut BigIds) -> u32 {
+fn frame_of(id: u64, big: &mut BigIds, budget: &mut Budget) -> Result<u32, DecodeError> {
     if id.wrapping_sub(1) < SMALL_IDS {
-        (id - 1) as u32
+        Ok((id - 1) as u32)
     } else {
-        big.frame(id)
+        big.frame(id, budget)
     }
 }
 
@@ -311,6 +388,9 @@ pub struct Decoder {
     max_frame: u32,
     labels: LabelSets<RawLabel>,
     scratch: Vec<RawLabel>,
+    /// How many labels of `scratch` the budget was charged for (the most
+    /// one sample had).
+    scratch_paid: usize,
     /// Values of the first sample, and the first sample with another count.
     value_count: Option<usize>,
     odd_count: Option<(usize, usize)>,
@@ -318,9 +398,9 @@ pub struct Decoder {
     pending: Vec<u8>,
     /// Offset in the whole input of the next byte not yet decoded.
     offset: usize,
-    /// The size limit (`-max_size`): no field may claim more, and the
-    /// decoded samples may not take more memory.
-    limit: u64,
+    /// The memory budget: what the decoded entries take so far, and the
+    /// limit (no field may claim more than is left).
+    budget: Budget,
 }
 
 /// The lengths of the sample arrays before this profile's samples, and
@@ -329,7 +409,6 @@ pub struct Decoder {
 struct Start {
     samples: usize,
     frames: usize,
-    values: usize,
     location: u32,
 }
 
@@ -340,14 +419,15 @@ impl Default for Decoder {
 }
 
 impl Decoder {
-    /// A decoder without a size limit (the input's own size bounds it).
+    /// A decoder without a memory limit (the input's own size bounds it).
     pub fn new() -> Self {
         Decoder::with_limit(u64::MAX)
     }
 
-    /// A decoder that refuses a field longer than `limit` bytes as soon as
-    /// its length is read, and samples that would take more than `limit`
-    /// bytes of memory: a gzip bomb stops early, whatever its content.
+    /// A decoder whose decoded entries (of every table) may take at most
+    /// `limit` bytes of memory, each checked as it is read, before it is
+    /// stored; a field longer than what is left is refused as soon as its
+    /// length is read. A gzip bomb stops early, whatever its content.
     pub fn with_limit(limit: u64) -> Self {
         Decoder {
             raw: Raw::default(),
@@ -357,12 +437,20 @@ impl Decoder {
             max_frame: 0,
             labels: LabelSets::default(),
             scratch: Vec::new(),
+            scratch_paid: 0,
             value_count: None,
             odd_count: None,
             pending: Vec::new(),
             offset: 0,
-            limit,
+            budget: Budget { used: 0, limit },
         }
+    }
+
+    /// Counts `bytes` held elsewhere (a fetched body kept to be saved)
+    /// against the budget.
+    pub fn holding(mut self, bytes: u64) -> Self {
+        self.budget.used = self.budget.used.saturating_add(bytes);
+        self
     }
 
     /// Decodes the samples onto the end of `samples`' arrays, after the
@@ -376,21 +464,10 @@ impl Decoder {
         self.start = Start {
             samples: samples.len(),
             frames: samples.frames.len(),
-            values: samples.values.len(),
             location: location_base,
         };
         self.samples = samples;
         self
-    }
-
-    /// Memory this profile's decoded samples take (their share of the
-    /// arrays): each sample's bookkeeping can outweigh its bytes in the
-    /// input.
-    fn model_bytes(&self) -> u64 {
-        let (s, start) = (&self.samples, &self.start);
-        ((s.frames.len() - start.frames) as u64 * 4)
-            .saturating_add((s.values.len() - start.values) as u64 * 8)
-            .saturating_add((s.frame_ends.len() - start.samples) as u64 * 12)
     }
 
     /// Decodes every complete field in `chunk` (with what earlier pieces left
@@ -418,11 +495,11 @@ impl Decoder {
                 // Incomplete: wait for more, unless its length is already
                 // past the limit.
                 if let Some(len) = wire::declared_len(buf, pos) {
-                    if len > self.limit {
+                    if len > self.budget.left() {
                         return Err(DecodeError::FieldTooLarge {
                             offset: self.offset,
                             len,
-                            limit: self.limit,
+                            limit: self.budget.limit,
                         });
                     }
                 }
@@ -438,36 +515,71 @@ impl Decoder {
 
     /// Decodes one top-level field.
     fn field(&mut self, r: &mut Reader<'_>) -> Result<(), DecodeError> {
-        let raw = &mut self.raw;
+        let (raw, budget) = (&mut self.raw, &mut self.budget);
         let (field, wt) = r.key()?;
         match field {
-            1 => raw.sample_types.push(message(r, wt, "sample type")?),
+            1 => {
+                budget.charge(SAMPLE_TYPE_COST, "sample types")?;
+                raw.sample_types.push(message(r, wt, "sample type")?);
+            }
             2 => {
                 expect(wt, wire::LEN, "sample", r.offset())?;
                 let (bytes, offset) = r.bytes()?;
                 self.sample(bytes, offset)?;
             }
-            3 => raw.mappings.push(message(r, wt, "mapping")?),
-            4 => raw.locations.push(message(r, wt, "location")?),
-            5 => raw.functions.push(message(r, wt, "function")?),
+            3 => {
+                budget.charge(MAPPING_COST, "mappings")?;
+                raw.mappings.push(message(r, wt, "mapping")?);
+            }
+            4 => {
+                let location = decode_location(r, wt, budget)?;
+                raw.locations.push(location);
+            }
+            5 => {
+                budget.charge(FUNCTION_COST, "functions")?;
+                raw.functions.push(message(r, wt, "function")?);
+            }
             6 => {
                 expect(wt, wire::LEN, "string_table", r.offset())?;
                 let (bytes, _) = r.bytes()?;
+                budget.charge(STRING_COST + bytes.len() as u64, "strings")?;
                 match std::str::from_utf8(bytes) {
                     Ok(text) => raw.strings.push(text),
                     Err(_) => raw.strings.push(&String::from_utf8_lossy(bytes)),
                 };
             }
+            11 => {
+                budget.charge(SAMPLE_TYPE_COST, "sample types")?;
+                raw.period_type = Some(message(r, wt, "period type")?);
+            }
+            13 => repeated_varint(r, wt, "comment", |v| {
+                budget.charge(COMMENT_COST, "comments")?;
+                raw.comments.push(v as i64);
+                Ok(())
+            })?,
+            _ => {
+                // Fields that take no memory, and unknown ones, are charged
+                // their bytes and the time they take: a bomb of them stops
+                // at the budget too, in a moment.
+                let start = r.offset();
+                self.scalar_field(r, field, wt)?;
+                let bytes = (r.offset() - start) as u64;
+                self.budget
+                    .charge(OTHER_FIELD_COST + bytes, "other fields")?;
+            }
+        }
+        Ok(())
+    }
+
+    /// A top-level field that is a scalar, or unknown (skipped).
+    fn scalar_field(&mut self, r: &mut Reader<'_>, field: u32, wt: u8) -> Result<(), DecodeError> {
+        let raw = &mut self.raw;
+        match field {
             7 => raw.drop_frames = scalar(r, wt, "drop_frames")? as i64,
             8 => raw.keep_frames = scalar(r, wt, "keep_frames")? as i64,
             9 => raw.time_nanos = scalar(r, wt, "time_nanos")? as i64,
             10 => raw.duration_nanos = scalar(r, wt, "duration_nanos")? as i64,
-            11 => raw.period_type = Some(message(r, wt, "period type")?),
             12 => raw.period = scalar(r, wt, "period")? as i64,
-            13 => repeated_varint(r, wt, "comment", |v| {
-                raw.comments.push(v as i64);
-                Ok(())
-            })?,
             14 => raw.default_sample_type = scalar(r, wt, "default_sample_type")? as i64,
             15 => raw.doc_url = scalar(r, wt, "doc_url")? as i64,
             _ => r.skip(wt)?,
@@ -478,6 +590,8 @@ impl Decoder {
     /// Decodes one sample into the flat arrays, its location ids kept in
     /// provisional form.
     fn sample(&mut self, bytes: &[u8], offset: usize) -> Result<(), DecodeError> {
+        let budget = &mut self.budget;
+        budget.charge(SAMPLE_COST, "samples")?;
         let samples = &mut self.samples;
         let index = samples.frame_ends.len() - self.start.samples;
         let base = self.start.location;
@@ -490,24 +604,34 @@ impl Decoder {
             match field {
                 1 if wt == wire::LEN => {
                     let (bytes, offset) = r.bytes()?;
+                    // At most one frame per byte: charged in advance, the
+                    // rest given back once they are counted.
+                    let most = bytes.len() as u64 * FRAME_COST;
+                    budget.charge(most, "samples")?;
+                    let before = samples.frames.len();
                     let mut pos = 0;
                     while pos < bytes.len() {
                         let start = pos;
                         let id = wire::read_varint(bytes, &mut pos)
                             .ok_or_else(|| wire::varint_error(bytes, start, offset))?;
-                        let frame = frame_of(id, &mut self.big_ids);
+                        let frame = frame_of(id, &mut self.big_ids, budget)?;
                         max_frame = max_frame.max(frame);
                         samples.frames.push(frame.wrapping_add(base));
                     }
+                    budget.refund(most - (samples.frames.len() - before) as u64 * FRAME_COST);
                 }
                 1 => {
                     let id = scalar(&mut r, wt, "sample.location_id")?;
-                    let frame = frame_of(id, &mut self.big_ids);
+                    budget.charge(FRAME_COST, "samples")?;
+                    let frame = frame_of(id, &mut self.big_ids, budget)?;
                     max_frame = max_frame.max(frame);
                     samples.frames.push(frame.wrapping_add(base));
                 }
                 2 if wt == wire::LEN => {
                     let (bytes, offset) = r.bytes()?;
+                    let most = bytes.len() as u64 * VALUE_COST;
+                    budget.charge(most, "samples")?;
+                    let before = samples.values.len();
                     let mut pos = 0;
                     while pos < bytes.len() {
                         let start = pos;
@@ -515,13 +639,20 @@ impl Decoder {
                             .ok_or_else(|| wire::varint_error(bytes, start, offset))?;
                         samples.values.push(v as i64);
                     }
+                    budget.refund(most - (samples.values.len() - before) as u64 * VALUE_COST);
                 }
-                2 => samples
-                    .values
-                    .push(scalar(&mut r, wt, "sample.value")? as i64),
+                2 => {
+                    let v = scalar(&mut r, wt, "sample.value")? as i64;
+                    budget.charge(VALUE_COST, "samples")?;
+                    samples.values.push(v);
+                }
                 3 => {
                     expect(wt, wire::LEN, "sample.label", r.offset())?;
                     let (bytes, offset) = r.bytes()?;
+                    if self.scratch.len() >= self.scratch_paid {
+                        budget.charge(SCRATCH_LABEL_COST, "labels")?;
+                        self.scratch_paid += 1;
+                    }
                     self.scratch.push(decode_label(bytes, offset)?);
                 }
                 _ => r.skip(wt)?,
@@ -537,11 +668,20 @@ impl Decoder {
         }
         samples.frame_ends.push(samples.frames.len());
         self.max_frame = max_frame;
-        let set = self.labels.intern(&self.scratch);
+        let set = if self.scratch.is_empty() {
+            0
+        } else {
+            // Charged as a new set, given back if it is not new.
+            let cost = LABEL_SET_COST + self.scratch.len() as u64 * LABEL_COST;
+            budget.charge(cost, "label sets")?;
+            let sets = self.labels.len();
+            let set = self.labels.intern(&self.scratch);
+            if self.labels.len() == sets {
+                budget.refund(cost);
+            }
+            set
+        };
         samples.label_set.push(set);
-        if self.model_bytes() > self.limit {
-            return Err(DecodeError::ModelTooLarge { limit: self.limit });
-        }
         Ok(())
     }
 
@@ -817,6 +957,52 @@ fn check_label(
         num: l.num,
         num_unit: s(l.num_unit, who)?,
     })
+}
+
+/// Decodes a location, charging it and each of its lines before they are
+/// kept (a location's lines are as many as its bytes allow).
+fn decode_location(
+    r: &mut Reader<'_>,
+    wire_type: u8,
+    budget: &mut Budget,
+) -> Result<pb::Location, DecodeError> {
+    expect(wire_type, wire::LEN, "location", r.offset())?;
+    let (bytes, offset) = r.bytes()?;
+    budget.charge(LOCATION_COST, "locations")?;
+    let mut location = pb::Location::default();
+    let mut r = Reader::with_base(bytes, offset);
+    while !r.is_empty() {
+        let (field, wt) = r.key()?;
+        match field {
+            1 => location.id = scalar(&mut r, wt, "location.id")?,
+            2 => location.mapping_id = scalar(&mut r, wt, "location.mapping_id")?,
+            3 => location.address = scalar(&mut r, wt, "location.address")?,
+            4 => {
+                expect(wt, wire::LEN, "location.line", r.offset())?;
+                let (bytes, offset) = r.bytes()?;
+                budget.charge(LINE_COST, "lines")?;
+                location.line.push(decode_line(bytes, offset)?);
+            }
+            5 => location.is_folded = scalar(&mut r, wt, "location.is_folded")? != 0,
+            _ => r.skip(wt)?,
+        }
+    }
+    Ok(location)
+}
+
+fn decode_line(bytes: &[u8], offset: usize) -> Result<pb::Line, DecodeError> {
+    let mut r = Reader::with_base(bytes, offset);
+    let mut line = pb::Line::default();
+    while !r.is_empty() {
+        let (field, wt) = r.key()?;
+        match field {
+            1 => line.function_id = scalar(&mut r, wt, "line.function_id")?,
+            2 => line.line = scalar(&mut r, wt, "line.line")? as i64,
+            3 => line.column = scalar(&mut r, wt, "line.column")? as i64,
+            _ => r.skip(wt)?,
+        }
+    }
+    Ok(line)
 }
 
 fn decode_label(bytes: &[u8], offset: usize) -> Result<RawLabel, DecodeError> {

@@ -307,9 +307,14 @@ pub fn write(w: &mut dyn Write, source: &str, t: &Trace, format: Format) -> io::
 }
 
 fn list_numbers(v: &[impl ToString], max: usize) -> String {
+    list_some_numbers(v, v.len(), max)
+}
+
+/// The first `max` of `v`, the first of `all`.
+fn list_some_numbers(v: &[impl ToString], all: usize, max: usize) -> String {
     let shown: Vec<String> = v.iter().take(max).map(ToString::to_string).collect();
-    let more = if v.len() > max {
-        format!(", … ({} in all)", v.len())
+    let more = if all > max {
+        format!(", … ({all} in all)")
     } else {
         String::new()
     };
@@ -337,12 +342,12 @@ fn write_text(w: &mut dyn Write, source: &str, t: &Trace) -> io::Result<()> {
         plural(t.scavenges.len(), "scavenger line"),
         plural(t.other_lines, "other line"),
     );
-    if !t.malformed.is_empty() {
+    if t.malformed_count > 0 {
         skipped.push_str(&format!(
             "; {} malformed line{} skipped: {}",
-            t.malformed.len(),
-            if t.malformed.len() == 1 { "" } else { "s" },
-            list_numbers(&t.malformed, 20)
+            t.malformed_count,
+            if t.malformed_count == 1 { "" } else { "s" },
+            list_some_numbers(&t.malformed, t.malformed_count, 20)
         ));
     }
     writeln!(w, "{skipped}")?;
@@ -532,6 +537,7 @@ fn write_json(w: &mut dyn Write, source: &str, t: &Trace) -> io::Result<()> {
         "source": source,
         "lines": t.total_lines,
         "malformed_lines": t.malformed,
+        "malformed_count": t.malformed_count,
         "other_lines": t.other_lines,
         "runs": runs.len(),
         "summary": summary,
