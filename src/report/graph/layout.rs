@@ -420,6 +420,19 @@ fn max_routed_span(edges: &[EdgeIn], reversed: &[bool], ranks: &[usize]) -> usiz
     limit
 }
 
+/// How many points edges pass between ranks once the graph is layered
+/// (cycles broken, nodes ranked as [`layout`] ranks them): the sum over edges
+/// of their span in ranks, less one. Long edges through many ranks are what
+/// makes a layered layout slow (Graphviz's crossing minimisation above all).
+pub fn bends(n: usize, edges: &[EdgeIn]) -> usize {
+    let reversed = break_cycles(n, edges);
+    let ranks = rank(n, edges, &reversed);
+    edges
+        .iter()
+        .map(|e| ranks[e.from].abs_diff(ranks[e.to]).saturating_sub(1))
+        .fold(0usize, usize::saturating_add)
+}
+
 /// Marks the edges to reverse so that the graph has no cycles: back edges
 /// of a depth-first search from the sources (in node order), then from any
 /// node not yet reached.
