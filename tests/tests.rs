@@ -12,3 +12,4 @@ mod malformed;
 mod memstats;
 mod safe_output;
 mod util;
+mod views;
