@@ -443,11 +443,18 @@ fn run_flame(
             return flame::write_svg(out, &prep, &lines, labels, r.options).with_context(context);
         }
     }
-    let after_stacks = flame::fold(&prep, after_range).with_context(context)?;
+    let (after_stacks, mut cut) = flame::fold(&prep, after_range).with_context(context)?;
     let before_stacks = match before_range {
-        Some(range) => Some(flame::fold(&prep, range).with_context(context)?),
+        Some(range) => {
+            let (stacks, before_cut) = flame::fold(&prep, range).with_context(context)?;
+            cut.add(before_cut);
+            Some(stacks)
+        }
         None => None,
     };
+    if let Some(note) = cut.note() {
+        writeln!(warn, "heapscope: {}: {note}", loaded.name)?;
+    }
     // Folded output is exact; for the SVG, frames too narrow to draw go first.
     let prune = (!r.options.folded).then_some(r.options.min_width);
     let (lines, negative) =

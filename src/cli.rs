@@ -163,7 +163,9 @@ enum Command {
 const FLAME_HELP: &str = "\
 Each box is a function on a stack; its width is what it and its callees hold (or
 allocated), so wide plateaus are where memory goes. Hover for exact values, click to zoom,
-Ctrl-F to search. Inlined calls are frames of their own, marked (inline).
+Ctrl-F to search. Inlined calls are frames of their own, marked (inline). A stack deeper
+than 1024 frames keeps its 512 root-most and 511 leaf-most frames around one
+\"[… frames elided …]\" frame (stderr says how many stacks were cut).
 
 With --base BEFORE, a differential flame graph: widths from the profile, red where a stack
 grew since BEFORE, blue where it shrank; tooltips give the change.
@@ -185,8 +187,8 @@ the value that flows along it, dotted when it skips nodes that were dropped, mar
 The legend names the profile and what was dropped. Nodes, values and edges are pprof's:
 -dot output equals go tool pprof -dot with the same flags.
 
-The SVG is drawn by Graphviz when `dot` is on PATH, else by heapscope's own layout
-(--renderer chooses). -cum is accepted, as pprof accepts it: a graph's nodes are chosen
+The SVG is drawn by Graphviz when `dot` is on PATH and the graph is one it can finish in
+seconds (it gets 5 s), else by heapscope's own layout (--renderer chooses). -cum is accepted, as pprof accepts it: a graph's nodes are chosen
 and ordered the same way either way.
 
 Examples:

@@ -254,7 +254,7 @@ fn dot_equals_pprof_on_the_shared_big_profile() {
 
 /// Parses the whole SVG; returns the text of every element, entities
 /// resolved, and checks that elements balance.
-fn svg_texts(svg: &str) -> Vec<String> {
+pub(crate) fn svg_texts(svg: &str) -> Vec<String> {
     let mut reader = Reader::from_str(svg);
     let mut texts = Vec::new();
     let mut depth = 0i64;

@@ -15,3 +15,4 @@ mod memstats;
 mod output_file;
 mod safe_output;
 mod util;
+mod views;

@@ -52,21 +52,24 @@ impl NodeInfo {
     /// The name pprof prints: "func", "func file:line", "file", "[binary]"
     /// or "<unknown>".
     pub fn printable_name(&self) -> String {
-        let mut parts: Vec<String> = Vec::with_capacity(2);
-        if !self.name.is_empty() {
-            parts.push(self.name.clone());
-        }
+        let mut out = self.name.clone();
+        let mut part = |text: &str| {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.push_str(text);
+        };
         if self.line != 0 {
-            parts.push(format!("{}:{}", self.file, self.line));
+            part(&format!("{}:{}", self.file, self.line));
         } else if !self.file.is_empty() {
-            parts.push(self.file.clone());
+            part(&self.file);
         } else if !self.name.is_empty() {
         } else if !self.objfile.is_empty() {
-            parts.push(format!("[{}]", go_base(&self.objfile)));
+            part(&format!("[{}]", go_base(&self.objfile)));
         } else {
-            parts.push("<unknown>".to_string());
+            part("<unknown>");
         }
-        parts.join(" ")
+        out
     }
 
     /// Go's `fmt.Sprint` of pprof's NodeInfo, its last tie-breaker in sorts.
@@ -166,22 +169,33 @@ pub struct NodeTable {
 }
 
 impl NodeTable {
-    /// Builds the node table; this interns each distinct location line once.
+    /// Builds the node table; this interns each distinct location line once,
+    /// and copies a string only into the node it names.
     pub fn new(p: &Profile, view: &View, opts: &NodeOptions) -> Self {
         let g = opts.granularity;
-        // Per-function part of the key, computed once per function.
-        let mut func_keys: FxHashMap<(String, String, i64), u32> = FxHashMap::default();
+        // Cleaned file names, once per distinct recorded one (0 is "").
+        let mut files: Vec<String> = vec![String::new()];
+        let mut file_ids: FxHashMap<&str, u32> = FxHashMap::default();
+        // Per-function part of the key (name, file, start line), computed
+        // once per function.
+        let mut func_keys: FxHashMap<(&str, u32, i64), u32> = FxHashMap::default();
         let mut func_key_of = Vec::with_capacity(p.functions.len());
-        let mut func_parts: Vec<(String, String, i64)> = Vec::new();
+        let mut func_parts: Vec<(&str, u32, i64)> = Vec::new();
         for f in &p.functions {
             let name = if g == Granularity::Files {
-                String::new()
+                ""
             } else {
-                p.str(f.name).to_string()
+                p.str(f.name)
             };
             let file = match (g, p.str(f.filename)) {
-                (Granularity::Functions, _) | (_, "") => String::new(),
-                (_, raw) => go_clean(&trim_path(raw, &opts.trim_path)),
+                (Granularity::Functions, _) | (_, "") => 0,
+                (_, raw) => {
+                    let next = files.len() as u32;
+                    *file_ids.entry(raw).or_insert_with(|| {
+                        files.push(go_clean(&trim_path(raw, &opts.trim_path)));
+                        next
+                    })
+                }
             };
             let start_line = if name.is_empty() || opts.object_names {
                 f.start_line
@@ -190,12 +204,13 @@ impl NodeTable {
             };
             let key = (name, file, start_line);
             let next = func_keys.len() as u32;
-            let id = *func_keys.entry(key.clone()).or_insert_with(|| {
+            let id = *func_keys.entry(key).or_insert_with(|| {
                 func_parts.push(key);
                 next
             });
             func_key_of.push(id);
         }
+        drop(func_keys);
         // Binaries, interned by file name, for nodes without a function name.
         let mut objfiles: FxHashMap<&str, u32> = FxHashMap::default();
         let mut objfile_names: Vec<String> = Vec::new();
@@ -233,12 +248,12 @@ impl NodeTable {
                 let next = infos.len() as u32;
                 *nodes.entry((func_key, line, obj)).or_insert_with(|| {
                     let (name, file, start_line) = match func_key {
-                        NONE => Default::default(),
-                        k => func_parts[k as usize].clone(),
+                        NONE => ("", 0, 0),
+                        k => func_parts[k as usize],
                     };
                     infos.push(NodeInfo {
-                        name,
-                        file,
+                        name: name.to_string(),
+                        file: files[file as usize].clone(),
                         line,
                         start_line,
                         objfile: match obj {

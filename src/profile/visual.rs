@@ -171,15 +171,21 @@ struct TagSum {
 }
 
 /// Sums tags per node during a pass: key (node, label set, tag name), the
-/// name [`NONE`] for the label set's own tag.
+/// name [`NONE`] for the label set's own tag. Only the nodes of `only` are
+/// looked at: a graph shows a few dozen of a profile's nodes, which may be
+/// millions.
 struct TagCollector<'a> {
     setup: &'a SampleTags,
+    only: &'a [bool],
     sums: FxHashMap<(u32, u32, u32), TagSum>,
 }
 
 impl TagCollector<'_> {
     #[inline]
     fn add(&mut self, node: u32, sample: usize, w: i64, flat: bool) {
+        if !self.only[node as usize] {
+            return;
+        }
         let set = self.setup.label_set[sample];
         let mut bump = |key: (u32, u32, u32), value: i64| {
             let s = self.sums.entry(key).or_insert(TagSum {
@@ -269,7 +275,9 @@ pub struct Visual {
     pub dropped_edges: usize,
 }
 
-/// One build of the graph over a set of nodes: values, edges and tags.
+/// One build of the graph over a set of nodes (`kept`; all when `None`):
+/// values and edges, and the tags of the nodes `tagged` (indexes into the
+/// node table).
 struct Built {
     graph: Graph,
     edges: Vec<Edge>,
@@ -282,27 +290,46 @@ fn build(
     view: &View,
     value_index: usize,
     kept: Option<&[bool]>,
+    tagged: &[u32],
     sample_tags: &SampleTags,
 ) -> Result<Built, Overflow> {
+    let mut graph = graph::accumulate(p, table, view, value_index, kept, graph::EdgeSet::All)?;
+    let edges = graph.edges.take().map(|e| e.list).unwrap_or_default();
+    let tags = tags_of(p, table, view, value_index, kept, tagged, sample_tags)?;
+    Ok(Built { graph, edges, tags })
+}
+
+/// The tags of the nodes `tagged`, from a pass over the samples with the
+/// nodes `kept` (all when `None`): a pass of its own, after the one for
+/// values and edges, so that it runs for the nodes that can be shown only.
+fn tags_of(
+    p: &Profile,
+    table: &NodeTable,
+    view: &View,
+    value_index: usize,
+    kept: Option<&[bool]>,
+    tagged: &[u32],
+    sample_tags: &SampleTags,
+) -> Result<FxHashMap<u32, NodeTags>, Overflow> {
+    if tagged.is_empty() {
+        return Ok(FxHashMap::default());
+    }
+    let only = mask(table.len(), tagged);
     let mut collector = TagCollector {
         setup: sample_tags,
+        only: &only,
         sums: FxHashMap::default(),
     };
-    let mut graph = graph::accumulate_visiting(
+    graph::accumulate_visiting(
         p,
         table,
         view,
         value_index,
         kept,
-        graph::EdgeSet::All,
+        graph::EdgeSet::None,
         &mut collector,
     )?;
-    let edges = graph.edges.take().map(|e| e.list).unwrap_or_default();
-    Ok(Built {
-        graph,
-        edges,
-        tags: collector.finish(),
-    })
+    Ok(collector.finish())
 }
 
 /// Builds and trims the graph as pprof's `newTrimmedGraph` does for a
@@ -313,7 +340,9 @@ fn build(
 ///
 /// Each rebuild over a smaller set of nodes keeps the kept nodes' flat and
 /// cum (see [`graph::trimmed`]); it is done for the edges and tags, which
-/// change.
+/// change. Tags are summed only for the nodes that can be shown: the top
+/// `node_count` in entropy order (the selection stops within them, each
+/// node counting at least one).
 pub fn trimmed(
     p: &Profile,
     table: &NodeTable,
@@ -331,8 +360,29 @@ pub fn trimmed(
     } = graph::node_cut(&values, opts)?;
     let orig_count = nodes.len();
     let kept = (dropped_nodes > 0).then(|| mask(table.len(), &nodes));
-    let mut built = build(p, table, view, value_index, kept.as_deref(), sample_tags)?;
+    let mut built = build(
+        p,
+        table,
+        view,
+        value_index,
+        kept.as_deref(),
+        &[],
+        sample_tags,
+    )?;
     sort_by_entropy(&mut nodes, table, &built.graph, &built.edges);
+    let can_show = match opts.node_count {
+        0 => nodes.len(),
+        n => n.min(nodes.len()),
+    };
+    built.tags = tags_of(
+        p,
+        table,
+        view,
+        value_index,
+        kept.as_deref(),
+        &nodes[..can_show],
+        sample_tags,
+    )?;
 
     if opts.node_count > 0 {
         for tags in built.tags.values_mut() {
@@ -343,7 +393,15 @@ pub fn trimmed(
         if count != nodes.len() {
             nodes.truncate(count);
             let kept = mask(table.len(), &nodes);
-            built = build(p, table, view, value_index, Some(&kept), sample_tags)?;
+            built = build(
+                p,
+                table,
+                view,
+                value_index,
+                Some(&kept),
+                &nodes,
+                sample_tags,
+            )?;
             sort_by_entropy(&mut nodes, table, &built.graph, &built.edges);
         }
     }
@@ -435,22 +493,18 @@ fn edge_entropy(weights: &[i64], own: i64) -> f64 {
 /// Sorts nodes as pprof's `EntropyOrder`: nodes whose weight fans in or
 /// out (or that start or end stacks) first, by a score scaled by cum.
 pub fn sort_by_entropy(nodes: &mut [u32], table: &NodeTable, g: &Graph, edges: &[Edge]) {
-    let mut ins: FxHashMap<u32, Vec<i64>> = FxHashMap::default();
-    let mut outs: FxHashMap<u32, Vec<i64>> = FxHashMap::default();
-    for e in edges {
-        outs.entry(e.src).or_default().push(e.weight);
-        ins.entry(e.dst).or_default().push(e.weight);
-    }
+    let ins = Adjacent::of(table.len(), edges, |e| e.dst);
+    let outs = Adjacent::of(table.len(), edges, |e| e.src);
     let score = |n: u32| -> i64 {
         let (flat, cum) = (g.flat[n as usize], g.cum[n as usize]);
         let mut s = 0.0;
-        match ins.get(&n) {
-            Some(w) if !w.is_empty() => s += edge_entropy(w, 0),
-            _ => s += 1.0,
+        match ins.weights(n) {
+            [] => s += 1.0,
+            w => s += edge_entropy(w, 0),
         }
-        match outs.get(&n) {
-            Some(w) if !w.is_empty() => s += edge_entropy(w, flat),
-            _ => s += 1.0,
+        match outs.weights(n) {
+            [] => s += 1.0,
+            w => s += edge_entropy(w, flat),
         }
         ((s * cum as f64) as i64).wrapping_add(flat)
     };
@@ -473,6 +527,38 @@ pub fn sort_by_entropy(nodes: &mut [u32], table: &NodeTable, g: &Graph, edges: &
     });
     for (slot, (_, n)) in nodes.iter_mut().zip(keyed) {
         *slot = n;
+    }
+}
+
+/// The weights of the edges at each node (in or out), in edge order: node
+/// `n`'s are `weights[starts[n]..starts[n + 1]]`.
+struct Adjacent {
+    starts: Vec<usize>,
+    weights: Vec<i64>,
+}
+
+impl Adjacent {
+    fn of(nodes: usize, edges: &[Edge], end: impl Fn(&Edge) -> u32) -> Self {
+        let mut starts = vec![0usize; nodes + 1];
+        for e in edges {
+            starts[end(e) as usize + 1] += 1;
+        }
+        for i in 0..nodes {
+            starts[i + 1] += starts[i];
+        }
+        let mut next = starts.clone();
+        let mut weights = vec![0i64; edges.len()];
+        for e in edges {
+            let slot = &mut next[end(e) as usize];
+            weights[*slot] = e.weight;
+            *slot += 1;
+        }
+        Adjacent { starts, weights }
+    }
+
+    fn weights(&self, n: u32) -> &[i64] {
+        let n = n as usize;
+        &self.weights[self.starts[n]..self.starts[n + 1]]
     }
 }
 

@@ -1,6 +1,8 @@
 //! `flame`: flame graphs of a heap profile drawn with inferno (memory
 //! palette, human units in tooltips, search and zoom), differential flame
 //! graphs of two snapshots, and folded stacks (`root;...;leaf VALUE`).
+//! Stacks deeper than [`MAX_DEPTH`] frames lose their middle frames to one
+//! marked frame, as Go elides the middle of long tracebacks.
 
 use std::io::{self, Write};
 use std::ops::Range;
@@ -33,12 +35,85 @@ pub struct FlameOptions {
 /// text numbers of their frames ([`FrameTexts`]), root to leaf.
 pub type Stacks = FxHashMap<Vec<u32>, i64>;
 
-/// Folds the samples in `range` that the filters keep into distinct stacks.
-pub fn fold(prep: &Prepared<'_>, range: Range<usize>) -> Result<Stacks, Overflow> {
+/// The deepest stack drawn, in frames (inlined calls count as frames). Go
+/// records at most 128 frames of a heap sample by default, and 1024 with
+/// `GODEBUG=profstackdepth=1024`; a deeper stack is drawn as its
+/// [`ROOT_FRAMES`] root-most frames, one [`ELIDED`] frame and its
+/// [`LEAF_FRAMES`] leaf-most frames (where the allocation is). Each frame
+/// drawn costs a box in the SVG (about 200 bytes), so a 10-million-frame
+/// stack would take gigabytes.
+pub const MAX_DEPTH: usize = 1024;
+pub const ROOT_FRAMES: usize = 512;
+pub const LEAF_FRAMES: usize = MAX_DEPTH - ROOT_FRAMES - 1;
+/// The frame that stands for the middle of a stack deeper than
+/// [`MAX_DEPTH`]. It says no count, so that stacks of a recursion that
+/// differ only in how deep they went merge into one call path, as a
+/// shallower recursion's do.
+pub const ELIDED: &str = "[… frames elided …]";
+
+/// Stacks cut to [`MAX_DEPTH`] frames while folding.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DepthCut {
+    /// Samples whose stack was cut.
+    pub stacks: usize,
+    /// The most frames elided from one stack.
+    pub most_elided: usize,
+}
+
+impl DepthCut {
+    /// Counts a stack of `depth` frames.
+    fn count(&mut self, depth: usize) {
+        if depth > MAX_DEPTH {
+            self.stacks += 1;
+            self.most_elided = self.most_elided.max(depth - ROOT_FRAMES - LEAF_FRAMES);
+        }
+    }
+
+    pub fn add(&mut self, other: DepthCut) {
+        self.stacks += other.stacks;
+        self.most_elided = self.most_elided.max(other.most_elided);
+    }
+
+    /// The note for the user, if any stack was cut.
+    pub fn note(&self) -> Option<String> {
+        let (what, elided) = match self.stacks {
+            0 => return None,
+            1 => (
+                "1 stack is".to_string(),
+                format!("{} frames", self.most_elided),
+            ),
+            n => (
+                format!("{n} stacks are"),
+                format!("up to {} frames of one", self.most_elided),
+            ),
+        };
+        Some(format!(
+            "{what} deeper than {MAX_DEPTH} frames: drawn as their {ROOT_FRAMES} \
+             root-most frames, one \"{ELIDED}\" frame and their {LEAF_FRAMES} leaf-most \
+             frames ({elided} elided)"
+        ))
+    }
+}
+
+/// Replaces the middle of a stack deeper than [`MAX_DEPTH`] frames with
+/// the frame `marker`.
+fn elide(key: &mut Vec<u32>, marker: u32) {
+    if key.len() > MAX_DEPTH {
+        let end = key.len() - LEAF_FRAMES;
+        key.splice(ROOT_FRAMES..end, [marker]);
+    }
+}
+
+/// Folds the samples in `range` that the filters keep into distinct stacks,
+/// each cut to [`MAX_DEPTH`] frames.
+pub fn fold(prep: &Prepared<'_>, range: Range<usize>) -> Result<(Stacks, DepthCut), Overflow> {
     let p = prep.profile();
-    let of = FrameTexts::new(prep).of;
+    let texts = FrameTexts::new(prep);
+    let marker = texts.elided();
+    let of = texts.of;
     let nodes = prep.table.len();
     let mut stacks: Stacks = FxHashMap::default();
+    let mut cut = DepthCut::default();
     let mut key: Vec<u32> = Vec::new();
     for i in range {
         if !prep.view.sample_kept(i) {
@@ -58,6 +133,8 @@ pub fn fold(prep: &Prepared<'_>, range: Range<usize>) -> Result<Stacks, Overflow
         if key.is_empty() {
             continue;
         }
+        cut.count(key.len());
+        elide(&mut key, marker);
         match stacks.get_mut(key.as_slice()) {
             Some(v) => *v = v.checked_add(w).ok_or(Overflow)?,
             None => {
@@ -65,13 +142,13 @@ pub fn fold(prep: &Prepared<'_>, range: Range<usize>) -> Result<Stacks, Overflow
             }
         }
     }
-    Ok(stacks)
+    Ok((stacks, cut))
 }
 
 /// The frames of folded stacks as inferno sees them, by their text: every
 /// node's name with ';' (the separator) replaced and control characters
-/// escaped, and its inlined variant with " (inline)" appended. Texts are
-/// numbered in byte order, equal texts once.
+/// escaped, its inlined variant with " (inline)" appended, and [`ELIDED`].
+/// Texts are numbered in byte order, equal texts once.
 ///
 /// Stacks are ordered by these numbers, frame by frame (a stack before the
 /// ones it is a prefix of): inferno, which merges neighbouring lines frame
@@ -82,7 +159,7 @@ struct FrameTexts {
     /// Each text, in byte order.
     texts: Vec<String>,
     /// The text of node `n` at `of[n]`, of its inlined variant at
-    /// `of[n + nodes]`.
+    /// `of[n + nodes]`, and [`ELIDED`]'s last.
     of: Vec<u32>,
 }
 
@@ -96,6 +173,7 @@ impl FrameTexts {
             .collect();
         let inline: Vec<String> = all.iter().map(|n| format!("{n} (inline)")).collect();
         all.extend(inline);
+        all.push(ELIDED.to_string());
         let mut order: Vec<usize> = (0..all.len()).collect();
         order.sort_unstable_by(|&a, &b| all[a].cmp(&all[b]));
         let mut texts: Vec<String> = Vec::new();
@@ -107,6 +185,11 @@ impl FrameTexts {
             of[i] = texts.len() as u32 - 1;
         }
         FrameTexts { texts, of }
+    }
+
+    /// The text number of [`ELIDED`].
+    fn elided(&self) -> u32 {
+        self.of.last().copied().unwrap_or(0)
     }
 
     /// Appends the stack of text numbers `path` (root first), ';'-separated.
@@ -253,7 +336,8 @@ fn prune(rows: &[(&[u32], i64, i64)], pct: f64) -> Vec<(Vec<u32>, i64, i64, bool
 /// Folded lines of the samples in `range` with frames narrower than `pct`
 /// percent of the total already cut (as [`folded_lines`] with
 /// `prune_below`, and with the same result), and the total; `None` when a
-/// sample value is negative (left to [`folded_lines`], which reports it).
+/// sample value is negative (left to [`folded_lines`], which reports it) or
+/// a stack is deeper than [`MAX_DEPTH`] (left to [`fold`], which cuts it).
 ///
 /// Instead of folding every distinct stack and then cutting, this builds
 /// only the part of the call tree that will be drawn: the samples are split
@@ -288,6 +372,12 @@ fn split_lines(
     }
     let texts = FrameTexts::new(prep);
     let of = &texts.of[..];
+    // Only a stack of more locations than this can be too deep.
+    let max_slots = (0..p.locations.len())
+        .map(|l| table.slots(l as u32).len())
+        .max()
+        .unwrap_or(0)
+        .max(1);
     let mut items = Vec::new();
     let mut total: i64 = 0;
     for i in range {
@@ -300,6 +390,12 @@ fn split_lines(
         }
         if w == 0 {
             continue;
+        }
+        let stack = p.samples.stack(i);
+        if stack.len() > MAX_DEPTH / max_slots
+            && stack.iter().map(|&l| table.slots(l).len()).sum::<usize>() > MAX_DEPTH
+        {
+            return Ok(None);
         }
         let start = if i == 0 {
             0
@@ -1002,7 +1098,7 @@ mod tests {
                     };
                     let prep = Prepared::new(&loaded, &selection, &mut Vec::new()).unwrap();
                     let all = 0..loaded.profile.samples.len();
-                    let stacks = fold(&prep, all.clone()).unwrap();
+                    let (stacks, _) = fold(&prep, all.clone()).unwrap();
                     for pct in [0.0, 0.01, 1.0, 10.0] {
                         let (want, negative) = folded_lines(&prep, &stacks, None, Some(pct));
                         assert_eq!(negative, 0);
@@ -1076,7 +1172,7 @@ mod tests {
                 };
                 let prep = Prepared::new(&loaded, &selection, &mut Vec::new()).unwrap();
                 let all = 0..loaded.profile.samples.len();
-                let stacks = fold(&prep, all.clone()).unwrap();
+                let (stacks, _) = fold(&prep, all.clone()).unwrap();
                 for pct in [0.01, 0.5, 5.0] {
                     let options = FlameOptions {
                         title: None,

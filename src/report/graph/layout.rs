@@ -100,6 +100,17 @@ const PORT_SPACING: f64 = 16.0;
 /// Barycentre sweeps, and placement sweeps.
 const ORDER_SWEEPS: usize = 24;
 const PLACE_SWEEPS: usize = 40;
+/// Items and links visited by all the sweeps of one kind together, at most:
+/// a huge graph (`-nodecount=0` on a profile of a million functions) gets
+/// fewer sweeps, at least [`MIN_SWEEPS`], so its layout takes time in
+/// proportion to its size. Graphs of a few thousand nodes get them all.
+const SWEEP_WORK: usize = 4_000_000;
+const MIN_SWEEPS: usize = 2;
+
+/// How many of `max` sweeps over `size` items and links fit [`SWEEP_WORK`].
+fn sweeps(max: usize, size: usize) -> usize {
+    (SWEEP_WORK / size.max(1)).clamp(MIN_SWEEPS, max)
+}
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Kind {
@@ -420,6 +431,19 @@ fn max_routed_span(edges: &[EdgeIn], reversed: &[bool], ranks: &[usize]) -> usiz
     limit
 }
 
+/// How many points edges pass between ranks once the graph is layered
+/// (cycles broken, nodes ranked as [`layout`] ranks them): the sum over edges
+/// of their span in ranks, less one. Long edges through many ranks are what
+/// makes a layered layout slow (Graphviz's crossing minimisation above all).
+pub fn bends(n: usize, edges: &[EdgeIn]) -> usize {
+    let reversed = break_cycles(n, edges);
+    let ranks = rank(n, edges, &reversed);
+    edges
+        .iter()
+        .map(|e| ranks[e.from].abs_diff(ranks[e.to]).saturating_sub(1))
+        .fold(0usize, usize::saturating_add)
+}
+
 /// Marks the edges to reverse so that the graph has no cycles: back edges
 /// of a depth-first search from the sources (in node order), then from any
 /// node not yet reached.
@@ -578,7 +602,8 @@ fn order(
     index(layers, &mut pos);
     let mut best = layers.to_vec();
     let mut best_crossings = crossings(layers, &pos, downs);
-    for sweep in 0..ORDER_SWEEPS {
+    let links: usize = downs.iter().map(Vec::len).sum();
+    for sweep in 0..sweeps(ORDER_SWEEPS, items.len() + links) {
         let downward = sweep % 2 == 0;
         let order: Vec<usize> = if downward {
             (1..layers.len()).collect()
@@ -670,7 +695,8 @@ fn place(
             prev = Some(i);
         }
     }
-    for sweep in 0..PLACE_SWEEPS {
+    let links: usize = downs.iter().map(Vec::len).sum();
+    for sweep in 0..sweeps(PLACE_SWEEPS, items.len() + links) {
         let downward = sweep % 2 == 0;
         let order: Vec<usize> = if downward {
             (0..layers.len()).collect()
