@@ -12,7 +12,8 @@ use heapscope::{cli, escape, run, UsageError};
 fn main() -> ExitCode {
     let args: Vec<OsString> = std::env::args_os().collect();
     let request = match cli::parse(args.iter().cloned()) {
-        Ok(request) => request,
+        Ok(cli::Action::Run(request)) => request,
+        Ok(cli::Action::Print(bytes)) => return print(&bytes),
         Err(cli::ParseError::Clap(e)) if e.use_stderr() && args.iter().any(has_unsafe) => {
             // clap would quote an argument's terminal controls raw: its plain
             // text (no styling, escape sequences dropped), the rest escaped.
@@ -74,6 +75,19 @@ fn clap_exit(e: &clap::Error) -> ExitCode {
         }
     }
     ExitCode::from(u8::try_from(code).unwrap_or(2))
+}
+
+/// Writes what `completions` or `man` made to stdout.
+fn print(bytes: &[u8]) -> ExitCode {
+    let mut stdout = io::stdout().lock();
+    match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            let _ = writeln!(io::stderr(), "heapscope: cannot write to stdout: {e}");
+            ExitCode::from(1)
+        }
+    }
 }
 
 /// Stderr for notes and warnings: one that cannot be written (`2>/dev/full`)

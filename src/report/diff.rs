@@ -20,6 +20,18 @@ pub struct DiffOptions {
     pub format: Format,
 }
 
+impl Default for DiffOptions {
+    /// Trimmed, sorted and shown as `top` is by default.
+    fn default() -> Self {
+        let top = super::top::TopOptions::default();
+        DiffOptions {
+            trim: top.trim,
+            unit: top.unit,
+            format: top.format,
+        }
+    }
+}
+
 /// Where BEFORE and AFTER sit in the combined profile. BEFORE's values are
 /// negated there, as pprof combines a `-diff_base`.
 #[derive(Debug, Clone)]

@@ -34,6 +34,17 @@ pub struct TrendOptions {
     pub format: Format,
 }
 
+impl Default for TrendOptions {
+    fn default() -> Self {
+        TrendOptions {
+            cum: false,
+            node_count: 20,
+            unit: "minimum".to_string(),
+            format: Format::Text,
+        }
+    }
+}
+
 /// One snapshot of the series.
 #[derive(Debug, Clone)]
 pub struct Snapshot {

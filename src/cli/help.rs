@@ -1,0 +1,169 @@
+//! The long help texts: what each command's `--help` says after its flags.
+
+/// What heapscope is, atop `--help`.
+pub(super) const ABOUT: &str =
+    "Heap-profile analyzer for pprof heap profiles: which functions hold \
+memory, which allocate most, with go tool pprof's numbers.";
+
+/// The end of `heapscope --help`: the pprof spelling, what a PROFILE is, examples.
+pub(super) const AFTER_HELP: &str = "\
+Flags are spelled as in pprof: -inuse_space, -nodecount=5 and --nodecount 5 are all accepted.
+A PROFILE is a file (gzipped or plain pprof protobuf, or the legacy text form that
+/debug/pprof/heap?debug=1 prints), - for stdin, or an http:// or https:// URL (host:port alone
+means http://host:port/debug/pprof/heap); with no PROFILE, stdin is read when it is not a
+terminal. Fetched profiles are saved in $HOME/pprof (-save_dir, HEAPSCOPE_SAVE_DIR, -no_save).
+
+Examples:
+  heapscope top -inuse_space pprof.heap
+  heapscope top -inuse_space http://127.0.0.1:8080/debug/pprof/heap
+  heapscope diff -alloc_space localhost:6060 localhost:6061
+  heapscope top -alloc_space -cum -nodecount=20 heap.pb.gz
+  curl -s localhost:6060/debug/pprof/heap | heapscope top
+  curl -s 'localhost:6060/debug/pprof/heap?debug=1' | heapscope top
+  heapscope memstats heap.txt
+  heapscope gctrace --svg gc.svg service.log
+  heapscope info heap.pb.gz";
+
+/// After the flags of `heapscope flame --help`.
+pub(super) const FLAME: &str = "\
+Each box is a function on a stack; its width is what it and its callees hold (or
+allocated), so wide plateaus are where memory goes. Hover for exact values, click to zoom,
+Ctrl-F to search. Inlined calls are frames of their own, marked (inline). A stack deeper
+than 1024 frames keeps its 512 root-most and 511 leaf-most frames around one
+\"[… frames elided …]\" frame (stderr says how many stacks were cut).
+
+With --base BEFORE, a differential flame graph: widths from the profile, red where a stack
+grew since BEFORE, blue where it shrank; tooltips give the change.
+
+--folded writes `root;...;leaf VALUE` lines (`BEFORE AFTER` with --base), the input of
+flamegraph.pl, inferno and speedscope; the values sum to the total exactly.
+
+Examples:
+  heapscope flame -alloc_space < pprof.heap > heap.svg
+  heapscope flame -inuse_space -o heap.svg pprof.heap
+  heapscope flame --base before.heap after.heap > growth.svg
+  heapscope flame --folded pprof.heap > heap.folded";
+
+/// After the flags of `heapscope graph --help`.
+pub(super) const GRAPH: &str = "\
+A box per function: its size grows with flat (what the function allocates itself), its
+label gives flat and cum (with what it calls). An arrow per call: as wide and as red as
+the value that flows along it, dotted when it skips nodes that were dropped, marked
+(inline) for inlined calls. Small boxes under a node are the block sizes it allocates.
+The legend names the profile and what was dropped. Nodes, values and edges are pprof's:
+-dot output equals go tool pprof -dot with the same flags.
+
+The SVG is drawn by Graphviz when `dot` is on PATH and the graph is one it can finish in
+seconds (it gets 5 s), else by heapscope's own layout (--renderer chooses). -cum is accepted, as pprof accepts it: a graph's nodes are chosen
+and ordered the same way either way.
+
+Examples:
+  heapscope graph -alloc_space -cum pprof.heap > heap.svg
+  heapscope graph -alloc_space -cum http://host:6060/debug/pprof/heap > heap.svg
+  curl -s localhost:6060/debug/pprof/heap | heapscope graph -o heap.svg
+  heapscope graph -nodecount=20 -focus=json --renderer builtin pprof.heap > heap.svg
+  heapscope graph --format dot pprof.heap | dot -Tpng > heap.png";
+
+/// After the flags of `heapscope diff --help`.
+pub(super) const DIFF: &str = "\
+Numbers as pprof's -diff_base: each node's flat and cum change, percentages of BEFORE's
+total (with their sign), sorted by the size of the change. For inuse_* the change is
+retained growth (gauges); for alloc_* it is what was allocated between the snapshots
+(counters since process start). Nodes new in AFTER or gone from it are marked.
+Stacks match by function names, files and lines, so two builds of a program compare.
+
+Examples:
+  heapscope diff before.heap after.heap
+  heapscope diff -alloc_space -cum -nodecount=20 before.heap after.heap
+  heapscope diff --format json -nodecount=0 before.heap after.heap";
+
+/// After the flags of `heapscope trend --help`.
+pub(super) const TREND: &str = "\
+Snapshots are put in time order by the time recorded in each profile (--keep-order keeps
+the order of the arguments). For each node: its value in every snapshot, the total
+change, the slope (per hour when the profiles carry times, else per snapshot) and in how
+many steps it grew.
+
+Leak ranking: a node is a likely leak when its value grew in at least 3 of every 4 steps
+between snapshots, grew overall by at least 1% of the last snapshot's total, and never
+fell in one step by more than a quarter of its overall growth. Likely leaks come first,
+largest growth first; the other nodes follow by the size of their change. Steady or
+oscillating nodes are never leaks. Use inuse_space (the default) to find leaks: alloc_*
+values only ever grow.
+
+Examples:
+  heapscope trend heap.1.pb.gz heap.2.pb.gz heap.3.pb.gz heap.4.pb.gz heap.5.pb.gz
+  heapscope trend -inuse_objects --format json snapshots/*.pb.gz";
+
+/// After the flags of `heapscope memstats --help`.
+pub(super) const MEMSTATS: &str = "\
+FILE holds a runtime.MemStats block: a heap profile fetched with ?debug=1 (it ends with
+`# runtime.MemStats` and `# Name = value` lines), or the same lines pasted without `#`.
+
+Examples:
+  curl -s 'localhost:6060/debug/pprof/heap?debug=1' | heapscope memstats
+  heapscope memstats heap.txt
+  heapscope memstats --format json heap.txt";
+
+/// After the flags of `heapscope gctrace --help`.
+pub(super) const GCTRACE: &str = "\
+FILE is the stderr of a Go program run with GODEBUG=gctrace=1 (the program's other output may
+be mixed in; lines that look like GC lines but do not parse are skipped and listed).
+
+Examples:
+  GODEBUG=gctrace=1 ./server 2> gc.log; heapscope gctrace gc.log
+  heapscope gctrace --svg gc.svg gc.log
+  kubectl logs pod/api | heapscope gctrace --format json";
+
+/// After the flags of `heapscope list --help`.
+pub(super) const LIST: &str = "\
+Each line shows flat (allocated by that line itself) and cum (by that line and what it
+calls), as pprof's -list. Source is looked up at the recorded path, then under each
+-source_path directory trying shorter and shorter suffixes of the path (so module-relative
+paths of -trimpath builds resolve against a checkout), then under $GOROOT/src.
+
+Examples:
+  heapscope list 'main\\.handlePut' -source_path=. pprof.heap
+  heapscope list -alloc_space -full 'json.*Unmarshal' pprof.heap
+  heapscope list --format json '^main\\.' pprof.heap";
+
+/// After the flags of `heapscope peek --help`.
+pub(super) const PEEK: &str = "\
+For every function whose name matches REGEX: its callers with the value that flows from each
+(and its share of the function's cum), the function's flat and cum, and its callees with the
+value that flows into each. Same graph and numbers as pprof's -peek.
+
+Examples:
+  heapscope peek 'main\\.handlePut$' pprof.heap
+  heapscope peek -alloc_space -cum 'bufio' pprof.heap";
+
+/// After the flags of `heapscope top --help`.
+pub(super) const TOP: &str = "\
+Columns, as in pprof: flat is what a node allocates itself, cum includes everything it
+calls; flat% and cum% are shares of the total, sum% the running sum of flat%.
+The total is computed before -focus/-ignore/-hide/-show, as pprof does, so percentages
+stay comparable across filters.
+
+Examples:
+  heapscope top -inuse_space pprof.heap
+  heapscope top -alloc_objects -cum -nodecount=0 pprof.heap
+  heapscope top -lines -focus=json pprof.heap
+  heapscope top --format json -nodecount=0 -nodefraction=0 pprof.heap";
+
+/// After the flags of `heapscope completions --help`.
+pub(super) const COMPLETIONS: &str = "\
+The script completes commands and flags as heapscope spells them in its help (--nodecount);
+the single-dash pprof spelling (-nodecount) is accepted too but not offered.
+
+Examples:
+  heapscope completions bash > ~/.local/share/bash-completion/completions/heapscope
+  heapscope completions zsh > ~/.zfunc/_heapscope
+  heapscope completions fish > ~/.config/fish/completions/heapscope.fish";
+
+/// After the flags of `heapscope man --help`.
+pub(super) const MAN: &str = "\
+The page of heapscope comes first, then one page per command (heapscope-top, …).
+
+Examples:
+  heapscope man | man -l -
+  heapscope man > heapscope.1";

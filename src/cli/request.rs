@@ -1,0 +1,433 @@
+//! From parsed arguments to a [`Request`]: each flag group checked and
+//! turned into plain values once (ranges, regexes, conflicting flags, where
+//! input comes from), whichever commands share it.
+
+use std::io::IsTerminal;
+use std::ops::RangeInclusive;
+use std::path::PathBuf;
+
+use regex::Regex;
+
+use super::args::{
+    DiffArgs, FetchArgs, FlameArgs, FormatArg, FormatArgs, GctraceArgs, GranularityArg, GraphArgs,
+    GraphFormatArg, ListArgs, PeekArgs, RendererArg, Report, SelectArgs, SourceArgs, TextArgs,
+    TopArgs, TrendArgs, TrimArgs,
+};
+use crate::app::{InputSpec, Request, UsageError};
+use crate::input::{FetchOptions, Source};
+use crate::profile::filter::Filters;
+use crate::profile::graph::{Granularity, NodeOptions, TrimOptions};
+use crate::report::diff::DiffOptions;
+use crate::report::flame::FlameOptions;
+use crate::report::graph::{GraphFormat, GraphOptions, Renderer};
+use crate::report::list::ListOptions;
+use crate::report::peek::PeekOptions;
+use crate::report::source::SourceSearch;
+use crate::report::top::TopOptions;
+use crate::report::trend::TrendOptions;
+use crate::report::{Format, Selection};
+
+/// The request of a report command.
+pub(super) fn request(report: Report) -> Result<Request, UsageError> {
+    Ok(match report {
+        Report::Top(a) => top(a)?,
+        Report::List(a) => list(a)?,
+        Report::Peek(a) => peek(a)?,
+        Report::Diff(a) => diff(a)?,
+        Report::Trend(a) => trend(a)?,
+        Report::Flame(a) => flame(a)?,
+        Report::Graph(a) => graph(a)?,
+        Report::Info(a) => Request::Info {
+            input: profiles(&a.input.profiles, &[], &a.input.source)?,
+            format: format(&a.format),
+        },
+        Report::Memstats(a) => Request::MemStats {
+            input: text_input(&a, "memstats")?,
+            format: format(&a.format),
+        },
+        Report::Gctrace(GctraceArgs { svg, text }) => Request::GcTrace {
+            input: text_input(&text, "gctrace")?,
+            format: format(&text.format),
+            svg,
+        },
+    })
+}
+
+fn top(a: TopArgs) -> Result<Request, UsageError> {
+    Ok(Request::Top {
+        input: profiles(&a.input.profiles, &[], &a.input.source)?,
+        selection: selection(&a.select)?,
+        options: TopOptions {
+            trim: trim(&a.trim)?,
+            unit: a.unit.unit,
+            format: format(&a.format),
+        },
+    })
+}
+
+fn list(a: ListArgs) -> Result<Request, UsageError> {
+    let dirs = split_paths(&a.source_path).map(PathBuf::from).collect();
+    let selection = selection(&a.select)?;
+    Ok(Request::List {
+        input: profiles(&a.input.profiles, &[], &a.input.source)?,
+        search: SourceSearch {
+            dirs,
+            trim: selection.nodes.trim_path.clone(),
+            goroot: std::env::var_os("GOROOT")
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from),
+        },
+        selection,
+        options: ListOptions {
+            regex: symbol_regex("list", &a.regex)?,
+            context: a.context,
+            full: a.full,
+            unit: a.unit.unit,
+            format: format(&a.format),
+        },
+    })
+}
+
+fn peek(a: PeekArgs) -> Result<Request, UsageError> {
+    Ok(Request::Peek {
+        input: profiles(&a.input.profiles, &[], &a.input.source)?,
+        selection: selection(&a.select)?,
+        options: PeekOptions {
+            regex: symbol_regex("peek", &a.regex)?,
+            cum_sort: a.sort.cum && !a.sort.flat,
+            unit: a.unit.unit,
+            format: format(&a.format),
+        },
+    })
+}
+
+fn diff(a: DiffArgs) -> Result<Request, UsageError> {
+    let both = inputs(&[&a.before, &a.after], &a.source)?;
+    let (before, after) = (single(&both, 0), single(&both, 1));
+    Ok(Request::Diff {
+        before,
+        after,
+        normalize: a.normalize,
+        selection: selection(&a.select)?,
+        options: DiffOptions {
+            trim: trim(&a.trim)?,
+            unit: a.unit.unit,
+            format: format(&a.format),
+        },
+    })
+}
+
+fn trend(a: TrendArgs) -> Result<Request, UsageError> {
+    let names: Vec<&str> = a.snapshots.iter().map(String::as_str).collect();
+    Ok(Request::Trend {
+        input: inputs(&names, &a.source)?,
+        keep_order: a.keep_order,
+        selection: selection(&a.select)?,
+        options: TrendOptions {
+            cum: a.sort.cum && !a.sort.flat,
+            node_count: a.count.nodecount,
+            unit: a.unit.unit,
+            format: format(&a.format),
+        },
+    })
+}
+
+fn flame(a: FlameArgs) -> Result<Request, UsageError> {
+    if a.colors
+        .parse::<inferno::flamegraph::color::Palette>()
+        .is_err()
+    {
+        return Err(usage(format!(
+            "unknown palette {:?} for --colors",
+            a.colors
+        )));
+    }
+    if !(a.min_width.is_finite() && (0.0..=100.0).contains(&a.min_width)) {
+        return Err(usage(format!(
+            "--min-width={:?} must be between 0 and 100 (a percentage of the total)",
+            a.min_width
+        )));
+    }
+    if let Some(w) = a.width {
+        in_range(
+            "width",
+            u64::try_from(w).unwrap_or(u64::MAX),
+            WIDTH_RANGE,
+            "pixels",
+        )?;
+    }
+    let base: Vec<&str> = a.base.as_deref().into_iter().collect();
+    let mut input = profiles(&a.input.profiles, &base, &a.input.source)?;
+    // The base was checked with the profiles (stdin once); it is read apart.
+    let base = a.base.is_some().then(|| InputSpec {
+        sources: input.sources.split_off(input.sources.len() - 1),
+        max_size: input.max_size,
+        fetch: input.fetch.clone(),
+    });
+    Ok(Request::Flame {
+        base,
+        input,
+        normalize: a.normalize,
+        selection: selection(&a.select)?,
+        options: FlameOptions {
+            title: a.title,
+            width: a.width,
+            min_width: a.min_width,
+            reverse: a.reverse,
+            colors: a.colors,
+            folded: a.folded,
+        },
+        output: a.output.output,
+    })
+}
+
+fn graph(a: GraphArgs) -> Result<Request, UsageError> {
+    if a.renderer.is_some() && a.format == GraphFormatArg::Dot {
+        return Err(usage(
+            "--renderer applies to SVG output; --format dot writes DOT text",
+        ));
+    }
+    Ok(Request::Graph {
+        input: profiles(&a.input.profiles, &[], &a.input.source)?,
+        selection: selection(&a.select)?,
+        options: GraphOptions {
+            trim: trim(&a.trim)?,
+            unit: a.unit.unit,
+            format: match a.format {
+                GraphFormatArg::Svg => GraphFormat::Svg,
+                GraphFormatArg::Dot => GraphFormat::Dot,
+            },
+            renderer: a.renderer.map(|r| match r {
+                RendererArg::Dot => Renderer::Graphviz,
+                RendererArg::Builtin => Renderer::Builtin,
+            }),
+        },
+        output: a.output.output,
+    })
+}
+
+fn usage(msg: impl Into<String>) -> UsageError {
+    UsageError(msg.into())
+}
+
+fn format(a: &FormatArgs) -> Format {
+    match a.format {
+        FormatArg::Text => Format::Text,
+        FormatArg::Json => Format::Json,
+    }
+}
+
+/// The profiles named on the command line, or stdin when none is named and
+/// stdin is piped; then the `extra` ones (flame's base).
+fn profiles(
+    names: &[String],
+    extra: &[&str],
+    source: &SourceArgs,
+) -> Result<InputSpec, UsageError> {
+    let mut all: Vec<&str> = names.iter().map(String::as_str).collect();
+    if all.is_empty() {
+        if std::io::stdin().is_terminal() {
+            return Err(usage(
+                "no profile given and stdin is a terminal: name a profile file, or pipe one in \
+                 (heapscope top < pprof.heap)",
+            ));
+        }
+        all.push("-");
+    }
+    all.extend_from_slice(extra);
+    inputs(&all, source)
+}
+
+/// The one file of `memstats` and `gctrace`, or stdin when it is piped.
+fn text_input(a: &TextArgs, command: &str) -> Result<InputSpec, UsageError> {
+    match &a.file {
+        Some(name) => inputs(&[name], &a.source),
+        None if std::io::stdin().is_terminal() => Err(usage(format!(
+            "no file given and stdin is a terminal: name a file, or pipe one in \
+             (heapscope {command} < file)"
+        ))),
+        None => inputs(&["-"], &a.source),
+    }
+}
+
+/// Where the named inputs come from and how they are read. Stdin can be
+/// read once: this is the one place that says so.
+fn inputs(names: &[&str], source: &SourceArgs) -> Result<InputSpec, UsageError> {
+    let sources: Vec<Source> = names.iter().map(|n| Source::parse(n)).collect();
+    if sources.iter().filter(|s| **s == Source::Stdin).count() > 1 {
+        return Err(usage("stdin (-) can be read only once"));
+    }
+    Ok(InputSpec {
+        sources,
+        max_size: in_range("max_size", source.max_size, MAX_SIZE_RANGE, "bytes")?,
+        fetch: fetch_options(&source.fetch)?,
+    })
+}
+
+/// The `i`th input of `all`, read on its own.
+fn single(all: &InputSpec, i: usize) -> InputSpec {
+    InputSpec {
+        sources: vec![all.sources[i].clone()],
+        max_size: all.max_size,
+        fetch: all.fetch.clone(),
+    }
+}
+
+/// Fetch options from the flags and the environment: fetched profiles are
+/// saved in -save_dir, else $HEAPSCOPE_SAVE_DIR, else $HOME/pprof (as pprof
+/// saves in $PPROF_TMPDIR or $HOME/pprof), unless -no_save.
+fn fetch_options(a: &FetchArgs) -> Result<FetchOptions, UsageError> {
+    if let Some(s) = a.seconds {
+        in_range("seconds", s, SECONDS_RANGE, "seconds")?;
+    }
+    if let Some(s) = a.timeout {
+        in_range("timeout", s, SECONDS_RANGE, "seconds")?;
+    }
+    if a.no_save && a.save_dir.is_some() {
+        return Err(usage("choose -save_dir or -no_save, not both"));
+    }
+    let env_dir = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
+    let save_dir = if a.no_save {
+        None
+    } else {
+        a.save_dir
+            .clone()
+            .or_else(|| env_dir("HEAPSCOPE_SAVE_DIR").map(PathBuf::from))
+            .or_else(|| env_dir("HOME").map(|h| PathBuf::from(h).join("pprof")))
+    };
+    Ok(FetchOptions {
+        seconds: a.seconds,
+        timeout: a.timeout.map(std::time::Duration::from_secs),
+        save_dir,
+        progress: std::io::stderr().is_terminal(),
+    })
+}
+
+/// The range of -seconds and -timeout: up to a day.
+const SECONDS_RANGE: RangeInclusive<u64> = 1..=86_400;
+
+/// The range of -max_size: up to 1 TiB, far above any real profile, low enough
+/// that budgets derived from it cannot overflow.
+const MAX_SIZE_RANGE: RangeInclusive<u64> = 1..=1 << 40;
+
+/// The range of --width, in pixels: room for the flame graph's margins, and
+/// no more than a browser can draw.
+const WIDTH_RANGE: RangeInclusive<u64> = 100..=100_000;
+
+/// `v` when it is in `range`, else the usage error naming the flag (`-flag=v
+/// must be between lo and hi unit`).
+fn in_range(flag: &str, v: u64, range: RangeInclusive<u64>, unit: &str) -> Result<u64, UsageError> {
+    if range.contains(&v) {
+        Ok(v)
+    } else {
+        Err(usage(format!(
+            "-{flag}={v} must be between {} and {} {unit}",
+            range.start(),
+            range.end()
+        )))
+    }
+}
+
+fn regex(flag: &str, value: &Option<String>) -> Result<Option<Regex>, UsageError> {
+    value
+        .as_deref()
+        .filter(|v| !v.is_empty())
+        .map(|v| Regex::new(v).map_err(|e| usage(format!("invalid -{flag} regex: {e}"))))
+        .transpose()
+}
+
+fn symbol_regex(command: &str, value: &str) -> Result<Regex, UsageError> {
+    Regex::new(value).map_err(|e| usage(format!("invalid {command} regex: {e}")))
+}
+
+fn fraction(flag: &str, v: f64) -> Result<f64, UsageError> {
+    if v.is_finite() && (0.0..=1.0).contains(&v) {
+        Ok(v)
+    } else {
+        Err(usage(format!("-{flag}={v:?} must be between 0 and 1")))
+    }
+}
+
+/// The trimming of `top`, `diff` and `graph`.
+fn trim(a: &TrimArgs) -> Result<TrimOptions, UsageError> {
+    Ok(TrimOptions {
+        node_count: a.count.nodecount,
+        node_fraction: fraction("nodefraction", a.fractions.nodefraction)?,
+        edge_fraction: fraction("edgefraction", a.fractions.edgefraction)?,
+        cum_sort: a.sort.cum && !a.sort.flat,
+    })
+}
+
+/// Paths given as repeated flags, each possibly ':'-separated.
+fn split_paths(values: &[String]) -> impl Iterator<Item = &str> {
+    values
+        .iter()
+        .flat_map(|p| p.split(':'))
+        .filter(|p| !p.is_empty())
+}
+
+fn selection(a: &SelectArgs) -> Result<Selection, UsageError> {
+    let s = &a.sample;
+    let shorthands = [
+        (s.inuse_space, "inuse_space"),
+        (s.inuse_objects, "inuse_objects"),
+        (s.alloc_space, "alloc_space"),
+        (s.alloc_objects, "alloc_objects"),
+    ];
+    let mut chosen: Vec<String> = shorthands
+        .iter()
+        .filter(|(on, _)| *on)
+        .map(|(_, name)| name.to_string())
+        .collect();
+    if let Some(si) = &s.sample_index {
+        chosen.push(si.clone());
+    }
+    if chosen.len() > 1 {
+        return Err(usage(format!(
+            "choose one sample type, not {}",
+            chosen.join(" and ")
+        )));
+    }
+
+    let g = &a.granularity;
+    let mut granularities: Vec<Granularity> = Vec::new();
+    if let Some(named) = g.granularity {
+        granularities.push(match named {
+            GranularityArg::Functions => Granularity::Functions,
+            GranularityArg::Files => Granularity::Files,
+            GranularityArg::Lines => Granularity::Lines,
+        });
+    }
+    for (on, each) in [
+        (g.functions, Granularity::Functions),
+        (g.files, Granularity::Files),
+        (g.lines, Granularity::Lines),
+    ] {
+        if on {
+            granularities.push(each);
+        }
+    }
+    granularities.dedup();
+    if granularities.len() > 1 {
+        return Err(usage(
+            "choose one granularity: -functions, -files or -lines",
+        ));
+    }
+
+    let f = &a.filters;
+    Ok(Selection {
+        sample_index: chosen.pop(),
+        filters: Filters {
+            focus: regex("focus", &f.focus)?,
+            ignore: regex("ignore", &f.ignore)?,
+            hide: regex("hide", &f.hide)?,
+            show: regex("show", &f.show)?,
+        },
+        nodes: NodeOptions {
+            granularity: granularities.pop().unwrap_or_default(),
+            trim_path: split_paths(&g.trim_path).map(str::to_string).collect(),
+            object_names: false,
+        },
+        relative_percentages: f.relative_percentages,
+    })
+}
