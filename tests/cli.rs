@@ -673,3 +673,62 @@ fn profiles_of_other_kinds_are_not_combined() {
         assert!(stdout(&out).is_empty(), "{args:?}");
     }
 }
+
+/// The commands `heapscope --help` lists (without `help` itself).
+fn commands() -> Vec<String> {
+    let help = ok(&["--help"]);
+    let listed: Vec<String> = help
+        .lines()
+        .skip_while(|l| *l != "Commands:")
+        .skip(1)
+        .take_while(|l| !l.is_empty())
+        .filter_map(|l| l.strip_prefix("  "))
+        .filter(|l| !l.starts_with(' '))
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|c| *c != "help")
+        .map(str::to_string)
+        .collect();
+    assert!(listed.len() >= 12, "{help}");
+    listed
+}
+
+#[test]
+fn completions_for_every_shell_name_every_command() {
+    let commands = commands();
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let script = ok(&["completions", shell]);
+        for command in &commands {
+            assert!(script.contains(command.as_str()), "{shell}: {command}");
+        }
+        assert!(script.contains("nodecount"), "{shell}");
+    }
+    fails_with(&["completions", "tcsh"], None, 2, &["invalid value 'tcsh'"]);
+}
+
+#[test]
+fn man_pages_name_every_command() {
+    let pages = ok(&["man"]);
+    assert!(pages.contains(".TH heapscope 1"), "{pages}");
+    for command in commands() {
+        assert!(
+            pages.contains(&format!(".TH heapscope-{command} 1")),
+            "no page for {command}"
+        );
+        assert!(
+            pages.contains(&format!("heapscope\\-{command}(1)")),
+            "{command}"
+        );
+    }
+}
+
+#[test]
+fn flame_min_width_and_trend_keep_order_take_one_dash() {
+    // Both exited 2 while pprof's spelling came from a hand-kept list.
+    let file = profile("server.pb.gz");
+    assert_eq!(
+        ok(&["flame", "-folded", "-min-width=0.5", &file]),
+        ok(&["flame", "--folded", "--min-width=0.5", &file])
+    );
+    let trend = ["trend", "-keep-order", &file, &file];
+    assert_eq!(ok(&trend), ok(&["trend", "--keep-order", &file, &file]));
+}

@@ -18,9 +18,16 @@ pub(super) fn completions(shell: Shell, cmd: &mut Command) -> Vec<u8> {
 pub(super) fn man(cmd: Command) -> Vec<u8> {
     let mut cmd = cmd.disable_help_subcommand(true);
     cmd.build();
+    // Each page's footer names heapscope and its version, as the first does.
+    let source = format!(
+        "{} {}",
+        cmd.get_name(),
+        cmd.get_version().unwrap_or_default()
+    );
     let mut pages = Vec::new();
     for page in std::iter::once(&cmd).chain(cmd.get_subcommands()) {
         Man::new(page.clone())
+            .source(source.clone())
             .render(&mut pages)
             .expect("writing to memory cannot fail");
     }
