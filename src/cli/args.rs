@@ -24,6 +24,8 @@ pub(super) struct Cli {
     pub command: Command,
 }
 
+// Parsed once per run; the size difference between variants does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand, Debug)]
 pub(super) enum Command {
     #[command(flatten)]
@@ -126,7 +128,7 @@ pub(super) enum Report {
 /// Clap's defaults for `-nodecount`, `-nodefraction` and `-edgefraction`,
 /// taken from a report's own defaults so that they live in one place.
 fn trim_defaults(trim: &TrimOptions) -> impl FnMut(Arg) -> Arg {
-    let trim = trim.clone();
+    let trim = *trim;
     move |arg| match arg.get_id().as_str() {
         "nodecount" => default(trim.node_count)(arg),
         "nodefraction" => default(trim.node_fraction)(arg),

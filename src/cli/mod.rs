@@ -1,8 +1,8 @@
 //! The command line: clap definitions in flag groups each declared once
-//! ([`args`]), pprof's single-dash spelling derived from them
-//! ([`spelling`]), their translation into a plain [`Request`] ([`request`]),
-//! and the completion scripts and manual pages made from them
-//! ([`generate`]). No other module sees clap.
+//! (`args`), pprof's single-dash spelling derived from them (`spelling`),
+//! their translation into a plain [`Request`] (`request`), and the
+//! completion scripts and manual pages made from them (`generate`). No
+//! other module sees clap.
 
 mod args;
 mod generate;
@@ -19,6 +19,8 @@ use crate::app::{Request, UsageError};
 use args::{Cli, Command};
 
 /// What a command line asks for.
+// Made once per run; the size difference between variants does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum Action {
     /// A report to run.
