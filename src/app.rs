@@ -10,7 +10,6 @@ use std::path::{Path, PathBuf};
 use anyhow::{anyhow, Context};
 
 use crate::input::{self, FetchOptions, Loaded, ReadOptions, Source};
-use crate::output;
 use crate::profile::graph::{Granularity, Overflow};
 use crate::profile::merge::{self, Combined};
 use crate::profile::sample_type::SampleTypeError;
@@ -25,6 +24,7 @@ use crate::report::source::{SourceReader, SourceSearch};
 use crate::report::top::{self, TopOptions};
 use crate::report::trend::{self, Snapshot, TrendOptions};
 use crate::report::{info, Format, PrepareError, Prepared, Selection};
+use crate::support::output;
 
 /// A usage error: the request cannot be carried out as asked (exit status 2).
 #[derive(Debug, Clone, PartialEq, Eq)]

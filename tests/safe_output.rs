@@ -54,7 +54,7 @@ const SHOWN: [&str; 7] = [
 pub fn assert_inert(what: &str, text: &str) {
     if let Some(c) = text
         .chars()
-        .find(|&c| c != '\n' && c != '\t' && heapscope::escape::is_unsafe(c))
+        .find(|&c| c != '\n' && c != '\t' && heapscope::support::escape::is_unsafe(c))
     {
         panic!("{what}: holds {c:?}");
     }

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use flate2::write::GzEncoder;
 use flate2::Compression;
 
-use crate::escape;
+use crate::support::escape;
 
 /// The path Go's `net/http/pprof` serves heap profiles at.
 pub const HEAP_PATH: &str = "/debug/pprof/heap";

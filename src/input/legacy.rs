@@ -32,10 +32,10 @@ use std::sync::OnceLock;
 use regex::Regex;
 use rustc_hash::FxHashMap;
 
-use crate::escape;
 use crate::profile::{
     Function, Label, Line, Location, Mapping, Profile, Samples, StrId, StringTable, ValueType, NONE,
 };
+use crate::support::escape;
 
 /// Why a legacy heap profile could not be decoded. Line numbers are 1-based.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use crate::escape;
+use crate::support::escape;
 
 /// The fields of `runtime.MemStats` that a debug=1 heap profile prints, as
 /// read; `None` for a field the input does not have.

@@ -16,8 +16,8 @@ use std::fs::File;
 use std::io::{self, Read, Write};
 use std::path::PathBuf;
 
-use crate::escape;
 use crate::profile::{Profile, Samples};
+use crate::support::escape;
 
 pub use http::FetchOptions;
 
@@ -59,7 +59,7 @@ impl Source {
 
 /// A source as every message and report names it: a path with its unsafe
 /// characters escaped, a URL with its password redacted too (see
-/// [`crate::escape`]). The name a profile goes by ([`Loaded::name`]) is this
+/// [`crate::support::escape`]). The name a profile goes by ([`Loaded::name`]) is this
 /// text, so no later output can show a fetched URL's credentials.
 impl fmt::Display for Source {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

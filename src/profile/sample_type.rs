@@ -5,7 +5,7 @@
 use std::fmt;
 
 use super::Profile;
-use crate::escape;
+use crate::support::escape;
 
 /// Why a requested sample type cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq)]

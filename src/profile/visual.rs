@@ -14,7 +14,7 @@ use rustc_hash::FxHashMap;
 
 use super::graph::{self, mask, Edge, Graph, NodeCut, NodeTable, Overflow, TrimOptions, Visitor};
 use super::{filter::View, Profile, NONE};
-use crate::escape;
+use crate::support::escape;
 use crate::units;
 
 /// pprof's `maxNodelets`: at most this many tags of a node are drawn, and

@@ -10,8 +10,9 @@ use std::ops::Range;
 use inferno::flamegraph::{self, color::Palette, Direction};
 use rustc_hash::FxHashMap;
 
-use super::{format_time, Prepared};
-use crate::escape;
+use super::Prepared;
+use crate::support::escape;
+use crate::support::time::format_time;
 use crate::profile::graph::Overflow;
 use crate::units;
 

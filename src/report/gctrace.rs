@@ -9,8 +9,8 @@ use serde_json::{json, Value};
 
 use super::chart::{self, Chart, Marker, Series};
 use super::Format;
-use crate::escape;
 use crate::input::gctrace::{Cycle, Scavenge, Trace};
+use crate::support::escape;
 use crate::units::human_bytes;
 
 /// Findings fire at these levels.

@@ -10,8 +10,8 @@ use serde_json::{json, Value};
 
 use super::source::{function_end, SourceReader};
 use super::{Format, Prepared};
-use crate::escape;
 use crate::profile::graph::{self, Overflow};
+use crate::support::escape;
 use crate::units;
 
 /// Options of the `list` report.

@@ -8,9 +8,10 @@ use std::io::{self, Write};
 
 use serde_json::{json, Map, Value};
 
-use super::{format_time, Format};
-use crate::escape;
+use super::Format;
 use crate::input::memstats::{MemStats, PAUSE_RING};
+use crate::support::escape;
+use crate::support::time::format_time;
 use crate::units::{human_bytes, human_duration};
 
 /// Findings fire at these levels.

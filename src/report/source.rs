@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
-use crate::profile::graph::trim_path;
+use crate::support::paths::trim_path;
 
 /// Where to look for source files.
 #[derive(Debug, Clone, Default)]
