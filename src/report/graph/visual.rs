@@ -12,8 +12,11 @@ use std::collections::VecDeque;
 
 use rustc_hash::FxHashMap;
 
-use super::graph::{self, mask, Edge, Graph, NodeCut, NodeTable, Overflow, TrimOptions, Visitor};
-use super::{filter::View, Profile, NONE};
+use crate::profile::filter::View;
+use crate::profile::graph::{
+    self, mask, Edge, Graph, NodeCut, NodeTable, Overflow, TrimOptions, Visitor,
+};
+use crate::profile::{Label, Profile, NONE};
 use crate::support::escape;
 use crate::units;
 
@@ -93,7 +96,7 @@ impl SampleTags {
     /// value's own unit), as pprof names them while building the graph.
     pub fn new(p: &Profile, output_unit: &str) -> Self {
         let samples = &p.samples;
-        let is_numeric = |l: &super::Label| l.str == 0 && (l.num != 0 || l.num_unit != 0);
+        let is_numeric = |l: &Label| l.str == 0 && (l.num != 0 || l.num_unit != 0);
         // pprof's unit of a numeric label: the first unit recorded for the
         // key, else the key itself.
         let unit = (0..samples.len())
@@ -638,7 +641,6 @@ mod tests {
     use super::*;
     use crate::profile::graph::tests::profile;
     use crate::profile::graph::NodeOptions;
-    use crate::profile::Label;
 
     /// Gives sample `i` a `bytes` label of `sizes[i]`.
     fn with_sizes(mut p: Profile, sizes: &[i64]) -> Profile {
