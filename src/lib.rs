@@ -15,6 +15,7 @@
 
 pub mod app;
 pub mod cli;
+pub mod goruntime;
 pub mod input;
 pub mod profile;
 pub mod report;

@@ -3,10 +3,8 @@
 //! decoded by the matching decoder (pprof protobuf or legacy text heap
 //! profile, told apart by content).
 
-pub mod gctrace;
 pub mod http;
 pub mod legacy;
-pub mod memstats;
 pub mod pprof;
 pub mod stream;
 pub mod wire;

@@ -4,16 +4,13 @@
 //! ([`prepare`]); the text reports share pprof's header lines ([`header`])
 //! and table layout ([`table`]).
 
-pub mod chart;
 pub mod diff;
 pub mod flame;
-pub mod gctrace;
 pub mod graph;
 pub mod header;
 pub mod info;
 pub mod json;
 pub mod list;
-pub mod memstats;
 pub mod peek;
 pub mod prepare;
 pub mod source;

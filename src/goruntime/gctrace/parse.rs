@@ -216,7 +216,7 @@ impl std::fmt::Display for TooLarge {
              raise it with -max_size=BYTES",
             self.line,
             self.limit,
-            super::MEMORY_SHARE
+            crate::input::MEMORY_SHARE
         )
     }
 }
