@@ -9,9 +9,11 @@
 //!
 //! Layout: [`input`] turns bytes into a [`profile::Profile`]; [`profile`]
 //! holds the model, filters and the call graph; [`report`] renders views to
-//! any `io::Write`; [`app`] runs a parsed request; [`cli`] is the only module
-//! that knows about command-line syntax; [`escape`] is how every string from
-//! outside is written, for each kind of output.
+//! any `io::Write`; [`goruntime`] reads and judges the Go runtime's own
+//! evidence (MemStats, gctrace); [`app`] runs a parsed request; [`cli`] is
+//! the only module that knows about command-line syntax; [`support`] holds
+//! the small shared pieces, among them [`support::escape`], how every
+//! string from outside is written for each kind of output.
 
 pub mod app;
 pub mod cli;

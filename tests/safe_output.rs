@@ -178,7 +178,7 @@ fn svg_elements(svg: &str) -> Vec<String> {
     loop {
         match reader.read_event().unwrap() {
             Event::Start(e) | Event::Empty(e) => {
-                names.push(String::from_utf8_lossy(e.name().as_ref()).into_owned())
+                names.push(String::from_utf8_lossy(e.name().as_ref()).into_owned());
             }
             Event::Eof => break,
             _ => {}

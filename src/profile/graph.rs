@@ -51,8 +51,8 @@ pub struct NodeInfo {
 }
 
 impl NodeInfo {
-    /// The name pprof prints: "func", "func file:line", "file", "[binary]"
-    /// or "<unknown>".
+    /// The name pprof prints: `func`, `func file:line`, `file`, `[binary]`
+    /// or `<unknown>`.
     pub fn printable_name(&self) -> String {
         let mut out = self.name.clone();
         let mut part = |text: &str| {
@@ -797,7 +797,7 @@ pub(crate) mod tests {
         let mut locs: FxHashMap<String, u32> = FxHashMap::default();
         for (stack, value) in stacks {
             let mut ids = Vec::new();
-            for frame in stack.iter() {
+            for frame in *stack {
                 let loc = *locs.entry(frame.to_string()).or_insert_with(|| {
                     let start = p.lines.len() as u32;
                     // "outer+inner": inner is the inlined, innermost line.

@@ -261,7 +261,7 @@ fn write_text(
         }
         let runs = line_ranges(
             r,
-            source.as_deref().map(|v| v.as_slice()),
+            source.as_deref().map(Vec::as_slice),
             opts.context,
             opts.full,
         );

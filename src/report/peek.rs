@@ -111,7 +111,7 @@ pub fn compute(prep: &Prepared<'_>, opts: &PeekOptions) -> Result<Peek, PeekErro
     )
     .map_err(PeekError::Overflow)?;
     let g = &t.graph;
-    let edges = g.edges.as_ref().map(|e| e.list.as_slice()).unwrap_or(&[]);
+    let edges = g.edges.as_ref().map_or(&[][..], |e| e.list.as_slice());
     let names = &prep.table.names;
     let blocks: Vec<Block> = t
         .nodes

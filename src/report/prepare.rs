@@ -172,7 +172,7 @@ pub fn trimmed_with_marks(
     )?;
     let marks = match &t.graph.edges {
         Some(edges) => graph::inline_marks(prep.table.len(), edges),
-        None => vec![graph::InlineMark::None; prep.table.len()],
+        None => vec![InlineMark::None; prep.table.len()],
     };
     Ok((t, marks))
 }

@@ -205,7 +205,7 @@ mod tests {
             "func g() {}",
         ]
         .iter()
-        .map(|s| s.to_string())
+        .map(ToString::to_string)
         .collect();
         assert_eq!(function_end(&src, 2), Some(7));
         assert_eq!(function_end(&src, 8), Some(8));

@@ -271,10 +271,10 @@ pub fn scavenge_summary(scavenges: &[Scavenge]) -> ScavengeSummary {
     for sc in scavenges {
         match *sc {
             Scavenge::Released { bytes, .. } => {
-                s.released_bytes = s.released_bytes.saturating_add(bytes)
+                s.released_bytes = s.released_bytes.saturating_add(bytes);
             }
             Scavenge::Status { released_mb, .. } => {
-                s.last_total_bytes = Some(released_mb.saturating_mul(1 << 20))
+                s.last_total_bytes = Some(released_mb.saturating_mul(1 << 20));
             }
             Scavenge::Work {
                 work_bytes,
@@ -320,7 +320,7 @@ mod tests {
         // Each pause is 0.1 + 0.2 ms.
         assert!((s.total_stw_ms - 0.9).abs() < 1e-9);
         // Intervals only between consecutive numbers: 1→2 is 20 ms.
-        assert_eq!(s.median_interval_ms.map(|v| v.round()), Some(20.0));
+        assert_eq!(s.median_interval_ms.map(f64::round), Some(20.0));
         assert!(s.findings.is_empty());
     }
 

@@ -243,8 +243,6 @@ pub fn diagnose(m: &MemStats) -> Diagnosis {
     d
 }
 
-/// A row of a section: label, value, explanation.
-
 #[cfg(test)]
 mod tests {
     use super::super::parse::parse;

@@ -2,7 +2,7 @@
 //! memory — live heap against spans in use (fragmentation), idle memory kept
 //! from the OS, where non-heap memory goes, objects, GC cost and pauses —
 //! each figure with a line of explanation, and findings stated with their
-//! numbers. Read ([`parse`]), judged ([`diagnose`]), written ([`write`]).
+//! numbers. Read ([`parse`]), judged ([`diagnose`]), written ([`write()`]).
 
 mod diagnose;
 mod parse;

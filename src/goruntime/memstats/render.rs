@@ -12,6 +12,7 @@ use crate::support::escape;
 use crate::support::time::format_time;
 use crate::units::{human_bytes, human_duration};
 
+/// A row of a section: label, value, explanation.
 type Row = (String, String, String);
 
 fn bytes_or_missing(v: Option<u64>) -> String {

@@ -12,7 +12,7 @@ use crate::report::Prepared;
 use crate::support::escape;
 
 /// Distinct stacks as inferno sees them, with their summed values: the
-/// text numbers of their frames ([`FrameTexts`]), root to leaf.
+/// text numbers of their frames (see `FrameTexts`), root to leaf.
 pub type Stacks = FxHashMap<Vec<u32>, i64>;
 
 /// Stacks cut to [`MAX_DEPTH`] frames while folding.
@@ -168,8 +168,9 @@ impl FrameTexts {
 }
 
 /// Folded lines `stack VALUE` (or `stack BEFORE AFTER` with a base), in
-/// frame order (see [`FrameTexts`]). Stacks whose value is negative are left out (flame graphs
-/// draw only non-negative widths) and counted in the second result.
+/// frame order (see `FrameTexts`). Stacks whose value is negative are left
+/// out (flame graphs draw only non-negative widths) and counted in the
+/// second result.
 ///
 /// With `prune_below` (a share of the total, in percent), frames that
 /// narrow are cut from the stacks first, their values kept by the frame
@@ -274,7 +275,7 @@ fn prune(rows: &[(&[u32], i64, i64)], pct: f64) -> Vec<(Vec<u32>, i64, i64, bool
         while open.len() < key.len() {
             open.push((i, 0));
         }
-        for frame in open.iter_mut() {
+        for frame in &mut open {
             frame.1 = frame.1.saturating_add(*a);
         }
     }

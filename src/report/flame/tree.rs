@@ -12,10 +12,11 @@ use crate::report::Prepared;
 use crate::support::parallel;
 
 /// Folded lines of the samples in `range` with frames narrower than `pct`
-/// percent of the total already cut (as [`folded_lines`] with
+/// percent of the total already cut (as [`super::folded_lines`] with
 /// `prune_below`, and with the same result), and the total; `None` when a
-/// sample value is negative (left to [`folded_lines`], which reports it) or
-/// a stack is deeper than [`MAX_DEPTH`] (left to [`fold`], which cuts it).
+/// sample value is negative (left to [`super::folded_lines`], which reports
+/// it) or a stack is deeper than [`MAX_DEPTH`] (left to [`super::fold()`],
+/// which cuts it).
 ///
 /// Instead of folding every distinct stack and then cutting, this builds
 /// only the part of the call tree that will be drawn: the samples are split
@@ -225,7 +226,7 @@ const PARALLEL_NODES: usize = 4_096;
 /// it has grown, and its counting-sort tables.
 struct Grower<'a> {
     frames: &'a [u32],
-    table: &'a crate::profile::graph::NodeTable,
+    table: &'a NodeTable,
     /// Each frame's text number ([`FrameTexts::of`]).
     of: &'a [u32],
     threshold: f64,
@@ -261,7 +262,7 @@ impl<'a> Grower<'a> {
     /// A grower of frames whose text numbers (`of`) are below `texts`.
     fn new(
         frames: &'a [u32],
-        table: &'a crate::profile::graph::NodeTable,
+        table: &'a NodeTable,
         of: &'a [u32],
         texts: usize,
         threshold: f64,

@@ -568,10 +568,10 @@ impl Adjacent {
 /// Orders edges as pprof's `EdgeMap.Sort`: heaviest first, then by caller
 /// and callee name.
 pub fn edge_order(a: &Edge, b: &Edge, names: &[String]) -> std::cmp::Ordering {
-    let by_weight = if a.weight != b.weight {
-        b.weight.unsigned_abs().cmp(&a.weight.unsigned_abs())
-    } else {
+    let by_weight = if a.weight == b.weight {
         std::cmp::Ordering::Equal
+    } else {
+        b.weight.unsigned_abs().cmp(&a.weight.unsigned_abs())
     };
     by_weight
         .then_with(|| names[a.src as usize].cmp(&names[b.src as usize]))
@@ -618,7 +618,7 @@ fn reaches_without(
     seen.insert(dst, ());
     let mut queue = VecDeque::from([dst]);
     while let Some(n) = queue.pop_front() {
-        for &i in incoming.get(&n).map(Vec::as_slice).unwrap_or(&[]) {
+        for &i in incoming.get(&n).map_or(&[][..], Vec::as_slice) {
             if i == skip || !alive[i] {
                 continue;
             }
