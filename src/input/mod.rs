@@ -164,7 +164,11 @@ fn read_source(source: &Source, opts: &ReadOptions) -> Result<SourceData, LoadEr
         }),
         Source::Url(url) => {
             let body = http::fetch(url, &opts.fetch, limit).map_err(LoadError::Fetch)?;
-            let data = inflate(&body[..], opts.max_size, limit.saturating_sub(body.len() as u64))?;
+            let data = inflate(
+                &body[..],
+                opts.max_size,
+                limit.saturating_sub(body.len() as u64),
+            )?;
             if http::looks_like_html(&data) {
                 return Err(LoadError::Fetch(http::FetchError::Html));
             }
