@@ -75,13 +75,13 @@ has_size() { case ",$sizes," in *",$1,"*) return 0 ;; *) return 1 ;; esac; }
 
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 log "building release binaries"
-(cd "$root" && cargo build --release --quiet --bin heapscope --bin heapscope-gen)
+(cd "$root" && cargo build --release --quiet -p heapscope -p heapscope-gen)
 hs=$(q "$target/release/heapscope")
 gen=$target/release/heapscope-gen
 
 # Generated profiles are cached by the generator's source: a change to the
 # generator makes new ones.
-gen_hash=$(cat "$root"/src/bin/heapscope-gen/*.rs | sha1sum | cut -c1-12)
+gen_hash=$(cat "$root"/gen/src/*.rs | sha1sum | cut -c1-12)
 cache=$target/bench/profiles-$gen_hash
 mkdir -p "$cache"
 out=${out:-$target/bench/results/$(date -u +%Y%m%dT%H%M%SZ)}

@@ -9,22 +9,21 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, Context};
 
+use crate::goruntime::{gctrace, memstats};
 use crate::input::{self, FetchOptions, Loaded, ReadOptions, Source};
-use crate::output;
 use crate::profile::graph::{Granularity, Overflow};
 use crate::profile::merge::{self, Combined};
 use crate::profile::sample_type::SampleTypeError;
 use crate::report::diff::{self, DiffInputs, DiffOptions};
 use crate::report::flame::{self, FlameOptions};
-use crate::report::gctrace;
 use crate::report::graph::{self, GraphOptions};
 use crate::report::list::{self, ListOptions};
-use crate::report::memstats;
 use crate::report::peek::{self, PeekOptions};
 use crate::report::source::{SourceReader, SourceSearch};
 use crate::report::top::{self, TopOptions};
 use crate::report::trend::{self, Snapshot, TrendOptions};
 use crate::report::{info, Format, PrepareError, Prepared, Selection};
+use crate::support::output;
 
 /// A usage error: the request cannot be carried out as asked (exit status 2).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -241,8 +240,7 @@ pub fn run(request: &Request, out: &mut dyn Write, warn: &mut dyn Write) -> anyh
         }),
         Request::MemStats { input, format } => {
             let (source, text) = read_text(input, warn)?;
-            let stats =
-                crate::input::memstats::parse(&text).map_err(|e| anyhow!("{source}: {e}"))?;
+            let stats = memstats::parse(&text).map_err(|e| anyhow!("{source}: {e}"))?;
             Ok(memstats::write(out, &source, &stats, *format)?)
         }
         Request::GcTrace { input, format, svg } => {
@@ -250,8 +248,8 @@ pub fn run(request: &Request, out: &mut dyn Write, warn: &mut dyn Write) -> anyh
             // The text held counts against the budget.
             let limit = input::memory_limit(input.read_options().max_size);
             let left = limit.saturating_sub(text.len() as u64);
-            let trace = crate::input::gctrace::parse_within(&text, left, limit)
-                .map_err(|e| anyhow!("{source}: {e}"))?;
+            let trace =
+                gctrace::parse_within(&text, left, limit).map_err(|e| anyhow!("{source}: {e}"))?;
             if let Some(path) = svg {
                 output::write_to(Some(path), out, |w| {
                     Ok(gctrace::write_svg(w, &source, &trace)?)

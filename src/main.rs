@@ -7,7 +7,8 @@ use std::ffi::OsString;
 use std::io::{self, BufWriter, Write};
 use std::process::ExitCode;
 
-use heapscope::{cli, escape, run, UsageError};
+use heapscope::support::escape;
+use heapscope::{cli, run, UsageError};
 
 fn main() -> ExitCode {
     let args: Vec<OsString> = std::env::args_os().collect();

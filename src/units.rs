@@ -303,6 +303,51 @@ fn split_unit(label: &str) -> String {
     }
 }
 
+/// pprof's `selectOutputUnit`: with "minimum", the unit of the smallest
+/// non-zero value shown (flat, else cum), moved up a unit when that value is
+/// under 1% of the total. Any other request is used as given.
+pub fn select_output_unit(
+    values: impl Iterator<Item = (i64, i64)>,
+    total: i64,
+    sample_unit: &str,
+    requested: &str,
+) -> String {
+    if requested != "minimum" {
+        return requested.to_string();
+    }
+    let mut any = false;
+    let mut min: i64 = 0;
+    for (flat, cum) in values {
+        any = true;
+        let v = if flat != 0 {
+            flat.saturating_abs()
+        } else {
+            cum.saturating_abs()
+        };
+        if v > 0 && (min == 0 || v < min) {
+            min = v;
+        }
+    }
+    if !any {
+        return requested.to_string();
+    }
+    let max = total;
+    if min == 0 {
+        min = max;
+    }
+    let (_, min_unit) = scale(min, sample_unit, "minimum");
+    let (_, max_unit) = scale(max, sample_unit, "minimum");
+    let mut unit = min_unit.clone();
+    if min_unit != max_unit && min.saturating_mul(100) < max {
+        unit = scale(min.saturating_mul(100), sample_unit, "minimum").1;
+    }
+    if unit.is_empty() {
+        sample_unit.to_string()
+    } else {
+        unit
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

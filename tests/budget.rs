@@ -199,9 +199,8 @@ fn a_pause_ring_of_a_million_entries_is_refused_without_collecting_it() {
 
 fn gc_line(n: u64) -> String {
     format!(
-        "gc {n} @{}.000s 1%: 0.010+1.0+0.010 ms clock, 0.020+0.10/0.20/0.30+0.020 ms cpu, \
-         4->5->2 MB, 5 MB goal, 0 MB stacks, 0 MB globals, 4 P\n",
-        n
+        "gc {n} @{n}.000s 1%: 0.010+1.0+0.010 ms clock, 0.020+0.10/0.20/0.30+0.020 ms cpu, \
+         4->5->2 MB, 5 MB goal, 0 MB stacks, 0 MB globals, 4 P\n"
     )
 }
 

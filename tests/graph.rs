@@ -292,7 +292,7 @@ pub(crate) fn svg_texts(svg: &str) -> Vec<String> {
                         let code = n
                             .strip_prefix("#x")
                             .map(|h| u32::from_str_radix(h, 16))
-                            .or_else(|| n.strip_prefix('#').map(|d| d.parse::<u32>()))
+                            .or_else(|| n.strip_prefix('#').map(str::parse::<u32>))
                             .unwrap_or_else(|| panic!("unknown entity {n}"))
                             .unwrap();
                         char::from_u32(code).unwrap().to_string()

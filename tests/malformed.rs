@@ -252,7 +252,7 @@ fn deep_stack(depth: u64) -> heapscope::pb::Profile {
     use heapscope::pb;
     let mut strings: Vec<String> = ["", "inuse_space", "bytes", "/src/deep.go"]
         .iter()
-        .map(|s| s.to_string())
+        .map(ToString::to_string)
         .collect();
     strings.extend((0..depth).map(|i| format!("f{i}")));
     pb::Profile {

@@ -54,7 +54,7 @@ const SHOWN: [&str; 7] = [
 pub fn assert_inert(what: &str, text: &str) {
     if let Some(c) = text
         .chars()
-        .find(|&c| c != '\n' && c != '\t' && heapscope::escape::is_unsafe(c))
+        .find(|&c| c != '\n' && c != '\t' && heapscope::support::escape::is_unsafe(c))
     {
         panic!("{what}: holds {c:?}");
     }
@@ -178,7 +178,7 @@ fn svg_elements(svg: &str) -> Vec<String> {
     loop {
         match reader.read_event().unwrap() {
             Event::Start(e) | Event::Empty(e) => {
-                names.push(String::from_utf8_lossy(e.name().as_ref()).into_owned())
+                names.push(String::from_utf8_lossy(e.name().as_ref()).into_owned());
             }
             Event::Eof => break,
             _ => {}

@@ -5,7 +5,6 @@ mod cli;
 mod flags;
 mod flame;
 mod gctrace;
-mod gen;
 mod golden;
 mod graph;
 mod http;

@@ -22,7 +22,7 @@ fn profile(names: &[String], samples: Vec<(Vec<u64>, i64)>) -> heapscope::pb::Pr
     use heapscope::pb;
     let mut strings: Vec<String> = ["", "inuse_space", "bytes", "/src/x.go"]
         .iter()
-        .map(|s| s.to_string())
+        .map(ToString::to_string)
         .collect();
     strings.extend(names.iter().cloned());
     let n = names.len() as u64;

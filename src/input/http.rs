@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use flate2::write::GzEncoder;
 use flate2::Compression;
 
-use crate::escape;
+use crate::support::escape;
 
 /// The path Go's `net/http/pprof` serves heap profiles at.
 pub const HEAP_PATH: &str = "/debug/pprof/heap";
@@ -333,6 +333,10 @@ fn get(
 
 /// A failed read of the body: ureq's own errors (a timeout) come wrapped
 /// in an `io::Error`.
+#[allow(
+    clippy::redundant_closure_for_method_calls,
+    reason = "the method path of a trait object's `is` spells out its whole type"
+)]
 fn body_error(e: io::Error, classify: impl Fn(ureq::Error) -> FetchError) -> FetchError {
     if !e.get_ref().is_some_and(|inner| inner.is::<ureq::Error>()) {
         return FetchError::Other(format!("the connection broke while reading the body: {e}"));

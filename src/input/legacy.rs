@@ -32,10 +32,10 @@ use std::sync::OnceLock;
 use regex::Regex;
 use rustc_hash::FxHashMap;
 
-use crate::escape;
 use crate::profile::{
     Function, Label, Line, Location, Mapping, Profile, Samples, StrId, StringTable, ValueType, NONE,
 };
+use crate::support::escape;
 
 /// Why a legacy heap profile could not be decoded. Line numbers are 1-based.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -562,16 +562,15 @@ impl Budget {
 /// line as held for its row (its text too); per byte of a row line, the
 /// most its addresses can take while the row is read and grouped.
 const SAMPLE_COST: u64 = 12 + 64;
-const LOCATION_COST: u64 = std::mem::size_of::<Location>() as u64 + 24 + 48;
-const LINE_COST: u64 = std::mem::size_of::<Line>() as u64;
-const FUNCTION_COST: u64 = std::mem::size_of::<Function>() as u64 + 32;
+const LOCATION_COST: u64 = size_of::<Location>() as u64 + 24 + 48;
+const LINE_COST: u64 = size_of::<Line>() as u64;
+const FUNCTION_COST: u64 = size_of::<Function>() as u64 + 32;
 const STRING_COST: u64 = 8 + 24 + 24;
-const SYMBOL_COST: u64 = std::mem::size_of::<Symbol>() as u64;
+const SYMBOL_COST: u64 = size_of::<Symbol>() as u64;
 const ROW_BYTE_COST: u64 = 32;
 /// A memory-map entry as read and as a mapping, with its share of the
 /// address index (its text is charged too, twice).
-const MAPPING_COST: u64 =
-    (std::mem::size_of::<RawMapping>() + std::mem::size_of::<Mapping>()) as u64 + 256;
+const MAPPING_COST: u64 = (size_of::<RawMapping>() + size_of::<Mapping>()) as u64 + 256;
 
 /// Builds the profile tables while rows are read.
 struct Builder {

@@ -3,10 +3,8 @@
 //! decoded by the matching decoder (pprof protobuf or legacy text heap
 //! profile, told apart by content).
 
-pub mod gctrace;
 pub mod http;
 pub mod legacy;
-pub mod memstats;
 pub mod pprof;
 pub mod stream;
 pub mod wire;
@@ -16,8 +14,8 @@ use std::fs::File;
 use std::io::{self, Read, Write};
 use std::path::PathBuf;
 
-use crate::escape;
 use crate::profile::{Profile, Samples};
+use crate::support::escape;
 
 pub use http::FetchOptions;
 
@@ -59,7 +57,7 @@ impl Source {
 
 /// A source as every message and report names it: a path with its unsafe
 /// characters escaped, a URL with its password redacted too (see
-/// [`crate::escape`]). The name a profile goes by ([`Loaded::name`]) is this
+/// [`crate::support::escape`]). The name a profile goes by ([`Loaded::name`]) is this
 /// text, so no later output can show a fetched URL's credentials.
 impl fmt::Display for Source {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -166,7 +164,11 @@ fn read_source(source: &Source, opts: &ReadOptions) -> Result<SourceData, LoadEr
         }),
         Source::Url(url) => {
             let body = http::fetch(url, &opts.fetch, limit).map_err(LoadError::Fetch)?;
-            let data = inflate(&body[..], opts.max_size, limit - body.len() as u64)?;
+            let data = inflate(
+                &body[..],
+                opts.max_size,
+                limit.saturating_sub(body.len() as u64),
+            )?;
             if http::looks_like_html(&data) {
                 return Err(LoadError::Fetch(http::FetchError::Html));
             }

@@ -300,7 +300,7 @@ impl Budget {
 /// array or a hash map, at most this per id).
 const ID_COST: u64 = 40;
 const fn size<T>() -> u64 {
-    std::mem::size_of::<T>() as u64
+    size_of::<T>() as u64
 }
 const SAMPLE_TYPE_COST: u64 = size::<pb::ValueType>() + size::<ValueType>();
 const MAPPING_COST: u64 = size::<pb::Mapping>() + size::<Mapping>() + ID_COST;
@@ -1044,7 +1044,7 @@ mod tests {
             "space",
         ]
         .iter()
-        .map(|s| s.to_string())
+        .map(ToString::to_string)
         .collect();
         let vt = |t, u| pb::ValueType { r#type: t, unit: u };
         pb::Profile {

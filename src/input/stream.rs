@@ -38,7 +38,7 @@ where
         // the scope waits for the producer: a producer blocked on sending
         // after `sink` failed then wakes up with an error and ends.
         let full_rx = full_rx;
-        for chunk in full_rx.iter() {
+        for chunk in &full_rx {
             let chunk = chunk.map_err(E::from)?;
             sink(&chunk)?;
             // The producer may have finished; then the buffer is not needed.

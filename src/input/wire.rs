@@ -106,8 +106,7 @@ pub fn field_end(buf: &[u8], pos: usize) -> Option<usize> {
     let fixed = |n: usize| (buf.len() - p >= n).then_some(p + n);
     match (key & 7) as u8 {
         VARINT => match varint(p)? {
-            Ok((_, end)) => Some(end),
-            Err(end) => Some(end),
+            Ok((_, end)) | Err(end) => Some(end),
         },
         FIXED64 => fixed(8),
         FIXED32 => fixed(4),

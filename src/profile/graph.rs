@@ -14,6 +14,8 @@ use rustc_hash::FxHashMap;
 
 use super::filter::View;
 use super::{Profile, NONE};
+use crate::support::parallel;
+use crate::support::paths::{go_base, go_clean, trim_path};
 
 /// How frames are grouped into nodes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -49,8 +51,8 @@ pub struct NodeInfo {
 }
 
 impl NodeInfo {
-    /// The name pprof prints: "func", "func file:line", "file", "[binary]"
-    /// or "<unknown>".
+    /// The name pprof prints: `func`, `func file:line`, `file`, `[binary]`
+    /// or `<unknown>`.
     pub fn printable_name(&self) -> String {
         let mut out = self.name.clone();
         let mut part = |text: &str| {
@@ -79,70 +81,6 @@ impl NodeInfo {
             self.name, self.file, self.start_line, self.line, self.objfile
         )
     }
-}
-
-/// Go's `filepath.Base`.
-pub fn go_base(path: &str) -> &str {
-    if path.is_empty() {
-        return ".";
-    }
-    let trimmed = path.trim_end_matches('/');
-    if trimmed.is_empty() {
-        return "/";
-    }
-    match trimmed.rfind('/') {
-        Some(i) => &trimmed[i + 1..],
-        None => trimmed,
-    }
-}
-
-/// Go's `filepath.Clean` for slash-separated paths: the shortest equivalent
-/// path, lexically.
-pub fn go_clean(path: &str) -> String {
-    if path.is_empty() {
-        return ".".to_string();
-    }
-    let rooted = path.starts_with('/');
-    let mut parts: Vec<&str> = Vec::new();
-    for part in path.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                if parts.last().is_some_and(|p| *p != "..") {
-                    parts.pop();
-                } else if !rooted {
-                    parts.push("..");
-                }
-            }
-            p => parts.push(p),
-        }
-    }
-    let joined = parts.join("/");
-    match (rooted, joined.is_empty()) {
-        (true, _) => format!("/{joined}"),
-        (false, true) => ".".to_string(),
-        (false, false) => joined,
-    }
-}
-
-/// pprof's default clean-up of recorded file paths: a configured prefix and
-/// the `/proc/self/cwd/` prefixes of some build systems are removed.
-pub fn trim_path(path: &str, trim_prefixes: &[String]) -> String {
-    let defaults = [
-        "/proc/self/cwd/./".to_string(),
-        "/proc/self/cwd/".to_string(),
-    ];
-    for prefix in trim_prefixes.iter().chain(defaults.iter()) {
-        let prefix = if prefix.ends_with('/') {
-            prefix.clone()
-        } else {
-            format!("{prefix}/")
-        };
-        if let Some(rest) = path.strip_prefix(&prefix) {
-            return rest.to_string();
-        }
-    }
-    path.to_string()
 }
 
 /// Options that decide what a node is.
@@ -501,14 +439,7 @@ pub fn accumulate(
         .frame_ends
         .partition_point(|&end| end <= half_frames);
     let part = |range| pass(p, table, view, value_index, kept, edge_set, range, &mut ());
-    let (first, second) = std::thread::scope(|scope| {
-        let second = scope.spawn(|| part(mid..all.end));
-        let first = part(0..mid);
-        let second = second
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (first, second)
-    });
+    let (first, second) = parallel::join(|| part(0..mid), || part(mid..all.end));
     first?.merge(second?)?.sealed()
 }
 
@@ -866,7 +797,7 @@ pub(crate) mod tests {
         let mut locs: FxHashMap<String, u32> = FxHashMap::default();
         for (stack, value) in stacks {
             let mut ids = Vec::new();
-            for frame in stack.iter() {
+            for frame in *stack {
                 let loc = *locs.entry(frame.to_string()).or_insert_with(|| {
                     let start = p.lines.len() as u32;
                     // "outer+inner": inner is the inlined, innermost line.
@@ -1041,19 +972,6 @@ pub(crate) mod tests {
         assert_eq!(
             accumulate(&p, &table, &view, 0, None, EdgeSet::None).unwrap_err(),
             Overflow
-        );
-    }
-
-    #[test]
-    fn go_path_helpers() {
-        assert_eq!(go_clean("/a/./b/../c//d.go"), "/a/c/d.go");
-        assert_eq!(go_clean("../x/../y"), "../y");
-        assert_eq!(go_clean("a/.."), ".");
-        assert_eq!(go_base("/usr/bin/prog"), "prog");
-        assert_eq!(trim_path("/proc/self/cwd/pkg/x.go", &[]), "pkg/x.go");
-        assert_eq!(
-            trim_path("/build/src/x.go", &["/build".to_string()]),
-            "src/x.go"
         );
     }
 }

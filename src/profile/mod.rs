@@ -8,7 +8,6 @@ pub mod graph;
 pub mod merge;
 pub mod prune;
 pub mod sample_type;
-pub mod visual;
 
 use std::ops::Range;
 

@@ -149,7 +149,7 @@ mod tests {
             keep,
         ]
         .iter()
-        .map(|s| s.to_string())
+        .map(ToString::to_string)
         .collect();
         let line = |f| pb::Line {
             function_id: f,

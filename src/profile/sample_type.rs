@@ -5,7 +5,7 @@
 use std::fmt;
 
 use super::Profile;
-use crate::escape;
+use crate::support::escape;
 
 /// Why a requested sample type cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -77,7 +77,7 @@ pub fn resolve(p: &Profile, requested: Option<&str>) -> Result<usize, SampleType
         .position(|n| *n == requested || *n == without_inuse)
         .ok_or_else(|| SampleTypeError::Unknown {
             name: requested.to_string(),
-            available: names.iter().map(|s| s.to_string()).collect(),
+            available: names.iter().map(ToString::to_string).collect(),
         })
 }
 

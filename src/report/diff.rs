@@ -7,10 +7,13 @@ use std::ops::Range;
 
 use serde_json::{json, Value};
 
-use super::{report_labels, select_output_unit, Format, Prepared, Trimming};
-use crate::escape;
+use super::header::{report_labels, Trimming};
+use super::table::{align_pprof_columns, plain_table, write_table};
+use super::{Format, Prepared};
 use crate::profile::graph::{self, InlineMark, Overflow, TrimOptions};
+use crate::support::escape;
 use crate::units;
+use crate::units::select_output_unit;
 
 /// Options of the `diff` report.
 #[derive(Debug, Clone)]
@@ -112,7 +115,7 @@ pub fn compute(
     let p = prep.profile();
     let base_total = abs_sum(prep, inputs.before.clone())?;
     let after_total = abs_sum(prep, inputs.after.clone())?;
-    let (t, marks) = super::trimmed_with_marks(prep, &opts.trim)?;
+    let (t, marks) = super::prepare::trimmed_with_marks(prep, &opts.trim)?;
     let base_view = prep.view.restricted(p, inputs.before.clone());
     let base = graph::accumulate(
         p,
@@ -253,7 +256,7 @@ fn write_text(
         writeln!(w, "{l}")?;
     }
 
-    let mut table = super::plain_table(["flat", "flat%", "sum%", "cum", "cum%", ""]);
+    let mut table = plain_table(["flat", "flat%", "sum%", "cum", "cum%", ""]);
     let total = prep.total;
     let mut sum: i64 = 0;
     for r in &diff.rows {
@@ -275,8 +278,8 @@ fn write_text(
             name,
         ]);
     }
-    super::align_pprof_columns(&mut table, &[11, 8, 8, 11, 8], (1, 0));
-    super::write_table(w, &table)
+    align_pprof_columns(&mut table, &[11, 8, 8, 11, 8], (1, 0));
+    write_table(w, &table)
 }
 
 fn write_json(w: &mut dyn Write, prep: &Prepared<'_>, diff: &Diff) -> io::Result<()> {

@@ -6,11 +6,12 @@ use std::io::{self, Write};
 use comfy_table::{presets, CellAlignment, ContentArrangement, Table};
 use serde_json::json;
 
-use super::{format_time, Format};
-use crate::escape;
+use super::Format;
 use crate::input::Loaded;
-use crate::profile::graph::go_base;
 use crate::profile::{sample_type, Profile};
+use crate::support::escape;
+use crate::support::paths::go_base;
+use crate::support::time::format_time;
 use crate::units;
 
 /// A sample type with its total over all samples.

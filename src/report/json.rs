@@ -1,6 +1,6 @@
 //! JSON output: serde_json's pretty layout, with every character a
 //! terminal or viewer would act on written as a `\uXXXX` escape
-//! ([`crate::escape::write_json_fragment`]). serde_json escapes only what
+//! ([`crate::support::escape::write_json_fragment`]). serde_json escapes only what
 //! JSON requires (C0, quote, backslash), so a name holding a C1 control,
 //! DEL or a right-to-left override would otherwise reach the terminal as
 //! is. The escapes are JSON: a parser reads back the very same string.
@@ -25,7 +25,7 @@ impl Formatter for SafeFormatter<'_> {
         writer: &mut W,
         fragment: &str,
     ) -> io::Result<()> {
-        crate::escape::write_json_fragment(writer, fragment)
+        crate::support::escape::write_json_fragment(writer, fragment)
     }
 
     // The layout, as the pretty formatter has it.

@@ -10,8 +10,8 @@ use serde_json::{json, Value};
 
 use super::source::{function_end, SourceReader};
 use super::{Format, Prepared};
-use crate::escape;
 use crate::profile::graph::{self, Overflow};
+use crate::support::escape;
 use crate::units;
 
 /// Options of the `list` report.
@@ -261,7 +261,7 @@ fn write_text(
         }
         let runs = line_ranges(
             r,
-            source.as_deref().map(|v| v.as_slice()),
+            source.as_deref().map(Vec::as_slice),
             opts.context,
             opts.full,
         );

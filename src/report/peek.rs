@@ -7,10 +7,13 @@ use std::io::{self, Write};
 use regex::Regex;
 use serde_json::{json, Value};
 
-use super::{report_labels, select_output_unit, Format, Prepared, Trimming};
-use crate::escape;
+use super::header::{report_labels, Trimming};
+use super::table::{align_pprof_columns, plain_table};
+use super::{Format, Prepared};
 use crate::profile::graph::{self, Edge, Overflow, TrimOptions};
+use crate::support::escape;
 use crate::units;
+use crate::units::select_output_unit;
 
 /// Options of the `peek` report.
 #[derive(Debug, Clone)]
@@ -108,7 +111,7 @@ pub fn compute(prep: &Prepared<'_>, opts: &PeekOptions) -> Result<Peek, PeekErro
     )
     .map_err(PeekError::Overflow)?;
     let g = &t.graph;
-    let edges = g.edges.as_ref().map(|e| e.list.as_slice()).unwrap_or(&[]);
+    let edges = g.edges.as_ref().map_or(&[][..], |e| e.list.as_slice());
     let names = &prep.table.names;
     let blocks: Vec<Block> = t
         .nodes
@@ -191,7 +194,7 @@ fn write_text(w: &mut dyn Write, prep: &Prepared<'_>, peek: &Peek) -> io::Result
 
     // One table for all blocks, so columns line up across them; the
     // separators between blocks are inserted after rendering.
-    let mut table = super::plain_table([
+    let mut table = plain_table([
         "flat",
         "flat%",
         "sum%",
@@ -244,7 +247,7 @@ fn write_text(w: &mut dyn Write, prep: &Prepared<'_>, peek: &Peek) -> io::Result
             rows += 1;
         }
     }
-    super::align_pprof_columns(&mut table, &[11, 7, 7, 11, 7, 11, 7], (0, 0));
+    align_pprof_columns(&mut table, &[11, 7, 7, 11, 7, 11, 7], (0, 0));
     let mut lines = table.lines();
     if let Some(header) = lines.next() {
         writeln!(w, "{SEPARATOR}")?;

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
-use crate::profile::graph::trim_path;
+use crate::support::paths::trim_path;
 
 /// Where to look for source files.
 #[derive(Debug, Clone, Default)]
@@ -205,7 +205,7 @@ mod tests {
             "func g() {}",
         ]
         .iter()
-        .map(|s| s.to_string())
+        .map(ToString::to_string)
         .collect();
         assert_eq!(function_end(&src, 2), Some(7));
         assert_eq!(function_end(&src, 8), Some(8));

@@ -6,10 +6,13 @@ use std::io::{self, Write};
 use comfy_table::Cell;
 use serde_json::{json, Value};
 
-use super::{report_labels, select_output_unit, Format, Prepared, Trimming};
-use crate::escape;
+use super::header::{report_labels, Trimming};
+use super::table::{align_pprof_columns, plain_table, write_table};
+use super::{Format, Prepared};
 use crate::profile::graph::{Granularity, InlineMark, Overflow, TrimOptions};
+use crate::support::escape;
 use crate::units;
+use crate::units::select_output_unit;
 
 /// Options of the `top` report.
 #[derive(Debug, Clone)]
@@ -58,7 +61,7 @@ pub struct Top {
 
 /// Computes the report.
 pub fn compute(prep: &Prepared<'_>, opts: &TopOptions) -> Result<Top, Overflow> {
-    let (t, marks) = super::trimmed_with_marks(prep, &opts.trim)?;
+    let (t, marks) = super::prepare::trimmed_with_marks(prep, &opts.trim)?;
     let rows: Vec<Row> = t
         .nodes
         .iter()
@@ -122,7 +125,7 @@ fn write_text(
         writeln!(w, "{l}")?;
     }
 
-    let mut table = super::plain_table(["flat", "flat%", "sum%", "cum", "cum%", ""]);
+    let mut table = plain_table(["flat", "flat%", "sum%", "cum", "cum%", ""]);
     let mut sum: i64 = 0;
     for r in &top.rows {
         sum = sum.saturating_add(r.flat);
@@ -140,8 +143,8 @@ fn write_text(
             Cell::new(name),
         ]);
     }
-    super::align_pprof_columns(&mut table, &[11, 7, 7, 11, 7], (1, 0));
-    super::write_table(w, &table)
+    align_pprof_columns(&mut table, &[11, 7, 7, 11, 7], (1, 0));
+    write_table(w, &table)
 }
 
 fn write_json(w: &mut dyn Write, prep: &Prepared<'_>, top: &Top) -> io::Result<()> {

@@ -8,9 +8,10 @@ use std::ops::Range;
 use comfy_table::{presets, CellAlignment, ContentArrangement, Table};
 use serde_json::{json, Value};
 
-use super::{format_time, Format, Prepared};
-use crate::escape;
+use super::{Format, Prepared};
 use crate::profile::graph::{self, Overflow};
+use crate::support::escape;
+use crate::support::time::format_time;
 use crate::units;
 
 /// The rule, for help text and README: a node is a likely leak when its

@@ -4,7 +4,7 @@
 use std::io::{self, Write};
 
 use super::Drawing;
-use crate::escape;
+use crate::support::escape;
 
 /// Lines escaped and joined with DOT's centred line break.
 fn lines<'a>(lines: impl IntoIterator<Item = &'a str>) -> String {

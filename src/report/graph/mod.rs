@@ -8,17 +8,21 @@ mod graphviz;
 mod layout;
 mod svg;
 mod text;
+mod visual;
 
 use std::io::Write;
 use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::{labels_with_edges, select_output_unit, DroppedEdges, Prepared, Trimming};
-use crate::escape;
-use crate::profile::graph::{go_base, NodeInfo, Overflow, TrimOptions};
-use crate::profile::visual::{self, NodeTags, SampleTags, Tag, MAX_NODELETS};
+use super::header::{labels_with_edges, DroppedEdges, Trimming};
+use super::Prepared;
+use crate::profile::graph::{NodeInfo, Overflow, TrimOptions};
+use crate::support::escape;
+use crate::support::paths::go_base;
 use crate::units;
+use crate::units::select_output_unit;
+use visual::{NodeTags, SampleTags, Tag, MAX_NODELETS};
 
 /// What `graph` writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -8,7 +8,7 @@ use std::io::{self, Write};
 use super::layout::{self, EdgeIn, Input, Rect, Size, LAYER_GAP};
 use super::text::{line_height, max_width, width};
 use super::{Drawing, Node, Nodelet};
-use crate::escape;
+use crate::support::escape;
 
 /// Font sizes of edge labels, nodelet weights, nodelets and the legend.
 const EDGE_FONT: f64 = 12.0;

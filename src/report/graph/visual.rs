@@ -12,9 +12,12 @@ use std::collections::VecDeque;
 
 use rustc_hash::FxHashMap;
 
-use super::graph::{self, mask, Edge, Graph, NodeCut, NodeTable, Overflow, TrimOptions, Visitor};
-use super::{filter::View, Profile, NONE};
-use crate::escape;
+use crate::profile::filter::View;
+use crate::profile::graph::{
+    self, mask, Edge, Graph, NodeCut, NodeTable, Overflow, TrimOptions, Visitor,
+};
+use crate::profile::{Label, Profile, NONE};
+use crate::support::escape;
 use crate::units;
 
 /// pprof's `maxNodelets`: at most this many tags of a node are drawn, and
@@ -93,7 +96,7 @@ impl SampleTags {
     /// value's own unit), as pprof names them while building the graph.
     pub fn new(p: &Profile, output_unit: &str) -> Self {
         let samples = &p.samples;
-        let is_numeric = |l: &super::Label| l.str == 0 && (l.num != 0 || l.num_unit != 0);
+        let is_numeric = |l: &Label| l.str == 0 && (l.num != 0 || l.num_unit != 0);
         // pprof's unit of a numeric label: the first unit recorded for the
         // key, else the key itself.
         let unit = (0..samples.len())
@@ -565,10 +568,10 @@ impl Adjacent {
 /// Orders edges as pprof's `EdgeMap.Sort`: heaviest first, then by caller
 /// and callee name.
 pub fn edge_order(a: &Edge, b: &Edge, names: &[String]) -> std::cmp::Ordering {
-    let by_weight = if a.weight != b.weight {
-        b.weight.unsigned_abs().cmp(&a.weight.unsigned_abs())
-    } else {
+    let by_weight = if a.weight == b.weight {
         std::cmp::Ordering::Equal
+    } else {
+        b.weight.unsigned_abs().cmp(&a.weight.unsigned_abs())
     };
     by_weight
         .then_with(|| names[a.src as usize].cmp(&names[b.src as usize]))
@@ -615,7 +618,7 @@ fn reaches_without(
     seen.insert(dst, ());
     let mut queue = VecDeque::from([dst]);
     while let Some(n) = queue.pop_front() {
-        for &i in incoming.get(&n).map(Vec::as_slice).unwrap_or(&[]) {
+        for &i in incoming.get(&n).map_or(&[][..], Vec::as_slice) {
             if i == skip || !alive[i] {
                 continue;
             }
@@ -638,7 +641,6 @@ mod tests {
     use super::*;
     use crate::profile::graph::tests::profile;
     use crate::profile::graph::NodeOptions;
-    use crate::profile::Label;
 
     /// Gives sample `i` a `bytes` label of `sizes[i]`.
     fn with_sizes(mut p: Profile, sizes: &[i64]) -> Profile {

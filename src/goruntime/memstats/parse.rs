@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use crate::escape;
+use crate::support::escape;
 
 /// The fields of `runtime.MemStats` that a debug=1 heap profile prints, as
 /// read; `None` for a field the input does not have.
@@ -183,14 +183,14 @@ pub fn parse(text: &str) -> Result<MemStats, MemStatsError> {
                         .ok()
                         .filter(|f| f.is_finite())
                         .ok_or_else(bad)?,
-                )
+                );
             }
             "DebugGC" => {
                 m.debug_gc = Some(match value {
                     "true" => true,
                     "false" => false,
                     _ => return Err(bad()),
-                })
+                });
             }
             "MaxRSS" => m.max_rss = Some(u()?),
             _ => {}

@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use crate::escape;
+use crate::support::escape;
 
 /// One line of a chart.
 pub struct Series {

@@ -99,7 +99,7 @@ fn run(args: &Args) -> anyhow::Result<()> {
     let (stats, gz_bytes) = match &args.output {
         Some(path) => {
             let mut result = None;
-            heapscope::output::write_to(Some(path), &mut io::sink(), |w| {
+            heapscope::support::output::write_to(Some(path), &mut io::sink(), |w| {
                 result = Some(generate(&program, &shape, w)?);
                 Ok(())
             })?;

@@ -171,7 +171,7 @@ fn packages() -> Vec<Package> {
             levels,
             files: Vec::new(),
             funcs: Vec::new(),
-        })
+        });
     };
     for p in DOMAIN.split_whitespace() {
         add(format!("example.com/shop/internal/{p}"), (0, 16));

@@ -197,8 +197,8 @@ pub const MALFORMED_KEPT: usize = 1000;
 /// What a cycle and a scavenger line are charged against the memory
 /// budget: as kept, and (for a cycle) the figures the report computes
 /// from it.
-const CYCLE_COST: u64 = std::mem::size_of::<Cycle>() as u64 + 80;
-const SCAVENGE_COST: u64 = std::mem::size_of::<Scavenge>() as u64;
+const CYCLE_COST: u64 = size_of::<Cycle>() as u64 + 80;
+const SCAVENGE_COST: u64 = size_of::<Scavenge>() as u64;
 
 /// The cycles and scavenger lines of a log would take more memory than
 /// the budget.
@@ -216,7 +216,7 @@ impl std::fmt::Display for TooLarge {
              raise it with -max_size=BYTES",
             self.line,
             self.limit,
-            super::MEMORY_SHARE
+            crate::input::MEMORY_SHARE
         )
     }
 }

@@ -1,0 +1,301 @@
+//! Drawing folded lines as an SVG with inferno: the title and subtitle,
+//! inferno's options, and tooltips rewritten in human units.
+
+use std::io::{self, Write};
+
+use inferno::flamegraph::{self, color::Palette, Direction};
+
+use super::FlameOptions;
+use crate::report::Prepared;
+use crate::support::escape;
+use crate::support::time::format_time;
+use crate::units;
+
+/// The unit word inferno prints after counts.
+fn count_name(unit: &str) -> &'static str {
+    if unit == "bytes" {
+        "bytes"
+    } else {
+        "objects"
+    }
+}
+
+/// Writes `svg` with inferno's tooltips ("f (1,234,567 bytes, 12.34%)")
+/// in human units ("f (1.18 MB, 12.34%)"). A tooltip is the text between
+/// the last `(` before `)</title>` and it, with no `(`, `)` or `<` inside.
+fn write_humanized(w: &mut dyn Write, svg: &[u8]) -> io::Result<()> {
+    let mut done = 0;
+    for close in memchr::memmem::find_iter(svg, b")</title>") {
+        let Some(open) = memchr::memrchr3(b'(', b')', b'<', &svg[done..close]) else {
+            continue;
+        };
+        let open = done + open;
+        if svg[open] != b'(' {
+            continue;
+        }
+        if let Some((bytes, rest)) = tooltip_bytes(&svg[open + 1..close]) {
+            w.write_all(&svg[done..=open])?;
+            write!(w, "{}, ", units::human_bytes(bytes))?;
+            w.write_all(rest)?;
+            done = close;
+        }
+    }
+    w.write_all(&svg[done..])
+}
+
+/// The count and the rest of a tooltip's "1,234,567 bytes, 12.34%": digits
+/// in groups of three after the first one to three, " bytes, ", and text
+/// ending in `%`.
+fn tooltip_bytes(text: &[u8]) -> Option<(i64, &[u8])> {
+    let space = memchr::memchr(b' ', text)?;
+    let (number, rest) = text.split_at(space);
+    let rest = rest.strip_prefix(b" bytes, ")?;
+    if !rest.ends_with(b"%") {
+        return None;
+    }
+    let mut groups = number.split(|&b| b == b',');
+    let first = groups.next()?;
+    let digits = |g: &[u8]| g.iter().all(u8::is_ascii_digit);
+    if first.is_empty() || first.len() > 3 || !digits(first) {
+        return None;
+    }
+    let mut value: i64 = 0;
+    let mut add = |g: &[u8]| {
+        for &d in g {
+            value = value.saturating_mul(10).saturating_add(i64::from(d - b'0'));
+        }
+    };
+    add(first);
+    for g in groups {
+        if g.len() != 3 || !digits(g) {
+            return None;
+        }
+        add(g);
+    }
+    Some((value, rest))
+}
+
+/// Everything a flame graph shows besides the stacks.
+pub struct Labels {
+    pub title: String,
+    pub subtitle: Option<String>,
+}
+
+/// The default title and subtitle: sample type and total in human units
+/// (and, for a differential graph, the change since BEFORE's total), the
+/// file and time.
+pub fn labels(
+    prep: &Prepared<'_>,
+    total: i64,
+    before_total: Option<i64>,
+    opts: &FlameOptions,
+) -> Labels {
+    let unit = prep.sample_unit();
+    let amount = |v: i64| {
+        if unit == "bytes" {
+            units::human_bytes(v)
+        } else {
+            format!("{v} {}", count_name(&unit))
+        }
+    };
+    let mut default = format!("{}: {}", prep.sample_type(), amount(total));
+    if let Some(before) = before_total {
+        let change = total.saturating_sub(before);
+        let sign = if change > 0 { "+" } else { "" };
+        default.push_str(&format!(
+            " ({sign}{} since before; red grew, blue shrank)",
+            amount(change)
+        ));
+    }
+    let title = match &opts.title {
+        Some(t) => escape::text(t).into_owned(),
+        None => default,
+    };
+    let p = prep.profile();
+    let mut parts = vec![escape::text(&prep.loaded.name).into_owned()];
+    if p.time_nanos != 0 {
+        parts.push(format_time(p.time_nanos));
+    }
+    for f in &prep.filters {
+        parts.push(escape::text(f).into_owned());
+    }
+    // Inferno writes these as XML text; what is escaped here holds no
+    // character XML forbids.
+    Labels {
+        title,
+        subtitle: Some(parts.join(" · ")),
+    }
+}
+
+/// Draws the SVG from folded lines.
+pub fn write_svg(
+    w: &mut dyn Write,
+    prep: &Prepared<'_>,
+    lines: &[String],
+    labels: Labels,
+    opts: &FlameOptions,
+) -> anyhow::Result<()> {
+    let palette: Palette = opts
+        .colors
+        .parse()
+        .map_err(|_| anyhow::anyhow!("unknown palette {:?}", opts.colors))?;
+    let mut options = flamegraph::Options::default();
+    options.colors = palette;
+    options.count_name = count_name(&prep.sample_unit()).to_string();
+    options.name_type = "Function:".to_string();
+    options.title = labels.title;
+    options.subtitle = labels.subtitle;
+    options.deterministic = true;
+    options.min_width = opts.min_width;
+    options.image_width = opts.width;
+    if opts.reverse {
+        options.direction = Direction::Inverted;
+    }
+    let mut svg = Vec::new();
+    if lines.is_empty() {
+        anyhow::bail!(
+            "nothing to draw: no sample has a non-zero {}",
+            prep.sample_type()
+        );
+    }
+    // Our lines come in frame order (see FrameTexts), which inferno must
+    // keep: sorted again as text, some call paths would be drawn twice.
+    // Inferno takes lines in the order given only for a flame chart (whose
+    // one difference is that it reverses them first; `no_sort` insists on
+    // text order), so it gets them reversed.
+    options.flame_chart = true;
+    flamegraph::from_lines(
+        &mut options,
+        lines.iter().rev().map(String::as_str),
+        &mut svg,
+    )?;
+    if prep.sample_unit() == "bytes" {
+        write_humanized(w, &svg)?;
+    } else {
+        w.write_all(&svg)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{fold, folded_lines, pruned_lines};
+    use super::*;
+
+    /// The frames drawn, from an SVG, sorted: each one's tooltip (name,
+    /// value, share), height and width in counts.
+    fn drawn_frames(svg: &[u8]) -> Vec<String> {
+        let svg = String::from_utf8(svg.to_vec()).unwrap();
+        let attr = |g: &str, name: &str| -> String {
+            let value = g.split(&format!(" {name}=\"")).nth(1).unwrap_or("?");
+            value.split('"').next().unwrap_or("?").to_string()
+        };
+        let mut frames: Vec<String> = svg
+            .split("<g><title>")
+            .skip(1)
+            .map(|g| {
+                let title = g.split("</title>").next().unwrap_or("?");
+                format!("{title} y={} w={}", attr(g, "y"), attr(g, "fg:w"))
+            })
+            .collect();
+        frames.sort();
+        assert!(!frames.is_empty() && !frames.iter().any(|f| f.contains('?')));
+        frames
+    }
+
+    /// Cutting narrow frames before inferno draws nothing else than inferno
+    /// does from every stack: the same frames, each as wide, with the same
+    /// tooltip; only positions can differ.
+    #[test]
+    fn cut_frames_are_the_ones_inferno_leaves_out() {
+        use crate::input::{self, Source};
+        use crate::report::Selection;
+        let opts = input::ReadOptions {
+            max_size: u64::MAX,
+            fetch: Default::default(),
+        };
+        // Other profiles (comma-separated paths) for a longer check.
+        let paths = std::env::var("HEAPSCOPE_FLAME_PROFILES").unwrap_or_else(|_| {
+            [
+                "inline.pb.gz",
+                "recursion.pb.gz",
+                "server.pb.gz",
+                "churn.pb.gz",
+            ]
+            .map(|n| format!("{}/testdata/profiles/{n}", env!("CARGO_MANIFEST_DIR")))
+            .join(",")
+        });
+        let mut compared = 0;
+        for path in paths.split(',') {
+            let loaded = input::load(&Source::parse(path), &opts, &mut Vec::new()).unwrap();
+            for sample in ["alloc_space", "inuse_objects"] {
+                let selection = Selection {
+                    sample_index: Some(sample.to_string()),
+                    ..Default::default()
+                };
+                let prep = Prepared::new(&loaded, &selection, &mut Vec::new()).unwrap();
+                let all = 0..loaded.profile.samples.len();
+                let (stacks, _) = fold(&prep, all.clone()).unwrap();
+                for pct in [0.01, 0.5, 5.0] {
+                    let options = FlameOptions {
+                        title: None,
+                        width: None,
+                        min_width: pct,
+                        reverse: false,
+                        colors: "mem".into(),
+                        folded: false,
+                    };
+                    let svg = |lines: &[String], total| {
+                        let labels = labels(&prep, total, None, &options);
+                        let mut out = Vec::new();
+                        write_svg(&mut out, &prep, lines, labels, &options).unwrap();
+                        drawn_frames(&out)
+                    };
+                    let (every, _) = folded_lines(&prep, &stacks, None, None);
+                    let (cut, total) = pruned_lines(&prep, all.clone(), pct).unwrap().unwrap();
+                    assert!(cut.len() <= every.len());
+                    assert_eq!(
+                        svg(&cut, total),
+                        svg(&every, total),
+                        "{path} {sample} {pct}%"
+                    );
+                    compared += 1;
+                }
+            }
+        }
+        assert_eq!(compared, paths.split(',').count() * 2 * 3);
+    }
+
+    #[test]
+    fn tooltips_get_human_units() {
+        let svg =
+            "<title>main.f (1,234,567 bytes, 12.34%)</title><title>all (512 bytes, 100%)</title>\
+                   <title>g (2,048 bytes, 1.00%; +0.50%)</title>";
+        let mut out = Vec::new();
+        write_humanized(&mut out, svg.as_bytes()).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "<title>main.f (1.18 MB, 12.34%)</title><title>all (512 B, 100%)</title>\
+             <title>g (2 kB, 1.00%; +0.50%)</title>"
+        );
+    }
+
+    /// Only inferno's exact tooltip shape is rewritten; names with
+    /// parentheses keep them.
+    #[test]
+    fn tooltips_of_other_shapes_stay() {
+        let svg = "<title>f(x) (2,048 bytes, 1%)</title>\
+                   <title>g (1,23 bytes, 1%)</title><title>h (1234 bytes, 1%)</title>\
+                   <title>i (12 objects, 1%)</title><title>j (12 bytes, 1)</title>\
+                   <title>k (12 bytes, (1%)</title><title>(7 bytes, 5%)</title>";
+        let mut out = Vec::new();
+        write_humanized(&mut out, svg.as_bytes()).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "<title>f(x) (2 kB, 1%)</title>\
+             <title>g (1,23 bytes, 1%)</title><title>h (1234 bytes, 1%)</title>\
+             <title>i (12 objects, 1%)</title><title>j (12 bytes, 1)</title>\
+             <title>k (12 bytes, (1%)</title><title>(7 B, 5%)</title>"
+        );
+    }
+}

@@ -1,0 +1,178 @@
+//! The stage every graph report starts with: the sample type chosen, the
+//! filters applied, the node table built and pprof's total taken
+//! ([`Prepared`]); and the graph trimmed for display as `top` and `diff`
+//! show it.
+
+use std::io::{self, Write};
+
+use crate::input::Loaded;
+use crate::profile::filter::{self, Filters, View};
+use crate::profile::graph::{
+    self, Granularity, InlineMark, NodeOptions, NodeTable, Overflow, TrimOptions, Trimmed,
+};
+use crate::profile::sample_type::{self, SampleTypeError};
+use crate::profile::Profile;
+use crate::support::escape;
+
+/// What every graph report selects before it runs: the sample type, the
+/// filters and what a node is.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    /// `-sample_index` (a name or number); `None` for the default.
+    pub sample_index: Option<String>,
+    pub filters: Filters,
+    pub nodes: NodeOptions,
+    /// pprof's `-relative_percentages`: the total counts only the samples
+    /// the filters keep, instead of all samples.
+    pub relative_percentages: bool,
+}
+
+/// A profile ready for a graph report: the value to read, the filtered
+/// view, the node table and the report total.
+pub struct Prepared<'a> {
+    pub loaded: &'a Loaded,
+    pub value_index: usize,
+    pub view: View,
+    pub table: NodeTable,
+    /// Sum of |value| over all samples before filtering, as pprof's total.
+    pub total: i64,
+    pub filters: Vec<String>,
+    pub granularity: Granularity,
+}
+
+impl<'a> Prepared<'a> {
+    /// Selects the sample type, applies the filters and builds the node
+    /// table. Notes for the user (a filter that matched nothing, an all-zero
+    /// sample type) go to `warn`.
+    pub fn new(
+        loaded: &'a Loaded,
+        selection: &Selection,
+        warn: &mut dyn Write,
+    ) -> Result<Self, PrepareError> {
+        let p = &loaded.profile;
+        let value_index = sample_type::resolve(p, selection.sample_index.as_deref())
+            .map_err(PrepareError::SampleType)?;
+        let view = filter::apply(p, &selection.filters);
+        let total = if selection.relative_percentages {
+            view.total(p, value_index)
+        } else {
+            p.total(value_index)
+        }
+        .ok_or(PrepareError::Overflow(Overflow))?;
+        if let Some(better) =
+            sample_type::better_choice(p, value_index, |i| view.sample_visible(p, i))
+        {
+            let name = escape::text(p.str(p.sample_types[value_index].kind));
+            let other = escape::text(p.str(p.sample_types[better].kind));
+            let scope = if selection.filters.is_empty() {
+                "every sample"
+            } else {
+                "every sample the filters keep"
+            };
+            writeln!(
+                warn,
+                "heapscope: {}: {name} is zero in {scope} (`go test -memprofile` profiles hold \
+                 allocations, little in use); try -{other}",
+                loaded.name
+            )
+            .map_err(PrepareError::Io)?;
+        }
+        for name in &view.unmatched {
+            let title = match *name {
+                "focus" => "Focus",
+                "ignore" => "Ignore",
+                "hide" => "Hide",
+                _ => "Show",
+            };
+            writeln!(warn, "heapscope: {title} expression matched no samples")
+                .map_err(PrepareError::Io)?;
+        }
+        let table = NodeTable::new(p, &view, &selection.nodes);
+        Ok(Prepared {
+            loaded,
+            value_index,
+            view,
+            table,
+            total,
+            filters: selection.filters.describe(),
+            granularity: selection.nodes.granularity,
+        })
+    }
+
+    pub fn profile(&self) -> &Profile {
+        &self.loaded.profile
+    }
+
+    /// The selected sample type's name ("inuse_space"), safe to show
+    /// ([`escape::text`]).
+    pub fn sample_type(&self) -> String {
+        escape::text(self.sample_type_raw()).into_owned()
+    }
+
+    /// The selected sample type's name as the profile holds it, for JSON.
+    pub fn sample_type_raw(&self) -> &str {
+        let p = self.profile();
+        p.str(p.sample_types[self.value_index].kind)
+    }
+
+    /// The selected sample type's unit, lower-cased as pprof does ("bytes"),
+    /// safe to show ([`escape::text`]): values are printed with it.
+    pub fn sample_unit(&self) -> String {
+        escape::text(&self.sample_unit_raw()).into_owned()
+    }
+
+    /// The selected sample type's unit, lower-cased, as the profile holds
+    /// it, for JSON.
+    pub fn sample_unit_raw(&self) -> String {
+        let p = self.profile();
+        p.str(p.sample_types[self.value_index].unit).to_lowercase()
+    }
+}
+
+/// Why a profile could not be prepared for a report.
+#[derive(Debug)]
+pub enum PrepareError {
+    SampleType(SampleTypeError),
+    Overflow(Overflow),
+    Io(io::Error),
+}
+
+impl std::fmt::Display for PrepareError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PrepareError::SampleType(e) => write!(f, "{e}"),
+            PrepareError::Overflow(e) => write!(f, "{e}"),
+            PrepareError::Io(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl std::error::Error for PrepareError {}
+
+/// The graph trimmed for display, as `top` and `diff` show it, with each
+/// node's inline mark from the edges that survive trimming.
+pub fn trimmed_with_marks(
+    prep: &Prepared<'_>,
+    trim: &TrimOptions,
+) -> Result<(Trimmed, Vec<InlineMark>), Overflow> {
+    // Marks come from the edges into nodes that are inlined somewhere.
+    let targets = graph::inline_targets(&prep.table);
+    let edge_set = if targets.contains(&true) {
+        graph::EdgeSet::Touching(&targets)
+    } else {
+        graph::EdgeSet::None
+    };
+    let t = graph::trimmed(
+        prep.profile(),
+        &prep.table,
+        &prep.view,
+        prep.value_index,
+        trim,
+        edge_set,
+    )?;
+    let marks = match &t.graph.edges {
+        Some(edges) => graph::inline_marks(prep.table.len(), edges),
+        None => vec![InlineMark::None; prep.table.len()],
+    };
+    Ok((t, marks))
+}
