@@ -84,8 +84,13 @@ impl Harness {
                     });
                 }
                 args.push(MAX_SIZE.to_string());
-                heapscope::cli::parse(args.into_iter().map(Into::into))
-                    .unwrap_or_else(|e| panic!("fuzz harness command {command:?}: {e}"))
+                match heapscope::cli::parse(args.into_iter().map(Into::into)) {
+                    Ok(heapscope::cli::Action::Run(request)) => request,
+                    Ok(heapscope::cli::Action::Print(_)) => {
+                        panic!("fuzz harness command {command:?}: not a report")
+                    }
+                    Err(e) => panic!("fuzz harness command {command:?}: {e}"),
+                }
             })
             .collect();
         Harness {

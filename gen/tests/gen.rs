@@ -16,8 +16,11 @@ fn stderr(out: &Output) -> String {
 /// returns what the report wrote.
 fn heapscope(args: &[&str]) -> anyhow::Result<String> {
     let argv = std::iter::once("heapscope").chain(args.iter().copied());
-    let request = heapscope::cli::parse(argv.map(Into::into))
-        .map_err(|e| anyhow::anyhow!("{args:?}: bad arguments: {e}"))?;
+    let heapscope::cli::Action::Run(request) = heapscope::cli::parse(argv.map(Into::into))
+        .map_err(|e| anyhow::anyhow!("{args:?}: bad arguments: {e}"))?
+    else {
+        anyhow::bail!("{args:?}: not a report");
+    };
     let mut out = Vec::new();
     heapscope::run(&request, &mut out, &mut std::io::sink())?;
     Ok(String::from_utf8(out)?)

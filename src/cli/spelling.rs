@@ -46,7 +46,7 @@ fn long_names(cmd: &Command) -> BTreeSet<&str> {
     while let Some(cmd) = stack.pop() {
         names.extend(
             cmd.get_arguments()
-                .filter_map(|a| a.get_long_and_visible_aliases())
+                .filter_map(clap::Arg::get_long_and_visible_aliases)
                 .flatten(),
         );
         stack.extend(cmd.get_subcommands());
