@@ -1,0 +1,589 @@
+//! The pass over the bytes: top-level fields decoded as they arrive, the
+//! small messages through prost, samples straight into flat arrays with
+//! their location ids in a provisional form.
+
+use prost::Message;
+use rustc_hash::FxHashMap;
+
+use super::budget::{
+    Budget, BIG_ID_COST, COMMENT_COST, FRAME_COST, FUNCTION_COST, LABEL_COST, LABEL_SET_COST,
+    LINE_COST, LOCATION_COST, MAPPING_COST, OTHER_FIELD_COST, SAMPLE_COST, SAMPLE_TYPE_COST,
+    SCRATCH_LABEL_COST, STRING_COST, VALUE_COST,
+};
+use super::DecodeError;
+use crate::input::wire::{self, Reader};
+use crate::pb;
+use crate::profile::{LabelSets, Samples, StringTable};
+
+/// Decodes one sub-message with prost, naming it in the error.
+fn message<M: Message + Default>(
+    r: &mut Reader<'_>,
+    wire_type: u8,
+    what: &'static str,
+) -> Result<M, DecodeError> {
+    expect(wire_type, wire::LEN, what, r.offset())?;
+    let (bytes, offset) = r.bytes()?;
+    M::decode(bytes).map_err(|source| DecodeError::Message {
+        what,
+        offset,
+        source,
+    })
+}
+
+fn expect(wire_type: u8, want: u8, field: &'static str, offset: usize) -> Result<(), DecodeError> {
+    if wire_type == want {
+        Ok(())
+    } else {
+        Err(DecodeError::WireType {
+            field,
+            wire_type,
+            offset,
+        })
+    }
+}
+
+fn scalar(r: &mut Reader<'_>, wire_type: u8, field: &'static str) -> Result<u64, DecodeError> {
+    expect(wire_type, wire::VARINT, field, r.offset())?;
+    Ok(r.varint()?)
+}
+
+/// Reads a repeated varint field, packed or not, calling `push` per value.
+fn repeated_varint(
+    r: &mut Reader<'_>,
+    wire_type: u8,
+    field: &'static str,
+    mut push: impl FnMut(u64) -> Result<(), DecodeError>,
+) -> Result<(), DecodeError> {
+    match wire_type {
+        wire::VARINT => push(r.varint()?),
+        wire::LEN => {
+            let (bytes, offset) = r.bytes()?;
+            let mut packed = Reader::with_base(bytes, offset);
+            while !packed.is_empty() {
+                push(packed.varint()?)?;
+            }
+            Ok(())
+        }
+        _ => Err(DecodeError::WireType {
+            field,
+            wire_type,
+            offset: r.offset(),
+        }),
+    }
+}
+
+/// The top-level fields other than samples, as read.
+#[derive(Default)]
+pub(super) struct Raw {
+    pub(super) sample_types: Vec<pb::ValueType>,
+    pub(super) mappings: Vec<pb::Mapping>,
+    pub(super) locations: Vec<pb::Location>,
+    pub(super) functions: Vec<pb::Function>,
+    pub(super) strings: StringTable,
+    pub(super) drop_frames: i64,
+    pub(super) keep_frames: i64,
+    pub(super) time_nanos: i64,
+    pub(super) duration_nanos: i64,
+    pub(super) period_type: Option<pb::ValueType>,
+    pub(super) period: i64,
+    pub(super) comments: Vec<i64>,
+    pub(super) default_sample_type: i64,
+    pub(super) doc_url: i64,
+}
+
+/// A label as read, its string indexes not yet checked (the string table
+/// usually comes after the samples).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub(super) struct RawLabel {
+    pub(super) key: i64,
+    pub(super) str: i64,
+    pub(super) num: i64,
+    pub(super) num_unit: i64,
+}
+/// Location ids 1..=2^31 (all that Go writes) are kept in a sample's frames
+/// as `id - 1` until the locations are known; any other id as
+/// `SMALL_IDS + k`, `k` indexing [`BigIds`].
+const SMALL_IDS: u64 = 1 << 31;
+
+/// The location ids that do not fit the provisional `id - 1` form.
+#[derive(Default)]
+pub(super) struct BigIds {
+    ids: Vec<u64>,
+    index: FxHashMap<u64, u32>,
+}
+
+impl BigIds {
+    #[cold]
+    fn frame(&mut self, id: u64, budget: &mut Budget) -> Result<u32, DecodeError> {
+        let next = self.ids.len() as u32;
+        if !self.index.contains_key(&id) {
+            budget.charge(BIG_ID_COST, "samples")?;
+        }
+        let k = *self.index.entry(id).or_insert(next);
+        if k == next {
+            self.ids.push(id);
+        }
+        Ok(SMALL_IDS as u32 + k)
+    }
+
+    /// The id behind a provisional frame.
+    pub(super) fn id(&self, frame: u32) -> u64 {
+        match (frame as u64).checked_sub(SMALL_IDS) {
+            None => frame as u64 + 1,
+            Some(k) => self.ids[k as usize],
+        }
+    }
+}
+
+/// The provisional frame for location `id`.
+#[inline(always)]
+fn frame_of(id: u64, big: &mut BigIds, budget: &mut Budget) -> Result<u32, DecodeError> {
+    if id.wrapping_sub(1) < SMALL_IDS {
+        Ok((id - 1) as u32)
+    } else {
+        big.frame(id, budget)
+    }
+}
+
+/// Decodes a pprof protobuf fed in pieces of any size, as it is inflated:
+/// samples go straight into flat arrays, everything else is checked and
+/// resolved by [`Decoder::finish`] once the whole profile is in.
+pub struct Decoder {
+    pub(super) raw: Raw,
+    pub(super) samples: Samples,
+    /// Where this profile's samples begin in `samples` (see [`Decoder::onto`]).
+    pub(super) start: Start,
+    pub(super) big_ids: BigIds,
+    /// The largest provisional frame read: with Go's numbering, all the
+    /// check of the frames needs.
+    pub(super) max_frame: u32,
+    pub(super) labels: LabelSets<RawLabel>,
+    pub(super) scratch: Vec<RawLabel>,
+    /// How many labels of `scratch` the budget was charged for (the most
+    /// one sample had).
+    pub(super) scratch_paid: usize,
+    /// Values of the first sample, and the first sample with another count.
+    pub(super) value_count: Option<usize>,
+    pub(super) odd_count: Option<(usize, usize)>,
+    /// An incomplete field carried over to the next piece.
+    pub(super) pending: Vec<u8>,
+    /// Offset in the whole input of the next byte not yet decoded.
+    pub(super) offset: usize,
+    /// The memory budget: what the decoded entries take so far, and the
+    /// limit (no field may claim more than is left).
+    pub(super) budget: Budget,
+}
+
+/// The lengths of the sample arrays before this profile's samples, and
+/// what its location indexes start from.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Start {
+    pub(super) samples: usize,
+    pub(super) frames: usize,
+    pub(super) location: u32,
+}
+
+impl Default for Decoder {
+    fn default() -> Self {
+        Decoder::new()
+    }
+}
+
+impl Decoder {
+    /// A decoder without a memory limit (the input's own size bounds it).
+    pub fn new() -> Self {
+        Decoder::with_limit(u64::MAX)
+    }
+
+    /// A decoder whose decoded entries (of every table) may take at most
+    /// `limit` bytes of memory, each checked as it is read, before it is
+    /// stored; a field longer than what is left is refused as soon as its
+    /// length is read. A gzip bomb stops early, whatever its content.
+    pub fn with_limit(limit: u64) -> Self {
+        Decoder {
+            raw: Raw::default(),
+            samples: Samples::default(),
+            start: Start::default(),
+            big_ids: BigIds::default(),
+            max_frame: 0,
+            labels: LabelSets::default(),
+            scratch: Vec::new(),
+            scratch_paid: 0,
+            value_count: None,
+            odd_count: None,
+            pending: Vec::new(),
+            offset: 0,
+            budget: Budget { used: 0, limit },
+        }
+    }
+
+    /// Counts `bytes` held elsewhere (a fetched body kept to be saved)
+    /// against the budget.
+    pub fn holding(mut self, bytes: u64) -> Self {
+        self.budget.used = self.budget.used.saturating_add(bytes);
+        self
+    }
+
+    /// Decodes the samples onto the end of `samples`' arrays, after the
+    /// samples they hold (those of profiles combined so far), so that
+    /// nothing is copied to combine them. The profile [`Decoder::finish`]
+    /// returns holds all of them: its own begin at sample
+    /// `samples.len()`; their frames are its location indexes plus
+    /// `location_base`, and their label sets index its
+    /// `samples.label_sets`, which replaces `samples`' own.
+    pub fn onto(mut self, samples: Samples, location_base: u32) -> Self {
+        self.start = Start {
+            samples: samples.len(),
+            frames: samples.frames.len(),
+            location: location_base,
+        };
+        self.samples = samples;
+        self
+    }
+
+    /// Decodes every complete field in `chunk` (with what earlier pieces left
+    /// over) and keeps the rest for the next piece.
+    pub fn feed(&mut self, chunk: &[u8]) -> Result<(), DecodeError> {
+        if self.pending.is_empty() {
+            let used = self.fields(chunk)?;
+            self.pending.extend_from_slice(&chunk[used..]);
+        } else {
+            let mut buf = std::mem::take(&mut self.pending);
+            buf.extend_from_slice(chunk);
+            let used = self.fields(&buf)?;
+            buf.drain(..used);
+            self.pending = buf;
+        }
+        Ok(())
+    }
+
+    /// Decodes the complete fields at the start of `buf`; returns how many
+    /// bytes they took.
+    fn fields(&mut self, buf: &[u8]) -> Result<usize, DecodeError> {
+        let mut pos = 0;
+        while pos < buf.len() {
+            let Some(end) = wire::field_end(buf, pos) else {
+                // Incomplete: wait for more, unless its length is already
+                // past the limit.
+                if let Some(len) = wire::declared_len(buf, pos) {
+                    if len > self.budget.left() {
+                        return Err(DecodeError::FieldTooLarge {
+                            offset: self.offset,
+                            len,
+                            limit: self.budget.limit,
+                        });
+                    }
+                }
+                break;
+            };
+            let mut r = Reader::with_base(&buf[pos..end], self.offset);
+            self.field(&mut r)?;
+            self.offset += end - pos;
+            pos = end;
+        }
+        Ok(pos)
+    }
+
+    /// Decodes one top-level field.
+    pub(super) fn field(&mut self, r: &mut Reader<'_>) -> Result<(), DecodeError> {
+        let (raw, budget) = (&mut self.raw, &mut self.budget);
+        let (field, wt) = r.key()?;
+        match field {
+            1 => {
+                budget.charge(SAMPLE_TYPE_COST, "sample types")?;
+                raw.sample_types.push(message(r, wt, "sample type")?);
+            }
+            2 => {
+                expect(wt, wire::LEN, "sample", r.offset())?;
+                let (bytes, offset) = r.bytes()?;
+                self.sample(bytes, offset)?;
+            }
+            3 => {
+                budget.charge(MAPPING_COST, "mappings")?;
+                raw.mappings.push(message(r, wt, "mapping")?);
+            }
+            4 => {
+                let location = decode_location(r, wt, budget)?;
+                raw.locations.push(location);
+            }
+            5 => {
+                budget.charge(FUNCTION_COST, "functions")?;
+                raw.functions.push(message(r, wt, "function")?);
+            }
+            6 => {
+                expect(wt, wire::LEN, "string_table", r.offset())?;
+                let (bytes, _) = r.bytes()?;
+                budget.charge(STRING_COST + bytes.len() as u64, "strings")?;
+                match std::str::from_utf8(bytes) {
+                    Ok(text) => raw.strings.push(text),
+                    Err(_) => raw.strings.push(&String::from_utf8_lossy(bytes)),
+                };
+            }
+            11 => {
+                budget.charge(SAMPLE_TYPE_COST, "sample types")?;
+                raw.period_type = Some(message(r, wt, "period type")?);
+            }
+            13 => repeated_varint(r, wt, "comment", |v| {
+                budget.charge(COMMENT_COST, "comments")?;
+                raw.comments.push(v as i64);
+                Ok(())
+            })?,
+            _ => {
+                // Fields that take no memory, and unknown ones, are charged
+                // their bytes and the time they take: a bomb of them stops
+                // at the budget too, in a moment.
+                let start = r.offset();
+                self.scalar_field(r, field, wt)?;
+                let bytes = (r.offset() - start) as u64;
+                self.budget
+                    .charge(OTHER_FIELD_COST + bytes, "other fields")?;
+            }
+        }
+        Ok(())
+    }
+
+    /// A top-level field that is a scalar, or unknown (skipped).
+    fn scalar_field(&mut self, r: &mut Reader<'_>, field: u32, wt: u8) -> Result<(), DecodeError> {
+        let raw = &mut self.raw;
+        match field {
+            7 => raw.drop_frames = scalar(r, wt, "drop_frames")? as i64,
+            8 => raw.keep_frames = scalar(r, wt, "keep_frames")? as i64,
+            9 => raw.time_nanos = scalar(r, wt, "time_nanos")? as i64,
+            10 => raw.duration_nanos = scalar(r, wt, "duration_nanos")? as i64,
+            12 => raw.period = scalar(r, wt, "period")? as i64,
+            14 => raw.default_sample_type = scalar(r, wt, "default_sample_type")? as i64,
+            15 => raw.doc_url = scalar(r, wt, "doc_url")? as i64,
+            _ => r.skip(wt)?,
+        }
+        Ok(())
+    }
+
+    /// Decodes one sample into the flat arrays, its location ids kept in
+    /// provisional form.
+    fn sample(&mut self, bytes: &[u8], offset: usize) -> Result<(), DecodeError> {
+        let budget = &mut self.budget;
+        budget.charge(SAMPLE_COST, "samples")?;
+        let samples = &mut self.samples;
+        let index = samples.frame_ends.len() - self.start.samples;
+        let base = self.start.location;
+        let mut max_frame = self.max_frame;
+        let values_before = samples.values.len();
+        self.scratch.clear();
+        let mut r = Reader::with_base(bytes, offset);
+        while !r.is_empty() {
+            let (field, wt) = r.key()?;
+            match field {
+                1 if wt == wire::LEN => {
+                    let (bytes, offset) = r.bytes()?;
+                    // At most one frame per byte: charged in advance, the
+                    // rest given back once they are counted.
+                    let most = bytes.len() as u64 * FRAME_COST;
+                    budget.charge(most, "samples")?;
+                    let before = samples.frames.len();
+                    let mut pos = 0;
+                    while pos < bytes.len() {
+                        let start = pos;
+                        let id = wire::read_varint(bytes, &mut pos)
+                            .ok_or_else(|| wire::varint_error(bytes, start, offset))?;
+                        let frame = frame_of(id, &mut self.big_ids, budget)?;
+                        max_frame = max_frame.max(frame);
+                        samples.frames.push(frame.wrapping_add(base));
+                    }
+                    budget.refund(most - (samples.frames.len() - before) as u64 * FRAME_COST);
+                }
+                1 => {
+                    let id = scalar(&mut r, wt, "sample.location_id")?;
+                    budget.charge(FRAME_COST, "samples")?;
+                    let frame = frame_of(id, &mut self.big_ids, budget)?;
+                    max_frame = max_frame.max(frame);
+                    samples.frames.push(frame.wrapping_add(base));
+                }
+                2 if wt == wire::LEN => {
+                    let (bytes, offset) = r.bytes()?;
+                    let most = bytes.len() as u64 * VALUE_COST;
+                    budget.charge(most, "samples")?;
+                    let before = samples.values.len();
+                    let mut pos = 0;
+                    while pos < bytes.len() {
+                        let start = pos;
+                        let v = wire::read_varint(bytes, &mut pos)
+                            .ok_or_else(|| wire::varint_error(bytes, start, offset))?;
+                        samples.values.push(v as i64);
+                    }
+                    budget.refund(most - (samples.values.len() - before) as u64 * VALUE_COST);
+                }
+                2 => {
+                    let v = scalar(&mut r, wt, "sample.value")? as i64;
+                    budget.charge(VALUE_COST, "samples")?;
+                    samples.values.push(v);
+                }
+                3 => {
+                    expect(wt, wire::LEN, "sample.label", r.offset())?;
+                    let (bytes, offset) = r.bytes()?;
+                    if self.scratch.len() >= self.scratch_paid {
+                        budget.charge(SCRATCH_LABEL_COST, "labels")?;
+                        self.scratch_paid += 1;
+                    }
+                    self.scratch.push(decode_label(bytes, offset)?);
+                }
+                _ => r.skip(wt)?,
+            }
+        }
+        let got = samples.values.len() - values_before;
+        match self.value_count {
+            None => self.value_count = Some(got),
+            Some(count) if count != got && self.odd_count.is_none() => {
+                self.odd_count = Some((index, got));
+            }
+            Some(_) => {}
+        }
+        samples.frame_ends.push(samples.frames.len());
+        self.max_frame = max_frame;
+        let set = if self.scratch.is_empty() {
+            0
+        } else {
+            // Charged as a new set, given back if it is not new.
+            let cost = LABEL_SET_COST + self.scratch.len() as u64 * LABEL_COST;
+            budget.charge(cost, "label sets")?;
+            let sets = self.labels.len();
+            let set = self.labels.intern(&self.scratch);
+            if self.labels.len() == sets {
+                budget.refund(cost);
+            }
+            set
+        };
+        samples.label_set.push(set);
+        Ok(())
+    }
+}
+
+/// Decodes a location, charging it and each of its lines before they are
+/// kept (a location's lines are as many as its bytes allow).
+fn decode_location(
+    r: &mut Reader<'_>,
+    wire_type: u8,
+    budget: &mut Budget,
+) -> Result<pb::Location, DecodeError> {
+    expect(wire_type, wire::LEN, "location", r.offset())?;
+    let (bytes, offset) = r.bytes()?;
+    budget.charge(LOCATION_COST, "locations")?;
+    let mut location = pb::Location::default();
+    let mut r = Reader::with_base(bytes, offset);
+    while !r.is_empty() {
+        let (field, wt) = r.key()?;
+        match field {
+            1 => location.id = scalar(&mut r, wt, "location.id")?,
+            2 => location.mapping_id = scalar(&mut r, wt, "location.mapping_id")?,
+            3 => location.address = scalar(&mut r, wt, "location.address")?,
+            4 => {
+                expect(wt, wire::LEN, "location.line", r.offset())?;
+                let (bytes, offset) = r.bytes()?;
+                budget.charge(LINE_COST, "lines")?;
+                location.line.push(decode_line(bytes, offset)?);
+            }
+            5 => location.is_folded = scalar(&mut r, wt, "location.is_folded")? != 0,
+            _ => r.skip(wt)?,
+        }
+    }
+    Ok(location)
+}
+
+fn decode_line(bytes: &[u8], offset: usize) -> Result<pb::Line, DecodeError> {
+    let mut r = Reader::with_base(bytes, offset);
+    let mut line = pb::Line::default();
+    while !r.is_empty() {
+        let (field, wt) = r.key()?;
+        match field {
+            1 => line.function_id = scalar(&mut r, wt, "line.function_id")?,
+            2 => line.line = scalar(&mut r, wt, "line.line")? as i64,
+            3 => line.column = scalar(&mut r, wt, "line.column")? as i64,
+            _ => r.skip(wt)?,
+        }
+    }
+    Ok(line)
+}
+
+fn decode_label(bytes: &[u8], offset: usize) -> Result<RawLabel, DecodeError> {
+    let mut r = Reader::with_base(bytes, offset);
+    let mut label = RawLabel::default();
+    while !r.is_empty() {
+        let (field, wt) = r.key()?;
+        match field {
+            1 => label.key = scalar(&mut r, wt, "label.key")? as i64,
+            2 => label.str = scalar(&mut r, wt, "label.str")? as i64,
+            3 => label.num = scalar(&mut r, wt, "label.num")? as i64,
+            4 => label.num_unit = scalar(&mut r, wt, "label.num_unit")? as i64,
+            _ => r.skip(wt)?,
+        }
+    }
+    Ok(label)
+}
+#[cfg(test)]
+mod tests {
+    use super::super::decode;
+    use super::super::tests::sample_profile;
+    use super::*;
+
+    /// Samples decoded onto other samples' arrays follow them, as decoded
+    /// afresh but for frames counted from the location base and frame ends
+    /// counted from the arrays' start; the samples before are untouched.
+    #[test]
+    fn decoding_onto_other_samples_keeps_them_and_counts_from_the_base() {
+        let bytes = sample_profile().encode_to_vec();
+        let fresh = decode(&bytes).unwrap();
+        let mut before = fresh.samples.clone();
+        before.values.extend([7; 4]);
+        before.frames.extend([9; 3]);
+        before.frame_ends.push(before.frames.len());
+        before.label_set.push(1);
+        let kept = before.clone();
+        let mut decoder = Decoder::new().onto(before, 40);
+        decoder.feed(&bytes).unwrap();
+        let both = decoder.finish().unwrap().samples;
+        let (a, b, n) = (&fresh.samples, &kept, kept.len());
+        assert_eq!(both.len(), n + a.len());
+        assert_eq!(both.values[..b.values.len()], b.values[..]);
+        assert_eq!(both.values[b.values.len()..], a.values[..]);
+        assert_eq!(both.frames[..b.frames.len()], b.frames[..]);
+        let shifted: Vec<u32> = a.frames.iter().map(|f| f + 40).collect();
+        assert_eq!(both.frames[b.frames.len()..], shifted[..]);
+        assert_eq!(both.frame_ends[..n], b.frame_ends[..]);
+        let ends: Vec<usize> = a.frame_ends.iter().map(|e| e + b.frames.len()).collect();
+        assert_eq!(both.frame_ends[n..], ends[..]);
+        assert_eq!(both.label_set[..n], b.label_set[..]);
+        assert_eq!(both.label_set[n..], a.label_set[..]);
+        // The label sets are the new profile's own.
+        assert_eq!(both.label_sets.len(), a.label_sets.len());
+        assert_eq!(both.labels(n), a.labels(0));
+    }
+
+    #[test]
+    fn unpacked_repeated_fields_decode_too() {
+        // Hand-encode one sample with unpacked location ids and values.
+        let mut base = sample_profile();
+        base.sample.clear();
+        let mut bytes = base.encode_to_vec();
+        let mut sample = Vec::new();
+        for id in [2u8, 1] {
+            sample.extend_from_slice(&[0x08, id]); // field 1, varint
+        }
+        for v in [1u8, 2, 3, 4] {
+            sample.extend_from_slice(&[0x10, v]); // field 2, varint
+        }
+        bytes.extend_from_slice(&[0x12, sample.len() as u8]);
+        bytes.extend_from_slice(&sample);
+        let p = decode(&bytes).unwrap();
+        assert_eq!(p.samples.stack(0), &[1, 0]);
+        assert_eq!(p.samples.values(0), &[1, 2, 3, 4]);
+    }
+
+    #[test]
+    fn wrong_wire_type_is_an_error() {
+        // Field 2 (sample) as a varint.
+        let err = decode(&[0x10, 0x01]).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "not a valid pprof profile: field sample has wire type 0 at byte 1"
+        );
+    }
+}
