@@ -109,23 +109,20 @@ pub fn labels_with_edges(
         fmt(total)
     ));
     if total != 0 {
-        if t.dropped_nodes > 0 {
-            let cutoff = ((total as f64) * t.node_fraction) as i64;
-            labels.push(format!(
-                "Dropped {} node{} (cum <= {})",
-                t.dropped_nodes,
-                if t.dropped_nodes > 1 { "s" } else { "" },
+        // "Dropped N nodes (cum <= X)", "Dropped N edges (freq <= X)".
+        let dropped = |count: usize, what: &str, measure: &str, fraction: f64| {
+            let cutoff = ((total as f64) * fraction) as i64;
+            format!(
+                "Dropped {count} {what}{} ({measure} <= {})",
+                if count > 1 { "s" } else { "" },
                 fmt(cutoff.saturating_abs())
-            ));
+            )
+        };
+        if t.dropped_nodes > 0 {
+            labels.push(dropped(t.dropped_nodes, "node", "cum", t.node_fraction));
         }
         if let Some(e) = edges.filter(|e| e.count > 0) {
-            let cutoff = ((total as f64) * e.edge_fraction) as i64;
-            labels.push(format!(
-                "Dropped {} edge{} (freq <= {})",
-                e.count,
-                if e.count > 1 { "s" } else { "" },
-                fmt(cutoff.saturating_abs())
-            ));
+            labels.push(dropped(e.count, "edge", "freq", e.edge_fraction));
         }
         if t.shown > 0 && t.shown < t.orig_count {
             labels.push(format!(
