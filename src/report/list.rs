@@ -8,9 +8,10 @@ use std::io::{self, Write};
 use regex::Regex;
 use serde_json::{json, Value};
 
+use super::prepare::MatchError;
 use super::source::{function_end, SourceReader};
 use super::{Format, Prepared};
-use crate::profile::graph::{self, Overflow};
+use crate::profile::graph;
 use crate::support::escape;
 use crate::units;
 
@@ -58,27 +59,9 @@ pub struct Listing {
     pub no_source_info: Vec<String>,
 }
 
-/// Why `list` has nothing to show.
-#[derive(Debug)]
-pub enum ListError {
-    Overflow(Overflow),
-    NoMatch(String),
-}
-
-impl std::fmt::Display for ListError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            ListError::Overflow(e) => write!(f, "{e}"),
-            ListError::NoMatch(re) => write!(f, "no function matches the regexp {re:?}"),
-        }
-    }
-}
-
-impl std::error::Error for ListError {}
-
 /// Computes the report. `prep` must have been built at line granularity
 /// with object names, as pprof builds it for `list`.
-pub fn compute(prep: &Prepared<'_>, opts: &ListOptions) -> Result<Listing, ListError> {
+pub fn compute(prep: &Prepared<'_>, opts: &ListOptions) -> Result<Listing, MatchError> {
     let g = graph::accumulate(
         prep.profile(),
         &prep.table,
@@ -87,7 +70,7 @@ pub fn compute(prep: &Prepared<'_>, opts: &ListOptions) -> Result<Listing, ListE
         None,
         graph::EdgeSet::None,
     )
-    .map_err(ListError::Overflow)?;
+    .map_err(MatchError::Overflow)?;
     let infos = &prep.table.infos;
     let mut matched: Vec<u32> = g
         .present()
@@ -95,7 +78,7 @@ pub fn compute(prep: &Prepared<'_>, opts: &ListOptions) -> Result<Listing, ListE
         .filter(|&n| opts.regex.is_match(&infos[n as usize].name))
         .collect();
     if matched.is_empty() {
-        return Err(ListError::NoMatch(opts.regex.as_str().to_string()));
+        return Err(MatchError::NoMatch(opts.regex.as_str().to_string()));
     }
     matched.sort_by(|&a, &b| {
         let (ia, ib) = (&infos[a as usize], &infos[b as usize]);

@@ -8,9 +8,10 @@ use regex::Regex;
 use serde_json::{json, Value};
 
 use super::header::{report_labels, Trimming};
+use super::prepare::MatchError;
 use super::table::{align_pprof_columns, plain_table};
 use super::{Format, Prepared};
-use crate::profile::graph::{self, Edge, Overflow, TrimOptions};
+use crate::profile::graph::{self, Edge, TrimOptions};
 use crate::support::escape;
 use crate::units;
 use crate::units::select_output_unit;
@@ -54,24 +55,6 @@ pub struct Peek {
     pub output_unit: String,
 }
 
-/// Why `peek` has nothing to show.
-#[derive(Debug)]
-pub enum PeekError {
-    Overflow(Overflow),
-    NoMatch(String),
-}
-
-impl std::fmt::Display for PeekError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            PeekError::Overflow(e) => write!(f, "{e}"),
-            PeekError::NoMatch(re) => write!(f, "no function matches the regexp {re:?}"),
-        }
-    }
-}
-
-impl std::error::Error for PeekError {}
-
 /// Edges sorted as pprof sorts them: by |weight|, then caller name, then
 /// callee name.
 fn sorted<'a>(edges: impl Iterator<Item = &'a Edge>, names: &[String]) -> Vec<&'a Edge> {
@@ -87,7 +70,7 @@ fn sorted<'a>(edges: impl Iterator<Item = &'a Edge>, names: &[String]) -> Vec<&'
 }
 
 /// Computes the report.
-pub fn compute(prep: &Prepared<'_>, opts: &PeekOptions) -> Result<Peek, PeekError> {
+pub fn compute(prep: &Prepared<'_>, opts: &PeekOptions) -> Result<Peek, MatchError> {
     let trim = TrimOptions {
         node_count: 0,
         node_fraction: 0.0,
@@ -109,7 +92,7 @@ pub fn compute(prep: &Prepared<'_>, opts: &PeekOptions) -> Result<Peek, PeekErro
         &trim,
         graph::EdgeSet::Touching(&shown),
     )
-    .map_err(PeekError::Overflow)?;
+    .map_err(MatchError::Overflow)?;
     let g = &t.graph;
     let edges = g.edges.as_ref().map_or(&[][..], |e| e.list.as_slice());
     let names = &prep.table.names;
@@ -139,7 +122,7 @@ pub fn compute(prep: &Prepared<'_>, opts: &PeekOptions) -> Result<Peek, PeekErro
         })
         .collect();
     if blocks.is_empty() {
-        return Err(PeekError::NoMatch(opts.regex.as_str().to_string()));
+        return Err(MatchError::NoMatch(opts.regex.as_str().to_string()));
     }
     let flat_sum = t
         .nodes

@@ -14,6 +14,25 @@ use crate::profile::sample_type::{self, SampleTypeError};
 use crate::profile::Profile;
 use crate::support::escape;
 
+/// Why a report of the functions matching a regexp (`list`, `peek`) has
+/// nothing to show.
+#[derive(Debug)]
+pub enum MatchError {
+    Overflow(Overflow),
+    NoMatch(String),
+}
+
+impl std::fmt::Display for MatchError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            MatchError::Overflow(e) => write!(f, "{e}"),
+            MatchError::NoMatch(re) => write!(f, "no function matches the regexp {re:?}"),
+        }
+    }
+}
+
+impl std::error::Error for MatchError {}
+
 /// What every graph report selects before it runs: the sample type, the
 /// filters and what a node is.
 #[derive(Debug, Clone, Default)]
