@@ -169,7 +169,6 @@ pub fn compute(
 /// pprof combines a `-diff_base` — BEFORE scaled to AFTER's total first if
 /// `normalize` (`-normalize`), then negated — and the report written with
 /// BEFORE's total as pprof's total. Notes go to `warn`.
-#[allow(clippy::too_many_arguments)]
 pub fn run(
     out: &mut dyn Write,
     warn: &mut dyn Write,

@@ -58,7 +58,6 @@ pub const ELIDED: &str = "[… frames elided …]";
 /// Runs `flame`: reads the input (and the `base` snapshot of a
 /// differential graph, scaled to the input's total if `normalize`), and
 /// writes folded stacks or the SVG to `out`, notes to `warn`.
-#[allow(clippy::too_many_arguments)]
 pub fn run(
     out: &mut dyn Write,
     warn: &mut dyn Write,
