@@ -11,7 +11,7 @@
 #   bench/run.sh --pprof          # also go tool pprof -top, one run each (slow)
 #
 # Needs hyperfine, gzip and python3 (Debian: apt-get install hyperfine);
-# `go` only for --pprof. See "Performance" in the README.
+# `go` only for --pprof. See bench/README.md.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)

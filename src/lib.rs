@@ -30,4 +30,5 @@ pub mod pb {
     include!(concat!(env!("OUT_DIR"), "/perftools.profiles.rs"));
 }
 
-pub use app::{run, Request, UsageError};
+pub use app::{run, Request};
+pub use support::usage::UsageError;

@@ -1,6 +1,6 @@
 //! `heapscope-gen`: writes large synthetic Go heap profiles of realistic
-//! shape, deterministically, for benchmarks and tests (see "Performance" in
-//! the README).
+//! shape, deterministically, for benchmarks and tests (see
+//! `bench/README.md`).
 
 mod profile;
 mod program;

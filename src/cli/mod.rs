@@ -15,7 +15,8 @@ use std::fmt;
 
 use clap::{CommandFactory, FromArgMatches};
 
-use crate::app::{Request, UsageError};
+use crate::app::Request;
+use crate::support::usage::UsageError;
 use args::{Cli, Command};
 
 /// What a command line asks for.

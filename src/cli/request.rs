@@ -13,8 +13,8 @@ use super::args::{
     GraphFormatArg, ListArgs, PeekArgs, RendererArg, Report, SelectArgs, SourceArgs, TextArgs,
     TopArgs, TrendArgs, TrimArgs,
 };
-use crate::app::{InputSpec, Request, UsageError};
-use crate::input::{FetchOptions, Source};
+use crate::app::Request;
+use crate::input::{FetchOptions, InputSpec, Source};
 use crate::profile::filter::Filters;
 use crate::profile::graph::{Granularity, NodeOptions, TrimOptions};
 use crate::report::diff::DiffOptions;
@@ -26,6 +26,7 @@ use crate::report::source::SourceSearch;
 use crate::report::top::TopOptions;
 use crate::report::trend::TrendOptions;
 use crate::report::{Format, Selection};
+use crate::support::usage::UsageError;
 
 /// The request of a report command.
 pub(super) fn request(report: Report) -> Result<Request, UsageError> {

@@ -1,8 +1,10 @@
 //! Where profile bytes come from and what format they are: a file, stdin or
 //! a URL (fetched by [`http`]), gzip detected by its magic bytes and inflated under a size limit, then
 //! decoded by the matching decoder (pprof protobuf or legacy text heap
-//! profile, told apart by content).
+//! profile, told apart by content); several profiles combined into one
+//! ([`combine`]).
 
+pub mod combine;
 pub mod http;
 pub mod legacy;
 pub mod pprof;
@@ -141,6 +143,26 @@ pub struct ReadOptions {
     pub fetch: FetchOptions,
 }
 
+/// Where profiles come from, how large each may be, and how URLs are
+/// fetched.
+#[derive(Debug, Clone)]
+pub struct InputSpec {
+    /// At least one source.
+    pub sources: Vec<Source>,
+    pub max_size: u64,
+    pub fetch: FetchOptions,
+}
+
+impl InputSpec {
+    /// How each of the sources is read.
+    pub fn read_options(&self) -> ReadOptions {
+        ReadOptions {
+            max_size: self.max_size,
+            fetch: self.fetch.clone(),
+        }
+    }
+}
+
 /// What a source held: its data (inflated) and, for a URL, the body as
 /// fetched, to be saved.
 struct SourceData {
@@ -247,6 +269,29 @@ pub fn read_bytes(
         notes,
     );
     Ok(read.data)
+}
+
+/// Reads a text input (gzip inflated) as UTF-8: the first source (text
+/// commands take one). Returns the source's name and the text.
+pub fn read_text(spec: &InputSpec, notes: &mut dyn Write) -> anyhow::Result<(String, String)> {
+    let source = &spec.sources[0];
+    let bytes = read_bytes(source, &spec.read_options(), notes)
+        .map_err(|e| anyhow::anyhow!("{source}: {e}"))?;
+    Ok((source.to_string(), into_text(bytes)))
+}
+
+/// The bytes as a string, in place: each byte of a sequence that is not
+/// UTF-8 becomes `?`. (A lossy copy would hold the input twice, and up to
+/// three times over in U+FFFD for input that is all invalid bytes.)
+fn into_text(mut bytes: Vec<u8>) -> String {
+    let mut start = 0;
+    while let Err(e) = std::str::from_utf8(&bytes[start..]) {
+        let bad = start + e.valid_up_to();
+        let len = e.error_len().unwrap_or(bytes.len() - bad);
+        bytes[bad..bad + len].fill(b'?');
+        start = bad + len;
+    }
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
 /// Decodes profile bytes, choosing the decoder by content.
@@ -392,5 +437,22 @@ fn sample_types_name(profile: &Profile) -> String {
         "heap".to_string()
     } else {
         names.join(".")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_replaces_invalid_bytes_in_place() {
+        assert_eq!(into_text(b"gc 1 @0.1s".to_vec()), "gc 1 @0.1s");
+        assert_eq!(into_text(b"a\xffb\xe2\x82c\xf0\x9f".to_vec()), "a?b??c??");
+        assert_eq!(into_text("é 名 \u{1b}".as_bytes().to_vec()), "é 名 \u{1b}");
+        let bytes = vec![0xc3; 100];
+        let ptr = bytes.as_ptr();
+        let text = into_text(bytes);
+        assert_eq!(text, "?".repeat(100));
+        assert_eq!(text.as_ptr(), ptr, "not copied");
     }
 }

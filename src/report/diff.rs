@@ -1,16 +1,23 @@
 //! `diff`: what changed between two snapshots, node by node — pprof's
 //! `-diff_base` numbers (AFTER − BEFORE, percentages of BEFORE's total),
-//! with signs kept and nodes that appeared or vanished marked.
+//! with signs kept and nodes that appeared or vanished marked. Owns its
+//! setup: BEFORE and AFTER read into one profile, BEFORE scaled
+//! (`-normalize`) and negated, and BEFORE's total as the report's.
 
 use std::io::{self, Write};
 use std::ops::Range;
 
+use anyhow::{anyhow, Context};
 use serde_json::{json, Value};
 
 use super::header::{report_labels, Trimming};
+use super::prepare;
 use super::table::{align_pprof_columns, plain_table, write_table};
-use super::{Format, Prepared};
+use super::{Format, Prepared, Selection};
+use crate::input::combine::{self, BeforeAfter};
+use crate::input::InputSpec;
 use crate::profile::graph::{self, InlineMark, Overflow, TrimOptions};
+use crate::profile::merge;
 use crate::support::escape;
 use crate::units;
 use crate::units::select_output_unit;
@@ -45,6 +52,8 @@ pub struct DiffInputs {
     pub after_name: String,
     /// BEFORE was scaled to AFTER's total first (`-normalize`).
     pub normalized: bool,
+    /// Sum of |value| over BEFORE's samples.
+    pub base_total: i64,
 }
 
 /// A node's change and its BEFORE values.
@@ -113,9 +122,9 @@ pub fn compute(
     opts: &DiffOptions,
 ) -> Result<Diff, Overflow> {
     let p = prep.profile();
-    let base_total = abs_sum(prep, inputs.before.clone())?;
+    let base_total = inputs.base_total;
     let after_total = abs_sum(prep, inputs.after.clone())?;
-    let (t, marks) = super::prepare::trimmed_with_marks(prep, &opts.trim)?;
+    let (t, marks) = prepare::trimmed_with_marks(prep, &opts.trim)?;
     let base_view = prep.view.restricted(p, inputs.before.clone());
     let base = graph::accumulate(
         p,
@@ -156,8 +165,53 @@ pub fn compute(
     })
 }
 
+/// Runs `diff`: AFTER's and BEFORE's sources read into one profile as
+/// pprof combines a `-diff_base` — BEFORE scaled to AFTER's total first if
+/// `normalize` (`-normalize`), then negated — and the report written with
+/// BEFORE's total as pprof's total. Notes go to `warn`.
+pub fn run(
+    out: &mut dyn Write,
+    warn: &mut dyn Write,
+    before: &InputSpec,
+    after: &InputSpec,
+    normalize: bool,
+    selection: &Selection,
+    options: &DiffOptions,
+) -> anyhow::Result<()> {
+    let mut both = combine::load_before_after(before, after, warn)?;
+    if normalize {
+        both.normalize()?;
+    }
+    let BeforeAfter {
+        mut loaded,
+        after,
+        before,
+        after_name,
+        before_name,
+    } = both;
+    let k = loaded.profile.samples.num_values;
+    merge::scale(&mut loaded.profile, before.clone(), &vec![-1.0; k])
+        .map_err(|e| anyhow!("{}: {e}", loaded.name))?;
+
+    let mut prep = prepare::for_report(&loaded, selection, warn)?;
+    // pprof's total for a diff is BEFORE's (the samples marked as base).
+    let base_total = abs_sum(&prep, before.clone()).map_err(|e| anyhow!("{}: {e}", loaded.name))?;
+    if base_total > 0 {
+        prep.total = base_total;
+    }
+    let inputs = DiffInputs {
+        before,
+        after,
+        before_name,
+        after_name,
+        normalized: normalize,
+        base_total,
+    };
+    write(out, &prep, &inputs, options).with_context(|| loaded.name.clone())
+}
+
 /// Writes the report. `prep.total` must be BEFORE's total (pprof's
-/// `-diff_base` percentages).
+/// `-diff_base` percentages) unless that is 0.
 pub fn write(
     w: &mut dyn Write,
     prep: &Prepared<'_>,

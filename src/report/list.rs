@@ -5,13 +5,16 @@
 
 use std::io::{self, Write};
 
+use anyhow::Context;
 use regex::Regex;
 use serde_json::{json, Value};
 
-use super::prepare::MatchError;
-use super::source::{function_end, SourceReader};
-use super::{Format, Prepared};
+use super::prepare::{self, MatchError};
+use super::source::{function_end, SourceReader, SourceSearch};
+use super::{Format, Prepared, Selection};
+use crate::input::{combine, InputSpec};
 use crate::profile::graph;
+use crate::profile::graph::Granularity;
 use crate::support::escape;
 use crate::units;
 
@@ -27,6 +30,26 @@ pub struct ListOptions {
     /// pprof's `-unit` ("minimum": each value in its own best unit).
     pub unit: String,
     pub format: Format,
+}
+
+/// Runs `list`: reads the input at line granularity, nodes keyed by binary
+/// and function start line too (as pprof lists), and writes the listing,
+/// with source text found by `search`. Notes go to `warn`.
+pub fn run(
+    out: &mut dyn Write,
+    warn: &mut dyn Write,
+    input: &InputSpec,
+    selection: &Selection,
+    options: &ListOptions,
+    search: &SourceSearch,
+) -> anyhow::Result<()> {
+    let loaded = combine::load_merged(input, warn)?;
+    let mut selection = selection.clone();
+    selection.nodes.granularity = Granularity::Lines;
+    selection.nodes.object_names = true;
+    let prep = prepare::for_report(&loaded, &selection, warn)?;
+    let mut reader = SourceReader::new(search.clone());
+    write(out, warn, &prep, options, &mut reader).with_context(|| loaded.name.clone())
 }
 
 /// One line of a function and what it allocates.

@@ -5,6 +5,8 @@
 
 use std::io::{self, Write};
 
+use anyhow::anyhow;
+
 use crate::input::Loaded;
 use crate::profile::filter::{self, Filters, View};
 use crate::profile::graph::{
@@ -13,6 +15,7 @@ use crate::profile::graph::{
 use crate::profile::sample_type::{self, SampleTypeError};
 use crate::profile::Profile;
 use crate::support::escape;
+use crate::support::usage::UsageError;
 
 /// Why a report of the functions matching a regexp (`list`, `peek`) has
 /// nothing to show.
@@ -146,6 +149,25 @@ impl<'a> Prepared<'a> {
         let p = self.profile();
         p.str(p.sample_types[self.value_index].unit).to_lowercase()
     }
+}
+
+/// [`Prepared::new`] with its errors as a report gives them: named by the
+/// profile, and a sample type the profile does not have a usage error.
+pub fn for_report<'a>(
+    loaded: &'a Loaded,
+    selection: &Selection,
+    warn: &mut dyn Write,
+) -> anyhow::Result<Prepared<'a>> {
+    Prepared::new(loaded, selection, warn).map_err(|e| match e {
+        PrepareError::SampleType(e @ SampleTypeError::NoSampleTypes) => {
+            anyhow!("{}: {e}", loaded.name)
+        }
+        PrepareError::SampleType(e) => {
+            anyhow::Error::new(UsageError(format!("{}: {e}", loaded.name)))
+        }
+        PrepareError::Io(e) => anyhow::Error::new(e),
+        PrepareError::Overflow(e) => anyhow!("{}: {e}", loaded.name),
+    })
 }
 
 /// Why a profile could not be prepared for a report.

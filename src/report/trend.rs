@@ -1,14 +1,17 @@
 //! `trend`: each node's value across a series of snapshots, its change and
 //! slope, and a ranking that puts likely leaks — sites whose in-use memory
-//! grows in (nearly) every step, by a meaningful share — first.
+//! grows in (nearly) every step, by a meaningful share — first. Owns its
+//! setup: every snapshot read into one profile, in time order unless asked.
 
 use std::io::{self, Write};
-use std::ops::Range;
 
+use anyhow::Context;
 use comfy_table::{presets, CellAlignment, ContentArrangement, Table};
 use serde_json::{json, Value};
 
-use super::{Format, Prepared};
+use super::prepare;
+use super::{Format, Prepared, Selection};
+use crate::input::{combine, InputSpec};
 use crate::profile::graph::{self, Overflow};
 use crate::support::escape;
 use crate::support::time::format_time;
@@ -46,13 +49,26 @@ impl Default for TrendOptions {
     }
 }
 
-/// One snapshot of the series.
-#[derive(Debug, Clone)]
-pub struct Snapshot {
-    pub name: String,
-    pub time_nanos: i64,
-    /// Samples of this snapshot in the combined profile.
-    pub range: Range<usize>,
+pub use crate::input::combine::Snapshot;
+
+/// Runs `trend`: each source read as one snapshot into one profile, the
+/// snapshots put in time order unless `keep_order`, and the report written.
+/// Notes go to `warn`.
+pub fn run(
+    out: &mut dyn Write,
+    warn: &mut dyn Write,
+    input: &InputSpec,
+    keep_order: bool,
+    selection: &Selection,
+    options: &TrendOptions,
+) -> anyhow::Result<()> {
+    let (all, mut snapshots) = combine::load_series(input, warn)?;
+    if !keep_order {
+        // Stable: snapshots without a time keep their argument order.
+        snapshots.sort_by_key(|s| s.time_nanos);
+    }
+    let prep = prepare::for_report(&all, selection, warn)?;
+    write(out, &prep, &snapshots, options).with_context(|| all.name.clone())
 }
 
 /// A node's series and what it says.

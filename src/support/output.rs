@@ -18,8 +18,8 @@ use std::sync::{Mutex, Once, PoisonError};
 
 use anyhow::anyhow;
 
-use crate::app::UsageError;
 use crate::input::Source;
+use crate::support::usage::UsageError;
 
 /// Runs `report` against `out`, or against the file `path` when one is given.
 pub fn write_to(

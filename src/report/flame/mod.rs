@@ -4,18 +4,24 @@
 //! Stacks deeper than [`MAX_DEPTH`] frames lose their middle frames to one
 //! marked frame, as Go elides the middle of long tracebacks.
 //!
-//! The lines come one of two ways, the same either way: [`fold`] folds
-//! every sample into distinct stacks and [`folded_lines`] writes them
-//! (cutting narrow frames first if asked); [`pruned_lines`] grows only the
-//! part of the call tree that will be drawn. [`write_svg`] draws them.
+//! [`run`] is the one entry point. The lines come one of two ways, the
+//! same either way: `fold` folds every sample into distinct stacks and
+//! writes them (cutting narrow frames first if asked); `tree` grows only
+//! the part of the call tree that will be drawn, for a plain SVG. `svg`
+//! draws them.
 
 mod fold;
 mod svg;
 mod tree;
 
-pub use fold::{fold, folded_lines, stacks_total, DepthCut, Stacks};
-pub use svg::{labels, write_svg, Labels};
-pub use tree::pruned_lines;
+use std::io::Write;
+
+use anyhow::Context;
+
+use super::prepare;
+use super::Selection;
+use crate::input::combine::{self, BeforeAfter};
+use crate::input::InputSpec;
 
 /// Options of the `flame` report.
 #[derive(Debug, Clone)]
@@ -48,3 +54,79 @@ pub const LEAF_FRAMES: usize = MAX_DEPTH - ROOT_FRAMES - 1;
 /// differ only in how deep they went merge into one call path, as a
 /// shallower recursion's do.
 pub const ELIDED: &str = "[… frames elided …]";
+
+/// Runs `flame`: reads the input (and the `base` snapshot of a
+/// differential graph, scaled to the input's total if `normalize`), and
+/// writes folded stacks or the SVG to `out`, notes to `warn`.
+pub fn run(
+    out: &mut dyn Write,
+    warn: &mut dyn Write,
+    input: &InputSpec,
+    base: Option<&InputSpec>,
+    normalize: bool,
+    selection: &Selection,
+    options: &FlameOptions,
+) -> anyhow::Result<()> {
+    let (loaded, after_range, before_range) = match base {
+        None => {
+            let after = combine::load_merged(input, warn)?;
+            let n = after.profile.samples.len();
+            (after, 0..n, None)
+        }
+        Some(base) => {
+            let mut both = combine::load_before_after(base, input, warn)?;
+            if normalize {
+                both.normalize()?;
+            }
+            let BeforeAfter {
+                loaded,
+                after,
+                before,
+                ..
+            } = both;
+            (loaded, after, Some(before))
+        }
+    };
+    let prep = prepare::for_report(&loaded, selection, warn)?;
+    let context = || loaded.name.clone();
+    if before_range.is_none() && !options.folded {
+        let pruned = tree::pruned_lines(&prep, after_range.clone(), options.min_width)
+            .with_context(context)?;
+        if let Some((lines, total)) = pruned {
+            let labels = svg::labels(&prep, total, None, options);
+            return svg::write_svg(out, &prep, &lines, labels, options).with_context(context);
+        }
+    }
+    let (after_stacks, mut cut) = fold::fold(&prep, after_range).with_context(context)?;
+    let before_stacks = match before_range {
+        Some(range) => {
+            let (stacks, before_cut) = fold::fold(&prep, range).with_context(context)?;
+            cut.add(before_cut);
+            Some(stacks)
+        }
+        None => None,
+    };
+    if let Some(note) = cut.note() {
+        writeln!(warn, "heapscope: {}: {note}", loaded.name)?;
+    }
+    // Folded output is exact; for the SVG, frames too narrow to draw go first.
+    let prune = (!options.folded).then_some(options.min_width);
+    let (lines, negative) = fold::folded_lines(&prep, &after_stacks, before_stacks.as_ref(), prune);
+    if negative > 0 {
+        writeln!(
+            warn,
+            "heapscope: {}: left out {negative} stacks with negative values",
+            loaded.name
+        )?;
+    }
+    if options.folded {
+        for l in &lines {
+            writeln!(out, "{l}")?;
+        }
+        return Ok(());
+    }
+    let total = fold::stacks_total(&after_stacks);
+    let before_total = before_stacks.as_ref().map(fold::stacks_total);
+    let labels = svg::labels(&prep, total, before_total, options);
+    svg::write_svg(out, &prep, &lines, labels, options).with_context(context)
+}

@@ -179,7 +179,8 @@ pub fn write_svg(
 
 #[cfg(test)]
 mod tests {
-    use super::super::{fold, folded_lines, pruned_lines};
+    use super::super::fold::{fold, folded_lines};
+    use super::super::tree::pruned_lines;
     use super::*;
 
     /// The frames drawn, from an SVG, sorted: each one's tooltip (name,

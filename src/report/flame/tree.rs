@@ -560,7 +560,7 @@ impl Cursor {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{fold, folded_lines, stacks_total};
+    use super::super::fold::{fold, folded_lines, stacks_total};
     use super::*;
 
     /// The call-tree path and the fold-then-cut path give the same lines,

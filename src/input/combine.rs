@@ -1,0 +1,176 @@
+//! Several sources become one profile: each is decoded straight onto the
+//! end of one combination (no sample copied), which keeps the range of
+//! samples each came from — merged for most reports, BEFORE and AFTER for
+//! `diff` and `flame --base`, a series of snapshots for `trend` — and
+//! BEFORE scaled to AFTER's total (`-normalize`).
+
+use std::io::Write;
+use std::ops::Range;
+
+use anyhow::anyhow;
+
+use super::{InputSpec, Loaded, ReadOptions, Source};
+use crate::profile::graph::Overflow;
+use crate::profile::merge::{self, Combined};
+use crate::profile::Profile;
+
+/// One source's samples in a combined profile.
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    pub name: String,
+    pub time_nanos: i64,
+    /// Samples of this snapshot in the combined profile.
+    pub range: Range<usize>,
+}
+
+/// BEFORE and AFTER in one profile, as pprof combines a `-diff_base`
+/// (AFTER's samples first), named "BEFORE vs AFTER".
+pub struct BeforeAfter {
+    pub loaded: Loaded,
+    pub after: Range<usize>,
+    pub before: Range<usize>,
+    pub after_name: String,
+    pub before_name: String,
+}
+
+/// Loads the sources; several are merged into one profile whose values sum
+/// node by node, as pprof merges them.
+pub fn load_merged(spec: &InputSpec, notes: &mut dyn Write) -> anyhow::Result<Loaded> {
+    if let [source] = &spec.sources[..] {
+        return super::load(source, &spec.read_options(), notes)
+            .map_err(|e| anyhow!("{source}: {e}"));
+    }
+    let mut all = Combination::default();
+    all.load_all(spec, notes)?;
+    all.finish()
+}
+
+/// Loads AFTER's sources, then BEFORE's, into one profile.
+pub fn load_before_after(
+    before: &InputSpec,
+    after: &InputSpec,
+    notes: &mut dyn Write,
+) -> anyhow::Result<BeforeAfter> {
+    let mut both = Combination::default();
+    let (after, after_name) = both.load_all(after, notes)?;
+    let (before, before_name) = both.load_all(before, notes)?;
+    let mut loaded = both.finish()?;
+    loaded.name = format!("{before_name} vs {after_name}");
+    Ok(BeforeAfter {
+        loaded,
+        after,
+        before,
+        after_name,
+        before_name,
+    })
+}
+
+/// Loads each source as one snapshot of a series, in argument order, into
+/// one profile.
+pub fn load_series(
+    spec: &InputSpec,
+    notes: &mut dyn Write,
+) -> anyhow::Result<(Loaded, Vec<Snapshot>)> {
+    let opts = spec.read_options();
+    let mut all = Combination::default();
+    let mut snapshots = Vec::with_capacity(spec.sources.len());
+    for source in &spec.sources {
+        snapshots.push(all.load(source, &opts, notes)?);
+    }
+    Ok((all.finish()?, snapshots))
+}
+
+impl BeforeAfter {
+    /// Scales BEFORE's samples so each sample type sums to what it sums to
+    /// over AFTER (`-normalize`), rounding as pprof does.
+    pub fn normalize(&mut self) -> anyhow::Result<()> {
+        normalize_to(
+            &mut self.loaded.profile,
+            self.before.clone(),
+            self.after.clone(),
+        )
+        .map_err(|e| anyhow!("{}: {e}", self.loaded.name))
+    }
+}
+
+/// Scales the samples in `scaled` so each sample type sums to what it sums
+/// to over `target`, rounding as pprof does.
+fn normalize_to(
+    profile: &mut Profile,
+    scaled: Range<usize>,
+    target: Range<usize>,
+) -> Result<(), Overflow> {
+    let from = merge::sums(profile, scaled.clone())?;
+    let to = merge::sums(profile, target)?;
+    let ratios: Vec<f64> = from
+        .iter()
+        .zip(&to)
+        .map(|(&f, &t)| if f == 0 { 1.0 } else { t as f64 / f as f64 })
+        .collect();
+    merge::scale(profile, scaled, &ratios)
+}
+
+/// Profiles combined as they are read: each is decoded straight onto the
+/// end of the combination's samples, so no sample is copied and nothing
+/// but the combination is held.
+#[derive(Default)]
+struct Combination {
+    combiner: merge::Combiner,
+    names: Vec<String>,
+}
+
+impl Combination {
+    /// Reads one source onto the combination; returns it as a snapshot.
+    fn load(
+        &mut self,
+        source: &Source,
+        opts: &ReadOptions,
+        notes: &mut dyn Write,
+    ) -> anyhow::Result<Snapshot> {
+        let (samples, location_base) = self.combiner.take_samples();
+        let loaded = super::load_onto(source, opts, notes, samples, location_base)
+            .map_err(|e| anyhow!("{source}: {e}"))?;
+        let Loaded { name, profile } = loaded;
+        self.names.push(name.clone());
+        let time_nanos = profile.time_nanos;
+        let range = self
+            .combiner
+            .add_decoded(profile)
+            .map_err(|e| anyhow!("{}: {e}", self.name()))?;
+        Ok(Snapshot {
+            name,
+            time_nanos,
+            range,
+        })
+    }
+
+    /// Reads every source of `spec`; returns the range of samples they
+    /// occupy together, and their name.
+    fn load_all(
+        &mut self,
+        spec: &InputSpec,
+        notes: &mut dyn Write,
+    ) -> anyhow::Result<(Range<usize>, String)> {
+        let opts = spec.read_options();
+        let first = self.names.len();
+        let mut range: Option<Range<usize>> = None;
+        for source in &spec.sources {
+            let r = self.load(source, &opts, notes)?.range;
+            range = Some(range.map_or(r.clone(), |all| all.start..r.end));
+        }
+        let name = self.names[first..].join(" + ");
+        Ok((range.unwrap_or_default(), name))
+    }
+
+    /// The name of the combination: its profiles' names joined by " + ".
+    fn name(&self) -> String {
+        self.names.join(" + ")
+    }
+
+    fn finish(self) -> anyhow::Result<Loaded> {
+        let name = self.name();
+        let Combined { profile, .. } =
+            self.combiner.finish().map_err(|e| anyhow!("{name}: {e}"))?;
+        Ok(Loaded { name, profile })
+    }
+}
