@@ -249,20 +249,40 @@ fn write_profile(dir: &Path, name: &str, profile: &heapscope::pb::Profile) -> St
 /// One sample of 4096 bytes whose stack is `depth` distinct functions:
 /// `f0` at the root, `f<depth-1>` at the leaf, `f<i>` at line i + 1.
 fn deep_stack(depth: u64) -> heapscope::pb::Profile {
+    let names: Vec<String> = (0..depth).map(|i| format!("f{i}")).collect();
+    stacks_profile(
+        "/src/deep.go",
+        &names,
+        vec![((1..=depth).rev().collect(), 4096)],
+    )
+}
+
+/// A profile of one `inuse_space` (bytes) value per sample, in `file`: function `i`
+/// (named `names[i]`) is at location `i + 1`, line `i + 1`; each sample is
+/// its stack of location ids, leaf first, and its value.
+pub(crate) fn stacks_profile(
+    file: &str,
+    names: &[String],
+    samples: Vec<(Vec<u64>, i64)>,
+) -> heapscope::pb::Profile {
     use heapscope::pb;
-    let mut strings: Vec<String> = ["", "inuse_space", "bytes", "/src/deep.go"]
+    let mut strings: Vec<String> = ["", "inuse_space", "bytes", file]
         .iter()
         .map(ToString::to_string)
         .collect();
-    strings.extend((0..depth).map(|i| format!("f{i}")));
+    strings.extend(names.iter().cloned());
+    let n = names.len() as u64;
     pb::Profile {
         sample_type: vec![pb::ValueType { r#type: 1, unit: 2 }],
-        sample: vec![pb::Sample {
-            location_id: (1..=depth).rev().collect(),
-            value: vec![4096],
-            label: vec![],
-        }],
-        location: (0..depth)
+        sample: samples
+            .into_iter()
+            .map(|(location_id, value)| pb::Sample {
+                location_id,
+                value: vec![value],
+                label: vec![],
+            })
+            .collect(),
+        location: (0..n)
             .map(|i| pb::Location {
                 id: i + 1,
                 address: 0x1000 + i,
@@ -274,7 +294,7 @@ fn deep_stack(depth: u64) -> heapscope::pb::Profile {
                 ..Default::default()
             })
             .collect(),
-        function: (0..depth)
+        function: (0..n)
             .map(|i| pb::Function {
                 id: i + 1,
                 name: 4 + i as i64,

@@ -12,55 +12,8 @@ use std::path::Path;
 use prost::Message;
 
 use crate::graph::svg_texts;
-use crate::malformed::run_measuring_memory;
+use crate::malformed::{run_measuring_memory, stacks_profile};
 use crate::util::{heapscope, run, stderr, stdout, top_rows, TopRow};
-
-/// A profile of one `inuse_space` (bytes) value per sample: function `i`
-/// (named `names[i]`) is at location `i + 1`, line `i + 1`; each sample is
-/// its stack of location ids, leaf first, and its value.
-fn profile(names: &[String], samples: Vec<(Vec<u64>, i64)>) -> heapscope::pb::Profile {
-    use heapscope::pb;
-    let mut strings: Vec<String> = ["", "inuse_space", "bytes", "/src/x.go"]
-        .iter()
-        .map(ToString::to_string)
-        .collect();
-    strings.extend(names.iter().cloned());
-    let n = names.len() as u64;
-    pb::Profile {
-        sample_type: vec![pb::ValueType { r#type: 1, unit: 2 }],
-        sample: samples
-            .into_iter()
-            .map(|(location_id, value)| pb::Sample {
-                location_id,
-                value: vec![value],
-                label: vec![],
-            })
-            .collect(),
-        location: (0..n)
-            .map(|i| pb::Location {
-                id: i + 1,
-                address: 0x1000 + i,
-                line: vec![pb::Line {
-                    function_id: i + 1,
-                    line: i as i64 + 1,
-                    column: 0,
-                }],
-                ..Default::default()
-            })
-            .collect(),
-        function: (0..n)
-            .map(|i| pb::Function {
-                id: i + 1,
-                name: 4 + i as i64,
-                system_name: 4 + i as i64,
-                filename: 3,
-                start_line: i as i64 + 1,
-            })
-            .collect(),
-        string_table: strings,
-        ..Default::default()
-    }
-}
 
 fn write(dir: &Path, name: &str, data: &[u8]) -> String {
     let path = dir.join(name);
@@ -86,7 +39,7 @@ fn cycle(depth: usize) -> Vec<u8> {
     let names = ["main.a", "main.b", "main.c"].map(String::from);
     // Leaf first: the frame at depth d from the root is location d % 3 + 1.
     let stack = (0..depth).rev().map(|d| (d % 3) as u64 + 1).collect();
-    profile(&names, vec![(stack, 4096)]).encode_to_vec()
+    stacks_profile("/src/x.go", &names, vec![(stack, 4096)]).encode_to_vec()
 }
 
 #[test]
@@ -190,7 +143,7 @@ fn dense(functions: usize, samples: usize) -> Vec<u8> {
             (stack, 1024 * (1 + k as i64 % 7))
         })
         .collect();
-    profile(&names, stacks).encode_to_vec()
+    stacks_profile("/src/x.go", &names, stacks).encode_to_vec()
 }
 
 /// The function names drawn in a graph's SVG (the text lines `fN`).
