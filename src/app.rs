@@ -120,8 +120,8 @@ impl Request {
     }
 }
 
-/// Runs a request, writing the report to `out` and notes to `warn`.
-pub fn run(request: &Request, out: &mut dyn Write, warn: &mut dyn Write) -> anyhow::Result<()> {
+/// Runs a request, writing the report to `out` and notes (diagnostics) to `notes`.
+pub fn run(request: &Request, out: &mut dyn Write, notes: &mut dyn Write) -> anyhow::Result<()> {
     if let Some((flag, path, what, inputs)) = request.output_file() {
         output::refuse_input(flag, path, &inputs, what)?;
     }
@@ -131,12 +131,12 @@ pub fn run(request: &Request, out: &mut dyn Write, warn: &mut dyn Write) -> anyh
             selection,
             options,
         } => {
-            let loaded = load_merged(input, warn)?;
-            let prep = prepare(&loaded, selection, warn)?;
+            let loaded = load_merged(input, notes)?;
+            let prep = prepare(&loaded, selection, notes)?;
             top::write(out, &prep, options).with_context(|| loaded.name.clone())
         }
         Request::Info { input, format } => {
-            let loaded = load_merged(input, warn)?;
+            let loaded = load_merged(input, notes)?;
             Ok(info::write(out, &loaded, *format)?)
         }
         Request::List {
@@ -144,14 +144,14 @@ pub fn run(request: &Request, out: &mut dyn Write, warn: &mut dyn Write) -> anyh
             selection,
             options,
             search,
-        } => list::run(out, warn, input, selection, options, search),
+        } => list::run(out, notes, input, selection, options, search),
         Request::Peek {
             input,
             selection,
             options,
         } => {
-            let loaded = load_merged(input, warn)?;
-            let prep = prepare(&loaded, selection, warn)?;
+            let loaded = load_merged(input, notes)?;
+            let prep = prepare(&loaded, selection, notes)?;
             peek::write(out, &prep, options).with_context(|| loaded.name.clone())
         }
         Request::Diff {
@@ -160,13 +160,13 @@ pub fn run(request: &Request, out: &mut dyn Write, warn: &mut dyn Write) -> anyh
             normalize,
             selection,
             options,
-        } => diff::run(out, warn, before, after, *normalize, selection, options),
+        } => diff::run(out, notes, before, after, *normalize, selection, options),
         Request::Trend {
             input,
             keep_order,
             selection,
             options,
-        } => trend::run(out, warn, input, *keep_order, selection, options),
+        } => trend::run(out, notes, input, *keep_order, selection, options),
         Request::Flame {
             input,
             base,
@@ -177,7 +177,7 @@ pub fn run(request: &Request, out: &mut dyn Write, warn: &mut dyn Write) -> anyh
         } => output::write_to(output.as_deref(), out, |w| {
             flame::run(
                 w,
-                warn,
+                notes,
                 input,
                 base.as_ref(),
                 *normalize,
@@ -191,13 +191,13 @@ pub fn run(request: &Request, out: &mut dyn Write, warn: &mut dyn Write) -> anyh
             options,
             output,
         } => output::write_to(output.as_deref(), out, |w| {
-            let loaded = load_merged(input, warn)?;
-            let prep = prepare(&loaded, selection, warn)?;
-            graph::write(w, warn, &prep, options).with_context(|| loaded.name.clone())
+            let loaded = load_merged(input, notes)?;
+            let prep = prepare(&loaded, selection, notes)?;
+            graph::write(w, notes, &prep, options).with_context(|| loaded.name.clone())
         }),
-        Request::MemStats { input, format } => memstats::run(out, warn, input, *format),
+        Request::MemStats { input, format } => memstats::run(out, notes, input, *format),
         Request::GcTrace { input, format, svg } => {
-            gctrace::run(out, warn, input, *format, svg.as_deref())
+            gctrace::run(out, notes, input, *format, svg.as_deref())
         }
     }
 }

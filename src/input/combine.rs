@@ -9,9 +9,9 @@ use std::ops::Range;
 
 use anyhow::anyhow;
 
-use super::{InputSpec, Loaded, ReadOptions, Source};
+use super::{InputSpec, NamedProfile, ReadOptions, Source};
+use crate::profile::combine::{self, Combination};
 use crate::profile::graph::Overflow;
-use crate::profile::merge::{self, Combined};
 use crate::profile::Profile;
 
 /// One source's samples in a combined profile.
@@ -26,7 +26,7 @@ pub struct Snapshot {
 /// BEFORE and AFTER in one profile, as pprof combines a `-diff_base`
 /// (AFTER's samples first), named "BEFORE vs AFTER".
 pub struct BeforeAfter {
-    pub loaded: Loaded,
+    pub loaded: NamedProfile,
     pub after: Range<usize>,
     pub before: Range<usize>,
     pub after_name: String,
@@ -35,12 +35,12 @@ pub struct BeforeAfter {
 
 /// Loads the sources; several are merged into one profile whose values sum
 /// node by node, as pprof merges them.
-pub fn load_merged(spec: &InputSpec, notes: &mut dyn Write) -> anyhow::Result<Loaded> {
+pub fn load_merged(spec: &InputSpec, notes: &mut dyn Write) -> anyhow::Result<NamedProfile> {
     if let [source] = &spec.sources[..] {
         return super::load(source, &spec.read_options(), notes)
             .map_err(|e| anyhow!("{source}: {e}"));
     }
-    let mut all = Combination::default();
+    let mut all = NamedCombiner::default();
     all.load_all(spec, notes)?;
     all.finish()
 }
@@ -51,7 +51,7 @@ pub fn load_before_after(
     after: &InputSpec,
     notes: &mut dyn Write,
 ) -> anyhow::Result<BeforeAfter> {
-    let mut both = Combination::default();
+    let mut both = NamedCombiner::default();
     let (after, after_name) = both.load_all(after, notes)?;
     let (before, before_name) = both.load_all(before, notes)?;
     let mut loaded = both.finish()?;
@@ -70,9 +70,9 @@ pub fn load_before_after(
 pub fn load_series(
     spec: &InputSpec,
     notes: &mut dyn Write,
-) -> anyhow::Result<(Loaded, Vec<Snapshot>)> {
+) -> anyhow::Result<(NamedProfile, Vec<Snapshot>)> {
     let opts = spec.read_options();
-    let mut all = Combination::default();
+    let mut all = NamedCombiner::default();
     let mut snapshots = Vec::with_capacity(spec.sources.len());
     for source in &spec.sources {
         snapshots.push(all.load(source, &opts, notes)?);
@@ -100,26 +100,26 @@ fn normalize_to(
     scaled: Range<usize>,
     target: Range<usize>,
 ) -> Result<(), Overflow> {
-    let from = merge::sums(profile, scaled.clone())?;
-    let to = merge::sums(profile, target)?;
+    let from = combine::sums(profile, scaled.clone())?;
+    let to = combine::sums(profile, target)?;
     let ratios: Vec<f64> = from
         .iter()
         .zip(&to)
         .map(|(&f, &t)| if f == 0 { 1.0 } else { t as f64 / f as f64 })
         .collect();
-    merge::scale(profile, scaled, &ratios)
+    combine::scale(profile, scaled, &ratios)
 }
 
 /// Profiles combined as they are read: each is decoded straight onto the
 /// end of the combination's samples, so no sample is copied and nothing
 /// but the combination is held.
 #[derive(Default)]
-struct Combination {
-    combiner: merge::Combiner,
+struct NamedCombiner {
+    combiner: combine::Combiner,
     names: Vec<String>,
 }
 
-impl Combination {
+impl NamedCombiner {
     /// Reads one source onto the combination; returns it as a snapshot.
     fn load(
         &mut self,
@@ -130,7 +130,7 @@ impl Combination {
         let (samples, location_base) = self.combiner.take_samples();
         let loaded = super::load_onto(source, opts, notes, samples, location_base)
             .map_err(|e| anyhow!("{source}: {e}"))?;
-        let Loaded { name, profile } = loaded;
+        let NamedProfile { name, profile } = loaded;
         self.names.push(name.clone());
         let time_nanos = profile.time_nanos;
         let range = self
@@ -167,10 +167,10 @@ impl Combination {
         self.names.join(" + ")
     }
 
-    fn finish(self) -> anyhow::Result<Loaded> {
+    fn finish(self) -> anyhow::Result<NamedProfile> {
         let name = self.name();
-        let Combined { profile, .. } =
+        let Combination { profile, .. } =
             self.combiner.finish().map_err(|e| anyhow!("{name}: {e}"))?;
-        Ok(Loaded { name, profile })
+        Ok(NamedProfile { name, profile })
     }
 }

@@ -59,7 +59,7 @@ impl Source {
 
 /// A source as every message and report names it: a path with its unsafe
 /// characters escaped, a URL with its password redacted too (see
-/// [`crate::support::escape`]). The name a profile goes by ([`Loaded::name`]) is this
+/// [`crate::support::escape`]). The name a profile goes by ([`NamedProfile::name`]) is this
 /// text, so no later output can show a fetched URL's credentials.
 impl fmt::Display for Source {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -74,7 +74,7 @@ impl fmt::Display for Source {
 /// A decoded profile and the name it goes by in messages (its source, or
 /// the sources it was combined from).
 #[derive(Debug, Clone)]
-pub struct Loaded {
+pub struct NamedProfile {
     pub name: String,
     pub profile: Profile,
 }
@@ -312,7 +312,7 @@ pub fn load(
     source: &Source,
     opts: &ReadOptions,
     notes: &mut dyn Write,
-) -> Result<Loaded, LoadError> {
+) -> Result<NamedProfile, LoadError> {
     load_onto(source, opts, notes, Samples::default(), 0)
 }
 
@@ -320,14 +320,14 @@ pub fn load(
 /// `pprof::Decoder::onto`): the profile's samples hold those first, then
 /// its own, whose frames are its location indexes plus `location_base`
 /// and whose label sets index its own table. How profiles are combined
-/// without copying their samples (`merge::Combiner::add_decoded`).
+/// without copying their samples (`combine::Combiner::add_decoded`).
 pub fn load_onto(
     source: &Source,
     opts: &ReadOptions,
     notes: &mut dyn Write,
     samples: Samples,
     location_base: u32,
-) -> Result<Loaded, LoadError> {
+) -> Result<NamedProfile, LoadError> {
     let start = samples.len();
     let onto = (samples, location_base);
     let max_size = opts.max_size;
@@ -354,7 +354,7 @@ pub fn load_onto(
         }
     };
     crate::profile::prune::apply_from(&mut profile, start, location_base);
-    Ok(Loaded {
+    Ok(NamedProfile {
         name: source.to_string(),
         profile,
     })

@@ -3,9 +3,9 @@
 //! stored as flat arrays. Every input format decodes into this; every report
 //! reads from it.
 
+pub mod combine;
 pub mod filter;
 pub mod graph;
-pub mod merge;
 pub mod prune;
 pub mod sample_type;
 

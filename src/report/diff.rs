@@ -10,14 +10,14 @@ use std::ops::Range;
 use anyhow::{anyhow, Context};
 use serde_json::{json, Value};
 
-use super::header::{report_labels, Trimming};
+use super::header::{report_header, Trimming};
 use super::prepare;
 use super::table::{align_pprof_columns, plain_table, write_table};
 use super::{Format, Prepared, Selection};
 use crate::input::combine::{self, BeforeAfter};
 use crate::input::InputSpec;
+use crate::profile::combine::scale;
 use crate::profile::graph::{self, InlineMark, Overflow, TrimOptions};
-use crate::profile::merge;
 use crate::support::escape;
 use crate::units;
 use crate::units::select_output_unit;
@@ -168,17 +168,17 @@ pub fn compute(
 /// Runs `diff`: AFTER's and BEFORE's sources read into one profile as
 /// pprof combines a `-diff_base` — BEFORE scaled to AFTER's total first if
 /// `normalize` (`-normalize`), then negated — and the report written with
-/// BEFORE's total as pprof's total. Notes go to `warn`.
+/// BEFORE's total as pprof's total. Notes go to `notes`.
 pub fn run(
     out: &mut dyn Write,
-    warn: &mut dyn Write,
+    notes: &mut dyn Write,
     before: &InputSpec,
     after: &InputSpec,
     normalize: bool,
     selection: &Selection,
     options: &DiffOptions,
 ) -> anyhow::Result<()> {
-    let mut both = combine::load_before_after(before, after, warn)?;
+    let mut both = combine::load_before_after(before, after, notes)?;
     if normalize {
         both.normalize()?;
     }
@@ -190,10 +190,10 @@ pub fn run(
         before_name,
     } = both;
     let k = loaded.profile.samples.num_values;
-    merge::scale(&mut loaded.profile, before.clone(), &vec![-1.0; k])
+    scale(&mut loaded.profile, before.clone(), &vec![-1.0; k])
         .map_err(|e| anyhow!("{}: {e}", loaded.name))?;
 
-    let mut prep = prepare::for_report(&loaded, selection, warn)?;
+    let mut prep = prepare::for_report(&loaded, selection, notes)?;
     // pprof's total for a diff is BEFORE's (the samples marked as base).
     let base_total = abs_sum(&prep, before.clone()).map_err(|e| anyhow!("{}: {e}", loaded.name))?;
     if base_total > 0 {
@@ -260,7 +260,7 @@ fn write_text(
         .iter()
         .map(|r| r.flat)
         .fold(0i64, i64::saturating_add);
-    let mut labels = report_labels(
+    let mut labels = report_header(
         prep,
         &Trimming {
             flat_sum,

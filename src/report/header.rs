@@ -11,7 +11,7 @@ use crate::units;
 
 /// The lines pprof puts above a report: File, Build ID, comments, Type,
 /// Time, Duration.
-pub fn profile_labels(
+pub fn profile_header(
     p: &Profile,
     sample_type: &str,
     sample_unit: &str,
@@ -68,15 +68,15 @@ pub struct Trimming {
     pub orig_count: usize,
 }
 
-/// pprof's header lines of a graph report: the profile's labels, active
+/// pprof's header lines of a graph report: the profile's own lines, active
 /// filters, "Showing nodes accounting for …", "Dropped N nodes …",
 /// "Showing top N nodes out of M".
-pub fn report_labels(
+pub fn report_header(
     prep: &Prepared<'_>,
     t: &Trimming,
     fmt: &dyn Fn(i64) -> String,
 ) -> Vec<String> {
-    labels_with_edges(prep, t, None, fmt)
+    header_with_edges(prep, t, None, fmt)
 }
 
 /// Edges dropped under the edge fraction, for a call graph's legend.
@@ -85,9 +85,9 @@ pub struct DroppedEdges {
     pub edge_fraction: f64,
 }
 
-/// [`report_labels`] with pprof's "Dropped N edges (freq <= X)" line, as
+/// [`report_header`] with pprof's "Dropped N edges (freq <= X)" line, as
 /// the call graph's legend shows it.
-pub fn labels_with_edges(
+pub fn header_with_edges(
     prep: &Prepared<'_>,
     t: &Trimming,
     edges: Option<&DroppedEdges>,
@@ -95,7 +95,7 @@ pub fn labels_with_edges(
 ) -> Vec<String> {
     let unit = prep.sample_unit();
     let total = prep.total;
-    let mut labels = profile_labels(prep.profile(), &prep.sample_type(), &unit, total, fmt);
+    let mut labels = profile_header(prep.profile(), &prep.sample_type(), &unit, total, fmt);
     if !prep.filters.is_empty() {
         labels.push("Active filters:".to_string());
         for f in &prep.filters {

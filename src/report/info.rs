@@ -7,7 +7,7 @@ use comfy_table::{presets, CellAlignment, ContentArrangement, Table};
 use serde_json::json;
 
 use super::Format;
-use crate::input::Loaded;
+use crate::input::NamedProfile;
 use crate::profile::{sample_type, Profile};
 use crate::support::escape;
 use crate::support::paths::go_base;
@@ -37,7 +37,7 @@ pub fn type_totals(p: &Profile) -> Vec<TypeTotal> {
 }
 
 /// Writes the report.
-pub fn write(w: &mut dyn Write, loaded: &Loaded, format: Format) -> io::Result<()> {
+pub fn write(w: &mut dyn Write, loaded: &NamedProfile, format: Format) -> io::Result<()> {
     match format {
         Format::Text => write_text(w, loaded),
         Format::Json => write_json(w, loaded),
@@ -50,7 +50,7 @@ fn default_type(p: &Profile) -> String {
         .unwrap_or_default()
 }
 
-fn write_text(w: &mut dyn Write, loaded: &Loaded) -> io::Result<()> {
+fn write_text(w: &mut dyn Write, loaded: &NamedProfile) -> io::Result<()> {
     let p = &loaded.profile;
     writeln!(w, "Profile: {}", escape::text(&loaded.name))?;
     match p.main_binary() {
@@ -145,7 +145,7 @@ fn write_text(w: &mut dyn Write, loaded: &Loaded) -> io::Result<()> {
     Ok(())
 }
 
-fn write_json(w: &mut dyn Write, loaded: &Loaded) -> io::Result<()> {
+fn write_json(w: &mut dyn Write, loaded: &NamedProfile) -> io::Result<()> {
     let p = &loaded.profile;
     let types: Vec<_> = type_totals(p)
         .into_iter()

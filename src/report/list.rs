@@ -34,22 +34,22 @@ pub struct ListOptions {
 
 /// Runs `list`: reads the input at line granularity, nodes keyed by binary
 /// and function start line too (as pprof lists), and writes the listing,
-/// with source text found by `search`. Notes go to `warn`.
+/// with source text found by `search`. Notes go to `notes`.
 pub fn run(
     out: &mut dyn Write,
-    warn: &mut dyn Write,
+    notes: &mut dyn Write,
     input: &InputSpec,
     selection: &Selection,
     options: &ListOptions,
     search: &SourceSearch,
 ) -> anyhow::Result<()> {
-    let loaded = combine::load_merged(input, warn)?;
+    let loaded = combine::load_merged(input, notes)?;
     let mut selection = selection.clone();
     selection.nodes.granularity = Granularity::Lines;
     selection.nodes.object_names = true;
-    let prep = prepare::for_report(&loaded, &selection, warn)?;
+    let prep = prepare::for_report(&loaded, &selection, notes)?;
     let mut reader = SourceReader::new(search.clone());
-    write(out, warn, &prep, options, &mut reader).with_context(|| loaded.name.clone())
+    write(out, notes, &prep, options, &mut reader).with_context(|| loaded.name.clone())
 }
 
 /// One line of a function and what it allocates.
@@ -161,18 +161,18 @@ pub fn compute(prep: &Prepared<'_>, opts: &ListOptions) -> Result<Listing, Match
     Ok(listing)
 }
 
-/// Writes the report; a note goes to `warn` for each file whose source was
+/// Writes the report; a note goes to `notes` for each file whose source was
 /// not found.
 pub fn write(
     w: &mut dyn Write,
-    warn: &mut dyn Write,
+    notes: &mut dyn Write,
     prep: &Prepared<'_>,
     opts: &ListOptions,
     reader: &mut SourceReader,
 ) -> anyhow::Result<()> {
     let listing = compute(prep, opts)?;
     match opts.format {
-        Format::Text => write_text(w, warn, prep, &listing, opts, reader)?,
+        Format::Text => write_text(w, notes, prep, &listing, opts, reader)?,
         Format::Json => write_json(w, prep, &listing, reader)?,
     }
     Ok(())
@@ -228,7 +228,7 @@ fn line_ranges(
 
 fn write_text(
     w: &mut dyn Write,
-    warn: &mut dyn Write,
+    notes: &mut dyn Write,
     prep: &Prepared<'_>,
     listing: &Listing,
     opts: &ListOptions,
@@ -258,7 +258,7 @@ fn write_text(
         let source = reader.lines(&r.file);
         if source.is_none() {
             writeln!(
-                warn,
+                notes,
                 "heapscope: source of {} not found (looked in {}); showing line numbers only, \
                  use -source_path=DIR to point at the source",
                 escape::text(&r.file),

@@ -7,7 +7,7 @@ use std::io::{self, Write};
 use regex::Regex;
 use serde_json::{json, Value};
 
-use super::header::{report_labels, Trimming};
+use super::header::{report_header, Trimming};
 use super::prepare::MatchError;
 use super::table::{align_pprof_columns, plain_table};
 use super::{Format, Prepared};
@@ -160,7 +160,7 @@ const SEPARATOR: &str = "-------------------------------------------------------
 fn write_text(w: &mut dyn Write, prep: &Prepared<'_>, peek: &Peek) -> io::Result<()> {
     let unit = prep.sample_unit();
     let fmt = |v: i64| units::scaled_label(v, &unit, &peek.output_unit);
-    let labels = report_labels(
+    let labels = report_header(
         prep,
         &Trimming {
             flat_sum: peek.flat_sum,

@@ -7,7 +7,7 @@ use std::io::{self, Write};
 
 use anyhow::anyhow;
 
-use crate::input::Loaded;
+use crate::input::NamedProfile;
 use crate::profile::filter::{self, Filters, View};
 use crate::profile::graph::{
     self, Granularity, InlineMark, NodeOptions, NodeTable, Overflow, TrimOptions, Trimmed,
@@ -52,7 +52,7 @@ pub struct Selection {
 /// A profile ready for a graph report: the value to read, the filtered
 /// view, the node table and the report total.
 pub struct Prepared<'a> {
-    pub loaded: &'a Loaded,
+    pub loaded: &'a NamedProfile,
     pub value_index: usize,
     pub view: View,
     pub table: NodeTable,
@@ -65,11 +65,11 @@ pub struct Prepared<'a> {
 impl<'a> Prepared<'a> {
     /// Selects the sample type, applies the filters and builds the node
     /// table. Notes for the user (a filter that matched nothing, an all-zero
-    /// sample type) go to `warn`.
+    /// sample type) go to `notes`.
     pub fn new(
-        loaded: &'a Loaded,
+        loaded: &'a NamedProfile,
         selection: &Selection,
-        warn: &mut dyn Write,
+        notes: &mut dyn Write,
     ) -> Result<Self, PrepareError> {
         let p = &loaded.profile;
         let value_index = sample_type::resolve(p, selection.sample_index.as_deref())
@@ -92,7 +92,7 @@ impl<'a> Prepared<'a> {
                 "every sample the filters keep"
             };
             writeln!(
-                warn,
+                notes,
                 "heapscope: {}: {name} is zero in {scope} (`go test -memprofile` profiles hold \
                  allocations, little in use); try -{other}",
                 loaded.name
@@ -106,7 +106,7 @@ impl<'a> Prepared<'a> {
                 "hide" => "Hide",
                 _ => "Show",
             };
-            writeln!(warn, "heapscope: {title} expression matched no samples")
+            writeln!(notes, "heapscope: {title} expression matched no samples")
                 .map_err(PrepareError::Io)?;
         }
         let table = NodeTable::new(p, &view, &selection.nodes);
@@ -154,11 +154,11 @@ impl<'a> Prepared<'a> {
 /// [`Prepared::new`] with its errors as a report gives them: named by the
 /// profile, and a sample type the profile does not have a usage error.
 pub fn for_report<'a>(
-    loaded: &'a Loaded,
+    loaded: &'a NamedProfile,
     selection: &Selection,
-    warn: &mut dyn Write,
+    notes: &mut dyn Write,
 ) -> anyhow::Result<Prepared<'a>> {
-    Prepared::new(loaded, selection, warn).map_err(|e| match e {
+    Prepared::new(loaded, selection, notes).map_err(|e| match e {
         PrepareError::SampleType(e @ SampleTypeError::NoSampleTypes) => {
             anyhow!("{}: {e}", loaded.name)
         }

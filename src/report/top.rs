@@ -6,7 +6,7 @@ use std::io::{self, Write};
 use comfy_table::Cell;
 use serde_json::{json, Value};
 
-use super::header::{report_labels, Trimming};
+use super::header::{report_header, Trimming};
 use super::table::{align_pprof_columns, plain_table, write_table};
 use super::{Format, Prepared};
 use crate::profile::graph::{Granularity, InlineMark, Overflow, TrimOptions};
@@ -110,7 +110,7 @@ fn write_text(
         .iter()
         .map(|r| r.flat)
         .fold(0i64, i64::saturating_add);
-    let labels = report_labels(
+    let labels = report_header(
         prep,
         &Trimming {
             flat_sum,

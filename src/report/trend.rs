@@ -53,21 +53,21 @@ pub use crate::input::combine::Snapshot;
 
 /// Runs `trend`: each source read as one snapshot into one profile, the
 /// snapshots put in time order unless `keep_order`, and the report written.
-/// Notes go to `warn`.
+/// Notes go to `notes`.
 pub fn run(
     out: &mut dyn Write,
-    warn: &mut dyn Write,
+    notes: &mut dyn Write,
     input: &InputSpec,
     keep_order: bool,
     selection: &Selection,
     options: &TrendOptions,
 ) -> anyhow::Result<()> {
-    let (all, mut snapshots) = combine::load_series(input, warn)?;
+    let (all, mut snapshots) = combine::load_series(input, notes)?;
     if !keep_order {
         // Stable: snapshots without a time keep their argument order.
         snapshots.sort_by_key(|s| s.time_nanos);
     }
-    let prep = prepare::for_report(&all, selection, warn)?;
+    let prep = prepare::for_report(&all, selection, notes)?;
     write(out, &prep, &snapshots, options).with_context(|| all.name.clone())
 }
 

@@ -172,7 +172,7 @@ impl FrameTexts {
 /// out (flame graphs draw only non-negative widths) and counted in the
 /// second result.
 ///
-/// With `prune_below` (a share of the total, in percent), frames that
+/// With `cut_below` (a share of the total, in percent), frames that
 /// narrow are cut from the stacks first, their values kept by the frame
 /// above: inferno would not draw them, and a big profile's hundreds of
 /// thousands of stacks shrink to the few hundred that show. Every frame
@@ -182,7 +182,7 @@ pub fn folded_lines(
     prep: &Prepared<'_>,
     after: &Stacks,
     before: Option<&Stacks>,
-    prune_below: Option<f64>,
+    cut_below: Option<f64>,
 ) -> (Vec<String>, usize) {
     let mut negative = 0;
     // (stack, before, after)
@@ -216,8 +216,8 @@ pub fn folded_lines(
     }
     // In frame order (see FrameTexts).
     rows.sort_unstable_by(|x, y| x.0.cmp(y.0));
-    let rows = match prune_below {
-        Some(pct) => prune(&rows, pct),
+    let rows = match cut_below {
+        Some(pct) => cut_narrow(&rows, pct),
         None => rows
             .into_iter()
             .map(|(k, b, a)| (k.to_vec(), b, a, false))
@@ -242,7 +242,7 @@ pub fn folded_lines(
 /// Cuts frames narrower than `pct` percent of the total (after values)
 /// from sorted stacks, as inferno leaves them out (the same comparison);
 /// stacks that become equal are merged and marked as cut.
-fn prune(rows: &[(&[u32], i64, i64)], pct: f64) -> Vec<(Vec<u32>, i64, i64, bool)> {
+fn cut_narrow(rows: &[(&[u32], i64, i64)], pct: f64) -> Vec<(Vec<u32>, i64, i64, bool)> {
     let total: i64 = rows.iter().fold(0i64, |t, r| t.saturating_add(r.2));
     let threshold = pct / (100.0 / total as f64);
     // Depth at which each stack is cut; frames at that depth and deeper go.
@@ -308,7 +308,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn prune_cuts_narrow_frames_and_keeps_their_value_in_the_parent() {
+    fn narrow_frame_cut_drops_narrow_frames_and_keeps_their_value_in_the_parent() {
         // Total 1000; threshold 10% → cut below 100, as inferno leaves out.
         let rows: Vec<(&[u32], i64, i64)> = vec![
             (&[1, 2, 3], 0, 500),
@@ -318,7 +318,7 @@ mod tests {
             (&[1, 9], 0, 60),
             (&[8], 0, 1),
         ];
-        let got = prune(&rows, 10.0);
+        let got = cut_narrow(&rows, 10.0);
         assert_eq!(
             got,
             vec![

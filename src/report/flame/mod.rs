@@ -57,10 +57,10 @@ pub const ELIDED: &str = "[… frames elided …]";
 
 /// Runs `flame`: reads the input (and the `base` snapshot of a
 /// differential graph, scaled to the input's total if `normalize`), and
-/// writes folded stacks or the SVG to `out`, notes to `warn`.
+/// writes folded stacks or the SVG to `out`, notes (diagnostics) to `notes`.
 pub fn run(
     out: &mut dyn Write,
-    warn: &mut dyn Write,
+    notes: &mut dyn Write,
     input: &InputSpec,
     base: Option<&InputSpec>,
     normalize: bool,
@@ -69,12 +69,12 @@ pub fn run(
 ) -> anyhow::Result<()> {
     let (loaded, after_range, before_range) = match base {
         None => {
-            let after = combine::load_merged(input, warn)?;
+            let after = combine::load_merged(input, notes)?;
             let n = after.profile.samples.len();
             (after, 0..n, None)
         }
         Some(base) => {
-            let mut both = combine::load_before_after(base, input, warn)?;
+            let mut both = combine::load_before_after(base, input, notes)?;
             if normalize {
                 both.normalize()?;
             }
@@ -87,12 +87,12 @@ pub fn run(
             (loaded, after, Some(before))
         }
     };
-    let prep = prepare::for_report(&loaded, selection, warn)?;
+    let prep = prepare::for_report(&loaded, selection, notes)?;
     let context = || loaded.name.clone();
     if before_range.is_none() && !options.folded {
-        let pruned = tree::pruned_lines(&prep, after_range.clone(), options.min_width)
+        let cut = tree::lines_cut_narrow(&prep, after_range.clone(), options.min_width)
             .with_context(context)?;
-        if let Some((lines, total)) = pruned {
+        if let Some((lines, total)) = cut {
             let labels = svg::labels(&prep, total, None, options);
             return svg::write_svg(out, &prep, &lines, labels, options).with_context(context);
         }
@@ -107,14 +107,15 @@ pub fn run(
         None => None,
     };
     if let Some(note) = cut.note() {
-        writeln!(warn, "heapscope: {}: {note}", loaded.name)?;
+        writeln!(notes, "heapscope: {}: {note}", loaded.name)?;
     }
     // Folded output is exact; for the SVG, frames too narrow to draw go first.
-    let prune = (!options.folded).then_some(options.min_width);
-    let (lines, negative) = fold::folded_lines(&prep, &after_stacks, before_stacks.as_ref(), prune);
+    let cut_below = (!options.folded).then_some(options.min_width);
+    let (lines, negative) =
+        fold::folded_lines(&prep, &after_stacks, before_stacks.as_ref(), cut_below);
     if negative > 0 {
         writeln!(
-            warn,
+            notes,
             "heapscope: {}: left out {negative} stacks with negative values",
             loaded.name
         )?;

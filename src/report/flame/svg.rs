@@ -180,7 +180,7 @@ pub fn write_svg(
 #[cfg(test)]
 mod tests {
     use super::super::fold::{fold, folded_lines};
-    use super::super::tree::pruned_lines;
+    use super::super::tree::lines_cut_narrow;
     use super::*;
 
     /// The frames drawn, from an SVG, sorted: each one's tooltip (name,
@@ -253,7 +253,7 @@ mod tests {
                         drawn_frames(&out)
                     };
                     let (every, _) = folded_lines(&prep, &stacks, None, None);
-                    let (cut, total) = pruned_lines(&prep, all.clone(), pct).unwrap().unwrap();
+                    let (cut, total) = lines_cut_narrow(&prep, all.clone(), pct).unwrap().unwrap();
                     assert!(cut.len() <= every.len());
                     assert_eq!(
                         svg(&cut, total),

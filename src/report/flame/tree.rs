@@ -13,7 +13,7 @@ use crate::support::parallel;
 
 /// Folded lines of the samples in `range` with frames narrower than `pct`
 /// percent of the total already cut (as [`super::folded_lines`] with
-/// `prune_below`, and with the same result), and the total; `None` when a
+/// `cut_below`, and with the same result), and the total; `None` when a
 /// sample value is negative (left to [`super::folded_lines`], which reports
 /// it) or a stack is deeper than [`MAX_DEPTH`] (left to [`super::fold()`],
 /// which cuts it).
@@ -24,7 +24,7 @@ use crate::support::parallel;
 /// no hashing), and a group narrower than the threshold stops there, its
 /// value kept by the frame above. A big profile's hundreds of thousands of
 /// stacks end after a few levels, in a few thousand lines.
-pub fn pruned_lines(
+pub fn lines_cut_narrow(
     prep: &Prepared<'_>,
     range: Range<usize>,
     pct: f64,
@@ -32,7 +32,7 @@ pub fn pruned_lines(
     split_lines(prep, range, pct, PARALLEL_ITEMS, PARALLEL_NODES)
 }
 
-/// [`pruned_lines`], on two threads once `parallel_items` samples or more
+/// [`lines_cut_narrow`], on two threads once `parallel_items` samples or more
 /// are still to split, and lines written on two threads once the drawn tree
 /// has `parallel_nodes` nodes.
 fn split_lines(
@@ -195,7 +195,7 @@ fn tree_lines(tree: &[TreeNode], texts: &FrameTexts, parallel_nodes: usize) -> V
     lines
 }
 
-/// How many cursors ahead [`pruned_lines`] asks for the frames it will
+/// How many cursors ahead [`lines_cut_narrow`] asks for the frames it will
 /// read: the cursors of a group point all over the samples' frames, so each
 /// read would otherwise wait for memory.
 const PREFETCH_AHEAD: usize = 16;
@@ -222,7 +222,7 @@ const PARALLEL_ITEMS: usize = 50_000;
 /// Below this many nodes in the drawn tree, one thread writes the lines.
 const PARALLEL_NODES: usize = 4_096;
 
-/// One thread's share of [`pruned_lines`]: the part of the drawn call tree
+/// One thread's share of [`lines_cut_narrow`]: the part of the drawn call tree
 /// it has grown, and its counting-sort tables.
 struct Grower<'a> {
     frames: &'a [u32],
@@ -567,7 +567,7 @@ mod tests {
     /// on real profiles, every sample type, with and without inlined
     /// frames, for thresholds that cut nothing, some and most.
     #[test]
-    fn pruned_lines_equal_folding_then_cutting() {
+    fn cutting_while_drawing_equals_folding_then_cutting() {
         use crate::input::{self, Source};
         use crate::profile::graph::{Granularity, NodeOptions};
         use crate::report::Selection;
@@ -600,7 +600,8 @@ mod tests {
                     for pct in [0.0, 0.01, 1.0, 10.0] {
                         let (want, negative) = folded_lines(&prep, &stacks, None, Some(pct));
                         assert_eq!(negative, 0);
-                        let (got, total) = pruned_lines(&prep, all.clone(), pct).unwrap().unwrap();
+                        let (got, total) =
+                            lines_cut_narrow(&prep, all.clone(), pct).unwrap().unwrap();
                         assert_eq!(got, want, "{name} {sample} {granularity:?} {pct}%");
                         assert_eq!(total, stacks_total(&stacks));
                         // The same on two threads, from the first branch.

@@ -15,14 +15,14 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::header::{labels_with_edges, DroppedEdges, Trimming};
+use super::header::{header_with_edges, DroppedEdges, Trimming};
 use super::Prepared;
 use crate::profile::graph::{NodeInfo, Overflow, TrimOptions};
 use crate::support::escape;
 use crate::support::paths::go_base;
 use crate::units;
 use crate::units::select_output_unit;
-use visual::{NodeTags, SampleTags, Tag, MAX_NODELETS};
+use visual::{LabelWeight, NodeLabels, SampleLabels, MAX_NODELETS};
 
 /// What `graph` writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -152,7 +152,7 @@ pub struct Edge {
 /// Computes the graph.
 pub fn compute(prep: &Prepared<'_>, opts: &GraphOptions) -> Result<Drawing, Overflow> {
     let p = prep.profile();
-    let sample_tags = SampleTags::new(p, &opts.unit);
+    let sample_tags = SampleLabels::new(p, &opts.unit);
     let v = visual::trimmed(
         p,
         &prep.table,
@@ -179,7 +179,7 @@ pub fn compute(prep: &Prepared<'_>, opts: &GraphOptions) -> Result<Drawing, Over
         .iter()
         .map(|&n| g.flat[n as usize])
         .fold(0i64, i64::saturating_add);
-    let mut legend = labels_with_edges(
+    let mut legend = header_with_edges(
         prep,
         &Trimming {
             flat_sum,
@@ -220,7 +220,7 @@ pub fn compute(prep: &Prepared<'_>, opts: &GraphOptions) -> Result<Drawing, Over
         }
     };
 
-    let no_tags = NodeTags::default();
+    let no_tags = NodeLabels::default();
     let nodes: Vec<Node> = v
         .nodes
         .iter()
@@ -363,10 +363,10 @@ impl GraphvizWork {
 
 /// Writes the graph in the chosen format. Notes (the graph too big for
 /// Graphviz, or Graphviz failing, so the built-in layout is used) go to
-/// `warn`.
+/// `notes`.
 pub fn write(
     w: &mut dyn Write,
-    warn: &mut dyn Write,
+    notes: &mut dyn Write,
     prep: &Prepared<'_>,
     opts: &GraphOptions,
 ) -> anyhow::Result<()> {
@@ -389,7 +389,7 @@ pub fn write(
                 && work.total() > GRAPHVIZ_MAX_WORK
             {
                 writeln!(
-                    warn,
+                    notes,
                     "heapscope: the graph is too big for Graphviz to draw in seconds \
                      ({} boxes, {} edges, {} bends: over {GRAPHVIZ_MAX_WORK}); drawing it \
                      with the built-in layout (--renderer dot insists)",
@@ -406,7 +406,7 @@ pub fn write(
                         return Ok(());
                     }
                     Err(e) => writeln!(
-                        warn,
+                        notes,
                         "heapscope: Graphviz could not draw the graph ({}); \
                          drawing it with the built-in layout",
                         escape::text_lines(&e.to_string())
@@ -522,7 +522,7 @@ pub fn dot_color(score: f64, background: bool) -> String {
 
 /// pprof's `SortTags`: by cum (unless `flat`), then flat, both by size,
 /// then name.
-fn sort_tags(tags: &mut [Tag], flat: bool) {
+fn sort_label_weights(tags: &mut [LabelWeight], flat: bool) {
     tags.sort_by(|a, b| {
         if !flat && a.cum != b.cum {
             return b.cum.unsigned_abs().cmp(&a.cum.unsigned_abs());
@@ -537,7 +537,7 @@ fn sort_tags(tags: &mut [Tag], flat: bool) {
 /// The nodelets of one node, as pprof's `addNodelets`: inner nodes (with
 /// callees) show flat tag values, leaves cum values.
 fn nodelets(
-    tags: &NodeTags,
+    tags: &NodeLabels,
     id: usize,
     has_out: bool,
     fmt: &dyn Fn(i64) -> String,
@@ -545,7 +545,7 @@ fn nodelets(
     let flat_tags = has_out;
     let mut out = Vec::new();
     let mut labels = tags.labels.clone();
-    sort_tags(&mut labels, flat_tags);
+    sort_label_weights(&mut labels, flat_tags);
     labels.truncate(MAX_NODELETS);
     for (i, t) in labels.iter().enumerate() {
         let w = if flat_tags { t.flat } else { t.cum };
@@ -572,7 +572,7 @@ fn nodelets(
 
 fn numeric_nodelets(
     out: &mut Vec<Nodelet>,
-    tags: &[Tag],
+    tags: &[LabelWeight],
     flat_tags: bool,
     source: &str,
     fmt: &dyn Fn(i64) -> String,
@@ -600,17 +600,17 @@ fn numeric_nodelets(
 
 /// pprof's `collapsedTags`: at most `count` numeric tags; the others join
 /// the group of the nearest of the top `count`, labelled "min..max".
-fn collapsed_tags(tags: &[Tag], count: usize, flat: bool) -> Vec<Tag> {
+fn collapsed_tags(tags: &[LabelWeight], count: usize, flat: bool) -> Vec<LabelWeight> {
     let mut ts = tags.to_vec();
-    sort_tags(&mut ts, flat);
+    sort_label_weights(&mut ts, flat);
     if ts.len() <= count {
         return ts;
     }
-    let distance = |t: &Tag, u: &Tag| {
+    let distance = |t: &LabelWeight, u: &LabelWeight| {
         let (v, _) = units::scale(u.value, &u.unit, &t.unit);
         (v - t.value as f64).abs()
     };
-    let mut groups: Vec<Vec<&Tag>> = ts[..count].iter().map(|t| vec![t]).collect();
+    let mut groups: Vec<Vec<&LabelWeight>> = ts[..count].iter().map(|t| vec![t]).collect();
     for t in &ts[count..] {
         let mut best = 0;
         let mut d = distance(t, groups[0][0]);
@@ -623,13 +623,13 @@ fn collapsed_tags(tags: &[Tag], count: usize, flat: bool) -> Vec<Tag> {
         }
         groups[best].push(t);
     }
-    let label = |t: &Tag| units::scaled_label(t.value, &t.unit, "auto");
-    let mut out: Vec<Tag> = groups
+    let label = |t: &LabelWeight| units::scaled_label(t.value, &t.unit, "auto");
+    let mut out: Vec<LabelWeight> = groups
         .iter()
         .map(|g| {
             if g.len() == 1 {
                 let t = g[0];
-                return Tag {
+                return LabelWeight {
                     name: label(t),
                     ..t.clone()
                 };
@@ -648,7 +648,7 @@ fn collapsed_tags(tags: &[Tag], count: usize, flat: bool) -> Vec<Tag> {
                 flat = flat.wrapping_add(t.flat);
                 cum = cum.wrapping_add(t.cum);
             }
-            Tag {
+            LabelWeight {
                 name: format!("{}..{}", label(min), label(max)),
                 unit: String::new(),
                 value: 0,
@@ -657,24 +657,24 @@ fn collapsed_tags(tags: &[Tag], count: usize, flat: bool) -> Vec<Tag> {
             }
         })
         .collect();
-    sort_tags(&mut out, flat);
+    sort_label_weights(&mut out, flat);
     out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::input::{self, Loaded, Source};
+    use crate::input::{self, NamedProfile, Source};
     use crate::profile::graph::tests::profile;
     use crate::profile::graph::{Granularity, NodeOptions};
     use crate::report::Selection;
 
-    fn drawing_of(loaded: &Loaded, selection: &Selection, opts: &GraphOptions) -> Drawing {
+    fn drawing_of(loaded: &NamedProfile, selection: &Selection, opts: &GraphOptions) -> Drawing {
         let prep = Prepared::new(loaded, selection, &mut Vec::new()).unwrap();
         compute(&prep, opts).unwrap()
     }
 
-    fn load(name: &str) -> Loaded {
+    fn load(name: &str) -> NamedProfile {
         let path = format!("{}/testdata/profiles/{name}", env!("CARGO_MANIFEST_DIR"));
         let opts = input::ReadOptions {
             max_size: u64::MAX,
@@ -732,7 +732,7 @@ mod tests {
     #[test]
     fn names_are_escaped_in_dot_and_svg() {
         let weird = "main.<T>&\"q\"\\x";
-        let loaded = Loaded {
+        let loaded = NamedProfile {
             name: "weird".to_string(),
             profile: profile(&[(&[weird, "main.main"], 100)]),
         };

@@ -30,7 +30,7 @@ const BYTES: &str = "bytes";
 /// A tag of a node: the samples through it that carry one set of string
 /// labels, or one numeric label value.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Tag {
+pub struct LabelWeight {
     /// The label set ("key:value" lines), or the value formatted in its unit
     /// ("1kB").
     pub name: String,
@@ -44,15 +44,15 @@ pub struct Tag {
 
 /// All tags of one node, as pprof keeps them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct NodeTags {
+pub struct NodeLabels {
     /// One tag per distinct set of string labels (pprof's `LabelTags`).
-    pub labels: Vec<Tag>,
+    pub labels: Vec<LabelWeight>,
     /// Numeric tags per label set ("" for samples without string labels),
     /// pprof's `NumericTags`.
-    pub numeric: Vec<(String, Vec<Tag>)>,
+    pub numeric: Vec<(String, Vec<LabelWeight>)>,
 }
 
-impl NodeTags {
+impl NodeLabels {
     /// pprof's `countTags`: tags with a flat value.
     fn count(&self) -> usize {
         let labels = self.labels.iter().filter(|t| t.flat != 0).count();
@@ -66,7 +66,8 @@ impl NodeTags {
 
     /// pprof's `TrimLowFrequencyTags` for one node.
     fn trim(&mut self, cutoff: u64) {
-        let keep = |t: &Tag| t.flat.unsigned_abs() >= cutoff || t.cum.unsigned_abs() >= cutoff;
+        let keep =
+            |t: &LabelWeight| t.flat.unsigned_abs() >= cutoff || t.cum.unsigned_abs() >= cutoff;
         self.labels.retain(keep);
         for (_, ts) in &mut self.numeric {
             ts.retain(keep);
@@ -76,10 +77,10 @@ impl NodeTags {
 
 /// What each sample contributes to tags, worked out once per profile: its
 /// string label set and its `bytes` values with their formatted names.
-pub struct SampleTags {
+pub struct SampleLabels {
     /// Label set names; index 0 is "" (no string labels).
     label_sets: Vec<String>,
-    /// Tag names of numeric values, with the unit they were formatted in.
+    /// LabelWeight names of numeric values, with the unit they were formatted in.
     names: Vec<String>,
     unit: String,
     /// Per sample: its label set.
@@ -90,7 +91,7 @@ pub struct SampleTags {
     value_ends: Vec<usize>,
 }
 
-impl SampleTags {
+impl SampleLabels {
     /// Reads the labels of every sample. Numeric tag names are the values
     /// formatted in `output_unit` (pprof's `-unit`; "minimum" picks each
     /// value's own unit), as pprof names them while building the graph.
@@ -150,7 +151,7 @@ impl SampleTags {
             });
             label_set.push(id);
         }
-        SampleTags {
+        SampleLabels {
             label_sets,
             names,
             unit,
@@ -178,7 +179,7 @@ struct TagSum {
 /// looked at: a graph shows a few dozen of a profile's nodes, which may be
 /// millions.
 struct TagCollector<'a> {
-    setup: &'a SampleTags,
+    setup: &'a SampleLabels,
     only: &'a [bool],
     sums: FxHashMap<(u32, u32, u32), TagSum>,
 }
@@ -211,15 +212,15 @@ impl TagCollector<'_> {
     }
 
     /// The tags of every node that has any, in a stable order.
-    fn finish(self) -> FxHashMap<u32, NodeTags> {
+    fn finish(self) -> FxHashMap<u32, NodeLabels> {
         let setup = self.setup;
         let mut entries: Vec<_> = self.sums.into_iter().collect();
         entries.sort_unstable_by_key(|&(key, _)| key);
-        let mut out: FxHashMap<u32, NodeTags> = FxHashMap::default();
+        let mut out: FxHashMap<u32, NodeLabels> = FxHashMap::default();
         for ((node, set, name), s) in entries {
             let tags = out.entry(node).or_default();
             if name == NONE {
-                tags.labels.push(Tag {
+                tags.labels.push(LabelWeight {
                     name: setup.label_sets[set as usize].clone(),
                     unit: String::new(),
                     value: 0,
@@ -233,7 +234,7 @@ impl TagCollector<'_> {
                 tags.numeric.push((set_name.clone(), Vec::new()));
             }
             if let Some((_, ts)) = tags.numeric.last_mut() {
-                ts.push(Tag {
+                ts.push(LabelWeight {
                     name: setup.names[name as usize].clone(),
                     unit: setup.unit.clone(),
                     value: s.value,
@@ -268,7 +269,7 @@ pub struct Visual {
     /// The edges kept, in no particular order.
     pub edges: Vec<Edge>,
     /// Tags of the shown nodes that have any.
-    pub tags: FxHashMap<u32, NodeTags>,
+    pub tags: FxHashMap<u32, NodeLabels>,
     /// Nodes dropped for a cum below the node cutoff.
     pub dropped_nodes: usize,
     /// Nodes left after the cutoff, before the node count limit.
@@ -284,7 +285,7 @@ pub struct Visual {
 struct Built {
     graph: Graph,
     edges: Vec<Edge>,
-    tags: FxHashMap<u32, NodeTags>,
+    tags: FxHashMap<u32, NodeLabels>,
 }
 
 fn build(
@@ -294,7 +295,7 @@ fn build(
     value_index: usize,
     kept: Option<&[bool]>,
     tagged: &[u32],
-    sample_tags: &SampleTags,
+    sample_tags: &SampleLabels,
 ) -> Result<Built, Overflow> {
     let mut graph = graph::accumulate(p, table, view, value_index, kept, graph::EdgeSet::All)?;
     let edges = graph.edges.take().map(|e| e.list).unwrap_or_default();
@@ -312,8 +313,8 @@ fn tags_of(
     value_index: usize,
     kept: Option<&[bool]>,
     tagged: &[u32],
-    sample_tags: &SampleTags,
-) -> Result<FxHashMap<u32, NodeTags>, Overflow> {
+    sample_tags: &SampleLabels,
+) -> Result<FxHashMap<u32, NodeLabels>, Overflow> {
     if tagged.is_empty() {
         return Ok(FxHashMap::default());
     }
@@ -352,7 +353,7 @@ pub fn trimmed(
     view: &View,
     value_index: usize,
     opts: &TrimOptions,
-    sample_tags: &SampleTags,
+    sample_tags: &SampleLabels,
 ) -> Result<Visual, Overflow> {
     let values = graph::accumulate(p, table, view, value_index, None, graph::EdgeSet::None)?;
     let NodeCut {
@@ -435,11 +436,11 @@ fn trim_edges(edges: &mut Vec<Edge>, cutoff: u64) -> usize {
 /// pprof's `selectTopNodes` in visual mode: how many nodes to keep when
 /// each counts as one plus its tags with a flat value (at most
 /// [`MAX_NODELETS`]).
-fn select_top(nodes: &[u32], tags: &FxHashMap<u32, NodeTags>, max_nodes: usize) -> usize {
+fn select_top(nodes: &[u32], tags: &FxHashMap<u32, NodeLabels>, max_nodes: usize) -> usize {
     let mut max_nodes = max_nodes;
     let mut count = 0usize;
     for (i, n) in nodes.iter().enumerate() {
-        let tag_count = tags.get(n).map_or(0, NodeTags::count).min(MAX_NODELETS);
+        let tag_count = tags.get(n).map_or(0, NodeLabels::count).min(MAX_NODELETS);
         count += tag_count + 1;
         if count >= max_nodes {
             max_nodes = i + 1;
@@ -670,7 +671,7 @@ mod tests {
     fn run(p: &Profile, o: &TrimOptions) -> (NodeTable, Visual) {
         let view = View::all();
         let table = NodeTable::new(p, &view, &NodeOptions::default());
-        let tags = SampleTags::new(p, "minimum");
+        let tags = SampleLabels::new(p, "minimum");
         let v = trimmed(p, &table, &view, 0, o, &tags).unwrap();
         (table, v)
     }
@@ -707,8 +708,8 @@ mod tests {
 
     #[test]
     fn tags_count_as_nodes_when_selecting() {
-        let mut tags: FxHashMap<u32, NodeTags> = FxHashMap::default();
-        let tag = |flat| Tag {
+        let mut tags: FxHashMap<u32, NodeLabels> = FxHashMap::default();
+        let tag = |flat| LabelWeight {
             name: format!("{flat}B"),
             unit: "bytes".to_string(),
             value: flat,
@@ -717,7 +718,7 @@ mod tests {
         };
         tags.insert(
             7,
-            NodeTags {
+            NodeLabels {
                 labels: Vec::new(),
                 numeric: vec![(String::new(), (1..=6).map(tag).collect())],
             },

@@ -24,7 +24,7 @@ impl std::error::Error for Incompatible {}
 
 /// Several profiles as one, and which samples came from which.
 #[derive(Debug, Clone)]
-pub struct Combined {
+pub struct Combination {
     pub profile: Profile,
     /// Sample range of each input, in input order.
     pub ranges: Vec<Range<usize>>,
@@ -255,7 +255,7 @@ impl Combiner {
     }
 
     /// The combined profile; an error when nothing was added.
-    pub fn finish(self) -> Result<Combined, Incompatible> {
+    pub fn finish(self) -> Result<Combination, Incompatible> {
         let (Some(first), Some(strings)) = (self.first, self.strings) else {
             return Err(Incompatible("no profiles".into()));
         };
@@ -264,7 +264,7 @@ impl Combiner {
         profile.sample_types = first.sample_type_ids;
         profile.period_type = first.period_type_id;
         profile.strings = strings.table;
-        Ok(Combined {
+        Ok(Combination {
             profile,
             ranges: self.ranges,
         })
@@ -304,7 +304,7 @@ fn rename_label_sets(
 }
 
 /// Combines profiles in order; see [`Combiner`].
-pub fn combine(profiles: Vec<Profile>) -> Result<Combined, Incompatible> {
+pub fn combine(profiles: Vec<Profile>) -> Result<Combination, Incompatible> {
     let mut c = Combiner::new();
     for p in profiles {
         c.add(p)?;
