@@ -16,7 +16,7 @@ use std::fs::File;
 use std::io::{self, Read, Write};
 use std::path::PathBuf;
 
-use crate::profile::{Profile, Samples};
+use crate::profile::{LocationIndex, Profile, Samples};
 use crate::support::escape;
 
 pub use http::FetchOptions;
@@ -313,7 +313,13 @@ pub fn load(
     opts: &ReadOptions,
     notes: &mut dyn Write,
 ) -> Result<NamedProfile, LoadError> {
-    load_onto(source, opts, notes, Samples::default(), 0)
+    load_onto(
+        source,
+        opts,
+        notes,
+        Samples::default(),
+        LocationIndex::default(),
+    )
 }
 
 /// [`load`], the samples decoded onto the end of `samples`' arrays (see
@@ -326,7 +332,7 @@ pub fn load_onto(
     opts: &ReadOptions,
     notes: &mut dyn Write,
     samples: Samples,
-    location_base: u32,
+    location_base: LocationIndex,
 ) -> Result<NamedProfile, LoadError> {
     let start = samples.len();
     let onto = (samples, location_base);
@@ -372,7 +378,7 @@ fn decode_stream(
     max_size: u64,
     held: u64,
     html: bool,
-    onto: (Samples, u32),
+    onto: (Samples, LocationIndex),
 ) -> Result<(Profile, bool), LoadError> {
     let mut onto = Some(onto);
     enum Form {

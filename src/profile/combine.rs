@@ -8,7 +8,10 @@ use std::ops::Range;
 use rustc_hash::FxHashMap;
 
 use super::graph::Overflow;
-use super::{Label, LabelSets, Location, Profile, Samples, StrId, StringTable, ValueType, NONE};
+use super::{
+    FunctionIndex, Label, LabelSetIndex, LabelSets, Location, LocationIndex, MappingIndex, Profile,
+    Samples, StrId, StringTable, ValueType,
+};
 
 /// Why profiles cannot be combined.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -106,9 +109,9 @@ impl Combiner {
     /// The combination's sample arrays, for the next profile to be decoded
     /// onto their end (`pprof::Decoder::onto`, `input::load_onto`), and the
     /// location index that profile's locations start at.
-    pub fn take_samples(&mut self) -> (Samples, u32) {
+    pub fn take_samples(&mut self) -> (Samples, LocationIndex) {
         let samples = std::mem::take(&mut self.out.samples);
-        (samples, self.out.locations.len() as u32)
+        (samples, LocationIndex::from_index(self.out.locations.len()))
     }
 
     /// Adds `p`, copying its samples onto the end of the combination's;
@@ -156,8 +159,9 @@ impl Combiner {
             self.out.locations.len(),
             self.out.lines.len(),
         );
-        // Dense u32 indexes, NONE excluded, must still hold every entry.
-        let limit = NONE as usize;
+        // Dense u32 indexes, u32::MAX (`NONE`) excluded, must still hold
+        // every entry.
+        let limit = u32::MAX as usize;
         if mappings + p.mappings.len() >= limit
             || functions + p.functions.len() >= limit
             || locations + p.locations.len() >= limit
@@ -167,13 +171,17 @@ impl Combiner {
                 "together they have more than 2^32 locations, functions, lines or mappings".into(),
             ));
         }
-        let (mappings, functions, lines) = (mappings as u32, functions as u32, lines as u32);
+        let (mappings, functions) = (
+            MappingIndex::from_index(mappings),
+            FunctionIndex::from_index(functions),
+        );
+        let lines = lines as u32;
 
         let strings = self.strings.get_or_insert_with(Interner::new);
-        let ids: Vec<StrId> = (0..p.strings.len() as StrId)
-            .map(|i| strings.intern(p.str(i)))
+        let ids: Vec<StrId> = (0..p.strings.len())
+            .map(|i| strings.intern(p.str(StrId::from_index(i))))
             .collect();
-        let s = |id: StrId| ids.get(id as usize).copied().unwrap_or(0);
+        let s = |id: StrId| ids.get(id.index()).copied().unwrap_or(StrId::EMPTY);
 
         let out = &mut self.out;
         if self.first.is_none() {
@@ -200,10 +208,10 @@ impl Combiner {
                 out.comments.push(s(c));
             }
         }
-        if out.default_sample_type == 0 {
+        if out.default_sample_type == StrId::EMPTY {
             out.default_sample_type = s(p.default_sample_type);
         }
-        if out.drop_frames == 0 {
+        if out.drop_frames == StrId::EMPTY {
             out.drop_frames = s(p.drop_frames);
             out.keep_frames = s(p.keep_frames);
         }
@@ -221,24 +229,25 @@ impl Combiner {
                 filename: s(f.filename),
                 ..f
             }));
-        out.lines.extend(p.lines.iter().map(|l| super::Line {
-            function: if l.function == NONE {
-                NONE
-            } else {
-                l.function + functions
-            },
-            ..*l
+        out.lines.extend(p.lines.iter().map(|l| {
+            super::Line {
+                function: l
+                    .function
+                    .to_option()
+                    .map_or(FunctionIndex::NONE, |f| f.offset(functions)),
+                ..*l
+            }
         }));
-        out.locations
-            .extend(p.locations.into_iter().map(|l| Location {
-                mapping: if l.mapping == NONE {
-                    NONE
-                } else {
-                    l.mapping + mappings
-                },
+        out.locations.extend(p.locations.into_iter().map(|l| {
+            Location {
+                mapping: l
+                    .mapping
+                    .to_option()
+                    .map_or(MappingIndex::NONE, |m| m.offset(mappings)),
                 lines: l.lines.start + lines..l.lines.end + lines,
                 ..l
-            }));
+            }
+        }));
 
         let mut samples = p.samples;
         let own = std::mem::take(&mut samples.label_sets);
@@ -277,14 +286,14 @@ impl Combiner {
 /// some id changes.
 fn rename_label_sets(
     sets: &LabelSets,
-    label_set: &mut [u32],
+    label_set: &mut [LabelSetIndex],
     into: &mut LabelSets,
     s: &dyn Fn(StrId) -> StrId,
 ) {
-    let ids: Vec<u32> = (0..sets.len() as u32)
+    let ids: Vec<LabelSetIndex> = (0..sets.len())
         .map(|set| {
             let renamed: Vec<Label> = sets
-                .get(set)
+                .get(LabelSetIndex::from_index(set))
                 .iter()
                 .map(|l| Label {
                     key: s(l.key),
@@ -296,9 +305,9 @@ fn rename_label_sets(
             into.intern(&renamed)
         })
         .collect();
-    if ids.iter().enumerate().any(|(i, &id)| id != i as u32) {
+    if ids.iter().enumerate().any(|(i, &id)| id.index() != i) {
         for set in label_set {
-            *set = ids[*set as usize];
+            *set = ids[set.index()];
         }
     }
 }
@@ -394,10 +403,10 @@ mod tests {
         assert_eq!(c.ranges, [0..1, 1..2]);
         assert_eq!(c.profile.time_nanos, 100);
         let name = |s: usize| {
-            let loc = &c.profile.locations[c.profile.samples.stack(s)[0] as usize];
+            let loc = &c.profile.locations[c.profile.samples.stack(s)[0].index()];
             let f = c.profile.location_lines(loc)[0].function;
             c.profile
-                .str(c.profile.functions[f as usize].name)
+                .str(c.profile.functions[f.index()].name)
                 .to_string()
         };
         assert_eq!(
@@ -481,8 +490,8 @@ mod tests {
             .stack(i)
             .iter()
             .map(|&l| {
-                let line = p.location_lines(&p.locations[l as usize])[0];
-                p.str(p.functions[line.function as usize].name)
+                let line = p.location_lines(&p.locations[l.index()])[0];
+                p.str(p.functions[line.function.index()].name)
             })
             .collect();
         let labels: Vec<String> = p
@@ -570,7 +579,7 @@ mod tests {
     fn different_sample_types_are_incompatible() {
         let a = profile("main.a", 5, 1);
         let mut b = profile("main.a", 5, 1);
-        b.sample_types[0].kind = 2;
+        b.sample_types[0].kind = StrId::from_raw(2);
         let err = combine(vec![a, b]).unwrap_err();
         assert_eq!(
             err.to_string(),

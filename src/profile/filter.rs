@@ -5,7 +5,7 @@
 
 use regex::Regex;
 
-use super::{Profile, NONE};
+use super::{FunctionIndex, MappingIndex, Profile};
 
 /// The four name filters, each optional.
 #[derive(Debug, Clone, Default)]
@@ -91,7 +91,7 @@ impl View {
             && self
                 .hidden_locations
                 .as_ref()
-                .is_none_or(|hidden| p.samples.stack(i).iter().any(|&l| !hidden[l as usize]))
+                .is_none_or(|hidden| p.samples.stack(i).iter().any(|&l| !hidden[l.index()]))
     }
 
     /// Sum of |value| over the samples that survive the filters; `None` on
@@ -129,12 +129,16 @@ impl Matches {
         }
     }
 
-    fn line(&self, function: u32) -> bool {
-        function != NONE && self.functions[function as usize]
+    fn line(&self, function: FunctionIndex) -> bool {
+        function
+            .to_option()
+            .is_some_and(|f| self.functions[f.index()])
     }
 
-    fn mapping(&self, mapping: u32) -> bool {
-        mapping != NONE && self.mappings[mapping as usize]
+    fn mapping(&self, mapping: MappingIndex) -> bool {
+        mapping
+            .to_option()
+            .is_some_and(|m| self.mappings[m.index()])
     }
 
     /// pprof's `Location.matchesName`: any line's function name or file, or
@@ -171,7 +175,7 @@ pub fn apply(p: &Profile, filters: &Filters) -> View {
             .map(|i| {
                 let mut focused = false;
                 for &loc in p.samples.stack(i) {
-                    match verdict[loc as usize] {
+                    match verdict[loc.index()] {
                         Some(false) => return false,
                         Some(true) => focused = true,
                         None => {}
@@ -219,7 +223,7 @@ pub fn apply(p: &Profile, filters: &Filters) -> View {
                 if !s.mapping(loc.mapping) {
                     for li in range.clone() {
                         let f = p.lines[li].function;
-                        if lines[li] && f != NONE && !s.line(f) {
+                        if lines[li] && f != FunctionIndex::NONE && !s.line(f) {
                             lines[li] = false;
                             remaining -= 1;
                         }

@@ -13,9 +13,13 @@ use std::fmt;
 use rustc_hash::FxHashMap;
 
 use super::filter::View;
-use super::{Profile, NONE};
+use super::{LocationIndex, Profile};
 use crate::support::parallel;
 use crate::support::paths::{go_base, go_clean, trim_path};
+
+/// "No entry" in a node table's keys: no function key, no object file, no
+/// node.
+const NONE: u32 = u32::MAX;
 
 /// How frames are grouped into nodes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -172,9 +176,9 @@ impl NodeTable {
         slot_starts.push(0);
         for (li, loc) in p.locations.iter().enumerate() {
             let hidden = view.hidden_locations.as_ref().is_some_and(|h| h[li]);
-            let objfile = match loc.mapping {
-                NONE => NONE,
-                m => objfile_of[m as usize],
+            let objfile = match loc.mapping.to_option() {
+                None => NONE,
+                Some(m) => objfile_of[m.index()],
             };
             let mut intern = |func_key: u32, line: i64| -> u32 {
                 let named = func_key != NONE && !func_parts[func_key as usize].0.is_empty();
@@ -212,15 +216,15 @@ impl NodeTable {
                             continue;
                         }
                         let line = &p.lines[i];
-                        let node = match line.function {
-                            NONE => intern(NONE, 0),
-                            f => {
+                        let node = match line.function.to_option() {
+                            None => intern(NONE, 0),
+                            Some(f) => {
                                 let number = if g == Granularity::Lines {
                                     line.line
                                 } else {
                                     0
                                 };
-                                intern(func_key_of[f as usize], number)
+                                intern(func_key_of[f.index()], number)
                             }
                         };
                         slots.push(node);
@@ -248,8 +252,8 @@ impl NodeTable {
 
     /// The nodes of location `loc`'s visible lines, outermost first.
     #[inline]
-    pub fn slots(&self, loc: u32) -> &[u32] {
-        let l = loc as usize;
+    pub fn slots(&self, loc: LocationIndex) -> &[u32] {
+        let l = loc.index();
         &self.slots[self.slot_starts[l] as usize..self.slot_starts[l + 1] as usize]
     }
 }
@@ -374,7 +378,7 @@ impl EdgeSet<'_> {
 pub fn inline_targets(table: &NodeTable) -> Vec<bool> {
     let mut mask = vec![false; table.len()];
     for l in 0..table.slot_starts.len().saturating_sub(1) {
-        for &node in table.slots(l as u32).iter().skip(1) {
+        for &node in table.slots(LocationIndex::from_index(l)).iter().skip(1) {
             mask[node as usize] = true;
         }
     }
@@ -774,7 +778,10 @@ pub fn inline_marks(n: usize, edges: &Edges) -> Vec<InlineMark> {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::profile::{Function, Label, Line, Location, Samples, StringTable, ValueType};
+    use crate::profile::{
+        Function, FunctionIndex, Label, Line, Location, MappingIndex, Samples, StringTable,
+        ValueType,
+    };
 
     /// Builds a profile from stacks of function names (root last, as pprof
     /// stores them), one location per frame, no inlining unless a frame is
@@ -793,8 +800,8 @@ pub(crate) mod tests {
             samples: Samples::new(1),
             ..Profile::default()
         };
-        let mut funcs: FxHashMap<String, u32> = FxHashMap::default();
-        let mut locs: FxHashMap<String, u32> = FxHashMap::default();
+        let mut funcs: FxHashMap<String, FunctionIndex> = FxHashMap::default();
+        let mut locs: FxHashMap<String, LocationIndex> = FxHashMap::default();
         for (stack, value) in stacks {
             let mut ids = Vec::new();
             for frame in *stack {
@@ -811,7 +818,7 @@ pub(crate) mod tests {
                                 filename: file,
                                 start_line: 1,
                             });
-                            p.functions.len() as u32 - 1
+                            FunctionIndex::from_index(p.functions.len() - 1)
                         });
                         p.lines.push(Line {
                             function: f,
@@ -821,12 +828,12 @@ pub(crate) mod tests {
                     }
                     p.locations.push(Location {
                         id: p.locations.len() as u64 + 1,
-                        mapping: NONE,
+                        mapping: MappingIndex::NONE,
                         address: 0,
                         lines: start..p.lines.len() as u32,
                         is_folded: false,
                     });
-                    p.locations.len() as u32 - 1
+                    LocationIndex::from_index(p.locations.len() - 1)
                 });
                 ids.push(loc);
             }

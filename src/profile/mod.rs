@@ -11,11 +11,43 @@ pub mod sample_type;
 
 use std::ops::Range;
 
-/// Marks "no entry" in dense `u32` references (no function, no mapping).
-pub const NONE: u32 = u32::MAX;
+use crate::support::id::dense_id;
 
-/// Index into a profile's [`StringTable`]. Index 0 is always "".
-pub type StrId = u32;
+dense_id! {
+    /// A string's index in a profile's [`StringTable`]; [`StrId::EMPTY`] is "".
+    pub struct StrId;
+}
+
+impl StrId {
+    /// String 0, always "": pprof's "not set" for every string field.
+    pub const EMPTY: StrId = StrId::from_raw(0);
+}
+
+dense_id! {
+    /// A location's dense position in [`Profile::locations`], what frames
+    /// store (not the pprof `id` kept on the [`Location`]).
+    pub struct LocationIndex;
+}
+
+dense_id! {
+    /// A function's dense position in [`Profile::functions`], or `NONE`.
+    pub struct FunctionIndex(NONE);
+}
+
+dense_id! {
+    /// A mapping's dense position in [`Profile::mappings`], or `NONE`.
+    pub struct MappingIndex(NONE);
+}
+
+dense_id! {
+    /// A label set's index in [`LabelSets`]; [`LabelSetIndex::EMPTY`] has no labels.
+    pub struct LabelSetIndex;
+}
+
+impl LabelSetIndex {
+    /// Set 0, the empty one.
+    pub const EMPTY: LabelSetIndex = LabelSetIndex::from_raw(0);
+}
 
 /// All strings of a profile in one buffer; string `i` is
 /// `buf[ends[i-1]..ends[i]]` (string 0 starts at 0).
@@ -34,7 +66,7 @@ impl StringTable {
     pub fn push(&mut self, s: &str) -> StrId {
         self.buf.push_str(s);
         self.ends.push(self.buf.len());
-        (self.ends.len() - 1) as StrId
+        StrId::from_index(self.ends.len() - 1)
     }
 
     pub fn len(&self) -> usize {
@@ -48,7 +80,7 @@ impl StringTable {
     /// The string at `id`; "" for an index out of range (decoders validate
     /// indexes, so this only guards hand-built profiles).
     pub fn get(&self, id: StrId) -> &str {
-        let i = id as usize;
+        let i = id.index();
         if i >= self.ends.len() {
             return "";
         }
@@ -83,8 +115,7 @@ pub struct Mapping {
 #[derive(Debug, Clone, Default)]
 pub struct Location {
     pub id: u64,
-    /// Index into [`Profile::mappings`], or [`NONE`].
-    pub mapping: u32,
+    pub mapping: MappingIndex,
     pub address: u64,
     /// Range into [`Profile::lines`]; the first line is the innermost
     /// (inlined) frame, the last the function the code belongs to.
@@ -95,8 +126,7 @@ pub struct Location {
 /// One source line of a location.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Line {
-    /// Index into [`Profile::functions`], or [`NONE`].
-    pub function: u32,
+    pub function: FunctionIndex,
     pub line: i64,
     pub column: i64,
 }
@@ -128,10 +158,10 @@ pub struct Label {
 pub struct Samples {
     pub num_values: usize,
     pub values: Vec<i64>,
-    pub frames: Vec<u32>,
+    pub frames: Vec<LocationIndex>,
     pub frame_ends: Vec<usize>,
     pub label_sets: LabelSets,
-    pub label_set: Vec<u32>,
+    pub label_set: Vec<LabelSetIndex>,
 }
 
 impl Samples {
@@ -151,7 +181,7 @@ impl Samples {
     }
 
     /// The stack of sample `i`, leaf first, as location indexes.
-    pub fn stack(&self, i: usize) -> &[u32] {
+    pub fn stack(&self, i: usize) -> &[LocationIndex] {
         let start = if i == 0 { 0 } else { self.frame_ends[i - 1] };
         &self.frames[start..self.frame_ends[i]]
     }
@@ -174,11 +204,11 @@ impl Samples {
     /// shifted by `location_base`, and `tail`'s label set table in place of
     /// this one's. `tail`'s arrays are moved when there is nothing to shift
     /// them after.
-    pub fn then(mut self, mut tail: Samples, location_base: u32) -> Samples {
+    pub fn then(mut self, mut tail: Samples, location_base: LocationIndex) -> Samples {
         // Past u32 only for a combination the combiner refuses.
-        let shift = |f: u32| f.wrapping_add(location_base);
+        let shift = |f: LocationIndex| f.offset(location_base);
         if self.is_empty() {
-            if location_base != 0 {
+            if location_base != LocationIndex::default() {
                 tail.frames.iter_mut().for_each(|f| *f = shift(*f));
             }
             return tail;
@@ -195,7 +225,7 @@ impl Samples {
     }
 
     /// Appends a sample; `stack` holds dense location indexes, leaf first.
-    pub fn push(&mut self, values: &[i64], stack: &[u32], labels: &[Label]) {
+    pub fn push(&mut self, values: &[i64], stack: &[LocationIndex], labels: &[Label]) {
         debug_assert_eq!(values.len(), self.num_values);
         self.values.extend_from_slice(values);
         self.frames.extend_from_slice(stack);
@@ -213,7 +243,7 @@ pub struct LabelSets<L = Label> {
     labels: Vec<L>,
     /// Set `k` (k ≥ 1) is `labels[ends[k-2]..ends[k-1]]` (from 0 for k = 1).
     ends: Vec<u32>,
-    index: rustc_hash::FxHashMap<Box<[L]>, u32>,
+    index: rustc_hash::FxHashMap<Box<[L]>, LabelSetIndex>,
 }
 
 impl<L> Default for LabelSets<L> {
@@ -229,23 +259,23 @@ impl<L> Default for LabelSets<L> {
 impl<L: Clone + Eq + std::hash::Hash> LabelSets<L> {
     /// The id of the set holding exactly `labels`, in this order, adding it
     /// if it is new.
-    pub fn intern(&mut self, labels: &[L]) -> u32 {
+    pub fn intern(&mut self, labels: &[L]) -> LabelSetIndex {
         if labels.is_empty() {
-            return 0;
+            return LabelSetIndex::EMPTY;
         }
         if let Some(&id) = self.index.get(labels) {
             return id;
         }
         self.labels.extend_from_slice(labels);
         self.ends.push(self.labels.len() as u32);
-        let id = self.ends.len() as u32;
+        let id = LabelSetIndex::from_index(self.ends.len());
         self.index.insert(labels.into(), id);
         id
     }
 
     /// The labels of set `id`.
-    pub fn get(&self, id: u32) -> &[L] {
-        let k = id as usize;
+    pub fn get(&self, id: LabelSetIndex) -> &[L] {
+        let k = id.index();
         if k == 0 {
             return &[];
         }
@@ -322,10 +352,9 @@ impl Profile {
     pub fn is_symbolized(&self) -> bool {
         self.locations.iter().all(|loc| {
             self.location_lines(loc).iter().any(|l| {
-                l.function != NONE
-                    && !self
-                        .str(self.functions[l.function as usize].name)
-                        .is_empty()
+                l.function
+                    .to_option()
+                    .is_some_and(|f| !self.str(self.functions[f.index()].name).is_empty())
             })
         })
     }

@@ -5,7 +5,7 @@
 
 use regex::Regex;
 
-use super::Profile;
+use super::{FunctionIndex, LocationIndex, Profile};
 
 /// The function name pprof matches the regexes against: a leading "." is
 /// dropped, and so is everything from the first "(" that does not start
@@ -31,14 +31,14 @@ fn simplify(name: &str) -> &str {
 /// Applies `drop_frames`/`keep_frames` when the profile has them. A regex
 /// that does not compile is ignored, as pprof ignores it.
 pub fn apply(p: &mut Profile) {
-    apply_from(p, 0, 0);
+    apply_from(p, 0, LocationIndex::default());
 }
 
 /// [`apply`] to the samples from `start` on, whose frames are the
 /// profile's location indexes plus `location_base` (a profile decoded onto
 /// the end of others' samples, see `pprof::Decoder::onto`); the samples
 /// before `start` are left alone.
-pub fn apply_from(p: &mut Profile, start: usize, location_base: u32) {
+pub fn apply_from(p: &mut Profile, start: usize, location_base: LocationIndex) {
     let drop_src = p.str(p.drop_frames);
     if drop_src.is_empty() {
         return;
@@ -55,8 +55,8 @@ pub fn apply_from(p: &mut Profile, start: usize, location_base: u32) {
             Err(_) => return,
         }
     };
-    let dropped = |function: u32| -> bool {
-        let Some(f) = p.functions.get(function as usize) else {
+    let dropped = |function: FunctionIndex| -> bool {
+        let Some(f) = p.functions.get(function.index()) else {
             return false;
         };
         let name = p.str(f.name);
@@ -105,8 +105,8 @@ pub fn apply_from(p: &mut Profile, start: usize, location_base: u32) {
         let mut keep_from = 0;
         let mut found_user = false;
         for i in (0..stack.len()).rev() {
-            let location = stack[i].wrapping_sub(location_base) as usize;
-            match verdict[location] {
+            let location = stack[i].unoffset(location_base);
+            match verdict[location.index()] {
                 None => found_user = true,
                 Some(_) if !found_user => {}
                 Some(true) => {
@@ -206,9 +206,9 @@ mod tests {
             .stack(s)
             .iter()
             .map(|&l| {
-                p.location_lines(&p.locations[l as usize])
+                p.location_lines(&p.locations[l.index()])
                     .iter()
-                    .map(|ln| p.str(p.functions[ln.function as usize].name).to_string())
+                    .map(|ln| p.str(p.functions[ln.function.index()].name).to_string())
                     .collect()
             })
             .collect()
@@ -232,16 +232,17 @@ mod tests {
         apply(&mut alone);
         let before = profile("", "").samples;
         let kept = before.clone();
-        let mut decoder = crate::input::pprof::Decoder::new().onto(before, 5);
+        let base = LocationIndex::from_raw(5);
+        let mut decoder = crate::input::pprof::Decoder::new().onto(before, base);
         decoder.feed(&profile_bytes(drop, "")).unwrap();
         let mut p = decoder.finish().unwrap();
         let n = kept.len();
-        apply_from(&mut p, n, 5);
+        apply_from(&mut p, n, base);
         let s = &p.samples;
         assert_eq!(s.frames[..kept.frames.len()], kept.frames[..]);
         assert_eq!(s.frame_ends[..n], kept.frame_ends[..]);
         for i in 0..alone.samples.len() {
-            let own: Vec<u32> = s.stack(n + i).iter().map(|f| f - 5).collect();
+            let own: Vec<LocationIndex> = s.stack(n + i).iter().map(|f| f.unoffset(base)).collect();
             assert_eq!(own, alone.samples.stack(i), "sample {i}");
         }
         assert_eq!(s.len(), n + alone.samples.len());

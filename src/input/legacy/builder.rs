@@ -4,7 +4,10 @@
 
 use rustc_hash::FxHashMap;
 
-use crate::profile::{Function, Label, Line, Location, Mapping, Samples, StrId, StringTable, NONE};
+use crate::profile::{
+    Function, FunctionIndex, Label, Line, Location, LocationIndex, Mapping, MappingIndex, Samples,
+    StrId, StringTable,
+};
 
 use super::mappings::RawMapping;
 use super::parse::Row;
@@ -61,14 +64,14 @@ pub(super) struct Builder {
     pub(super) strings: StringTable,
     string_ids: FxHashMap<String, StrId>,
     pub(super) functions: Vec<Function>,
-    function_ids: FxHashMap<(StrId, StrId), u32>,
+    function_ids: FxHashMap<(StrId, StrId), FunctionIndex>,
     pub(super) locations: Vec<Location>,
     pub(super) lines: Vec<Line>,
     /// Locations by their pcs (and whether they carry symbols).
-    location_ids: FxHashMap<(Vec<u64>, bool), u32>,
+    location_ids: FxHashMap<(Vec<u64>, bool), LocationIndex>,
     pub(super) samples: Samples,
     bytes_key: StrId,
-    stack: Vec<u32>,
+    stack: Vec<LocationIndex>,
     pub(super) budget: Budget,
 }
 
@@ -83,7 +86,7 @@ impl Builder {
             lines: Vec::new(),
             location_ids: FxHashMap::default(),
             samples: Samples::new(num_values),
-            bytes_key: 0,
+            bytes_key: StrId::EMPTY,
             stack: Vec::new(),
             budget: Budget {
                 used: 0,
@@ -107,16 +110,16 @@ impl Builder {
         Ok(id)
     }
 
-    fn function(&mut self, name: &str, file: &str) -> Result<u32, LegacyError> {
+    fn function(&mut self, name: &str, file: &str) -> Result<FunctionIndex, LegacyError> {
         let key = (self.intern(name)?, self.intern(file)?);
-        let next = self.functions.len() as u32;
+        let next = FunctionIndex::from_index(self.functions.len());
         if !self.function_ids.contains_key(&key) {
             self.budget.charge(FUNCTION_COST)?;
         }
         let id = *self.function_ids.entry(key).or_insert(next);
         if id == next {
             self.functions.push(Function {
-                id: u64::from(next) + 1,
+                id: next.index() as u64 + 1,
                 name: key.0,
                 system_name: key.0,
                 filename: key.1,
@@ -128,7 +131,7 @@ impl Builder {
 
     /// The location of a group of pcs: one pc and no symbols, or the pcs of
     /// one physical frame with their frames, innermost first.
-    fn location(&mut self, pcs: &[u64], symbols: &[&Symbol]) -> Result<u32, LegacyError> {
+    fn location(&mut self, pcs: &[u64], symbols: &[&Symbol]) -> Result<LocationIndex, LegacyError> {
         let key = (pcs.to_vec(), !symbols.is_empty());
         if let Some(&id) = self.location_ids.get(&key) {
             return Ok(id);
@@ -160,10 +163,10 @@ impl Builder {
             };
             self.lines.push(line);
         }
-        let id = self.locations.len() as u32;
+        let id = LocationIndex::from_index(self.locations.len());
         self.locations.push(Location {
-            id: u64::from(id) + 1,
-            mapping: NONE,
+            id: id.index() as u64 + 1,
+            mapping: MappingIndex::NONE,
             address: symbols.first().map_or(pcs[0], |s| s.pc),
             lines: start..self.lines.len() as u32,
             is_folded: false,
@@ -199,9 +202,9 @@ impl Builder {
         self.budget.row = 0;
         let label = Label {
             key: self.bytes_key,
-            str: 0,
+            str: StrId::EMPTY,
             num: row.block_size,
-            num_unit: 0,
+            num_unit: StrId::EMPTY,
         };
         self.samples.push(&row.values, &stack, &[label]);
         self.stack = stack;

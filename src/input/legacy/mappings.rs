@@ -4,7 +4,7 @@
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
-use crate::profile::{Location, Mapping};
+use crate::profile::{Location, Mapping, MappingIndex};
 
 use super::parse::patterns;
 
@@ -150,13 +150,14 @@ pub(super) fn assign_mappings(locations: &mut [Location], mappings: &mut Vec<Map
     let mut holding = RangeIndex::new(bounds.clone());
     let mut lost = RangeIndex::new(bounds);
     for (i, m) in mappings.iter().enumerate() {
-        holding.insert(m.memory_start, m.memory_limit, i as u32);
+        let i = MappingIndex::from_index(i);
+        holding.insert(m.memory_start, m.memory_limit, i);
         if m.file_offset != 0 {
             let (start, limit) = below(m);
-            lost.insert(start, limit, i as u32);
+            lost.insert(start, limit, i);
         }
     }
-    let mut fake: Option<u32> = None;
+    let mut fake: Option<MappingIndex> = None;
     for loc in locations.iter_mut() {
         let a = loc.address;
         if a == 0 {
@@ -170,9 +171,9 @@ pub(super) fn assign_mappings(locations: &mut [Location], mappings: &mut Vec<Map
             loc.mapping = f;
             continue;
         }
-        let grown = lost.lowest(a, |i| mappings[i as usize].file_offset != 0);
+        let grown = lost.lowest(a, |i| mappings[i.index()].file_offset != 0);
         if let Some(i) = grown {
-            let m = &mut mappings[i as usize];
+            let m = &mut mappings[i.index()];
             m.memory_start = m.memory_start.wrapping_sub(m.file_offset);
             m.file_offset = 0;
             holding.insert(m.memory_start, m.memory_limit, i);
@@ -185,7 +186,7 @@ pub(super) fn assign_mappings(locations: &mut [Location], mappings: &mut Vec<Map
                 memory_limit: u64::MAX,
                 ..Mapping::default()
             });
-            (mappings.len() - 1) as u32
+            MappingIndex::from_index(mappings.len() - 1)
         });
         loc.mapping = index;
     }
@@ -200,7 +201,7 @@ struct RangeIndex {
     /// The sorted distinct bounds: leaf `i` is `[bounds[i], bounds[i + 1])`.
     bounds: Vec<u64>,
     leaves: usize,
-    nodes: Vec<BinaryHeap<Reverse<u32>>>,
+    nodes: Vec<BinaryHeap<Reverse<MappingIndex>>>,
 }
 
 impl RangeIndex {
@@ -217,7 +218,7 @@ impl RangeIndex {
 
     /// Adds range `[start, limit)` as number `id`; both are among the
     /// bounds the index was made with.
-    fn insert(&mut self, start: u64, limit: u64, id: u32) {
+    fn insert(&mut self, start: u64, limit: u64, id: MappingIndex) {
         if start >= limit {
             return;
         }
@@ -243,12 +244,12 @@ impl RangeIndex {
     }
 
     /// The lowest-numbered live range holding `a`.
-    fn lowest(&mut self, a: u64, alive: impl Fn(u32) -> bool) -> Option<u32> {
+    fn lowest(&mut self, a: u64, alive: impl Fn(MappingIndex) -> bool) -> Option<MappingIndex> {
         let leaf = self.bounds.partition_point(|&b| b <= a).checked_sub(1)?;
         if leaf >= self.leaves {
             return None;
         }
-        let mut best: Option<u32> = None;
+        let mut best: Option<MappingIndex> = None;
         let mut node = leaf + self.leaves;
         while node >= 1 {
             let heap = &mut self.nodes[node];
@@ -267,7 +268,6 @@ impl RangeIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::profile::NONE;
 
     #[test]
     fn main_binary_heuristics() {
@@ -297,7 +297,7 @@ mod tests {
 
     /// pprof's scan, kept as the reference for the index.
     fn assign_mappings_by_scan(locations: &mut [Location], mappings: &mut Vec<Mapping>) {
-        let mut fake: Option<u32> = None;
+        let mut fake: Option<MappingIndex> = None;
         'next: for loc in locations.iter_mut() {
             let a = loc.address;
             if a == 0 {
@@ -305,7 +305,7 @@ mod tests {
             }
             for (i, m) in mappings.iter().enumerate() {
                 if m.memory_start <= a && a < m.memory_limit {
-                    loc.mapping = i as u32;
+                    loc.mapping = MappingIndex::from_index(i);
                     continue 'next;
                 }
             }
@@ -316,7 +316,7 @@ mod tests {
                 {
                     m.memory_start = m.memory_start.wrapping_sub(m.file_offset);
                     m.file_offset = 0;
-                    loc.mapping = i as u32;
+                    loc.mapping = MappingIndex::from_index(i);
                     continue 'next;
                 }
             }
@@ -326,7 +326,7 @@ mod tests {
                     memory_limit: u64::MAX,
                     ..Mapping::default()
                 });
-                (mappings.len() - 1) as u32
+                MappingIndex::from_index(mappings.len() - 1)
             });
             loc.mapping = index;
         }
@@ -361,7 +361,7 @@ mod tests {
             let mut locations: Vec<Location> = (0..40)
                 .map(|i| Location {
                     id: i + 1,
-                    mapping: NONE,
+                    mapping: MappingIndex::NONE,
                     address: if next(20) == 0 { u64::MAX } else { next(260) },
                     lines: 0..0,
                     is_folded: false,
@@ -376,8 +376,8 @@ mod tests {
                     .collect()
             };
             assert_eq!(ranges(&mappings), ranges(&want_maps), "round {round}");
-            let got: Vec<u32> = locations.iter().map(|l| l.mapping).collect();
-            let want: Vec<u32> = want_locs.iter().map(|l| l.mapping).collect();
+            let got: Vec<MappingIndex> = locations.iter().map(|l| l.mapping).collect();
+            let want: Vec<MappingIndex> = want_locs.iter().map(|l| l.mapping).collect();
             assert_eq!(got, want, "round {round}");
         }
     }

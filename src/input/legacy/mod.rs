@@ -266,9 +266,9 @@ mod tests {
             .stack(sample)
             .iter()
             .map(|&l| {
-                p.location_lines(&p.locations[l as usize])
+                p.location_lines(&p.locations[l.index()])
                     .iter()
-                    .map(|ln| p.str(p.functions[ln.function as usize].name).to_string())
+                    .map(|ln| p.str(p.functions[ln.function.index()].name).to_string())
                     .collect()
             })
             .collect()
@@ -373,14 +373,14 @@ mod tests {
                 vec!["main.descend"],
             ]
         );
-        let leaf = &p.locations[p.samples.stack(0)[0] as usize];
+        let leaf = &p.locations[p.samples.stack(0)[0].index()];
         assert_eq!(leaf.address, 0x1030);
         let lines = p.location_lines(leaf);
         assert_eq!(
             lines.iter().map(|l| l.line).collect::<Vec<_>>(),
             [10, 20, 30]
         );
-        let f = &p.functions[lines[0].function as usize];
+        let f = &p.functions[lines[0].function.index()];
         assert_eq!(p.str(f.filename), "/src/main.go");
         // pprof's block size label: bytes / count of the in-use pair.
         assert_eq!(p.str(p.samples.labels(0)[0].key), "bytes");
@@ -432,7 +432,7 @@ mod tests {
         let stack = p.samples.stack(0);
         let files: Vec<&str> = stack
             .iter()
-            .map(|&l| p.str(p.mappings[p.locations[l as usize].mapping as usize].file))
+            .map(|&l| p.str(p.mappings[p.locations[l.index()].mapping.index()].file))
             .collect();
         assert_eq!(files, ["/tmp/cx/heap", "/usr/lib/libc.so.6"]);
         assert!(p.str(p.drop_frames).contains("tcmalloc::.*"));

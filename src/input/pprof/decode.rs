@@ -13,7 +13,7 @@ use super::budget::{
 use super::DecodeError;
 use crate::input::wire::{self, Reader};
 use crate::pb;
-use crate::profile::{LabelSets, Samples, StringTable};
+use crate::profile::{LabelSetIndex, LabelSets, LocationIndex, Samples, StringTable};
 
 /// Decodes one sub-message with prost, naming it in the error.
 fn message<M: Message + Default>(
@@ -180,7 +180,7 @@ pub struct Decoder {
 pub(super) struct Start {
     pub(super) samples: usize,
     pub(super) frames: usize,
-    pub(super) location: u32,
+    pub(super) location: LocationIndex,
 }
 
 impl Default for Decoder {
@@ -231,7 +231,7 @@ impl Decoder {
     /// `samples.len()`; their frames are its location indexes plus
     /// `location_base`, and their label sets index its
     /// `samples.label_sets`, which replaces `samples`' own.
-    pub fn onto(mut self, samples: Samples, location_base: u32) -> Self {
+    pub fn onto(mut self, samples: Samples, location_base: LocationIndex) -> Self {
         self.start = Start {
             samples: samples.len(),
             frames: samples.frames.len(),
@@ -365,7 +365,7 @@ impl Decoder {
         budget.charge(SAMPLE_COST, "samples")?;
         let samples = &mut self.samples;
         let index = samples.frame_ends.len() - self.start.samples;
-        let base = self.start.location;
+        let base = self.start.location.raw();
         let mut max_frame = self.max_frame;
         let values_before = samples.values.len();
         self.scratch.clear();
@@ -387,7 +387,9 @@ impl Decoder {
                             .ok_or_else(|| wire::varint_error(bytes, start, offset))?;
                         let frame = frame_of(id, &mut self.big_ids, budget)?;
                         max_frame = max_frame.max(frame);
-                        samples.frames.push(frame.wrapping_add(base));
+                        samples
+                            .frames
+                            .push(LocationIndex::from_raw(frame.wrapping_add(base)));
                     }
                     budget.refund(most - (samples.frames.len() - before) as u64 * FRAME_COST);
                 }
@@ -396,7 +398,9 @@ impl Decoder {
                     budget.charge(FRAME_COST, "samples")?;
                     let frame = frame_of(id, &mut self.big_ids, budget)?;
                     max_frame = max_frame.max(frame);
-                    samples.frames.push(frame.wrapping_add(base));
+                    samples
+                        .frames
+                        .push(LocationIndex::from_raw(frame.wrapping_add(base)));
                 }
                 2 if wt == wire::LEN => {
                     let (bytes, offset) = r.bytes()?;
@@ -440,7 +444,7 @@ impl Decoder {
         samples.frame_ends.push(samples.frames.len());
         self.max_frame = max_frame;
         let set = if self.scratch.is_empty() {
-            0
+            LabelSetIndex::EMPTY
         } else {
             // Charged as a new set, given back if it is not new.
             let cost = LABEL_SET_COST + self.scratch.len() as u64 * LABEL_COST;
@@ -533,11 +537,11 @@ mod tests {
         let fresh = decode(&bytes).unwrap();
         let mut before = fresh.samples.clone();
         before.values.extend([7; 4]);
-        before.frames.extend([9; 3]);
+        before.frames.extend([LocationIndex::from_raw(9); 3]);
         before.frame_ends.push(before.frames.len());
-        before.label_set.push(1);
+        before.label_set.push(LabelSetIndex::from_raw(1));
         let kept = before.clone();
-        let mut decoder = Decoder::new().onto(before, 40);
+        let mut decoder = Decoder::new().onto(before, LocationIndex::from_raw(40));
         decoder.feed(&bytes).unwrap();
         let both = decoder.finish().unwrap().samples;
         let (a, b, n) = (&fresh.samples, &kept, kept.len());
@@ -545,7 +549,7 @@ mod tests {
         assert_eq!(both.values[..b.values.len()], b.values[..]);
         assert_eq!(both.values[b.values.len()..], a.values[..]);
         assert_eq!(both.frames[..b.frames.len()], b.frames[..]);
-        let shifted: Vec<u32> = a.frames.iter().map(|f| f + 40).collect();
+        let shifted: Vec<u32> = a.frames.iter().map(|f| f.raw() + 40).collect();
         assert_eq!(both.frames[b.frames.len()..], shifted[..]);
         assert_eq!(both.frame_ends[..n], b.frame_ends[..]);
         let ends: Vec<usize> = a.frame_ends.iter().map(|e| e + b.frames.len()).collect();

@@ -274,7 +274,7 @@ mod tests {
         let lines = p.location_lines(leaf);
         assert_eq!(lines.len(), 2);
         assert_eq!(
-            p.str(p.functions[lines[0].function as usize].name),
+            p.str(p.functions[lines[0].function.index()].name),
             "main.inner"
         );
         assert_eq!(lines[0].line, 30);

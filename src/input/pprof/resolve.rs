@@ -8,18 +8,22 @@ use super::DecodeError;
 use crate::input::wire::Reader;
 use crate::pb;
 use crate::profile::{
-    Function, Label, LabelSets, Line, Location, Mapping, Profile, Samples, StrId, ValueType, NONE,
+    Function, FunctionIndex, Label, LabelSetIndex, LabelSets, Line, Location, LocationIndex,
+    Mapping, MappingIndex, Profile, Samples, StrId, ValueType,
 };
 
 /// Maps the ids of one table (locations, functions, mappings) to dense
 /// indexes: an array when ids are small and dense, as Go writes them, a hash
 /// map otherwise.
 enum IdMap {
+    /// Indexed by id; [`IdMap::ABSENT`] where no entry has that id.
     Dense(Vec<u32>),
     Sparse(FxHashMap<u64, u32>),
 }
 
 impl IdMap {
+    const ABSENT: u32 = u32::MAX;
+
     fn build(
         ids: impl ExactSizeIterator<Item = u64> + Clone,
         what: &'static str,
@@ -27,9 +31,9 @@ impl IdMap {
         let count = ids.len();
         let max = ids.clone().max().unwrap_or(0);
         if max <= (count as u64).saturating_mul(2).saturating_add(1024) {
-            let mut table = vec![NONE; max as usize + 1];
+            let mut table = vec![IdMap::ABSENT; max as usize + 1];
             for (index, id) in ids.enumerate() {
-                if id == 0 || table[id as usize] != NONE {
+                if id == 0 || table[id as usize] != IdMap::ABSENT {
                     return Err(DecodeError::BadId { what, id });
                 }
                 table[id as usize] = index as u32;
@@ -48,11 +52,15 @@ impl IdMap {
     }
 
     #[inline]
-    fn get(&self, id: u64) -> Option<u32> {
-        match self {
-            IdMap::Dense(table) => table.get(id as usize).copied().filter(|&i| i != NONE),
+    fn get(&self, id: u64) -> Option<usize> {
+        let index = match self {
+            IdMap::Dense(table) => table
+                .get(id as usize)
+                .copied()
+                .filter(|&i| i != IdMap::ABSENT),
             IdMap::Sparse(map) => map.get(&id).copied(),
-        }
+        };
+        index.map(|i| i as usize)
     }
 }
 
@@ -74,10 +82,10 @@ impl Decoder {
                 "it is empty, so this is not a pprof profile".into(),
             ));
         }
-        if !strings.get(0).is_empty() {
+        if !strings.get(StrId::EMPTY).is_empty() {
             return Err(DecodeError::StringTable(format!(
                 "entry 0 must be \"\" but is {:?}",
-                strings.get(0)
+                strings.get(StrId::EMPTY)
             )));
         }
         let s = |index: i64, referrer: &dyn Fn() -> String| -> Result<StrId, DecodeError> {
@@ -88,7 +96,7 @@ impl Decoder {
                     len: strings.len(),
                 });
             }
-            Ok(index as StrId)
+            Ok(StrId::from_index(index as usize))
         };
 
         let value_type = |vt: &pb::ValueType, what: &str| -> Result<ValueType, DecodeError> {
@@ -138,22 +146,26 @@ impl Decoder {
         let mut lines = Vec::with_capacity(raw.locations.len());
         for l in &raw.locations {
             let mapping = match l.mapping_id {
-                0 => NONE,
-                id => mapping_ids.get(id).ok_or_else(|| DecodeError::UnknownId {
-                    referrer: format!("location {}", l.id),
-                    what: "mapping",
-                    id,
-                })?,
+                0 => MappingIndex::NONE,
+                id => MappingIndex::from_index(mapping_ids.get(id).ok_or_else(|| {
+                    DecodeError::UnknownId {
+                        referrer: format!("location {}", l.id),
+                        what: "mapping",
+                        id,
+                    }
+                })?),
             };
             let start = lines.len() as u32;
             for line in &l.line {
                 let function = match line.function_id {
-                    0 => NONE,
-                    id => function_ids.get(id).ok_or_else(|| DecodeError::UnknownId {
-                        referrer: format!("location {}", l.id),
-                        what: "function",
-                        id,
-                    })?,
+                    0 => FunctionIndex::NONE,
+                    id => FunctionIndex::from_index(function_ids.get(id).ok_or_else(|| {
+                        DecodeError::UnknownId {
+                            referrer: format!("location {}", l.id),
+                            what: "function",
+                            id,
+                        }
+                    })?),
                 };
                 lines.push(Line {
                     function,
@@ -250,9 +262,9 @@ fn resolve_frames(
     }
     let base = start.location;
     for (pos, frame) in frames.iter_mut().enumerate() {
-        let id = big.id(frame.wrapping_sub(base));
+        let id = big.id(frame.raw().wrapping_sub(base.raw()));
         match ids.get(id) {
-            Some(dense) => *frame = dense.wrapping_add(base),
+            Some(dense) => *frame = LocationIndex::from_index(dense).offset(base),
             None => {
                 let ends = &samples.frame_ends[start.samples..];
                 let sample = ends.partition_point(|&end| end <= start.frames + pos);
@@ -273,12 +285,12 @@ type StringCheck<'a> = dyn Fn(i64, &dyn Fn() -> String) -> Result<StrId, DecodeE
 /// profile's label sets (with the same ids).
 fn resolve_labels(
     raw: &LabelSets<RawLabel>,
-    label_set: &[u32],
+    label_set: &[LabelSetIndex],
     s: &StringCheck<'_>,
 ) -> Result<LabelSets, DecodeError> {
     let unnamed = String::new;
     let mut sets = LabelSets::default();
-    for id in 0..raw.len() as u32 {
+    for id in (0..raw.len()).map(LabelSetIndex::from_index) {
         let labels: Result<Vec<Label>, _> = raw
             .get(id)
             .iter()
@@ -292,7 +304,7 @@ fn resolve_labels(
             Err(unnamed_error) => {
                 // Name the first sample with a bad label, as a check in
                 // sample order would.
-                let bad = |set: u32| {
+                let bad = |set: LabelSetIndex| {
                     raw.get(set)
                         .iter()
                         .any(|l| check_label(l, s, &unnamed).is_err())
@@ -337,7 +349,7 @@ mod tests {
         p.sample[1].location_id.push(99);
         let bytes = p.encode_to_vec();
         let before = decode(&sample_profile().encode_to_vec()).unwrap().samples;
-        let mut decoder = Decoder::new().onto(before, 3);
+        let mut decoder = Decoder::new().onto(before, LocationIndex::from_raw(3));
         decoder.feed(&bytes).unwrap();
         let err = decoder.finish().unwrap_err().to_string();
         assert_eq!(

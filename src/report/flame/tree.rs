@@ -8,6 +8,7 @@ use std::ops::Range;
 use super::fold::FrameTexts;
 use super::MAX_DEPTH;
 use crate::profile::graph::{NodeTable, Overflow};
+use crate::profile::LocationIndex;
 use crate::report::Prepared;
 use crate::support::parallel;
 
@@ -53,7 +54,7 @@ fn split_lines(
     let of = &texts.of[..];
     // Only a stack of more locations than this can be too deep.
     let max_slots = (0..p.locations.len())
-        .map(|l| table.slots(l as u32).len())
+        .map(|l| table.slots(LocationIndex::from_index(l)).len())
         .max()
         .unwrap_or(0)
         .max(1);
@@ -202,7 +203,7 @@ const PREFETCH_AHEAD: usize = 16;
 
 /// Asks the CPU to bring `frames[i]` into the cache (a hint; nothing else).
 #[inline(always)]
-fn prefetch(frames: &[u32], i: usize) {
+fn prefetch(frames: &[LocationIndex], i: usize) {
     #[cfg(target_arch = "x86_64")]
     if let Some(frame) = frames.get(i) {
         // SAFETY: `_mm_prefetch` only hints the cache: it reads no data, writes
@@ -210,7 +211,7 @@ fn prefetch(frames: &[u32], i: usize) {
         // It needs SSE, which every x86_64 CPU has (the target's baseline).
         unsafe {
             use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-            _mm_prefetch::<_MM_HINT_T0>((frame as *const u32).cast::<i8>());
+            _mm_prefetch::<_MM_HINT_T0>(std::ptr::from_ref(frame).cast::<i8>());
         }
     }
     #[cfg(not(target_arch = "x86_64"))]
@@ -225,7 +226,7 @@ const PARALLEL_NODES: usize = 4_096;
 /// One thread's share of [`lines_cut_narrow`]: the part of the drawn call tree
 /// it has grown, and its counting-sort tables.
 struct Grower<'a> {
-    frames: &'a [u32],
+    frames: &'a [LocationIndex],
     table: &'a NodeTable,
     /// Each frame's text number ([`FrameTexts::of`]).
     of: &'a [u32],
@@ -261,7 +262,7 @@ impl Work {
 impl<'a> Grower<'a> {
     /// A grower of frames whose text numbers (`of`) are below `texts`.
     fn new(
-        frames: &'a [u32],
+        frames: &'a [LocationIndex],
         table: &'a NodeTable,
         of: &'a [u32],
         texts: usize,
@@ -466,7 +467,7 @@ fn grow(
 #[inline(always)]
 fn descend(
     group: &mut [Cursor],
-    frames: &[u32],
+    frames: &[LocationIndex],
     table: &NodeTable,
     of: &[u32],
     mut then: impl FnMut(&Cursor) -> Result<(), Overflow>,
@@ -543,7 +544,7 @@ impl Cursor {
     /// sets `elem`: the frame's text number (`of` numbers each node, and
     /// after them each node as an inlined call).
     #[inline]
-    fn settle(&mut self, frames: &[u32], table: &NodeTable, of: &[u32]) {
+    fn settle(&mut self, frames: &[LocationIndex], table: &NodeTable, of: &[u32]) {
         while self.pos > self.start {
             let slots = table.slots(frames[self.pos as usize - 1]);
             if let Some(&node) = slots.get(self.slot as usize) {

@@ -16,7 +16,7 @@ use crate::profile::filter::View;
 use crate::profile::graph::{
     self, mask, Edge, Graph, NodeCut, NodeTable, Overflow, TrimOptions, Visitor,
 };
-use crate::profile::{Label, Profile, NONE};
+use crate::profile::{Label, Profile, StrId};
 use crate::support::escape;
 use crate::units;
 
@@ -97,7 +97,8 @@ impl SampleLabels {
     /// value's own unit), as pprof names them while building the graph.
     pub fn new(p: &Profile, output_unit: &str) -> Self {
         let samples = &p.samples;
-        let is_numeric = |l: &Label| l.str == 0 && (l.num != 0 || l.num_unit != 0);
+        let is_numeric =
+            |l: &Label| l.str == StrId::EMPTY && (l.num != 0 || l.num_unit != StrId::EMPTY);
         // pprof's unit of a numeric label: the first unit recorded for the
         // key, else the key itself.
         let unit = (0..samples.len())
@@ -119,7 +120,7 @@ impl SampleLabels {
         for i in 0..samples.len() {
             parts.clear();
             for l in samples.labels(i) {
-                if l.str != 0 {
+                if l.str != StrId::EMPTY {
                     // One line per label in the nodelet: the newlines
                     // between them are the only ones.
                     parts.push(format!(
@@ -174,8 +175,11 @@ struct TagSum {
     cum: i64,
 }
 
+/// The tag name of a label set's own tag, in [`TagCollector`]'s keys.
+const OWN_TAG: u32 = u32::MAX;
+
 /// Sums tags per node during a pass: key (node, label set, tag name), the
-/// name [`NONE`] for the label set's own tag. Only the nodes of `only` are
+/// name [`OWN_TAG`] for the label set's own tag. Only the nodes of `only` are
 /// looked at: a graph shows a few dozen of a profile's nodes, which may be
 /// millions.
 struct TagCollector<'a> {
@@ -204,7 +208,7 @@ impl TagCollector<'_> {
             }
         };
         if set != 0 {
-            bump((node, set, NONE), 0);
+            bump((node, set, OWN_TAG), 0);
         }
         for &(name, value) in self.setup.values(sample) {
             bump((node, set, name), value);
@@ -219,7 +223,7 @@ impl TagCollector<'_> {
         let mut out: FxHashMap<u32, NodeLabels> = FxHashMap::default();
         for ((node, set, name), s) in entries {
             let tags = out.entry(node).or_default();
-            if name == NONE {
+            if name == OWN_TAG {
                 tags.labels.push(LabelWeight {
                     name: setup.label_sets[set as usize].clone(),
                     unit: String::new(),
