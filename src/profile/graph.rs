@@ -14,12 +14,18 @@ use rustc_hash::FxHashMap;
 
 use super::filter::View;
 use super::{LocationIndex, Profile};
+use crate::support::id::dense_id;
 use crate::support::parallel;
 use crate::support::paths::{go_base, go_clean, trim_path};
 
-/// "No entry" in a node table's keys: no function key, no object file, no
-/// node.
-const NONE: u32 = u32::MAX;
+/// "No entry" in a node table's keys: no function key, no object file.
+const NO_KEY: u32 = u32::MAX;
+
+dense_id! {
+    /// A node's position in a [`NodeTable`] and in a [`Graph`]'s per-node
+    /// arrays, or `NONE`.
+    pub struct NodeIndex(NONE);
+}
 
 /// How frames are grouped into nodes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -107,7 +113,7 @@ pub struct NodeTable {
     pub names: Vec<String>,
     /// Per location, `slots[slot_starts[l]..slot_starts[l+1]]`.
     slot_starts: Vec<u32>,
-    slots: Vec<u32>,
+    slots: Vec<NodeIndex>,
 }
 
 impl NodeTable {
@@ -169,7 +175,7 @@ impl NodeTable {
             })
             .collect();
 
-        let mut nodes: FxHashMap<(u32, i64, u32), u32> = FxHashMap::default();
+        let mut nodes: FxHashMap<(u32, i64, u32), NodeIndex> = FxHashMap::default();
         let mut infos: Vec<NodeInfo> = Vec::new();
         let mut slot_starts = Vec::with_capacity(p.locations.len() + 1);
         let mut slots = Vec::with_capacity(p.lines.len() + 16);
@@ -177,20 +183,20 @@ impl NodeTable {
         for (li, loc) in p.locations.iter().enumerate() {
             let hidden = view.hidden_locations.as_ref().is_some_and(|h| h[li]);
             let objfile = match loc.mapping.to_option() {
-                None => NONE,
+                None => NO_KEY,
                 Some(m) => objfile_of[m.index()],
             };
-            let mut intern = |func_key: u32, line: i64| -> u32 {
-                let named = func_key != NONE && !func_parts[func_key as usize].0.is_empty();
+            let mut intern = |func_key: u32, line: i64| -> NodeIndex {
+                let named = func_key != NO_KEY && !func_parts[func_key as usize].0.is_empty();
                 let obj = if named && !opts.object_names {
-                    NONE
+                    NO_KEY
                 } else {
                     objfile
                 };
-                let next = infos.len() as u32;
+                let next = NodeIndex::from_index(infos.len());
                 *nodes.entry((func_key, line, obj)).or_insert_with(|| {
                     let (name, file, start_line) = match func_key {
-                        NONE => ("", 0, 0),
+                        NO_KEY => ("", 0, 0),
                         k => func_parts[k as usize],
                     };
                     infos.push(NodeInfo {
@@ -199,7 +205,7 @@ impl NodeTable {
                         line,
                         start_line,
                         objfile: match obj {
-                            NONE => String::new(),
+                            NO_KEY => String::new(),
                             o => objfile_names[o as usize].clone(),
                         },
                     });
@@ -209,7 +215,7 @@ impl NodeTable {
             if !hidden {
                 let range = loc.lines.start as usize..loc.lines.end as usize;
                 if range.is_empty() {
-                    slots.push(intern(NONE, 0));
+                    slots.push(intern(NO_KEY, 0));
                 } else {
                     for i in range.rev() {
                         if view.lines.as_ref().is_some_and(|v| !v[i]) {
@@ -217,7 +223,7 @@ impl NodeTable {
                         }
                         let line = &p.lines[i];
                         let node = match line.function.to_option() {
-                            None => intern(NONE, 0),
+                            None => intern(NO_KEY, 0),
                             Some(f) => {
                                 let number = if g == Granularity::Lines {
                                     line.line
@@ -252,7 +258,7 @@ impl NodeTable {
 
     /// The nodes of location `loc`'s visible lines, outermost first.
     #[inline]
-    pub fn slots(&self, loc: LocationIndex) -> &[u32] {
+    pub fn slots(&self, loc: LocationIndex) -> &[NodeIndex] {
         let l = loc.index();
         &self.slots[self.slot_starts[l] as usize..self.slot_starts[l + 1] as usize]
     }
@@ -261,8 +267,8 @@ impl NodeTable {
 /// A caller→callee edge.
 #[derive(Debug, Clone)]
 pub struct Edge {
-    pub src: u32,
-    pub dst: u32,
+    pub src: NodeIndex,
+    pub dst: NodeIndex,
     pub weight: i64,
     /// Goes over nodes that were trimmed away.
     pub residual: bool,
@@ -277,7 +283,7 @@ pub struct Edges {
     index: FxHashMap<u64, u32>,
     /// Per callee node, the last caller seen and its edge: most frames
     /// repeat it, so they skip the hash.
-    last: Vec<(u32, u32)>,
+    last: Vec<(NodeIndex, u32)>,
     pub list: Vec<Edge>,
 }
 
@@ -285,7 +291,7 @@ impl Edges {
     fn new(nodes: usize) -> Self {
         Edges {
             index: FxHashMap::default(),
-            last: vec![(NONE, 0); nodes],
+            last: vec![(NodeIndex::NONE, 0); nodes],
             list: Vec::new(),
         }
     }
@@ -293,14 +299,14 @@ impl Edges {
     #[inline]
     fn add(
         &mut self,
-        src: u32,
-        dst: u32,
+        src: NodeIndex,
+        dst: NodeIndex,
         w: i64,
         residual: bool,
         inline: bool,
         stamp: usize,
     ) -> bool {
-        let last = self.last[dst as usize];
+        let last = self.last[dst.index()];
         let i = if last.0 == src {
             last.1 as usize
         } else {
@@ -313,7 +319,7 @@ impl Edges {
                 stamp,
             };
             let (i, new) = self.find_or_push(edge);
-            self.last[dst as usize] = (src, i as u32);
+            self.last[dst.index()] = (src, i as u32);
             if new {
                 return false;
             }
@@ -335,7 +341,7 @@ impl Edges {
     /// if there is none yet (then the second result is true).
     #[inline]
     fn find_or_push(&mut self, edge: Edge) -> (usize, bool) {
-        let key = ((edge.src as u64) << 32) | edge.dst as u64;
+        let key = (u64::from(edge.src.raw()) << 32) | u64::from(edge.dst.raw());
         let next = self.list.len();
         let i = *self.index.entry(key).or_insert(next as u32) as usize;
         if i == next {
@@ -363,11 +369,11 @@ pub enum EdgeSet<'a> {
 
 impl EdgeSet<'_> {
     #[inline(always)]
-    fn wants(&self, src: u32, dst: u32) -> bool {
+    fn wants(&self, src: NodeIndex, dst: NodeIndex) -> bool {
         match self {
             EdgeSet::None => false,
             EdgeSet::All => true,
-            EdgeSet::Touching(mask) => mask[src as usize] || mask[dst as usize],
+            EdgeSet::Touching(mask) => mask[src.index()] || mask[dst.index()],
         }
     }
 }
@@ -379,7 +385,7 @@ pub fn inline_targets(table: &NodeTable) -> Vec<bool> {
     let mut mask = vec![false; table.len()];
     for l in 0..table.slot_starts.len().saturating_sub(1) {
         for &node in table.slots(LocationIndex::from_index(l)).iter().skip(1) {
-            mask[node as usize] = true;
+            mask[node.index()] = true;
         }
     }
     mask
@@ -412,9 +418,10 @@ pub struct Graph {
 
 impl Graph {
     /// The nodes pprof would list: those with a non-zero flat or cum.
-    pub fn present(&self) -> Vec<u32> {
-        (0..self.flat.len() as u32)
-            .filter(|&n| self.flat[n as usize] != 0 || self.cum[n as usize] != 0)
+    pub fn present(&self) -> Vec<NodeIndex> {
+        (0..self.flat.len())
+            .filter(|&n| self.flat[n] != 0 || self.cum[n] != 0)
+            .map(NodeIndex::from_index)
             .collect()
     }
 }
@@ -488,16 +495,16 @@ impl Graph {
 /// the plain one: its calls compile to nothing.
 pub trait Visitor {
     /// Sample `sample` adds `w` to `node`'s cum (once per sample).
-    fn cum(&mut self, node: u32, sample: usize, w: i64);
+    fn cum(&mut self, node: NodeIndex, sample: usize, w: i64);
     /// Sample `sample` adds `w` to `node`'s flat (its leaf).
-    fn flat(&mut self, node: u32, sample: usize, w: i64);
+    fn flat(&mut self, node: NodeIndex, sample: usize, w: i64);
 }
 
 impl Visitor for () {
     #[inline(always)]
-    fn cum(&mut self, _: u32, _: usize, _: i64) {}
+    fn cum(&mut self, _: NodeIndex, _: usize, _: i64) {}
     #[inline(always)]
-    fn flat(&mut self, _: u32, _: usize, _: i64) {}
+    fn flat(&mut self, _: NodeIndex, _: usize, _: i64) {}
 }
 
 /// [`accumulate`], telling `visitor` about every value it adds.
@@ -543,15 +550,15 @@ fn pass<V: Visitor>(
             continue;
         }
         let stamp = i + 1;
-        let mut parent = NONE;
+        let mut parent = NodeIndex::NONE;
         let mut residual = false;
         for &loc in samples.stack(i).iter().rev() {
             for (k, &node) in table.slots(loc).iter().enumerate() {
-                if kept.is_some_and(|kept| !kept[node as usize]) {
+                if kept.is_some_and(|kept| !kept[node.index()]) {
                     residual = true;
                     continue;
                 }
-                let ni = node as usize;
+                let ni = node.index();
                 if seen[ni] != stamp {
                     seen[ni] = stamp;
                     let (sum, o) = cum[ni].overflowing_add(w);
@@ -560,7 +567,7 @@ fn pass<V: Visitor>(
                     visitor.cum(node, i, w);
                 }
                 if let Some(edges) = edges.as_mut() {
-                    if parent != NONE && node != parent && edge_set.wants(parent, node) {
+                    if parent != NodeIndex::NONE && node != parent && edge_set.wants(parent, node) {
                         overflow |= edges.add(parent, node, w, residual, k > 0, stamp);
                     }
                 }
@@ -568,9 +575,9 @@ fn pass<V: Visitor>(
                 residual = false;
             }
         }
-        if parent != NONE && !residual {
-            let (sum, o) = flat[parent as usize].overflowing_add(w);
-            flat[parent as usize] = sum;
+        if parent != NodeIndex::NONE && !residual {
+            let (sum, o) = flat[parent.index()].overflowing_add(w);
+            flat[parent.index()] = sum;
             overflow |= o;
             visitor.flat(parent, i, w);
         }
@@ -599,7 +606,7 @@ pub struct TrimOptions {
 #[derive(Debug, Clone)]
 pub struct Trimmed {
     /// Nodes in display order.
-    pub nodes: Vec<u32>,
+    pub nodes: Vec<NodeIndex>,
     pub graph: Graph,
     /// Nodes dropped for a cum below the node cutoff.
     pub dropped_nodes: usize,
@@ -610,9 +617,9 @@ pub struct Trimmed {
 }
 
 /// Sorts nodes as pprof's `FlatNameOrder` / `CumNameOrder`.
-pub fn sort_nodes(nodes: &mut [u32], table: &NodeTable, g: &Graph, cum: bool) {
-    let key = |n: u32| {
-        let n = n as usize;
+pub fn sort_nodes(nodes: &mut [NodeIndex], table: &NodeTable, g: &Graph, cum: bool) {
+    let key = |n: NodeIndex| {
+        let n = n.index();
         if cum {
             (g.cum[n].unsigned_abs(), g.flat[n].unsigned_abs())
         } else {
@@ -622,10 +629,10 @@ pub fn sort_nodes(nodes: &mut [u32], table: &NodeTable, g: &Graph, cum: bool) {
     nodes.sort_unstable_by(|&a, &b| {
         let (ka, kb) = (key(a), key(b));
         kb.0.cmp(&ka.0)
-            .then_with(|| table.names[a as usize].cmp(&table.names[b as usize]))
+            .then_with(|| table.names[a.index()].cmp(&table.names[b.index()]))
             .then_with(|| kb.1.cmp(&ka.1))
             .then_with(|| {
-                let (ia, ib) = (&table.infos[a as usize], &table.infos[b as usize]);
+                let (ia, ib) = (&table.infos[a.index()], &table.infos[b.index()]);
                 ia.go_sprint().cmp(&ib.go_sprint())
             })
     });
@@ -634,7 +641,7 @@ pub fn sort_nodes(nodes: &mut [u32], table: &NodeTable, g: &Graph, cum: bool) {
 /// What the node fraction leaves of a graph: pprof's first trimming step.
 pub(crate) struct NodeCut {
     /// Nodes present whose |cum| reaches the node cutoff.
-    pub nodes: Vec<u32>,
+    pub nodes: Vec<NodeIndex>,
     /// Nodes present that do not.
     pub dropped_nodes: usize,
     /// The fractions of the total flat, as values.
@@ -648,13 +655,13 @@ pub(crate) fn node_cut(graph: &Graph, opts: &TrimOptions) -> Result<NodeCut, Ove
     let mut nodes = graph.present();
     let mut total: i64 = 0;
     for &n in &nodes {
-        total = total.checked_add(graph.flat[n as usize]).ok_or(Overflow)?;
+        total = total.checked_add(graph.flat[n.index()]).ok_or(Overflow)?;
     }
     let node_cutoff = (((total as f64) * opts.node_fraction) as i64).unsigned_abs();
     let edge_cutoff = (((total as f64) * opts.edge_fraction) as i64).unsigned_abs();
     let before = nodes.len();
     if node_cutoff > 0 {
-        nodes.retain(|&n| graph.cum[n as usize].unsigned_abs() >= node_cutoff);
+        nodes.retain(|&n| graph.cum[n.index()].unsigned_abs() >= node_cutoff);
     }
     Ok(NodeCut {
         dropped_nodes: before - nodes.len(),
@@ -665,10 +672,10 @@ pub(crate) fn node_cut(graph: &Graph, opts: &TrimOptions) -> Result<NodeCut, Ove
 }
 
 /// A membership mask of `nodes` over a table of `n` nodes.
-pub(crate) fn mask(n: usize, nodes: &[u32]) -> Vec<bool> {
+pub(crate) fn mask(n: usize, nodes: &[NodeIndex]) -> Vec<bool> {
     let mut m = vec![false; n];
     for &node in nodes {
-        m[node as usize] = true;
+        m[node.index()] = true;
     }
     m
 }
@@ -710,7 +717,7 @@ pub fn trimmed(
     let edges_possible = match edge_set {
         EdgeSet::None => false,
         EdgeSet::All => true,
-        EdgeSet::Touching(m) => nodes.iter().any(|&n| m[n as usize]),
+        EdgeSet::Touching(m) => nodes.iter().any(|&n| m[n.index()]),
     };
     if !edges_possible && !matches!(edge_set, EdgeSet::None) {
         graph.edges = Some(Edges::default());
@@ -761,9 +768,9 @@ pub fn inline_marks(n: usize, edges: &Edges) -> Vec<InlineMark> {
     let mut ordinary = vec![false; n];
     for e in &edges.list {
         if e.inline {
-            inline[e.dst as usize] = true;
+            inline[e.dst.index()] = true;
         } else {
-            ordinary[e.dst as usize] = true;
+            ordinary[e.dst.index()] = true;
         }
     }
     (0..n)
@@ -853,9 +860,9 @@ pub(crate) mod tests {
             .iter()
             .map(|&n| {
                 (
-                    table.names[n as usize].clone(),
-                    g.flat[n as usize],
-                    g.cum[n as usize],
+                    table.names[n.index()].clone(),
+                    g.flat[n.index()],
+                    g.cum[n.index()],
                 )
             })
             .collect()
@@ -937,9 +944,9 @@ pub(crate) mod tests {
             .iter()
             .map(|&n| {
                 (
-                    table.names[n as usize].as_str(),
-                    t.graph.flat[n as usize],
-                    t.graph.cum[n as usize],
+                    table.names[n.index()].as_str(),
+                    t.graph.flat[n.index()],
+                    t.graph.cum[n.index()],
                 )
             })
             .collect();
@@ -965,7 +972,7 @@ pub(crate) mod tests {
         let names: Vec<_> = t
             .nodes
             .iter()
-            .map(|&n| table.names[n as usize].as_str())
+            .map(|&n| table.names[n.index()].as_str())
             .collect();
         assert_eq!(names, ["main", "x"]);
         assert_eq!(t.orig_count, 4);

@@ -17,7 +17,7 @@ use super::{Format, Prepared, Selection};
 use crate::input::combine::{self, BeforeAfter};
 use crate::input::InputSpec;
 use crate::profile::combine::scale;
-use crate::profile::graph::{self, InlineMark, Overflow, TrimOptions};
+use crate::profile::graph::{self, InlineMark, NodeIndex, Overflow, TrimOptions};
 use crate::support::escape;
 use crate::units;
 use crate::units::select_output_unit;
@@ -59,7 +59,7 @@ pub struct DiffInputs {
 /// A node's change and its BEFORE values.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DiffRow {
-    pub node: u32,
+    pub node: NodeIndex,
     /// AFTER − BEFORE.
     pub flat: i64,
     pub cum: i64,
@@ -138,7 +138,7 @@ pub fn compute(
         .nodes
         .iter()
         .map(|&n| {
-            let n_ = n as usize;
+            let n_ = n.index();
             DiffRow {
                 node: n,
                 flat: t.graph.flat[n_],
@@ -315,7 +315,7 @@ fn write_text(
     let mut sum: i64 = 0;
     for r in &diff.rows {
         sum = sum.saturating_add(r.flat);
-        let mut name = escape::text(&prep.table.names[r.node as usize]).into_owned();
+        let mut name = escape::text(&prep.table.names[r.node.index()]).into_owned();
         if let Some(label) = r.inline.label() {
             name.push(' ');
             name.push_str(label);
@@ -342,7 +342,7 @@ fn write_json(w: &mut dyn Write, prep: &Prepared<'_>, diff: &Diff) -> io::Result
         .iter()
         .map(|r| {
             let mut v = json!({
-                "name": prep.table.names[r.node as usize],
+                "name": prep.table.names[r.node.index()],
                 "flat": r.flat,
                 "cum": r.cum,
                 "base_flat": r.base_flat,

@@ -14,7 +14,7 @@ use super::source::{function_end, SourceReader, SourceSearch};
 use super::{Format, Prepared, Selection};
 use crate::input::{combine, InputSpec};
 use crate::profile::graph;
-use crate::profile::graph::Granularity;
+use crate::profile::graph::{Granularity, NodeIndex};
 use crate::support::escape;
 use crate::units;
 
@@ -95,16 +95,16 @@ pub fn compute(prep: &Prepared<'_>, opts: &ListOptions) -> Result<Listing, Match
     )
     .map_err(MatchError::Overflow)?;
     let infos = &prep.table.infos;
-    let mut matched: Vec<u32> = g
+    let mut matched: Vec<NodeIndex> = g
         .present()
         .into_iter()
-        .filter(|&n| opts.regex.is_match(&infos[n as usize].name))
+        .filter(|&n| opts.regex.is_match(&infos[n.index()].name))
         .collect();
     if matched.is_empty() {
         return Err(MatchError::NoMatch(opts.regex.as_str().to_string()));
     }
     matched.sort_by(|&a, &b| {
-        let (ia, ib) = (&infos[a as usize], &infos[b as usize]);
+        let (ia, ib) = (&infos[a.index()], &infos[b.index()]);
         (&ia.name, &ia.file, ia.line, ia.start_line).cmp(&(
             &ib.name,
             &ib.file,
@@ -118,8 +118,8 @@ pub fn compute(prep: &Prepared<'_>, opts: &ListOptions) -> Result<Listing, Match
         no_source_info: Vec::new(),
     };
     for node in matched {
-        let info = &infos[node as usize];
-        let (flat, cum) = (g.flat[node as usize], g.cum[node as usize]);
+        let info = &infos[node.index()];
+        let (flat, cum) = (g.flat[node.index()], g.cum[node.index()]);
         if info.file.is_empty() {
             if listing.no_source_info.last() != Some(&info.name) {
                 listing.no_source_info.push(info.name.clone());

@@ -11,7 +11,7 @@ use super::header::{report_header, Trimming};
 use super::prepare::MatchError;
 use super::table::{align_pprof_columns, plain_table};
 use super::{Format, Prepared};
-use crate::profile::graph::{self, Edge, TrimOptions};
+use crate::profile::graph::{self, Edge, NodeIndex, TrimOptions};
 use crate::support::escape;
 use crate::units;
 use crate::units::select_output_unit;
@@ -30,7 +30,7 @@ pub struct PeekOptions {
 /// A caller or callee and the value that flows along the edge.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Link {
-    pub node: u32,
+    pub node: NodeIndex,
     pub value: i64,
     pub inline: bool,
 }
@@ -38,7 +38,7 @@ pub struct Link {
 /// One block of the report.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Block {
-    pub node: u32,
+    pub node: NodeIndex,
     pub flat: i64,
     pub cum: i64,
     pub callers: Vec<Link>,
@@ -63,8 +63,8 @@ fn sorted<'a>(edges: impl Iterator<Item = &'a Edge>, names: &[String]) -> Vec<&'
         b.weight
             .unsigned_abs()
             .cmp(&a.weight.unsigned_abs())
-            .then_with(|| names[a.src as usize].cmp(&names[b.src as usize]))
-            .then_with(|| names[a.dst as usize].cmp(&names[b.dst as usize]))
+            .then_with(|| names[a.src.index()].cmp(&names[b.src.index()]))
+            .then_with(|| names[a.dst.index()].cmp(&names[b.dst.index()]))
     });
     v
 }
@@ -99,17 +99,17 @@ pub fn compute(prep: &Prepared<'_>, opts: &PeekOptions) -> Result<Peek, MatchErr
     let blocks: Vec<Block> = t
         .nodes
         .iter()
-        .filter(|&&n| opts.regex.is_match(&names[n as usize]))
+        .filter(|&&n| opts.regex.is_match(&names[n.index()]))
         .map(|&n| {
-            let link = |e: &Edge, other: u32| Link {
+            let link = |e: &Edge, other: NodeIndex| Link {
                 node: other,
                 value: e.weight,
                 inline: e.inline,
             };
             Block {
                 node: n,
-                flat: g.flat[n as usize],
-                cum: g.cum[n as usize],
+                flat: g.flat[n.index()],
+                cum: g.cum[n.index()],
                 callers: sorted(edges.iter().filter(|e| e.dst == n), names)
                     .into_iter()
                     .map(|e| link(e, e.src))
@@ -127,12 +127,12 @@ pub fn compute(prep: &Prepared<'_>, opts: &PeekOptions) -> Result<Peek, MatchErr
     let flat_sum = t
         .nodes
         .iter()
-        .map(|&n| g.flat[n as usize])
+        .map(|&n| g.flat[n.index()])
         .fold(0i64, i64::saturating_add);
     let output_unit = select_output_unit(
         t.nodes
             .iter()
-            .map(|&n| (g.flat[n as usize], g.cum[n as usize])),
+            .map(|&n| (g.flat[n.index()], g.cum[n.index()])),
         prep.total,
         &prep.sample_unit(),
         &opts.unit,
@@ -192,7 +192,7 @@ fn write_text(w: &mut dyn Write, prep: &Prepared<'_>, peek: &Peek) -> io::Result
     let mut sum: i64 = 0;
     let names = &prep.table.names;
     let link_row = |l: &Link, cum: i64| {
-        let mut name = format!("  {}", escape::text(&names[l.node as usize]));
+        let mut name = format!("  {}", escape::text(&names[l.node.index()]));
         if l.inline {
             name.push_str(" (inline)");
         }
@@ -222,7 +222,7 @@ fn write_text(w: &mut dyn Write, prep: &Prepared<'_>, peek: &Peek) -> io::Result
             units::percentage(b.cum, prep.total).trim().to_string(),
             String::new(),
             String::new(),
-            format!("| {}", escape::text(&names[b.node as usize])),
+            format!("| {}", escape::text(&names[b.node.index()])),
         ]);
         rows += 1;
         for l in &b.callees {
@@ -252,7 +252,7 @@ fn write_json(w: &mut dyn Write, prep: &Prepared<'_>, peek: &Peek) -> io::Result
     let links = |ls: &[Link]| -> Vec<Value> {
         ls.iter()
             .map(|l| {
-                let mut v = json!({"name": names[l.node as usize], "value": l.value});
+                let mut v = json!({"name": names[l.node.index()], "value": l.value});
                 if l.inline {
                     v["inline"] = json!(true);
                 }
@@ -265,7 +265,7 @@ fn write_json(w: &mut dyn Write, prep: &Prepared<'_>, peek: &Peek) -> io::Result
         .iter()
         .map(|b| {
             json!({
-                "name": names[b.node as usize],
+                "name": names[b.node.index()],
                 "flat": b.flat,
                 "cum": b.cum,
                 "callers": links(&b.callers),

@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use super::header::{report_header, Trimming};
 use super::table::{align_pprof_columns, plain_table, write_table};
 use super::{Format, Prepared};
-use crate::profile::graph::{Granularity, InlineMark, Overflow, TrimOptions};
+use crate::profile::graph::{Granularity, InlineMark, NodeIndex, Overflow, TrimOptions};
 use crate::support::escape;
 use crate::units;
 use crate::units::select_output_unit;
@@ -41,7 +41,7 @@ impl Default for TopOptions {
 /// One row of the report.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Row {
-    pub node: u32,
+    pub node: NodeIndex,
     pub flat: i64,
     pub cum: i64,
     pub inline: InlineMark,
@@ -67,9 +67,9 @@ pub fn compute(prep: &Prepared<'_>, opts: &TopOptions) -> Result<Top, Overflow> 
         .iter()
         .map(|&n| Row {
             node: n,
-            flat: t.graph.flat[n as usize],
-            cum: t.graph.cum[n as usize],
-            inline: marks[n as usize],
+            flat: t.graph.flat[n.index()],
+            cum: t.graph.cum[n.index()],
+            inline: marks[n.index()],
         })
         .collect();
     let output_unit = select_output_unit(
@@ -129,7 +129,7 @@ fn write_text(
     let mut sum: i64 = 0;
     for r in &top.rows {
         sum = sum.saturating_add(r.flat);
-        let mut name = escape::text(&prep.table.names[r.node as usize]).into_owned();
+        let mut name = escape::text(&prep.table.names[r.node.index()]).into_owned();
         if let Some(label) = r.inline.label() {
             name.push(' ');
             name.push_str(label);
@@ -153,11 +153,11 @@ fn write_json(w: &mut dyn Write, prep: &Prepared<'_>, top: &Top) -> io::Result<(
         .rows
         .iter()
         .map(|r| {
-            let info = &prep.table.infos[r.node as usize];
+            let info = &prep.table.infos[r.node.index()];
             let mut node = serde_json::Map::new();
             let name = match granularity {
                 Granularity::Lines if !info.name.is_empty() => info.name.clone(),
-                _ => prep.table.names[r.node as usize].clone(),
+                _ => prep.table.names[r.node.index()].clone(),
             };
             node.insert("name".into(), json!(name));
             if granularity == Granularity::Lines {

@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 use super::prepare;
 use super::{Format, Prepared, Selection};
 use crate::input::{combine, InputSpec};
-use crate::profile::graph::{self, Overflow};
+use crate::profile::graph::{self, NodeIndex, Overflow};
 use crate::support::escape;
 use crate::support::time::format_time;
 use crate::units;
@@ -74,7 +74,7 @@ pub fn run(
 /// A node's series and what it says.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Series {
-    pub node: u32,
+    pub node: NodeIndex,
     pub values: Vec<i64>,
     pub change: i64,
     /// Least-squares slope, per hour when the snapshots have times, else
@@ -194,7 +194,7 @@ pub fn compute(
             }
             let change = values[values.len() - 1].saturating_sub(values[0]);
             Some(Series {
-                node: n as u32,
+                node: NodeIndex::from_index(n),
                 slope: slope(&xs, &values),
                 grew: steps_grown(&values),
                 leak: is_leak(&values, last_total),
@@ -208,7 +208,7 @@ pub fn compute(
         b.leak
             .cmp(&a.leak)
             .then_with(|| b.change.unsigned_abs().cmp(&a.change.unsigned_abs()))
-            .then_with(|| names[a.node as usize].cmp(&names[b.node as usize]))
+            .then_with(|| names[a.node.index()].cmp(&names[b.node.index()]))
     });
     let leaks = series.iter().filter(|s| s.leak).count();
     if opts.node_count > 0 {
@@ -331,7 +331,7 @@ fn write_text(
             signed(s.slope.round() as i64),
             format!("{}/{}", s.grew, steps),
             sparkline(&s.values),
-            escape::text(&prep.table.names[s.node as usize]).into_owned(),
+            escape::text(&prep.table.names[s.node.index()]).into_owned(),
         ]);
     }
     for i in 1..6 {
@@ -362,7 +362,7 @@ fn write_json(
         .iter()
         .map(|s| {
             json!({
-                "name": prep.table.names[s.node as usize],
+                "name": prep.table.names[s.node.index()],
                 "values": s.values,
                 "change": s.change,
                 "slope": s.slope,

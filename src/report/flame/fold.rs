@@ -91,7 +91,7 @@ pub fn fold(prep: &Prepared<'_>, range: Range<usize>) -> Result<(Stacks, DepthCu
         for &loc in p.samples.stack(i).iter().rev() {
             for (k, &node) in prep.table.slots(loc).iter().enumerate() {
                 let inline = if k > 0 { nodes } else { 0 };
-                key.push(of[node as usize + inline]);
+                key.push(of[node.index() + inline]);
             }
         }
         if key.is_empty() {

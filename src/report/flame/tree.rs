@@ -549,7 +549,7 @@ impl Cursor {
             let slots = table.slots(frames[self.pos as usize - 1]);
             if let Some(&node) = slots.get(self.slot as usize) {
                 let inline = if self.slot > 0 { table.len() } else { 0 };
-                self.elem = of[node as usize + inline];
+                self.elem = of[node.index() + inline];
                 return;
             }
             self.pos -= 1;

@@ -166,7 +166,7 @@ pub fn compute(prep: &Prepared<'_>, opts: &GraphOptions) -> Result<Drawing, Over
     let output_unit = select_output_unit(
         v.nodes
             .iter()
-            .map(|&n| (g.flat[n as usize], g.cum[n as usize])),
+            .map(|&n| (g.flat[n.index()], g.cum[n.index()])),
         prep.total,
         &unit,
         &opts.unit,
@@ -177,7 +177,7 @@ pub fn compute(prep: &Prepared<'_>, opts: &GraphOptions) -> Result<Drawing, Over
     let flat_sum = v
         .nodes
         .iter()
-        .map(|&n| g.flat[n as usize])
+        .map(|&n| g.flat[n.index()])
         .fold(0i64, i64::saturating_add);
     let mut legend = header_with_edges(
         prep,
@@ -200,16 +200,16 @@ pub fn compute(prep: &Prepared<'_>, opts: &GraphOptions) -> Result<Drawing, Over
     let names = &prep.table.names;
     let mut index = vec![usize::MAX; prep.table.len()];
     for (i, &n) in v.nodes.iter().enumerate() {
-        index[n as usize] = i;
+        index[n.index()] = i;
     }
     let mut has_out = vec![false; v.nodes.len()];
     for e in &v.edges {
-        has_out[index[e.src as usize]] = true;
+        has_out[index[e.src.index()]] = true;
     }
     let max_flat = v
         .nodes
         .iter()
-        .map(|&n| g.flat[n as usize].unsigned_abs())
+        .map(|&n| g.flat[n.index()].unsigned_abs())
         .max()
         .unwrap_or(0) as f64;
     let share = |x: i64| {
@@ -226,7 +226,7 @@ pub fn compute(prep: &Prepared<'_>, opts: &GraphOptions) -> Result<Drawing, Over
         .iter()
         .enumerate()
         .map(|(i, &n)| {
-            let (flat, cum) = (g.flat[n as usize], g.cum[n as usize]);
+            let (flat, cum) = (g.flat[n.index()], g.cum[n.index()]);
             let flat_value = fmt(flat);
             let mut value_lines = Vec::new();
             let pct = |x: i64| units::percentage(x, total).trim().to_string();
@@ -252,10 +252,10 @@ pub fn compute(prep: &Prepared<'_>, opts: &GraphOptions) -> Result<Drawing, Over
             }
             let tags = v.tags.get(&n).unwrap_or(&no_tags);
             Node {
-                name_lines: name_lines(&prep.table.infos[n as usize]),
+                name_lines: name_lines(&prep.table.infos[n.index()]),
                 value_lines,
                 font_size,
-                tooltip: format!("{} ({cum_value})", escape::text(&names[n as usize])),
+                tooltip: format!("{} ({cum_value})", escape::text(&names[n.index()])),
                 color: dot_color(share(cum), false),
                 fill: dot_color(share(cum), true),
                 nodelets: nodelets(tags, i + 1, has_out[i], &fmt),
@@ -268,7 +268,7 @@ pub fn compute(prep: &Prepared<'_>, opts: &GraphOptions) -> Result<Drawing, Over
     let edges = edges
         .into_iter()
         .map(|e| {
-            let (from, to) = (index[e.src as usize], index[e.dst as usize]);
+            let (from, to) = (index[e.src.index()], index[e.dst.index()]);
             let value = fmt(e.weight);
             let arrow = if e.residual { "..." } else { "->" };
             let w = e.weight as i128;
@@ -289,8 +289,8 @@ pub fn compute(prep: &Prepared<'_>, opts: &GraphOptions) -> Result<Drawing, Over
                 to,
                 tooltip: format!(
                     "{} {arrow} {} ({value})",
-                    escape::text(&names[e.src as usize]),
-                    escape::text(&names[e.dst as usize])
+                    escape::text(&names[e.src.index()]),
+                    escape::text(&names[e.dst.index()])
                 ),
                 value,
                 inline: e.inline,

@@ -14,7 +14,7 @@ use rustc_hash::FxHashMap;
 
 use crate::profile::filter::View;
 use crate::profile::graph::{
-    self, mask, Edge, Graph, NodeCut, NodeTable, Overflow, TrimOptions, Visitor,
+    self, mask, Edge, Graph, NodeCut, NodeIndex, NodeTable, Overflow, TrimOptions, Visitor,
 };
 use crate::profile::{Label, Profile, StrId};
 use crate::support::escape;
@@ -185,17 +185,17 @@ const OWN_TAG: u32 = u32::MAX;
 struct TagCollector<'a> {
     setup: &'a SampleLabels,
     only: &'a [bool],
-    sums: FxHashMap<(u32, u32, u32), TagSum>,
+    sums: FxHashMap<(NodeIndex, u32, u32), TagSum>,
 }
 
 impl TagCollector<'_> {
     #[inline]
-    fn add(&mut self, node: u32, sample: usize, w: i64, flat: bool) {
-        if !self.only[node as usize] {
+    fn add(&mut self, node: NodeIndex, sample: usize, w: i64, flat: bool) {
+        if !self.only[node.index()] {
             return;
         }
         let set = self.setup.label_set[sample];
-        let mut bump = |key: (u32, u32, u32), value: i64| {
+        let mut bump = |key: (NodeIndex, u32, u32), value: i64| {
             let s = self.sums.entry(key).or_insert(TagSum {
                 value,
                 flat: 0,
@@ -216,11 +216,11 @@ impl TagCollector<'_> {
     }
 
     /// The tags of every node that has any, in a stable order.
-    fn finish(self) -> FxHashMap<u32, NodeLabels> {
+    fn finish(self) -> FxHashMap<NodeIndex, NodeLabels> {
         let setup = self.setup;
         let mut entries: Vec<_> = self.sums.into_iter().collect();
         entries.sort_unstable_by_key(|&(key, _)| key);
-        let mut out: FxHashMap<u32, NodeLabels> = FxHashMap::default();
+        let mut out: FxHashMap<NodeIndex, NodeLabels> = FxHashMap::default();
         for ((node, set, name), s) in entries {
             let tags = out.entry(node).or_default();
             if name == OWN_TAG {
@@ -253,11 +253,11 @@ impl TagCollector<'_> {
 
 impl Visitor for TagCollector<'_> {
     #[inline]
-    fn cum(&mut self, node: u32, sample: usize, w: i64) {
+    fn cum(&mut self, node: NodeIndex, sample: usize, w: i64) {
         self.add(node, sample, w, false);
     }
     #[inline]
-    fn flat(&mut self, node: u32, sample: usize, w: i64) {
+    fn flat(&mut self, node: NodeIndex, sample: usize, w: i64) {
         self.add(node, sample, w, true);
     }
 }
@@ -267,13 +267,13 @@ impl Visitor for TagCollector<'_> {
 #[derive(Debug, Clone)]
 pub struct Visual {
     /// Nodes in display order (pprof's entropy order).
-    pub nodes: Vec<u32>,
+    pub nodes: Vec<NodeIndex>,
     /// Flat and cum per node of the table (edges are in `edges`).
     pub graph: Graph,
     /// The edges kept, in no particular order.
     pub edges: Vec<Edge>,
     /// Tags of the shown nodes that have any.
-    pub tags: FxHashMap<u32, NodeLabels>,
+    pub tags: FxHashMap<NodeIndex, NodeLabels>,
     /// Nodes dropped for a cum below the node cutoff.
     pub dropped_nodes: usize,
     /// Nodes left after the cutoff, before the node count limit.
@@ -289,7 +289,7 @@ pub struct Visual {
 struct Built {
     graph: Graph,
     edges: Vec<Edge>,
-    tags: FxHashMap<u32, NodeLabels>,
+    tags: FxHashMap<NodeIndex, NodeLabels>,
 }
 
 fn build(
@@ -298,7 +298,7 @@ fn build(
     view: &View,
     value_index: usize,
     kept: Option<&[bool]>,
-    tagged: &[u32],
+    tagged: &[NodeIndex],
     sample_tags: &SampleLabels,
 ) -> Result<Built, Overflow> {
     let mut graph = graph::accumulate(p, table, view, value_index, kept, graph::EdgeSet::All)?;
@@ -316,9 +316,9 @@ fn tags_of(
     view: &View,
     value_index: usize,
     kept: Option<&[bool]>,
-    tagged: &[u32],
+    tagged: &[NodeIndex],
     sample_tags: &SampleLabels,
-) -> Result<FxHashMap<u32, NodeLabels>, Overflow> {
+) -> Result<FxHashMap<NodeIndex, NodeLabels>, Overflow> {
     if tagged.is_empty() {
         return Ok(FxHashMap::default());
     }
@@ -440,7 +440,11 @@ fn trim_edges(edges: &mut Vec<Edge>, cutoff: u64) -> usize {
 /// pprof's `selectTopNodes` in visual mode: how many nodes to keep when
 /// each counts as one plus its tags with a flat value (at most
 /// [`MAX_NODELETS`]).
-fn select_top(nodes: &[u32], tags: &FxHashMap<u32, NodeLabels>, max_nodes: usize) -> usize {
+fn select_top(
+    nodes: &[NodeIndex],
+    tags: &FxHashMap<NodeIndex, NodeLabels>,
+    max_nodes: usize,
+) -> usize {
     let mut max_nodes = max_nodes;
     let mut count = 0usize;
     for (i, n) in nodes.iter().enumerate() {
@@ -500,11 +504,11 @@ fn edge_entropy(weights: &[i64], own: i64) -> f64 {
 
 /// Sorts nodes as pprof's `EntropyOrder`: nodes whose weight fans in or
 /// out (or that start or end stacks) first, by a score scaled by cum.
-pub fn sort_by_entropy(nodes: &mut [u32], table: &NodeTable, g: &Graph, edges: &[Edge]) {
+pub fn sort_by_entropy(nodes: &mut [NodeIndex], table: &NodeTable, g: &Graph, edges: &[Edge]) {
     let ins = Adjacent::of(table.len(), edges, |e| e.dst);
     let outs = Adjacent::of(table.len(), edges, |e| e.src);
-    let score = |n: u32| -> i64 {
-        let (flat, cum) = (g.flat[n as usize], g.cum[n as usize]);
+    let score = |n: NodeIndex| -> i64 {
+        let (flat, cum) = (g.flat[n.index()], g.cum[n.index()]);
         let mut s = 0.0;
         match ins.weights(n) {
             [] => s += 1.0,
@@ -516,20 +520,20 @@ pub fn sort_by_entropy(nodes: &mut [u32], table: &NodeTable, g: &Graph, edges: &
         }
         ((s * cum as f64) as i64).wrapping_add(flat)
     };
-    let mut keyed: Vec<(u64, u32)> = nodes
+    let mut keyed: Vec<(u64, NodeIndex)> = nodes
         .iter()
         .map(|&n| (score(n).unsigned_abs(), n))
         .collect();
     keyed.sort_unstable_by(|&(sa, a), &(sb, b)| {
         sb.cmp(&sa)
-            .then_with(|| table.names[a as usize].cmp(&table.names[b as usize]))
+            .then_with(|| table.names[a.index()].cmp(&table.names[b.index()]))
             .then_with(|| {
-                g.flat[b as usize]
+                g.flat[b.index()]
                     .unsigned_abs()
-                    .cmp(&g.flat[a as usize].unsigned_abs())
+                    .cmp(&g.flat[a.index()].unsigned_abs())
             })
             .then_with(|| {
-                let (ia, ib) = (&table.infos[a as usize], &table.infos[b as usize]);
+                let (ia, ib) = (&table.infos[a.index()], &table.infos[b.index()]);
                 ia.go_sprint().cmp(&ib.go_sprint())
             })
     });
@@ -546,10 +550,10 @@ struct Adjacent {
 }
 
 impl Adjacent {
-    fn of(nodes: usize, edges: &[Edge], end: impl Fn(&Edge) -> u32) -> Self {
+    fn of(nodes: usize, edges: &[Edge], end: impl Fn(&Edge) -> NodeIndex) -> Self {
         let mut starts = vec![0usize; nodes + 1];
         for e in edges {
-            starts[end(e) as usize + 1] += 1;
+            starts[end(e).index() + 1] += 1;
         }
         for i in 0..nodes {
             starts[i + 1] += starts[i];
@@ -557,15 +561,15 @@ impl Adjacent {
         let mut next = starts.clone();
         let mut weights = vec![0i64; edges.len()];
         for e in edges {
-            let slot = &mut next[end(e) as usize];
+            let slot = &mut next[end(e).index()];
             weights[*slot] = e.weight;
             *slot += 1;
         }
         Adjacent { starts, weights }
     }
 
-    fn weights(&self, n: u32) -> &[i64] {
-        let n = n as usize;
+    fn weights(&self, n: NodeIndex) -> &[i64] {
+        let n = n.index();
         &self.weights[self.starts[n]..self.starts[n + 1]]
     }
 }
@@ -579,16 +583,16 @@ pub fn edge_order(a: &Edge, b: &Edge, names: &[String]) -> std::cmp::Ordering {
         b.weight.unsigned_abs().cmp(&a.weight.unsigned_abs())
     };
     by_weight
-        .then_with(|| names[a.src as usize].cmp(&names[b.src as usize]))
-        .then_with(|| names[a.dst as usize].cmp(&names[b.dst as usize]))
+        .then_with(|| names[a.src.index()].cmp(&names[b.src.index()]))
+        .then_with(|| names[a.dst.index()].cmp(&names[b.dst.index()]))
 }
 
 /// pprof's `RemoveRedundantEdges`: from the last node to the first, drop
 /// its lightest incoming residual edges while the caller still reaches it
 /// another way; stop at the first edge that is not residual.
-fn remove_redundant_edges(nodes: &[u32], edges: &mut Vec<Edge>, names: &[String]) {
+fn remove_redundant_edges(nodes: &[NodeIndex], edges: &mut Vec<Edge>, names: &[String]) {
     let mut alive = vec![true; edges.len()];
-    let mut incoming: FxHashMap<u32, Vec<usize>> = FxHashMap::default();
+    let mut incoming: FxHashMap<NodeIndex, Vec<usize>> = FxHashMap::default();
     for (i, e) in edges.iter().enumerate() {
         incoming.entry(e.dst).or_default().push(i);
     }
@@ -615,11 +619,11 @@ fn remove_redundant_edges(nodes: &[u32], edges: &mut Vec<Edge>, names: &[String]
 fn reaches_without(
     edges: &[Edge],
     alive: &[bool],
-    incoming: &FxHashMap<u32, Vec<usize>>,
+    incoming: &FxHashMap<NodeIndex, Vec<usize>>,
     skip: usize,
 ) -> bool {
     let (src, dst) = (edges[skip].src, edges[skip].dst);
-    let mut seen: FxHashMap<u32, ()> = FxHashMap::default();
+    let mut seen: FxHashMap<NodeIndex, ()> = FxHashMap::default();
     seen.insert(dst, ());
     let mut queue = VecDeque::from([dst]);
     while let Some(n) = queue.pop_front() {
@@ -680,8 +684,8 @@ mod tests {
         (table, v)
     }
 
-    fn node(table: &NodeTable, name: &str) -> u32 {
-        table.names.iter().position(|n| n == name).unwrap() as u32
+    fn node(table: &NodeTable, name: &str) -> NodeIndex {
+        NodeIndex::from_index(table.names.iter().position(|n| n == name).unwrap())
     }
 
     #[test]
@@ -712,7 +716,7 @@ mod tests {
 
     #[test]
     fn tags_count_as_nodes_when_selecting() {
-        let mut tags: FxHashMap<u32, NodeLabels> = FxHashMap::default();
+        let mut tags: FxHashMap<NodeIndex, NodeLabels> = FxHashMap::default();
         let tag = |flat| LabelWeight {
             name: format!("{flat}B"),
             unit: "bytes".to_string(),
@@ -721,12 +725,17 @@ mod tests {
             cum: flat,
         };
         tags.insert(
-            7,
+            NodeIndex::from_raw(7),
             NodeLabels {
                 labels: Vec::new(),
                 numeric: vec![(String::new(), (1..=6).map(tag).collect())],
             },
         );
+        // Nodes by their numbers.
+        let select_top = |nodes: &[u32], tags: &FxHashMap<NodeIndex, NodeLabels>, max| {
+            let nodes: Vec<NodeIndex> = nodes.iter().map(|&n| NodeIndex::from_raw(n)).collect();
+            select_top(&nodes, tags, max)
+        };
         // Node 7 counts 1 + 4 (capped): with 5 slots only it is kept.
         assert_eq!(select_top(&[7, 8, 9], &tags, 5), 1);
         assert_eq!(select_top(&[8, 7, 9], &tags, 5), 2);
@@ -745,8 +754,8 @@ mod tests {
             .iter()
             .map(|e| {
                 (
-                    table.names[e.src as usize].as_str(),
-                    table.names[e.dst as usize].as_str(),
+                    table.names[e.src.index()].as_str(),
+                    table.names[e.dst.index()].as_str(),
                     e.weight,
                 )
             })
@@ -759,7 +768,7 @@ mod tests {
         assert_eq!(v.dropped_nodes, 1);
         let residual: Vec<_> = v.edges.iter().filter(|e| e.residual).collect();
         assert_eq!(residual.len(), 1);
-        assert_eq!(table.names[residual[0].dst as usize], "c");
+        assert_eq!(table.names[residual[0].dst.index()], "c");
     }
 
     #[test]
@@ -770,7 +779,7 @@ mod tests {
         let names: Vec<_> = v
             .nodes
             .iter()
-            .map(|&n| table.names[n as usize].as_str())
+            .map(|&n| table.names[n.index()].as_str())
             .collect();
         assert_eq!(names, ["c", "a", "b"]);
     }
