@@ -17,6 +17,8 @@ macro_rules! dense_id {
         #[repr(transparent)]
         $vis struct $name(u32);
 
+        // Not every index type needs every conversion.
+        #[allow(dead_code)]
         impl $name {
             /// The position this index names, to index its table.
             #[inline(always)]
@@ -71,6 +73,7 @@ macro_rules! dense_id {
     ($(#[$doc:meta])* $vis:vis struct $name:ident(NONE);) => {
         dense_id! { $(#[$doc])* $vis struct $name; }
 
+        #[allow(dead_code)]
         impl $name {
             /// "No entry": never a position in the table.
             pub const NONE: Self = $name(u32::MAX);

@@ -10,6 +10,7 @@ use super::MAX_DEPTH;
 use crate::profile::graph::{NodeTable, Overflow};
 use crate::profile::LocationIndex;
 use crate::report::Prepared;
+use crate::support::id::dense_id;
 use crate::support::parallel;
 
 /// Folded lines of the samples in `range` with frames narrower than `pct`
@@ -102,7 +103,7 @@ fn split_lines(
     let mut work = vec![Work {
         start: 0,
         end: items.len(),
-        parent: 0,
+        parent: DrawnNode::ABOVE_ROOTS,
         depth: 0,
         in_scratch: false,
     }];
@@ -163,10 +164,10 @@ fn tree_lines(tree: &[TreeNode], texts: &FrameTexts, parallel_nodes: usize) -> V
             let mut t = node;
             loop {
                 path.push(t.elem);
-                if t.parent == 0 {
+                if t.parent == DrawnNode::ABOVE_ROOTS {
                     break;
                 }
-                t = &tree[t.parent as usize];
+                t = &tree[t.parent.index()];
             }
             path.reverse();
             let mut text = String::with_capacity(path.len() * 24);
@@ -248,7 +249,7 @@ struct Grower<'a> {
 struct Work {
     start: usize,
     end: usize,
-    parent: u32,
+    parent: DrawnNode,
     depth: usize,
     in_scratch: bool,
 }
@@ -274,7 +275,7 @@ impl<'a> Grower<'a> {
             of,
             threshold,
             tree: vec![TreeNode {
-                parent: NONE_NODE,
+                parent: DrawnNode::NONE,
                 elem: END,
                 own: 0,
             }],
@@ -316,12 +317,12 @@ impl<'a> Grower<'a> {
         for (mine, theirs) in self.tree.iter_mut().zip(&other.tree[..shared]) {
             mine.own = mine.own.checked_add(theirs.own).ok_or(Overflow)?;
         }
-        let base = self.tree.len() as u32;
-        let renumber = |n: u32| {
-            if (n as usize) < shared {
+        let base = DrawnNode::from_index(self.tree.len());
+        let renumber = |n: DrawnNode| {
+            if n.index() < shared {
                 n
             } else {
-                n - shared as u32 + base
+                n.unoffset(DrawnNode::from_index(shared)).offset(base)
             }
         };
         for t in &other.tree[shared..] {
@@ -444,14 +445,14 @@ impl<'a> Grower<'a> {
 /// value stays with `parent`. The roots stay, so the total stays whole.
 fn grow(
     tree: &mut Vec<TreeNode>,
-    parent: u32,
+    parent: DrawnNode,
     elem: u32,
     weight: i64,
     depth: usize,
     threshold: f64,
-) -> Result<Option<u32>, Overflow> {
+) -> Result<Option<DrawnNode>, Overflow> {
     if depth > 0 && (weight as f64) < threshold {
-        let own = &mut tree[parent as usize].own;
+        let own = &mut tree[parent.index()].own;
         *own = own.checked_add(weight).ok_or(Overflow)?;
         return Ok(None);
     }
@@ -460,7 +461,7 @@ fn grow(
         elem,
         own: 0,
     });
-    Ok(Some(tree.len() as u32 - 1))
+    Ok(Some(DrawnNode::from_index(tree.len() - 1)))
 }
 
 /// Moves every cursor of `group` one frame down, then calls `then` on it.
@@ -491,7 +492,7 @@ fn descend(
 #[inline(always)]
 fn tally(
     it: &Cursor,
-    parent: u32,
+    parent: DrawnNode,
     tree: &mut [TreeNode],
     count: &mut [u32],
     weight: &mut [i64],
@@ -499,7 +500,7 @@ fn tally(
 ) -> Result<bool, Overflow> {
     let e = it.elem;
     if e == END {
-        let own = &mut tree[parent as usize].own;
+        let own = &mut tree[parent.index()].own;
         *own = own.checked_add(it.w).ok_or(Overflow)?;
         return Ok(true);
     }
@@ -514,13 +515,23 @@ fn tally(
 
 /// Marks the end of a sample's frames.
 const END: u32 = u32::MAX;
-const NONE_NODE: u32 = u32::MAX;
+
+dense_id! {
+    /// A node's position in the drawn call tree ([`Grower`]'s `tree`);
+    /// `NONE` is the parent of the node above the roots.
+    struct DrawnNode(NONE);
+}
+
+impl DrawnNode {
+    /// Node 0, above the roots: the parent of every root frame.
+    const ABOVE_ROOTS: DrawnNode = DrawnNode::from_raw(0);
+}
 
 /// A node of the drawn call tree: its frame (a text number of
 /// [`FrameTexts`]) and the value
 /// of the samples that end in it or below it in frames too narrow to draw.
 struct TreeNode {
-    parent: u32,
+    parent: DrawnNode,
     elem: u32,
     own: i64,
 }
