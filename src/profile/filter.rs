@@ -569,3 +569,67 @@ fn hide_label_keys(p: &Profile, filters: &Filters, view: &mut View) {
         view.unmatched.push("taghide");
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn range(spec: &str) -> Option<(Option<f64>, Option<f64>, String)> {
+        match TagFilter::parse(spec).unwrap().test {
+            TagTest::Range { low, high, unit } => Some((low, high, unit)),
+            TagTest::Regexes(_) => None,
+        }
+    }
+
+    #[test]
+    fn ranges_in_pprof_forms() {
+        let kb = || "kB".to_string();
+        assert_eq!(
+            range("bytes=64kB:1MB"),
+            Some((Some(64.0), Some(1024.0), kb()))
+        );
+        assert_eq!(range("bytes=1MB:"), Some((Some(1.0), None, "MB".into())));
+        assert_eq!(range(":512B"), Some((None, Some(512.0), "B".into())));
+        assert_eq!(range("4kb"), Some((Some(4.0), Some(4.0), kb())));
+        assert_eq!(range("=+2kB:"), Some((Some(2.0), None, kb())));
+        // No unit: matched against labels without a known unit only.
+        assert_eq!(
+            range("4096"),
+            Some((Some(4096.0), Some(4096.0), String::new()))
+        );
+    }
+
+    #[test]
+    fn what_is_not_a_range_is_regexps() {
+        for spec in [
+            "bytes=1.5kB",
+            "64kB:1s",
+            "bytes=4kB-8kB",
+            "a,b",
+            "1kB::2kB",
+            "x=y",
+        ] {
+            assert_eq!(range(spec), None, "{spec}");
+        }
+        let TagTest::Regexes(res) = TagFilter::parse("k=a,^b").unwrap().test else {
+            panic!("regexps");
+        };
+        assert_eq!(res.len(), 2);
+    }
+
+    #[test]
+    fn numbers_past_64_bits_and_bad_regexps_are_errors() {
+        assert!(matches!(
+            TagFilter::parse("99999999999999999999"),
+            Err(TagFilterError::Number(_))
+        ));
+        assert!(matches!(
+            TagFilter::parse("1kB:99999999999999999999kB"),
+            Err(TagFilterError::Number(_))
+        ));
+        assert!(matches!(
+            TagFilter::parse("k=("),
+            Err(TagFilterError::Regex(_))
+        ));
+    }
+}
