@@ -17,6 +17,7 @@ use crate::report::list::{self, ListOptions};
 use crate::report::peek::{self, PeekOptions};
 use crate::report::prepare::for_report as prepare;
 use crate::report::source::SourceSearch;
+use crate::report::tags::{self, TagsOptions};
 use crate::report::top::{self, TopOptions};
 use crate::report::trend::{self, TrendOptions};
 use crate::report::{info, Format, Selection};
@@ -35,6 +36,11 @@ pub enum Request {
     Info {
         input: InputSpec,
         format: Format,
+    },
+    Tags {
+        input: InputSpec,
+        selection: Selection,
+        options: TagsOptions,
     },
     List {
         input: InputSpec,
@@ -134,6 +140,15 @@ pub fn run(request: &Request, out: &mut dyn Write, notes: &mut dyn Write) -> any
             let loaded = load_merged(input, notes)?;
             let prep = prepare(&loaded, selection, notes)?;
             top::write(out, &prep, options).with_context(|| loaded.name.clone())
+        }
+        Request::Tags {
+            input,
+            selection,
+            options,
+        } => {
+            let loaded = load_merged(input, notes)?;
+            let prep = prepare(&loaded, selection, notes)?;
+            tags::write(out, &prep, options).with_context(|| loaded.name.clone())
         }
         Request::Info { input, format } => {
             let loaded = load_merged(input, notes)?;

@@ -13,6 +13,9 @@
 #                                     tcmalloc profiles, gctrace logs, MemStats blocks,
 #                                     golden/legacy/ (needs g++ and gperftools:
 #                                     Debian's libgoogle-perftools-dev)
+#   testdata/regen.sh --goldens-125   golden/pprof125/ only, from profiles/, with the
+#                                     pprof of Go 1.25.5: ${GO125:-go} (e.g.
+#                                     GO125=/work/gov/bin/go testdata/regen.sh --goldens-125)
 #
 # Needs only the Go toolchain (go1.19.8 was used; `go tool pprof` is the
 # pprof vendored in it). Profiles contain addresses, timestamps and run-to-run
@@ -22,7 +25,7 @@
 set -euo pipefail
 
 usage() {
-	sed -n '6,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+	sed -n '6,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 MODE=full
@@ -33,6 +36,7 @@ case $# in
 	--goldens-only) MODE=goldens ;;
 	--big) MODE=big ;;
 	--text-forms) MODE=text-forms ;;
+	--goldens-125) MODE=goldens-125 ;;
 	-h | --help)
 		usage
 		exit 0
@@ -64,11 +68,20 @@ die() {
 	exit 1
 }
 
-echo "using $(go version)"
-case "$(go version)" in
-*go1.19.8*) ;;
-*) echo "regen.sh: warning: the checked-in data was made with go1.19.8" >&2 ;;
-esac
+if [ "$MODE" = goldens-125 ]; then
+	GO125=${GO125:-go}
+	echo "using $("$GO125" version)"
+	case "$("$GO125" version)" in
+	*go1.25.5*) ;;
+	*) echo "regen.sh: warning: golden/pprof125/ was made with go1.25.5" >&2 ;;
+	esac
+else
+	echo "using $(go version)"
+	case "$(go version)" in
+	*go1.19.8*) ;;
+	*) echo "regen.sh: warning: the checked-in data was made with go1.19.8" >&2 ;;
+	esac
+fi
 
 is_gzip() { [ "$(head -c 2 "$1" | od -An -tx1 | tr -d ' \n')" = "1f8b" ]; }
 
@@ -667,6 +680,84 @@ make_big_goldens() {
 	echo "wrote $n goldens in golden/big/"
 }
 
+# ===========================================================================
+# --goldens-125: golden/pprof125/, from profiles/, with Go 1.25.5's pprof
+# ===========================================================================
+# golden125 NAME PROFILE ARGS... : as golden, with ${GO125:-go}, into
+# golden/pprof125/. pprof's notes on the tag filters ("tagfocus:Interpreted
+# '4kB' as range, not regexp", "TagFocus expression matched no samples") are
+# expected on stderr; anything else there is an error.
+golden125() {
+	local name=$1 prof=$2 a
+	shift 2
+	local err="$BIN/stderr" profs
+	IFS=, read -r -a profs <<<"$prof"
+	[ ! -e "golden/pprof125/$name" ] || die "duplicate golden name pprof125/$name"
+	for a in "$@" "${profs[@]}"; do
+		case $a in
+		*[[:space:]]*) die "$name: argument '$a' contains white space (MANIFEST.tsv splits args on spaces)" ;;
+		esac
+	done
+	if ! (cd profiles && exec "$GO125" tool pprof "$@" "${profs[@]}") >"golden/pprof125/$name" 2>"$err"; then
+		cat "$err" >&2
+		die "$GO125 tool pprof $* ${profs[*]} (in profiles) failed"
+	fi
+	if grep -Ev "^(tag(focus|ignore):Interpreted '.*' as range, not regexp|(Tag)?(Focus|Ignore|Show|Hide) expression matched no samples)$" "$err" | grep -q .; then
+		cat "$err" >&2
+		die "$GO125 tool pprof $* ${profs[*]} (in profiles) wrote to stderr"
+	fi
+	local IFS=' '
+	printf '%s\t%s\t%s\n' "$name" "$prof" "$*" >>golden/pprof125/MANIFEST.tsv
+}
+
+make_goldens_125() {
+	mkdir -p golden/pprof125
+	find golden/pprof125 -maxdepth 1 -type f -delete
+	printf 'golden\tprofile\targs\n' >golden/pprof125/MANIFEST.tsv
+	local s
+
+	# -tags: the size distribution, per profile and sample index.
+	for s in inuse_space alloc_space inuse_objects alloc_objects; do
+		golden125 "server.tags.$s.txt" server.pb.gz -tags -sample_index=$s
+		golden125 "churn.tags.$s.txt" churn.pb.gz -tags -sample_index=$s
+	done
+	golden125 inline.tags.txt inline.pb.gz -tags
+	golden125 leak.tags.merged.txt leak.1.pb.gz,leak.6.pb.gz -tags
+	golden125 server.tags.unit_kB.txt server.pb.gz -tags -unit=kB
+	golden125 server.tags.focus.txt server.pb.gz -tags -focus=handlePut
+	golden125 server.tags.focus_relative.txt server.pb.gz -tags -focus=handlePut -relative_percentages
+	golden125 server.tags.hide_all.txt server.pb.gz -tags -hide=.
+	golden125 churn.tags.tagfocus.txt churn.pb.gz -tags -sample_index=alloc_space -tagfocus=bytes=1kB:
+	golden125 churn.tags.tagignore.txt churn.pb.gz -tags -sample_index=alloc_objects -tagignore=:1kB
+	golden125 server.tags.tagshow.txt server.pb.gz -tags -tagshow=byt
+	golden125 server.tags.tagshow_none.txt server.pb.gz -tags -tagshow=^size$
+	golden125 server.tags.taghide.txt server.pb.gz -tags -taghide=bytes
+
+	# -top with label filters: every form of a range, named and not, and a
+	# value read as a regexp (Go heap profiles have no string labels).
+	golden125 server.top.tagfocus_range.txt server.pb.gz -top -tagfocus=bytes=64kB:1MB
+	golden125 server.top.tagfocus_from.txt server.pb.gz -top -tagfocus=bytes=1kB:
+	golden125 server.top.tagfocus_upto.txt server.pb.gz -top -tagfocus=bytes=:512B
+	golden125 server.top.tagfocus_exact.txt server.pb.gz -top -tagfocus=bytes=288B
+	golden125 server.top.tagfocus_unnamed.txt server.pb.gz -top -tagfocus=4kB
+	golden125 server.top.tagfocus_unnamed_from.txt server.pb.gz -top -tagfocus=64kB:
+	golden125 server.top.tagfocus_unitless.txt server.pb.gz -top -tagfocus=4096
+	golden125 server.top.tagfocus_regexp.txt server.pb.gz -top -tagfocus=bytes=2.5
+	golden125 server.top.tagignore.txt server.pb.gz -top -tagignore=bytes=:64B
+	golden125 server.top.tagfocus_tagignore.txt server.pb.gz -top -tagfocus=16B:4kB -tagignore=288B
+	golden125 server.top.tagfocus_focus.txt server.pb.gz -top -focus=bufio -tagfocus=bytes=4kB
+	golden125 churn.top.tagfocus_alloc.txt churn.pb.gz -top -sample_index=alloc_space -tagfocus=bytes=1kB:2kB
+	golden125 churn.top.tagfocus_relative.txt churn.pb.gz -top -sample_index=alloc_space -tagfocus=bytes=1kB:2kB -relative_percentages
+	golden125 churn.top.tagfocus_cum.txt churn.pb.gz -top -cum -nodecount=8 -tagfocus=:256B
+	golden125 server.top.tagshow.txt server.pb.gz -top -nodecount=5 -tagshow=bytes -taghide=x
+
+	local n
+	n=$(($(wc -l <golden/pprof125/MANIFEST.tsv) - 1))
+	[ "$n" -eq "$(find golden/pprof125 -maxdepth 1 -type f ! -name MANIFEST.tsv | wc -l)" ] ||
+		die "golden/pprof125/MANIFEST.tsv and golden/pprof125/ disagree"
+	echo "wrote $n goldens in golden/pprof125/"
+}
+
 case $MODE in
 full)
 	build_profiles
@@ -677,4 +768,5 @@ full)
 goldens) make_goldens ;;
 big) make_big_goldens ;;
 text-forms) text_forms ;;
+goldens-125) make_goldens_125 ;;
 esac

@@ -127,6 +127,7 @@ const OVERFLOW_COMMANDS: &[&[&str]] = &[
     &["top", "-lines", "FILE"],
     &["top", "--format", "json", "FILE"],
     &["peek", ".", "FILE"],
+    &["tags", "FILE"],
     &["list", ".", "FILE"],
     &["flame", "FILE"],
     &["flame", "--folded", "FILE"],

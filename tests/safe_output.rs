@@ -395,6 +395,23 @@ fn profile_strings_reach_text_reports_escaped() {
         "{peek}"
     );
 
+    let tags = ok(&["tags", "-sample_index=0", &path]);
+    assert_inert("tags", &tags);
+    // pprof prints values of a unit it does not know without it here.
+    assert!(
+        tags.starts_with(&format!(" lk{E}: Total 100 of 175 (57.14%)\n")),
+        "{tags}"
+    );
+    assert!(
+        tags.lines().any(|l| l.ends_with(&format!("): lv{E}"))),
+        "{tags}"
+    );
+    let tags = ok(&["tags", "--format", "json", "-sample_index=0", &path]);
+    assert_inert("tags", &tags);
+    let doc: Value = serde_json::from_str(&tags).unwrap();
+    assert_eq!(doc["keys"][0]["key"], format!("lk{H}"));
+    assert_eq!(doc["keys"][0]["values"][0]["label"], format!("lv{H}"));
+
     let diff = ok(&["diff", "-sample_index=0", &path, &path]);
     assert_inert("diff", &diff);
     assert!(diff.lines().any(|l| l == format!("Type: st{E}")), "{diff}");

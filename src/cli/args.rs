@@ -105,6 +105,10 @@ pub(super) enum Report {
         mut_arg("output", |a| a.help_heading("Graph")),
     )]
     Graph(GraphArgs),
+    /// Each label key's values with the memory (or objects) of the samples carrying them:
+    /// for Go heap profiles, the allocation size distribution.
+    #[command(after_help = help::TAGS)]
+    Tags(TagsArgs),
     /// What a profile file is: producer, time, sample types and totals, sizes.
     #[command(mut_arg("format", no_heading))]
     Info(InfoArgs),
@@ -218,6 +222,19 @@ pub(super) struct FilterArgs {
     /// Keep only frames matching RE in stacks.
     #[arg(long, value_name = "RE", help_heading = "Filters")]
     pub show: Option<String>,
+    /// Keep only samples with a label matching SPEC: KEY=RE,RE (string labels),
+    /// KEY=RANGE (numeric: 64kB:1MB, 1MB:, :512B, 4kB), or either without KEY=.
+    #[arg(long = "tagfocus", value_name = "SPEC", help_heading = "Filters")]
+    pub tagfocus: Option<String>,
+    /// Drop samples with a label matching SPEC (as -tagfocus).
+    #[arg(long = "tagignore", value_name = "SPEC", help_heading = "Filters")]
+    pub tagignore: Option<String>,
+    /// Show only the labels whose key matches RE (tags, graph nodelets).
+    #[arg(long = "tagshow", value_name = "RE", help_heading = "Filters")]
+    pub tagshow: Option<String>,
+    /// Hide the labels whose key matches RE.
+    #[arg(long = "taghide", value_name = "RE", help_heading = "Filters")]
+    pub taghide: Option<String>,
     /// Percentages of the filtered total instead of the whole profile's.
     #[arg(long = "relative_percentages", help_heading = "Filters")]
     pub relative_percentages: bool,
@@ -530,6 +547,18 @@ pub(super) struct GraphArgs {
     pub renderer: Option<RendererArg>,
     #[command(flatten)]
     pub output: OutputFileArgs,
+    #[command(flatten)]
+    pub input: ProfileArgs,
+}
+
+#[derive(Args, Debug)]
+pub(super) struct TagsArgs {
+    #[command(flatten)]
+    pub select: SelectArgs,
+    #[command(flatten)]
+    pub unit: UnitArgs,
+    #[command(flatten)]
+    pub format: FormatArgs,
     #[command(flatten)]
     pub input: ProfileArgs,
 }

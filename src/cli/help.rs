@@ -150,6 +150,21 @@ Examples:
   heapscope top -lines -focus=json pprof.heap
   heapscope top --format json -nodecount=0 -nodefraction=0 pprof.heap";
 
+/// After the flags of `heapscope tags --help`.
+pub(super) const TAGS: &str = "\
+As pprof's -tags: for each label key, the total of the samples carrying it, then each
+value with its share of the profile's total. Go heap profiles label every sample with
+its block size (the numeric label bytes): this is the size distribution of the heap.
+Numeric values are printed in their unit (-unit applies to them too); values that
+print alike are one row. -tagfocus/-tagignore choose the samples, -tagshow/-taghide
+the keys shown.
+
+Examples:
+  heapscope tags pprof.heap
+  heapscope tags -alloc_space pprof.heap
+  heapscope tags -focus=json -tagfocus=bytes=1kB: pprof.heap
+  heapscope tags --format json pprof.heap";
+
 /// After the flags of `heapscope completions --help`.
 pub(super) const COMPLETIONS: &str = "\
 The script completes commands and flags as heapscope spells them in its help (--nodecount);

@@ -15,7 +15,7 @@ use super::args::{
 };
 use crate::app::Request;
 use crate::input::{FetchOptions, InputSpec, Source};
-use crate::profile::filter::Filters;
+use crate::profile::filter::{Filters, TagFilter};
 use crate::profile::graph::{Granularity, NodeOptions, TrimOptions};
 use crate::report::diff::DiffOptions;
 use crate::report::flame::FlameOptions;
@@ -23,6 +23,7 @@ use crate::report::graph::{GraphFormat, GraphOptions, Renderer};
 use crate::report::list::ListOptions;
 use crate::report::peek::PeekOptions;
 use crate::report::source::SourceSearch;
+use crate::report::tags::TagsOptions;
 use crate::report::top::TopOptions;
 use crate::report::trend::TrendOptions;
 use crate::report::{Format, Selection};
@@ -38,6 +39,14 @@ pub(super) fn request(report: Report) -> Result<Request, UsageError> {
         Report::Trend(a) => trend(a)?,
         Report::Flame(a) => flame(a)?,
         Report::Graph(a) => graph(a)?,
+        Report::Tags(a) => Request::Tags {
+            input: profiles(&a.input.profiles, &[], &a.input.source)?,
+            selection: selection(&a.select)?,
+            options: TagsOptions {
+                unit: a.unit.unit,
+                format: format(&a.format),
+            },
+        },
         Report::Info(a) => Request::Info {
             input: profiles(&a.input.profiles, &[], &a.input.source)?,
             format: format(&a.format),
@@ -337,6 +346,15 @@ fn regex(flag: &str, value: &Option<String>) -> Result<Option<Regex>, UsageError
         .transpose()
 }
 
+/// A `-tagfocus`/`-tagignore` value; empty is no filter, as in pprof.
+fn tag_filter(flag: &str, value: &Option<String>) -> Result<Option<TagFilter>, UsageError> {
+    value
+        .as_deref()
+        .filter(|v| !v.is_empty())
+        .map(|v| TagFilter::parse(v).map_err(|e| usage(format!("-{flag}={v:?}: {e}"))))
+        .transpose()
+}
+
 fn symbol_regex(command: &str, value: &str) -> Result<Regex, UsageError> {
     Regex::new(value).map_err(|e| usage(format!("invalid {command} regex: {e}")))
 }
@@ -423,6 +441,10 @@ fn selection(a: &SelectArgs) -> Result<Selection, UsageError> {
             ignore: regex("ignore", &f.ignore)?,
             hide: regex("hide", &f.hide)?,
             show: regex("show", &f.show)?,
+            tag_focus: tag_filter("tagfocus", &f.tagfocus)?,
+            tag_ignore: tag_filter("tagignore", &f.tagignore)?,
+            tag_show: regex("tagshow", &f.tagshow)?,
+            tag_hide: regex("taghide", &f.taghide)?,
         },
         nodes: NodeOptions {
             granularity: granularities.pop().unwrap_or_default(),

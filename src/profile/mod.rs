@@ -150,6 +150,19 @@ pub struct Label {
     pub num_unit: StrId,
 }
 
+impl Label {
+    /// A string label: pprof reads a label with a value string as one.
+    pub fn is_string(&self) -> bool {
+        self.str != StrId::EMPTY
+    }
+
+    /// A numeric label: no value string, and a number or a unit. A label
+    /// with neither is dropped by pprof's decoder, and ignored here.
+    pub fn is_numeric(&self) -> bool {
+        self.str == StrId::EMPTY && (self.num != 0 || self.num_unit != StrId::EMPTY)
+    }
+}
+
 /// All samples, as flat arrays: sample `i` has values
 /// `values[i*k..(i+1)*k]` (k = number of sample types), stack
 /// `frames[frame_ends[i-1]..frame_ends[i]]` (dense location indexes, leaf
@@ -293,6 +306,17 @@ impl<L: Clone + Eq + std::hash::Hash> LabelSets<L> {
     }
 }
 
+/// The unit of each numeric label key ([`Profile::num_label_units`]).
+#[derive(Debug, Clone, Default)]
+pub struct NumLabelUnits(rustc_hash::FxHashMap<String, String>);
+
+impl NumLabelUnits {
+    /// The unit of `key`'s values; "" for a key no sample has as a number.
+    pub fn get(&self, key: &str) -> &str {
+        self.0.get(key).map_or("", String::as_str)
+    }
+}
+
 /// A decoded profile. References between tables are dense indexes, checked
 /// by the decoder.
 #[derive(Debug, Clone, Default)]
@@ -346,6 +370,41 @@ impl Profile {
             total = total.checked_add(self.samples.value(i, index).checked_abs()?)?;
         }
         Some(total)
+    }
+
+    /// The unit of each numeric label key, as pprof's `NumLabelUnits`: the
+    /// first unit recorded with the key in sample order, else `bytes` for
+    /// `alignment` and `request`, else the key itself.
+    pub fn num_label_units(&self) -> NumLabelUnits {
+        let samples = &self.samples;
+        let mut seen = vec![false; samples.label_sets.len()];
+        let mut units: rustc_hash::FxHashMap<String, String> = Default::default();
+        for &set in &samples.label_set {
+            if std::mem::replace(&mut seen[set.index()], true) {
+                continue;
+            }
+            for l in samples
+                .label_sets
+                .get(set)
+                .iter()
+                .filter(|l| l.is_numeric())
+            {
+                let unit = self.str(l.num_unit);
+                let entry = units.entry(self.str(l.key).to_string()).or_default();
+                if entry.is_empty() {
+                    *entry = unit.to_string();
+                }
+            }
+        }
+        for (key, unit) in &mut units {
+            if unit.is_empty() {
+                *unit = match key.as_str() {
+                    "alignment" | "request" => "bytes".to_string(),
+                    _ => key.clone(),
+                };
+            }
+        }
+        NumLabelUnits(units)
     }
 
     /// True when every location has at least one line with a function name.

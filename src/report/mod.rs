@@ -15,6 +15,7 @@ pub mod peek;
 pub mod prepare;
 pub mod source;
 pub mod table;
+pub mod tags;
 pub mod top;
 pub mod trend;
 

@@ -74,6 +74,19 @@ impl<'a> Prepared<'a> {
         let p = &loaded.profile;
         let value_index = sample_type::resolve(p, selection.sample_index.as_deref())
             .map_err(PrepareError::SampleType)?;
+        for (flag, tag) in [
+            ("tagfocus", &selection.filters.tag_focus),
+            ("tagignore", &selection.filters.tag_ignore),
+        ] {
+            if let Some(tag) = tag.as_ref().filter(|t| t.is_range()) {
+                writeln!(
+                    notes,
+                    "heapscope: -{flag}: interpreted '{}' as a range, not a regexp",
+                    escape::text(tag.value())
+                )
+                .map_err(PrepareError::Io)?;
+            }
+        }
         let view = filter::apply(p, &selection.filters);
         let total = if selection.relative_percentages {
             view.total(p, value_index)
@@ -104,7 +117,11 @@ impl<'a> Prepared<'a> {
                 "focus" => "Focus",
                 "ignore" => "Ignore",
                 "hide" => "Hide",
-                _ => "Show",
+                "show" => "Show",
+                "tagfocus" => "TagFocus",
+                "tagignore" => "TagIgnore",
+                "tagshow" => "TagShow",
+                _ => "TagHide",
             };
             writeln!(notes, "heapscope: {title} expression matched no samples")
                 .map_err(PrepareError::Io)?;

@@ -152,7 +152,7 @@ pub struct Edge {
 /// Computes the graph.
 pub fn compute(prep: &Prepared<'_>, opts: &GraphOptions) -> Result<Drawing, Overflow> {
     let p = prep.profile();
-    let sample_tags = SampleLabels::new(p, &opts.unit);
+    let sample_tags = SampleLabels::new(p, &prep.view, &opts.unit);
     let v = visual::trimmed(
         p,
         &prep.table,

@@ -94,8 +94,9 @@ pub struct SampleLabels {
 impl SampleLabels {
     /// Reads the labels of every sample. Numeric tag names are the values
     /// formatted in `output_unit` (pprof's `-unit`; "minimum" picks each
-    /// value's own unit), as pprof names them while building the graph.
-    pub fn new(p: &Profile, output_unit: &str) -> Self {
+    /// value's own unit), as pprof names them while building the graph. Only
+    /// the labels `view` shows count (`-tagshow`, `-taghide`).
+    pub fn new(p: &Profile, view: &View, output_unit: &str) -> Self {
         let samples = &p.samples;
         let is_numeric =
             |l: &Label| l.str == StrId::EMPTY && (l.num != 0 || l.num_unit != StrId::EMPTY);
@@ -103,7 +104,7 @@ impl SampleLabels {
         // key, else the key itself.
         let unit = (0..samples.len())
             .flat_map(|i| samples.labels(i))
-            .filter(|l| is_numeric(l) && p.str(l.key) == BYTES)
+            .filter(|l| is_numeric(l) && p.str(l.key) == BYTES && view.label_shown(l))
             .map(|l| p.str(l.num_unit))
             .find(|u| !u.is_empty())
             .unwrap_or(BYTES)
@@ -119,7 +120,7 @@ impl SampleLabels {
         let mut parts: Vec<String> = Vec::new();
         for i in 0..samples.len() {
             parts.clear();
-            for l in samples.labels(i) {
+            for l in samples.labels(i).iter().filter(|l| view.label_shown(l)) {
                 if l.str != StrId::EMPTY {
                     // One line per label in the nodelet: the newlines
                     // between them are the only ones.
@@ -679,7 +680,7 @@ mod tests {
     fn run(p: &Profile, o: &TrimOptions) -> (NodeTable, Visual) {
         let view = View::all();
         let table = NodeTable::new(p, &view, &NodeOptions::default());
-        let tags = SampleLabels::new(p, "minimum");
+        let tags = SampleLabels::new(p, &view, "minimum");
         let v = trimmed(p, &table, &view, 0, o, &tags).unwrap();
         (table, v)
     }
