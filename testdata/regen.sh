@@ -13,6 +13,8 @@
 #                                     tcmalloc profiles, gctrace logs, MemStats blocks,
 #                                     golden/legacy/ (needs g++ and gperftools:
 #                                     Debian's libgoogle-perftools-dev)
+#   testdata/regen.sh --goldens-125   golden/pprof125/ only, with Go 1.25's pprof
+#                                     (${GO125:-go}), from the profiles already there
 #
 # Needs only the Go toolchain (go1.19.8 was used; `go tool pprof` is the
 # pprof vendored in it). Profiles contain addresses, timestamps and run-to-run
@@ -22,7 +24,7 @@
 set -euo pipefail
 
 usage() {
-	sed -n '6,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+	sed -n '6,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 MODE=full
@@ -33,6 +35,7 @@ case $# in
 	--goldens-only) MODE=goldens ;;
 	--big) MODE=big ;;
 	--text-forms) MODE=text-forms ;;
+	--goldens-125) MODE=goldens-125 ;;
 	-h | --help)
 		usage
 		exit 0
@@ -64,8 +67,14 @@ die() {
 	exit 1
 }
 
-echo "using $(go version)"
-case "$(go version)" in
+# The go command whose pprof makes the goldens: go1.19.8's, except for
+# golden/pprof125/ (--goldens-125), made by ${GO125:-go}.
+GO=go
+[ "$MODE" != goldens-125 ] || GO=${GO125:-go}
+echo "using $("$GO" version)"
+case "$MODE:$("$GO" version)" in
+goldens-125:*go1.25.5*) ;;
+goldens-125:*) echo "regen.sh: warning: golden/pprof125/ was made with go1.25.5" >&2 ;;
 *go1.19.8*) ;;
 *) echo "regen.sh: warning: the checked-in data was made with go1.19.8" >&2 ;;
 esac
@@ -94,7 +103,7 @@ golden() {
 		*[[:space:]]*) die "$name: argument '$a' contains white space (MANIFEST.tsv splits args on spaces)" ;;
 		esac
 	done
-	if ! (cd "$PDIR" && exec go tool pprof "$@" "${profs[@]}") >"$GDIR/$name" 2>"$err"; then
+	if ! (cd "$PDIR" && exec "$GO" tool pprof "$@" "${profs[@]}") >"$GDIR/$name" 2>"$err"; then
 		cat "$err" >&2
 		die "go tool pprof $* ${profs[*]} (in $PDIR) failed"
 	fi
@@ -667,7 +676,46 @@ make_big_goldens() {
 	echo "wrote $n goldens in golden/big/"
 }
 
+# ===========================================================================
+# --goldens-125: golden/pprof125/, with Go 1.25's pprof
+# ===========================================================================
+make_goldens_125() {
+	mkdir -p golden/pprof125
+	find golden/pprof125 -maxdepth 1 -type f -delete
+	GDIR=golden/pprof125 PDIR=profiles
+	printf 'golden\tprofile\targs\n' >golden/pprof125/MANIFEST.tsv
+
+	# -traces: every sample's stack, value and labels.
+	golden inline.traces.txt inline.pb.gz -traces
+	golden inline.traces_alloc_space.txt inline.pb.gz -traces -sample_index=alloc_space
+	golden inline.traces_alloc_objects_lines.txt inline.pb.gz -traces -sample_index=alloc_objects -lines
+	golden inline.traces_hide.txt inline.pb.gz -traces -sample_index=alloc_space '-hide=^main\.(mid|outer)$'
+	golden recursion.traces.txt recursion.pb.gz -traces
+	golden recursion.traces_inuse_objects_files.txt recursion.pb.gz -traces -sample_index=inuse_objects -files
+	golden server.traces_focus.txt server.pb.gz -traces -sample_index=alloc_space -focus=handlePut
+	golden server.traces_show_unit.txt server.pb.gz -traces -focus=handlePut '-show=^main\.' -unit=kB
+	# -raw: the profile as decoded (one profile: nothing merged, all-zero
+	# samples kept). The tcmalloc text profile has no symbols;
+	# -symbolize=none only silences pprof's attempt to find the binaries.
+	golden inline.raw.txt inline.pb.gz -raw
+	golden recursion.raw.txt recursion.pb.gz -raw
+	golden inline.raw_filtered.txt inline.pb.gz -raw -focus=newBuf '-hide=^main\.(mid|outer)$'
+	golden cxx.heapprofile.raw.txt cxx.heapprofile.txt -raw -symbolize=none
+
+	grep -q '(inline)' golden/pprof125/inline.traces.txt || die "inline.traces: no (inline) frame"
+	grep -q '^     bytes:  ' golden/pprof125/inline.traces.txt || die "inline.traces: no bytes label"
+	grep -q 'bytes:\[' golden/pprof125/inline.raw.txt || die "inline.raw: no bytes label"
+	cmp -s golden/pprof125/inline.traces_alloc_space.txt golden/pprof125/inline.traces_hide.txt &&
+		die "inline.traces: -hide changes nothing"
+	local n
+	n=$(($(wc -l <golden/pprof125/MANIFEST.tsv) - 1))
+	[ "$n" -eq "$(find golden/pprof125 -maxdepth 1 -type f ! -name MANIFEST.tsv | wc -l)" ] ||
+		die "golden/pprof125/MANIFEST.tsv and golden/pprof125/ disagree"
+	echo "wrote $n goldens in golden/pprof125/"
+}
+
 case $MODE in
+goldens-125) make_goldens_125 ;;
 full)
 	build_profiles
 	make_goldens

@@ -105,6 +105,17 @@ pub(super) enum Report {
         mut_arg("output", |a| a.help_heading("Graph")),
     )]
     Graph(GraphArgs),
+    /// Every sample's stack with its value and labels, as go tool pprof -traces prints it.
+    #[command(
+        after_help = help::TRACES,
+        mut_arg("unit", |a| a.help(
+            "Unit for values: minimum (each value in its best unit, as pprof's -traces), B, kB, MB, …"
+        )),
+    )]
+    Traces(TracesArgs),
+    /// The profile as decoded, as go tool pprof -raw dumps it: samples, locations, mappings.
+    #[command(after_help = help::RAW)]
+    Raw(RawArgs),
     /// What a profile file is: producer, time, sample types and totals, sizes.
     #[command(mut_arg("format", no_heading))]
     Info(InfoArgs),
@@ -528,6 +539,30 @@ pub(super) struct GraphArgs {
     /// Who draws the SVG [default: dot when it is on PATH, else builtin].
     #[arg(long, value_enum, value_name = "R", help_heading = "Graph")]
     pub renderer: Option<RendererArg>,
+    #[command(flatten)]
+    pub output: OutputFileArgs,
+    #[command(flatten)]
+    pub input: ProfileArgs,
+}
+
+#[derive(Args, Debug)]
+pub(super) struct TracesArgs {
+    #[command(flatten)]
+    pub select: SelectArgs,
+    #[command(flatten)]
+    pub unit: UnitArgs,
+    #[command(flatten)]
+    pub format: FormatArgs,
+    #[command(flatten)]
+    pub output: OutputFileArgs,
+    #[command(flatten)]
+    pub input: ProfileArgs,
+}
+
+#[derive(Args, Debug)]
+pub(super) struct RawArgs {
+    #[command(flatten)]
+    pub select: SelectArgs,
     #[command(flatten)]
     pub output: OutputFileArgs,
     #[command(flatten)]

@@ -810,6 +810,7 @@ pub(crate) mod tests {
                                 system_name: id,
                                 filename: file,
                                 start_line: 1,
+                                synthetic: false,
                             });
                             p.functions.len() as u32 - 1
                         });
