@@ -658,7 +658,10 @@ fn traces_and_raw_show_profile_strings_escaped() {
     let json = ok(&["traces", "--format", "json", "-sample_index=0", &path]);
     assert_inert("traces json", &json);
     let doc: Value = serde_json::from_str(&json).unwrap();
-    assert_eq!(doc["traces"][0]["labels"][format!("lk{H}")][0], format!("lv{H}"));
+    assert_eq!(
+        doc["traces"][0]["labels"][format!("lk{H}")][0],
+        format!("lv{H}")
+    );
     assert_eq!(doc["traces"][0]["frames"][0]["name"], format!("main.f{H}"));
 
     let raw = ok(&["raw", &path]);

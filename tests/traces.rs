@@ -129,10 +129,9 @@ fn traces_json_holds_the_same_stacks_and_values_summing_to_the_total() {
     // Every sample is shown, so the values sum to the report's total, which
     // is pprof's: the golden -top of the same profile says so.
     assert_eq!(doc["total"].as_i64().unwrap(), sum);
-    let top = std::fs::read_to_string(
-        util::testdata().join("golden/inline.alloc_space.functions.txt"),
-    )
-    .unwrap();
+    let top =
+        std::fs::read_to_string(util::testdata().join("golden/inline.alloc_space.functions.txt"))
+            .unwrap();
     assert!(
         top.contains(&format!("100% of {sum}B total")),
         "total {sum}:\n{top}"
@@ -147,8 +146,9 @@ fn traces_output_file_holds_what_stdout_would() {
     let out = run(&["traces", "-o", file.to_str().unwrap(), &profile]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(out.stdout.is_empty());
-    let want = std::fs::read_to_string(util::testdata().join("golden/pprof125/recursion.traces.txt"))
-        .unwrap();
+    let want =
+        std::fs::read_to_string(util::testdata().join("golden/pprof125/recursion.traces.txt"))
+            .unwrap();
     assert_eq!(std::fs::read_to_string(&file).unwrap(), want);
 
     let out = run(&["raw", "-o", &profile, &profile]);

@@ -110,13 +110,16 @@ pub fn write(w: &mut dyn Write, prep: &Prepared<'_>) -> io::Result<()> {
     Ok(())
 }
 
+/// A numeric label key's values with their units, and whether any has one.
+type NumberGroup<'a> = (&'a str, Vec<(i64, &'a str)>, bool);
+
 /// The label lines of a sample: string labels, then numeric ones, each as
 /// `key:[v1 v2]`, sorted, after 16 spaces.
 fn write_labels(w: &mut dyn Write, p: &Profile, labels: &[Label]) -> io::Result<()> {
     // Per key, in order of first appearance: values, and whether any of
     // them has a unit (then every value is shown with its own, "" if none).
     let mut strings: Vec<(&str, Vec<String>)> = Vec::new();
-    let mut numbers: Vec<(&str, Vec<(i64, &str)>, bool)> = Vec::new();
+    let mut numbers: Vec<NumberGroup> = Vec::new();
     for l in labels {
         let key = p.str(l.key);
         match label_kind(l) {
@@ -172,7 +175,12 @@ fn write_labels(w: &mut dyn Write, p: &Profile, labels: &[Label]) -> io::Result<
 
 /// A location: `id: address M=mapping [F]`, then its lines (those the
 /// filters leave), the first on that line and the others indented.
-fn write_location(w: &mut dyn Write, prep: &Prepared<'_>, i: usize, loc: &Location) -> io::Result<()> {
+fn write_location(
+    w: &mut dyn Write,
+    prep: &Prepared<'_>,
+    i: usize,
+    loc: &Location,
+) -> io::Result<()> {
     let p = prep.profile();
     let mut head = format!("{:>6}: {:#x} ", loc.id, loc.address);
     if loc.mapping != NONE {
@@ -181,11 +189,7 @@ fn write_location(w: &mut dyn Write, prep: &Prepared<'_>, i: usize, loc: &Locati
     if loc.is_folded {
         head.push_str("[F] ");
     }
-    let hidden = prep
-        .view
-        .hidden_locations
-        .as_ref()
-        .is_some_and(|h| h[i]);
+    let hidden = prep.view.hidden_locations.as_ref().is_some_and(|h| h[i]);
     let mut first = true;
     let lines = loc.lines.start as usize..loc.lines.end as usize;
     for li in lines {

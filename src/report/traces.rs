@@ -128,7 +128,7 @@ fn label_units(p: &Profile) -> FxHashMap<String, String> {
             }
         }
     }
-    for (key, unit) in units.iter_mut() {
+    for (key, unit) in &mut units {
         if unit.is_empty() {
             *unit = match key.as_str() {
                 "alignment" | "request" => "bytes".to_string(),
@@ -238,7 +238,8 @@ fn write_text(
     for &i in &traces.samples {
         writeln!(w, "{SEPARATOR}")?;
         let set = p.samples.label_set[i] as usize;
-        let labels = label_text[set].get_or_insert_with(|| label_lines(p, traces, p.samples.labels(i)));
+        let labels =
+            label_text[set].get_or_insert_with(|| label_lines(p, traces, p.samples.labels(i)));
         w.write_all(labels.as_bytes())?;
         let value = fmt(p.samples.value(i, prep.value_index));
         for (k, f) in traces.frames(prep, i).enumerate() {
@@ -298,7 +299,12 @@ fn trace_json(prep: &Prepared<'_>, traces: &Traces, i: usize) -> Value {
         let labels: serde_json::Map<String, Value> = g
             .numbers
             .iter()
-            .map(|(k, vs)| (k.to_string(), json!({"unit": traces.label_unit(k), "values": vs})))
+            .map(|(k, vs)| {
+                (
+                    k.to_string(),
+                    json!({"unit": traces.label_unit(k), "values": vs}),
+                )
+            })
             .collect();
         t.insert("num_labels".into(), Value::Object(labels));
     }

@@ -67,7 +67,7 @@ fn local(nanos: i64) -> Option<(libc::tm, String)> {
 }
 
 /// Go's `-0700` form of a UTC offset in seconds.
-fn numeric_zone(gmtoff: i64) -> String {
+fn numeric_zone(gmtoff: libc::c_long) -> String {
     let sign = if gmtoff < 0 { '-' } else { '+' };
     let minutes = gmtoff.unsigned_abs() / 60;
     format!("{sign}{:02}{:02}", minutes / 60, minutes % 60)
@@ -92,7 +92,7 @@ pub fn format_time_go125(nanos: i64) -> String {
         return format!("{nanos}ns since the epoch");
     };
     let zone = if zone.is_empty() {
-        numeric_zone(tm.tm_gmtoff as i64)
+        numeric_zone(tm.tm_gmtoff)
     } else {
         zone
     };
@@ -106,14 +106,18 @@ pub fn format_go_time(nanos: i64) -> String {
     let Some((tm, zone)) = local(nanos) else {
         return format!("{nanos}ns since the epoch");
     };
-    let offset = numeric_zone(tm.tm_gmtoff as i64);
+    let offset = numeric_zone(tm.tm_gmtoff);
     let fraction = nanos.rem_euclid(1_000_000_000);
     let mut text = date_time(&tm);
     if fraction != 0 {
         let digits = format!(".{fraction:09}");
         text.push_str(digits.trim_end_matches('0'));
     }
-    let zone = if zone.is_empty() { offset.clone() } else { zone };
+    let zone = if zone.is_empty() {
+        offset.clone()
+    } else {
+        zone
+    };
     format!("{text} {offset} {zone}")
 }
 
