@@ -19,8 +19,9 @@ use crate::report::prepare::for_report as prepare;
 use crate::report::source::SourceSearch;
 use crate::report::tags::{self, TagsOptions};
 use crate::report::top::{self, TopOptions};
+use crate::report::traces::{self, TracesOptions};
 use crate::report::trend::{self, TrendOptions};
-use crate::report::{info, Format, Selection};
+use crate::report::{info, raw, Format, Selection};
 use crate::support::output;
 
 /// What the user asked for, in plain values.
@@ -81,6 +82,17 @@ pub enum Request {
         options: GraphOptions,
         output: Option<PathBuf>,
     },
+    Traces {
+        input: InputSpec,
+        selection: Selection,
+        options: TracesOptions,
+        output: Option<PathBuf>,
+    },
+    Raw {
+        input: InputSpec,
+        selection: Selection,
+        output: Option<PathBuf>,
+    },
     MemStats {
         input: InputSpec,
         format: Format,
@@ -116,6 +128,16 @@ impl Request {
                 output: Some(path),
                 ..
             } => Some(("-o", path, "one of the input profiles", inputs(input))),
+            Request::Traces {
+                input,
+                output: Some(path),
+                ..
+            }
+            | Request::Raw {
+                input,
+                output: Some(path),
+                ..
+            } => Some(("-o", path, "the input profile", inputs(input))),
             Request::GcTrace {
                 input,
                 svg: Some(path),
@@ -209,6 +231,25 @@ pub fn run(request: &Request, out: &mut dyn Write, notes: &mut dyn Write) -> any
             let loaded = load_merged(input, notes)?;
             let prep = prepare(&loaded, selection, notes)?;
             graph::write(w, notes, &prep, options).with_context(|| loaded.name.clone())
+        }),
+        Request::Traces {
+            input,
+            selection,
+            options,
+            output,
+        } => output::write_to(output.as_deref(), out, |w| {
+            let loaded = load_merged(input, notes)?;
+            let prep = prepare(&loaded, selection, notes)?;
+            traces::write(w, &prep, options).with_context(|| loaded.name.clone())
+        }),
+        Request::Raw {
+            input,
+            selection,
+            output,
+        } => output::write_to(output.as_deref(), out, |w| {
+            let loaded = load_merged(input, notes)?;
+            let prep = prepare(&loaded, selection, notes)?;
+            Ok(raw::write(w, &prep)?)
         }),
         Request::MemStats { input, format } => memstats::run(out, notes, input, *format),
         Request::GcTrace { input, format, svg } => {

@@ -107,7 +107,7 @@ golden() {
 		*[[:space:]]*) die "$name: argument '$a' contains white space (MANIFEST.tsv splits args on spaces)" ;;
 		esac
 	done
-	if ! (cd "$PDIR" && exec go tool pprof "$@" "${profs[@]}") >"$GDIR/$name" 2>"$err"; then
+	if ! (cd "$PDIR" && exec "$GO" tool pprof "$@" "${profs[@]}") >"$GDIR/$name" 2>"$err"; then
 		cat "$err" >&2
 		die "go tool pprof $* ${profs[*]} (in $PDIR) failed"
 	fi
@@ -751,6 +751,28 @@ make_goldens_125() {
 	golden125 churn.top.tagfocus_cum.txt churn.pb.gz -top -cum -nodecount=8 -tagfocus=:256B
 	golden125 server.top.tagshow.txt server.pb.gz -top -nodecount=5 -tagshow=bytes -taghide=x
 
+	# -traces: every sample's stack, value and labels.
+	golden125 inline.traces.txt inline.pb.gz -traces
+	golden125 inline.traces_alloc_space.txt inline.pb.gz -traces -sample_index=alloc_space
+	golden125 inline.traces_alloc_objects_lines.txt inline.pb.gz -traces -sample_index=alloc_objects -lines
+	golden125 inline.traces_hide.txt inline.pb.gz -traces -sample_index=alloc_space '-hide=^main\.(mid|outer)$'
+	golden125 recursion.traces.txt recursion.pb.gz -traces
+	golden125 recursion.traces_inuse_objects_files.txt recursion.pb.gz -traces -sample_index=inuse_objects -files
+	golden125 server.traces_focus.txt server.pb.gz -traces -sample_index=alloc_space -focus=handlePut
+	golden125 server.traces_show_unit.txt server.pb.gz -traces -focus=handlePut '-show=^main\.' -unit=kB
+	# -raw: the profile as decoded (one profile: nothing merged, all-zero
+	# samples kept). The tcmalloc text profile has no symbols;
+	# -symbolize=none only silences pprof's attempt to find the binaries.
+	golden125 inline.raw.txt inline.pb.gz -raw
+	golden125 recursion.raw.txt recursion.pb.gz -raw
+	golden125 inline.raw_filtered.txt inline.pb.gz -raw -focus=newBuf '-hide=^main\.(mid|outer)$'
+	golden125 cxx.heapprofile.raw.txt cxx.heapprofile.txt -raw -symbolize=none
+
+	grep -q '(inline)' golden/pprof125/inline.traces.txt || die "inline.traces: no (inline) frame"
+	grep -q '^     bytes:  ' golden/pprof125/inline.traces.txt || die "inline.traces: no bytes label"
+	grep -q 'bytes:\[' golden/pprof125/inline.raw.txt || die "inline.raw: no bytes label"
+	cmp -s golden/pprof125/inline.traces_alloc_space.txt golden/pprof125/inline.traces_hide.txt &&
+		die "inline.traces: -hide changes nothing"
 	local n
 	n=$(($(wc -l <golden/pprof125/MANIFEST.tsv) - 1))
 	[ "$n" -eq "$(find golden/pprof125 -maxdepth 1 -type f ! -name MANIFEST.tsv | wc -l)" ] ||
@@ -759,6 +781,7 @@ make_goldens_125() {
 }
 
 case $MODE in
+goldens-125) make_goldens_125 ;;
 full)
 	build_profiles
 	make_goldens
@@ -768,5 +791,4 @@ full)
 goldens) make_goldens ;;
 big) make_big_goldens ;;
 text-forms) text_forms ;;
-goldens-125) make_goldens_125 ;;
 esac

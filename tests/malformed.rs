@@ -136,6 +136,8 @@ const OVERFLOW_COMMANDS: &[&[&str]] = &[
     &["diff", "FILE", "FILE"],
     &["trend", "FILE", "FILE"],
     &["flame", "--base", "FILE", "FILE"],
+    &["traces", "FILE"],
+    &["raw", "FILE"],
 ];
 
 fn args_for<'a>(args: &[&'a str], path: &'a str) -> Vec<&'a str> {

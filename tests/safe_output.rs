@@ -656,3 +656,41 @@ fn a_usage_error_never_echoes_controls() {
         "{err}"
     );
 }
+
+#[test]
+fn traces_and_raw_show_profile_strings_escaped() {
+    let (_dir, path) = hostile_file("h.pb");
+    let traces = ok(&["traces", "-sample_index=0", &path]);
+    assert_inert("traces", &traces);
+    for line in [
+        format!("File: prog{E}"),
+        format!("Type: st{E}"),
+        format!("lk{E}:  lv{E}"),
+        // An unknown unit: pprof prints the bare number here.
+        format!("       100   main.f{E}"),
+        "             main.main".to_string(),
+    ] {
+        assert!(traces.lines().any(|l| l == line), "{line}\n{traces}");
+    }
+    let json = ok(&["traces", "--format", "json", "-sample_index=0", &path]);
+    assert_inert("traces json", &json);
+    let doc: Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(
+        doc["traces"][0]["labels"][format!("lk{H}")][0],
+        format!("lv{H}")
+    );
+    assert_eq!(doc["traces"][0]["frames"][0]["name"], format!("main.f{H}"));
+
+    let raw = ok(&["raw", &path]);
+    assert_inert("raw", &raw);
+    for line in [
+        format!("Comment: co{E}"),
+        format!("PeriodType: pt{E} pu{E}"),
+        format!("st{E}/un{E} inuse_space/bytes"),
+        format!("                lk{E}:[lv{E}]"),
+        format!("     2: 0x1200 M=1 main.f{E} /src/m.go:20:0 s=19"),
+        format!("1: 0x1000/0x9000/0x0 /bin/prog{E} bid{E} "),
+    ] {
+        assert!(raw.lines().any(|l| l == line), "{line}\n{raw}");
+    }
+}

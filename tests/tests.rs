@@ -14,5 +14,6 @@ mod memstats;
 mod output_file;
 mod safe_output;
 mod tags;
+mod traces;
 mod util;
 mod views;

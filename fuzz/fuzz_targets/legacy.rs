@@ -21,6 +21,8 @@ fn harness() -> &'static Harness {
                 "flame --folded FILE",
                 "graph --format dot FILE",
                 "diff FILE FILE",
+                "traces FILE",
+                "raw FILE",
             ],
         )
     })

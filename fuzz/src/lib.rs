@@ -38,6 +38,9 @@ pub const PROFILE_COMMANDS: &[&str] = &[
     "diff --format json -normalize FILE FILE",
     "trend --keep-order FILE FILE",
     "trend --format json -cum FILE FILE",
+    "traces -lines -hide=runtime FILE",
+    "traces --format json -sample_index=0 FILE",
+    "raw -focus=main -show=main FILE",
 ];
 
 /// The same reports on two profiles: `diff`, `trend` and `flame --base`

@@ -109,6 +109,17 @@ pub(super) enum Report {
     /// for Go heap profiles, the allocation size distribution.
     #[command(after_help = help::TAGS)]
     Tags(TagsArgs),
+    /// Every sample's stack with its value and labels, as go tool pprof -traces prints it.
+    #[command(
+        after_help = help::TRACES,
+        mut_arg("unit", |a| a.help(
+            "Unit for values: minimum (each value in its best unit, as pprof's -traces), B, kB, MB, …"
+        )),
+    )]
+    Traces(TracesArgs),
+    /// The profile as decoded, as go tool pprof -raw dumps it: samples, locations, mappings.
+    #[command(after_help = help::RAW)]
+    Raw(RawArgs),
     /// What a profile file is: producer, time, sample types and totals, sizes.
     #[command(mut_arg("format", no_heading))]
     Info(InfoArgs),
@@ -559,6 +570,30 @@ pub(super) struct TagsArgs {
     pub unit: UnitArgs,
     #[command(flatten)]
     pub format: FormatArgs,
+    #[command(flatten)]
+    pub input: ProfileArgs,
+}
+
+#[derive(Args, Debug)]
+pub(super) struct TracesArgs {
+    #[command(flatten)]
+    pub select: SelectArgs,
+    #[command(flatten)]
+    pub unit: UnitArgs,
+    #[command(flatten)]
+    pub format: FormatArgs,
+    #[command(flatten)]
+    pub output: OutputFileArgs,
+    #[command(flatten)]
+    pub input: ProfileArgs,
+}
+
+#[derive(Args, Debug)]
+pub(super) struct RawArgs {
+    #[command(flatten)]
+    pub select: SelectArgs,
+    #[command(flatten)]
+    pub output: OutputFileArgs,
     #[command(flatten)]
     pub input: ProfileArgs,
 }

@@ -137,6 +137,33 @@ Examples:
   heapscope peek 'main\\.handlePut$' pprof.heap
   heapscope peek -alloc_space -cum 'bufio' pprof.heap";
 
+/// After the flags of `heapscope traces --help`.
+pub(super) const TRACES: &str = "\
+One block per sample, in the profile's order, as pprof's -traces prints it: the sample's
+labels (for Go heap profiles the allocation size, bytes:  32B), then its stack from the
+leaf up, the value beside the leaf, (inline) after inlined calls. Samples the filters drop
+are left out, and frames -hide/-show remove; -lines and -files name frames by line or file.
+Reads one profile (pprof would merge several first).
+
+Examples:
+  heapscope traces pprof.heap
+  heapscope traces -alloc_space -focus=handlePut pprof.heap
+  heapscope traces -lines -o traces.txt pprof.heap
+  heapscope traces --format json pprof.heap";
+
+/// After the flags of `heapscope raw --help`.
+pub(super) const RAW: &str = "\
+The profile as read, as pprof's -raw dumps it, for debugging a program that writes
+profiles: period, time, every sample with all its values, location ids and labels, every
+location with its address, mapping and lines (function file:line:column s=start line),
+every mapping with its [FN][FL][LN][IN] flags. Ids are the file's own, and samples whose
+values are all zero are shown. -focus/-ignore drop samples and -hide/-show drop lines, as
+in pprof; the sample type and granularity flags change nothing here. Reads one profile.
+
+Examples:
+  heapscope raw pprof.heap
+  heapscope raw -focus=handlePut pprof.heap | less";
+
 /// After the flags of `heapscope top --help`.
 pub(super) const TOP: &str = "\
 Columns, as in pprof: flat is what a node allocates itself, cum includes everything it

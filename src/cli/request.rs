@@ -10,8 +10,8 @@ use regex::Regex;
 
 use super::args::{
     DiffArgs, FetchArgs, FlameArgs, FormatArg, FormatArgs, GctraceArgs, GranularityArg, GraphArgs,
-    GraphFormatArg, ListArgs, PeekArgs, RendererArg, Report, SelectArgs, SourceArgs, TextArgs,
-    TopArgs, TrendArgs, TrimArgs,
+    GraphFormatArg, ListArgs, PeekArgs, ProfileArgs, RawArgs, RendererArg, Report, SelectArgs,
+    SourceArgs, TextArgs, TopArgs, TracesArgs, TrendArgs, TrimArgs,
 };
 use crate::app::Request;
 use crate::input::{FetchOptions, InputSpec, Source};
@@ -25,6 +25,7 @@ use crate::report::peek::PeekOptions;
 use crate::report::source::SourceSearch;
 use crate::report::tags::TagsOptions;
 use crate::report::top::TopOptions;
+use crate::report::traces::TracesOptions;
 use crate::report::trend::TrendOptions;
 use crate::report::{Format, Selection};
 use crate::support::usage::UsageError;
@@ -47,6 +48,8 @@ pub(super) fn request(report: Report) -> Result<Request, UsageError> {
                 format: format(&a.format),
             },
         },
+        Report::Traces(a) => traces(a)?,
+        Report::Raw(a) => raw(a)?,
         Report::Info(a) => Request::Info {
             input: profiles(&a.input.profiles, &[], &a.input.source)?,
             format: format(&a.format),
@@ -73,6 +76,41 @@ fn top(a: TopArgs) -> Result<Request, UsageError> {
             format: format(&a.format),
         },
     })
+}
+
+fn traces(a: TracesArgs) -> Result<Request, UsageError> {
+    Ok(Request::Traces {
+        input: one_profile(&a.input, "traces")?,
+        selection: selection(&a.select)?,
+        options: TracesOptions {
+            unit: a.unit.unit,
+            format: format(&a.format),
+        },
+        output: a.output.output,
+    })
+}
+
+fn raw(a: RawArgs) -> Result<Request, UsageError> {
+    Ok(Request::Raw {
+        input: one_profile(&a.input, "raw")?,
+        selection: selection(&a.select)?,
+        output: a.output.output,
+    })
+}
+
+/// The profile of a report that shows each sample as the profile has it
+/// (`traces`, `raw`): pprof merges several profiles into one first,
+/// renumbering them, which these reports do not imitate.
+fn one_profile(a: &ProfileArgs, command: &str) -> Result<InputSpec, UsageError> {
+    let input = profiles(&a.profiles, &[], &a.source)?;
+    if input.sources.len() > 1 {
+        return Err(usage(format!(
+            "{command} reads one profile, {} given (pprof would merge them into one first; \
+             merge them with another tool, or give one)",
+            input.sources.len()
+        )));
+    }
+    Ok(input)
 }
 
 fn list(a: ListArgs) -> Result<Request, UsageError> {

@@ -824,6 +824,7 @@ pub(crate) mod tests {
                                 system_name: id,
                                 filename: file,
                                 start_line: 1,
+                                synthetic: false,
                             });
                             FunctionIndex::from_index(p.functions.len() - 1)
                         });

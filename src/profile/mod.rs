@@ -139,6 +139,10 @@ pub struct Function {
     pub system_name: StrId,
     pub filename: StrId,
     pub start_line: i64,
+    /// Made up by heapscope rather than read: a legacy profile's
+    /// unsymbolized address, named by itself. `raw` leaves its lines out,
+    /// as pprof's profile has none there.
+    pub synthetic: bool,
 }
 
 /// A label on a sample: a string (`str`) or a number (`num`, `num_unit`).

@@ -6,7 +6,7 @@ use super::Prepared;
 use crate::profile::Profile;
 use crate::support::escape;
 use crate::support::paths::go_base;
-use crate::support::time::format_time;
+use crate::support::time::{format_time, format_time_go125};
 use crate::units;
 
 /// The lines pprof puts above a report: File, Build ID, comments, Type,
@@ -17,6 +17,29 @@ pub fn profile_header(
     sample_unit: &str,
     total: i64,
     format_value: &dyn Fn(i64) -> String,
+) -> Vec<String> {
+    profile_lines(p, sample_type, sample_unit, total, format_value, false)
+}
+
+/// [`profile_header`] as Go 1.25's pprof writes it (`traces`): its `Doc:`
+/// line after Type, and Time as "2006-01-02 15:04:05 MST".
+pub fn profile_header_go125(
+    p: &Profile,
+    sample_type: &str,
+    sample_unit: &str,
+    total: i64,
+    format_value: &dyn Fn(i64) -> String,
+) -> Vec<String> {
+    profile_lines(p, sample_type, sample_unit, total, format_value, true)
+}
+
+fn profile_lines(
+    p: &Profile,
+    sample_type: &str,
+    sample_unit: &str,
+    total: i64,
+    format_value: &dyn Fn(i64) -> String,
+    go125: bool,
 ) -> Vec<String> {
     let mut labels = Vec::new();
     if let Some(m) = p.mappings.first() {
@@ -38,8 +61,17 @@ pub fn profile_header(
     if !sample_type.is_empty() {
         labels.push(format!("Type: {}", escape::text(sample_type)));
     }
+    let doc = p.str(p.doc_url);
+    if go125 && !doc.is_empty() {
+        labels.push(format!("Doc: {}", escape::text(doc)));
+    }
     if p.time_nanos != 0 {
-        labels.push(format!("Time: {}", format_time(p.time_nanos)));
+        let time = if go125 {
+            format_time_go125(p.time_nanos)
+        } else {
+            format_time(p.time_nanos)
+        };
+        labels.push(format!("Time: {time}"));
     }
     if p.duration_nanos != 0 {
         let duration = units::scaled_label(p.duration_nanos, "nanoseconds", "auto");

@@ -13,10 +13,12 @@ pub mod json;
 pub mod list;
 pub mod peek;
 pub mod prepare;
+pub mod raw;
 pub mod source;
 pub mod table;
 pub mod tags;
 pub mod top;
+pub mod traces;
 pub mod trend;
 
 pub use prepare::{PrepareError, Prepared, Selection};

@@ -110,7 +110,12 @@ impl Builder {
         Ok(id)
     }
 
-    fn function(&mut self, name: &str, file: &str) -> Result<FunctionIndex, LegacyError> {
+    fn function(
+        &mut self,
+        name: &str,
+        file: &str,
+        synthetic: bool,
+    ) -> Result<FunctionIndex, LegacyError> {
         let key = (self.intern(name)?, self.intern(file)?);
         let next = FunctionIndex::from_index(self.functions.len());
         if !self.function_ids.contains_key(&key) {
@@ -124,6 +129,7 @@ impl Builder {
                 system_name: key.0,
                 filename: key.1,
                 start_line: 0,
+                synthetic,
             });
         }
         Ok(id)
@@ -141,7 +147,7 @@ impl Builder {
             .charge(LOCATION_COST + 8 * pcs.len() as u64 + LINE_COST * lines)?;
         let start = self.lines.len() as u32;
         if symbols.is_empty() {
-            let f = self.function(&format!("{:#x}", pcs[0]), "")?;
+            let f = self.function(&format!("{:#x}", pcs[0]), "", true)?;
             self.lines.push(Line {
                 function: f,
                 line: 0,
@@ -151,12 +157,12 @@ impl Builder {
         for s in symbols {
             let line = match &s.frame {
                 Some(fr) => Line {
-                    function: self.function(&fr.function, &fr.file)?,
+                    function: self.function(&fr.function, &fr.file, false)?,
                     line: fr.line,
                     column: 0,
                 },
                 None => Line {
-                    function: self.function(&format!("{:#x}", s.pc), "")?,
+                    function: self.function(&format!("{:#x}", s.pc), "", true)?,
                     line: 0,
                     column: 0,
                 },

@@ -138,6 +138,7 @@ impl Decoder {
                 system_name: s(f.system_name, &who)?,
                 filename: s(f.filename, &who)?,
                 start_line: f.start_line,
+                synthetic: false,
             });
         }
 
