@@ -13,6 +13,9 @@
 #                                     tcmalloc profiles, gctrace logs, MemStats blocks,
 #                                     golden/legacy/ (needs g++ and gperftools:
 #                                     Debian's libgoogle-perftools-dev)
+#   testdata/regen.sh --goldens-125   golden/pprof125/ only, from profiles/, with the
+#                                     pprof of Go 1.25.5 at ${GO125:-go} (e.g.
+#                                     GO125=/work/gov/bin/go testdata/regen.sh --goldens-125)
 #
 # Needs only the Go toolchain (go1.19.8 was used; `go tool pprof` is the
 # pprof vendored in it). Profiles contain addresses, timestamps and run-to-run
@@ -22,7 +25,7 @@
 set -euo pipefail
 
 usage() {
-	sed -n '6,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+	sed -n '6,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 MODE=full
@@ -33,6 +36,7 @@ case $# in
 	--goldens-only) MODE=goldens ;;
 	--big) MODE=big ;;
 	--text-forms) MODE=text-forms ;;
+	--goldens-125) MODE=goldens-125 ;;
 	-h | --help)
 		usage
 		exit 0
@@ -64,11 +68,20 @@ die() {
 	exit 1
 }
 
-echo "using $(go version)"
-case "$(go version)" in
-*go1.19.8*) ;;
-*) echo "regen.sh: warning: the checked-in data was made with go1.19.8" >&2 ;;
-esac
+if [ "$MODE" = goldens-125 ]; then
+	GO125=${GO125:-go}
+	echo "using $("$GO125" version)"
+	case "$("$GO125" version)" in
+	*go1.25.5*) ;;
+	*) echo "regen.sh: warning: golden/pprof125/ was made with go1.25.5" >&2 ;;
+	esac
+else
+	echo "using $(go version)"
+	case "$(go version)" in
+	*go1.19.8*) ;;
+	*) echo "regen.sh: warning: the checked-in data was made with go1.19.8" >&2 ;;
+	esac
+fi
 
 is_gzip() { [ "$(head -c 2 "$1" | od -An -tx1 | tr -d ' \n')" = "1f8b" ]; }
 
@@ -667,7 +680,54 @@ make_big_goldens() {
 	echo "wrote $n goldens in golden/big/"
 }
 
+# ===========================================================================
+# --goldens-125: golden/pprof125/, from profiles/, with Go 1.25.5's pprof
+# ===========================================================================
+# golden125 NAME PROFILE ARGS... : as golden, with ${GO125:-go}, into
+# golden/pprof125/; anything on stderr is an error.
+golden125() {
+	local name=$1 prof=$2 a
+	shift 2
+	local err="$BIN/stderr" profs
+	IFS=, read -r -a profs <<<"$prof"
+	[ ! -e "golden/pprof125/$name" ] || die "duplicate golden name pprof125/$name"
+	for a in "$@" "${profs[@]}"; do
+		case $a in
+		*[[:space:]]*) die "$name: argument '$a' contains white space (MANIFEST.tsv splits args on spaces)" ;;
+		esac
+	done
+	if ! (cd profiles && exec "$GO125" tool pprof "$@" "${profs[@]}") >"golden/pprof125/$name" 2>"$err"; then
+		cat "$err" >&2
+		die "$GO125 tool pprof $* ${profs[*]} (in profiles) failed"
+	fi
+	if [ -s "$err" ]; then
+		cat "$err" >&2
+		die "$GO125 tool pprof $* ${profs[*]} (in profiles) wrote to stderr"
+	fi
+	local IFS=' '
+	printf '%s\t%s\t%s\n' "$name" "$prof" "$*" >>golden/pprof125/MANIFEST.tsv
+}
+
+make_goldens_125() {
+	mkdir -p golden/pprof125
+	find golden/pprof125 -maxdepth 1 -type f -delete
+	printf 'golden\tprofile\targs\n' >golden/pprof125/MANIFEST.tsv
+
+	# pprof's report flags, as heapscope takes them too (heapscope -top -cum FILE).
+	golden125 server.top.flag.txt server.pb.gz -top
+	golden125 server.top.flag_cum.txt server.pb.gz -top -cum
+	golden125 server.top.flag_alloc_nodecount.txt server.pb.gz -top -alloc_space -nodecount=7
+	golden125 server.peek.flag.txt server.pb.gz '-peek=^main\.handlePut$'
+
+	local n
+	n=$(($(wc -l <golden/pprof125/MANIFEST.tsv) - 1))
+	[ "$n" -eq "$(find golden/pprof125 -maxdepth 1 -type f ! -name MANIFEST.tsv | wc -l)" ] ||
+		die "golden/pprof125/MANIFEST.tsv and golden/pprof125/ disagree"
+	echo "wrote $n goldens in golden/pprof125/"
+}
+
 case $MODE in
+goldens-125) make_goldens_125 ;;
 full)
 	build_profiles
 	make_goldens

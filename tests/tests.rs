@@ -13,5 +13,6 @@ mod malformed;
 mod memstats;
 mod output_file;
 mod safe_output;
+mod shell;
 mod util;
 mod views;

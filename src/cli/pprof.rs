@@ -177,9 +177,11 @@ pub(super) fn refuse_web(args: &[OsString]) -> Result<(), UsageError> {
                      use the shell (heapscope PROFILE) or a report command (heapscope top PROFILE)"
                 )))
             }
-            Some(("no_browser", _)) => return Err(UsageError(format!(
+            Some(("no_browser", _)) => {
+                return Err(UsageError(format!(
                 "{arg}: the web UI (pprof's -http, -no_browser) is not available in heapscope yet"
-            ))),
+            )))
+            }
             _ => {}
         }
     }
