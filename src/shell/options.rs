@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use crate::cli::ReportInfo;
+use crate::support::escape;
 
 /// pprof's configuration options: name, whether it is a switch, its
 /// default as `options` shows it, and its help (`configHelp`, first line).
@@ -392,11 +393,15 @@ impl Options {
     pub fn show(&self) -> String {
         let mut rows = Vec::new();
         let row = |name: &str, value: &str, comment: &str| {
-            let value = if value.is_empty() { "\"\"" } else { value };
+            let value = if value.is_empty() {
+                "\"\"".into()
+            } else {
+                escape::text(value)
+            };
             let comment = if comment.is_empty() {
                 String::new()
             } else {
-                format!("//: {comment}")
+                format!("//: {}", escape::text(comment))
             };
             format!("  {name:<25} = {value:<20} {comment}")
                 .trim_end()
