@@ -22,6 +22,7 @@ use crate::report::top::{self, TopOptions};
 use crate::report::traces::{self, TracesOptions};
 use crate::report::trend::{self, TrendOptions};
 use crate::report::{info, raw, Format, Selection};
+use crate::shell;
 use crate::support::output;
 
 /// What the user asked for, in plain values.
@@ -102,6 +103,12 @@ pub enum Request {
         format: Format,
         /// Where to write the SVG chart, if asked.
         svg: Option<PathBuf>,
+    },
+    /// The shell on the profile read from `input`, its options first set
+    /// by `settings` (`nodecount=20`, `cum`).
+    Shell {
+        input: InputSpec,
+        settings: Vec<String>,
     },
 }
 
@@ -255,5 +262,6 @@ pub fn run(request: &Request, out: &mut dyn Write, notes: &mut dyn Write) -> any
         Request::GcTrace { input, format, svg } => {
             gctrace::run(out, notes, input, *format, svg.as_deref())
         }
+        Request::Shell { input, settings } => shell::run(out, notes, input, settings),
     }
 }

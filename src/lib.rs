@@ -21,6 +21,7 @@ pub mod goruntime;
 pub mod input;
 pub mod profile;
 pub mod report;
+pub mod shell;
 pub mod support;
 pub mod units;
 

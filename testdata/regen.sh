@@ -773,6 +773,13 @@ make_goldens_125() {
 	grep -q 'bytes:\[' golden/pprof125/inline.raw.txt || die "inline.raw: no bytes label"
 	cmp -s golden/pprof125/inline.traces_alloc_space.txt golden/pprof125/inline.traces_hide.txt &&
 		die "inline.traces: -hide changes nothing"
+
+	# pprof's report flags, as heapscope takes them too (heapscope -top -cum FILE).
+	golden125 server.top.flag.txt server.pb.gz -top
+	golden125 server.top.flag_cum.txt server.pb.gz -top -cum
+	golden125 server.top.flag_alloc_nodecount.txt server.pb.gz -top -alloc_space -nodecount=7
+	golden125 server.peek.flag.txt server.pb.gz '-peek=^main\.handlePut$'
+
 	local n
 	n=$(($(wc -l <golden/pprof125/MANIFEST.tsv) - 1))
 	[ "$n" -eq "$(find golden/pprof125 -maxdepth 1 -type f ! -name MANIFEST.tsv | wc -l)" ] ||

@@ -285,7 +285,7 @@ fn usage_errors_exit_2() {
         &["top", "-no_such_flag", &file],
         None,
         2,
-        &["unexpected argument"],
+        &["unknown flag -no_such_flag"],
     );
     fails_with(
         &["top", "-focus=(", &file],

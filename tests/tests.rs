@@ -13,6 +13,7 @@ mod malformed;
 mod memstats;
 mod output_file;
 mod safe_output;
+mod shell;
 mod tags;
 mod traces;
 mod util;

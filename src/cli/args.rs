@@ -138,6 +138,10 @@ pub(super) enum Report {
         mut_arg("max_size", text_max_size),
     )]
     Gctrace(GctraceArgs),
+    /// The shell: `heapscope [FLAGS] PROFILE…` with no command is rewritten
+    /// to this hidden one (see `pprof::invocation`).
+    #[command(hide = true)]
+    Shell(ShellArgs),
 }
 
 /// Clap's defaults for `-nodecount`, `-nodefraction` and `-edgefraction`,
@@ -625,6 +629,14 @@ pub(super) struct GctraceArgs {
     /// Also write a chart of heap at GC start, live heap and goal over time to FILE (SVG).
     #[arg(long, value_name = "FILE")]
     pub svg: Option<PathBuf>,
+}
+
+/// The shell's own flags: where its profiles come from. The flags that
+/// set its options are taken out before clap parses (`pprof::invocation`).
+#[derive(Args, Debug)]
+pub(super) struct ShellArgs {
+    #[command(flatten)]
+    pub input: ProfileArgs,
 }
 
 #[derive(Args, Debug)]

@@ -7,7 +7,12 @@ memory, which allocate most, with go tool pprof's numbers.";
 
 /// The end of `heapscope --help`: the pprof spelling, what a PROFILE is, examples.
 pub(super) const AFTER_HELP: &str = "\
-Flags are spelled as in pprof: -inuse_space, -nodecount=5 and --nodecount 5 are all accepted.
+Flags are spelled as in pprof: -inuse_space, -nodecount=5 and --nodecount 5 are all accepted,
+and so is pprof's invocation: heapscope -top -cum PROFILE (-text, -list=RE, -peek=RE, -dot,
+-svg, -traces, -tags name the command). With no command, heapscope [FLAGS] PROFILE opens the
+shell, pprof's interactive mode: a (heapscope) prompt for top, list, peek, flame, graph, …
+with pprof's syntax and options (alloc_space, focus=RE, nodecount=20, cum; type help), or,
+when stdin is not a terminal, a script of such commands, one a line.
 A PROFILE is a file (gzipped or plain pprof protobuf, or the legacy text form that
 /debug/pprof/heap?debug=1 prints), - for stdin, or an http:// or https:// URL (host:port alone
 means http://host:port/debug/pprof/heap); with no PROFILE, stdin is read when it is not a
@@ -15,6 +20,9 @@ terminal. Fetched profiles are saved in $HOME/pprof (-save_dir, HEAPSCOPE_SAVE_D
 
 Examples:
   heapscope top -inuse_space pprof.heap
+  heapscope -top -cum pprof.heap
+  heapscope pprof.heap
+  printf 'top 5\nlist handlePut\n' | heapscope pprof.heap
   heapscope top -inuse_space http://127.0.0.1:8080/debug/pprof/heap
   heapscope diff -alloc_space localhost:6060 localhost:6061
   heapscope top -alloc_space -cum -nodecount=20 heap.pb.gz

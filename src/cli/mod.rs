@@ -7,6 +7,7 @@
 mod args;
 mod generate;
 mod help;
+mod pprof;
 mod request;
 mod spelling;
 
@@ -17,7 +18,7 @@ use clap::{CommandFactory, FromArgMatches};
 
 use crate::app::Request;
 use crate::support::usage::UsageError;
-use args::{Cli, Command};
+use args::{Cli, Command, Report};
 
 /// What a command line asks for.
 // Made once per run; the size difference between variants does not matter.
@@ -48,9 +49,17 @@ impl fmt::Display for ParseError {
     }
 }
 
-/// Parses a full command line (program name first).
+/// Parses a full command line (program name first): heapscope's own, or
+/// pprof's forms (`-top FILE`, the shell's `[FLAGS] PROFILE…`).
 pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Action, ParseError> {
     let mut cmd = command();
+    let args: Vec<OsString> = args.into_iter().collect();
+    pprof::refuse_web(&args).map_err(ParseError::Usage)?;
+    let (args, settings) = match pprof::invocation(&cmd, args).map_err(ParseError::Usage)? {
+        pprof::Invocation::Command(args) => (args, None),
+        pprof::Invocation::Shell { args, settings } => (args, Some(settings)),
+    };
+    pprof::check_flags(&cmd, &args).map_err(ParseError::Usage)?;
     let args = spelling::normalize_args(&cmd, args);
     let mut matches = cmd
         .try_get_matches_from_mut(args)
@@ -60,10 +69,73 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Action, ParseEr
     Ok(match cli.command {
         Command::Completions(a) => Action::Print(generate::completions(a.shell, &mut cmd)),
         Command::Man => Action::Print(generate::man(Cli::command())),
+        Command::Report(Report::Shell(a)) => {
+            Action::Run(request::shell(a, settings.unwrap_or_default()).map_err(ParseError::Usage)?)
+        }
         Command::Report(report) => {
             Action::Run(request::request(report).map_err(ParseError::Usage)?)
         }
     })
+}
+
+/// A report command's long flag, as the shell needs to know it.
+#[derive(Debug, Clone)]
+pub struct FlagInfo {
+    /// The name, without dashes.
+    pub name: String,
+    /// Whether it takes a value (else it is a switch).
+    pub takes_value: bool,
+    /// Its one-line help.
+    pub help: String,
+}
+
+/// A report command, as the shell needs to know it.
+#[derive(Debug, Clone)]
+pub struct ReportInfo {
+    pub name: String,
+    /// Its one-line description.
+    pub about: String,
+    /// Whether it takes a regex first (`list RE`, `peek RE`).
+    pub takes_regex: bool,
+    pub flags: Vec<FlagInfo>,
+}
+
+/// The report commands of this build and their flags, from the same
+/// definitions that parse the command line: what the shell offers.
+pub fn reports() -> Vec<ReportInfo> {
+    let cmd = command();
+    cmd.get_subcommands()
+        .filter(|s| !s.is_hide_set() && s.get_name() != "help")
+        .filter(|s| !matches!(s.get_name(), "completions" | "man"))
+        .map(|s| ReportInfo {
+            name: s.get_name().to_string(),
+            about: s.get_about().map(ToString::to_string).unwrap_or_default(),
+            takes_regex: s.get_positionals().any(|p| p.get_id() == "regex"),
+            flags: s
+                .get_arguments()
+                .filter_map(|a| {
+                    Some(FlagInfo {
+                        name: a.get_long()?.to_string(),
+                        takes_value: a.get_action().takes_values(),
+                        help: a.get_help().map(ToString::to_string).unwrap_or_default(),
+                    })
+                })
+                .filter(|f| !matches!(f.name.as_str(), "help" | "version"))
+                .collect(),
+        })
+        .collect()
+}
+
+/// pprof's report command `name` (`text`, `dot`, `top`, …) as heapscope's
+/// command and the flags that make the same report; `None` when pprof has
+/// no such command, `Some(None)` when heapscope has no such report.
+pub fn pprof_report(name: &str) -> Option<Option<(&'static str, &'static [&'static str])>> {
+    pprof::pprof_command(name).map(|c| c.heapscope)
+}
+
+/// Whether pprof has a flag or option called `name`.
+pub fn is_pprof_flag(name: &str) -> bool {
+    pprof::pprof_flag(name).is_some()
 }
 
 /// The whole command line, built (help and version flags added), as

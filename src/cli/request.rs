@@ -11,7 +11,7 @@ use regex::Regex;
 use super::args::{
     DiffArgs, FetchArgs, FlameArgs, FormatArg, FormatArgs, GctraceArgs, GranularityArg, GraphArgs,
     GraphFormatArg, ListArgs, PeekArgs, ProfileArgs, RawArgs, RendererArg, Report, SelectArgs,
-    SourceArgs, TextArgs, TopArgs, TracesArgs, TrendArgs, TrimArgs,
+    ShellArgs, SourceArgs, TextArgs, TopArgs, TracesArgs, TrendArgs, TrimArgs,
 };
 use crate::app::Request;
 use crate::input::{FetchOptions, InputSpec, Source};
@@ -63,6 +63,22 @@ pub(super) fn request(report: Report) -> Result<Request, UsageError> {
             format: format(&text.format),
             svg,
         },
+        Report::Shell(a) => shell(a, Vec::new())?,
+    })
+}
+
+/// The shell's request: its profiles (named: its commands come from
+/// stdin) and the options its flags set.
+pub(super) fn shell(a: ShellArgs, settings: Vec<String>) -> Result<Request, UsageError> {
+    if a.input.profiles.is_empty() || a.input.profiles.iter().any(|p| p == "-") {
+        return Err(usage(
+            "the shell reads its commands from stdin: name a profile file or URL \
+             (heapscope [FLAGS] PROFILE…), or give a command (heapscope top < pprof.heap)",
+        ));
+    }
+    Ok(Request::Shell {
+        input: profiles(&a.input.profiles, &[], &a.input.source)?,
+        settings,
     })
 }
 

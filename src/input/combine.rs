@@ -2,10 +2,13 @@
 //! end of one combination (no sample copied), which keeps the range of
 //! samples each came from — merged for most reports, BEFORE and AFTER for
 //! `diff` and `flame --base`, a series of snapshots for `trend` — and
-//! BEFORE scaled to AFTER's total (`-normalize`).
+//! BEFORE scaled to AFTER's total (`-normalize`). The shell loads its
+//! profile once and hands it to every command ([`with_loaded`]).
 
+use std::cell::RefCell;
 use std::io::Write;
 use std::ops::Range;
+use std::rc::Rc;
 
 use anyhow::anyhow;
 
@@ -33,9 +36,45 @@ pub struct BeforeAfter {
     pub before_name: String,
 }
 
+thread_local! {
+    /// The profile [`with_loaded`] hands out, with the sources it was read from.
+    static LOADED: RefCell<Option<(Vec<Source>, Rc<NamedProfile>)>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` with `loaded`, read from `sources`, standing in for them: while
+/// it runs, [`load_merged`] of exactly those sources returns a copy of it
+/// instead of reading them again (as pprof's shell copies its profile for
+/// each command). How the shell runs a report command on the profile it
+/// loaded, through the same code as the command line.
+pub fn with_loaded<R>(sources: &[Source], loaded: &Rc<NamedProfile>, f: impl FnOnce() -> R) -> R {
+    /// Forgets the profile when `f` returns or unwinds.
+    struct Clear;
+    impl Drop for Clear {
+        fn drop(&mut self) {
+            LOADED.with(|l| l.borrow_mut().take());
+        }
+    }
+    LOADED.with(|l| *l.borrow_mut() = Some((sources.to_vec(), Rc::clone(loaded))));
+    let _clear = Clear;
+    f()
+}
+
+/// A copy of the profile [`with_loaded`] stands in for `spec`'s sources.
+fn already_loaded(spec: &InputSpec) -> Option<NamedProfile> {
+    LOADED.with(|l| {
+        l.borrow()
+            .as_ref()
+            .filter(|(sources, _)| *sources == spec.sources)
+            .map(|(_, loaded)| NamedProfile::clone(loaded))
+    })
+}
+
 /// Loads the sources; several are merged into one profile whose values sum
 /// node by node, as pprof merges them.
 pub fn load_merged(spec: &InputSpec, notes: &mut dyn Write) -> anyhow::Result<NamedProfile> {
+    if let Some(loaded) = already_loaded(spec) {
+        return Ok(loaded);
+    }
     if let [source] = &spec.sources[..] {
         return super::load(source, &spec.read_options(), notes)
             .map_err(|e| anyhow!("{source}: {e}"));
