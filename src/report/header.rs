@@ -10,7 +10,7 @@ use crate::support::time::format_time;
 use crate::units;
 
 /// The lines pprof puts above a report: File, Build ID, comments, Type,
-/// Time, Duration.
+/// Doc, Time, Duration.
 pub fn profile_header(
     p: &Profile,
     sample_type: &str,
@@ -37,6 +37,10 @@ pub fn profile_header(
     }
     if !sample_type.is_empty() {
         labels.push(format!("Type: {}", escape::text(sample_type)));
+    }
+    let doc_url = p.str(p.doc_url);
+    if !doc_url.is_empty() {
+        labels.push(format!("Doc: {}", escape::text(doc_url)));
     }
     if p.time_nanos != 0 {
         labels.push(format!("Time: {}", format_time(p.time_nanos)));

@@ -1,12 +1,10 @@
-//! Local time as pprof prints it ("Jan 2, 2006 at 3:04pm (MST)"), from the
+//! Local time as pprof prints it ("2006-01-02 15:04:05 MST"), from the
 //! C library's time-zone rules.
 
 /// A time as pprof prints it, in the local time zone:
-/// "Jan 2, 2006 at 3:04pm (MST)".
+/// "2006-01-02 15:04:05 MST" (Go's layout; pprof before 2023 printed
+/// "Jan 2, 2006 at 3:04pm (MST)").
 pub fn format_time(nanos: i64) -> String {
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
     let secs = nanos.div_euclid(1_000_000_000) as libc::time_t;
     // SAFETY: `tm` is plain data that localtime_r fills in completely when it
     // returns non-null; both pointers are valid for the call, and tm_zone
@@ -25,19 +23,14 @@ pub fn format_time(nanos: i64) -> String {
         };
         (tm, zone)
     };
-    let hour12 = match tm.tm_hour % 12 {
-        0 => 12,
-        h => h,
-    };
-    let ampm = if tm.tm_hour < 12 { "am" } else { "pm" };
     format!(
-        "{} {}, {} at {}:{:02}{} ({})",
-        MONTHS[tm.tm_mon.clamp(0, 11) as usize],
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02} {}",
+        i64::from(tm.tm_year) + 1900,
+        tm.tm_mon + 1,
         tm.tm_mday,
-        tm.tm_year as i64 + 1900,
-        hour12,
+        tm.tm_hour,
         tm.tm_min,
-        ampm,
+        tm.tm_sec,
         zone
     )
 }
