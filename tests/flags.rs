@@ -264,8 +264,18 @@ fn an_unwritable_stderr_never_panics() {
         };
         assert_eq!(out.status.code(), Some(*code), "{args:?}");
     }
-    // A note that cannot be written costs the note, not the report.
-    let args = ["list", "-source_path=/nonexistent", "main", &file];
+    // A note that cannot be written costs the note, not the report. The
+    // source is at a path no machine has (a real profile's sources may be
+    // found where the profile was made).
+    let dir = tempfile::tempdir().unwrap();
+    let names = ["main.main".to_string(), "main.f".to_string()];
+    let lost = crate::malformed::stacks_profile(
+        "/nonexistent/heapscope/main.go",
+        &names,
+        vec![(vec![2, 1], 4096)],
+    );
+    let lost = crate::malformed::write_profile(dir.path(), "lost.pb", &lost);
+    let args = ["list", "-source_path=/nonexistent", "main", &lost];
     let normal = run(&args);
     assert!(stderr(&normal).contains("not found"), "{}", stderr(&normal));
     let out = with_full_stderr(&args).unwrap();

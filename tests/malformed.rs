@@ -243,7 +243,7 @@ fn a_profile_split_over_gzip_members_reads_as_one() {
 }
 
 /// Writes `profile` to `dir/name` and returns the path.
-fn write_profile(dir: &Path, name: &str, profile: &heapscope::pb::Profile) -> String {
+pub(crate) fn write_profile(dir: &Path, name: &str, profile: &heapscope::pb::Profile) -> String {
     let path = dir.join(name);
     std::fs::write(&path, profile.encode_to_vec()).unwrap();
     path.to_string_lossy().into_owned()

@@ -273,6 +273,7 @@ pub fn hostile_profile(types: &[(&str, &str)]) -> heapscope::pb::Profile {
         unit: s(&format!("pu{H}")),
     });
     let comment = vec![s(&format!("co{H}"))];
+    let doc_url = s(&format!("https://doc{H}"));
     let mapping = vec![pb::Mapping {
         id: 1,
         memory_start: 0x1000,
@@ -345,6 +346,7 @@ pub fn hostile_profile(types: &[(&str, &str)]) -> heapscope::pb::Profile {
         period_type,
         period: 524288,
         comment,
+        doc_url,
         ..Default::default()
     }
 }
@@ -368,7 +370,8 @@ fn hostile_header() -> Vec<String> {
         format!("Build ID: bid{E}"),
         format!("co{E}"),
         format!("Type: st{E}"),
-        "Time: Nov 14, 2023 at 10:13pm (UTC)".to_string(),
+        format!("Doc: https://doc{E}"),
+        "Time: 2023-11-14 22:13:20 UTC".to_string(),
         format!("Duration: 10s, Total samples = 175un{E} "),
         format!("Showing nodes accounting for 175un{E}, 100% of 175un{E} total"),
     ]
@@ -381,7 +384,7 @@ fn profile_strings_reach_text_reports_escaped() {
 
     let top = ok(&["top", "-sample_index=0", &path]);
     assert_inert("top", &top);
-    assert_eq!(top.lines().take(7).collect::<Vec<_>>(), header, "{top}");
+    assert_eq!(top.lines().take(8).collect::<Vec<_>>(), header, "{top}");
     assert!(top.lines().any(
         |l| l.starts_with(&format!("100un{E} 57.14%")) && l.ends_with(&format!("  main.f{E}"))
     ));
@@ -389,7 +392,7 @@ fn profile_strings_reach_text_reports_escaped() {
 
     let peek = ok(&["peek", "-sample_index=0", "main", &path]);
     assert_inert("peek", &peek);
-    assert_eq!(peek.lines().take(7).collect::<Vec<_>>(), header, "{peek}");
+    assert_eq!(peek.lines().take(8).collect::<Vec<_>>(), header, "{peek}");
     assert!(
         peek.lines().any(|l| l.ends_with(&format!("| main.f{E}"))),
         "{peek}"
@@ -561,7 +564,7 @@ fn a_file_named_with_controls_is_shown_escaped() {
     assert_inert("flame", &flame);
     assert!(svg_texts(&flame)
         .iter()
-        .any(|t| t == &format!("{shown} · Nov 14, 2023 at 10:13pm (UTC)")));
+        .any(|t| t == &format!("{shown} · 2023-11-14 22:13:20 UTC")));
 
     let bad = dir.path().join("bad\u{1b}]0;t\u{7}.pb");
     std::fs::write(&bad, b"\x0a\xff\xff").unwrap();

@@ -1,15 +1,15 @@
 //! `traces` and `raw` against Go 1.25's `go tool pprof -traces` and `-raw`
-//! on the same real profiles (testdata/golden/pprof125, made by
-//! `testdata/regen.sh --goldens-125`): byte for byte. Then what the JSON
+//! on the same real profiles (testdata/golden/, made by
+//! `testdata/regen.sh --goldens-only`): byte for byte. Then what the JSON
 //! form holds, `-o`, and what is refused.
 
 use serde_json::Value;
 
 use crate::util::{self, manifest_in, run, stderr, stdout, GoldenCase};
 
-/// The pprof125 cases of one pprof report flag (`-traces`, `-raw`).
+/// The golden cases of one pprof report flag (`-traces`, `-raw`).
 fn cases(flag: &str) -> Vec<GoldenCase> {
-    manifest_in("pprof125")
+    manifest_in("")
         .into_iter()
         .filter(|c| c.args.first().map(String::as_str) == Some(flag))
         .collect()
@@ -147,8 +147,7 @@ fn traces_output_file_holds_what_stdout_would() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(out.stdout.is_empty());
     let want =
-        std::fs::read_to_string(util::testdata().join("golden/pprof125/recursion.traces.txt"))
-            .unwrap();
+        std::fs::read_to_string(util::testdata().join("golden/recursion.traces.txt")).unwrap();
     assert_eq!(std::fs::read_to_string(&file).unwrap(), want);
 
     let out = run(&["raw", "-o", &profile, &profile]);

@@ -1,45 +1,22 @@
 //! The lines pprof prints above a report: the profile's own (File, Build
-//! ID, comments, Type, Time, Duration), the active filters, and what
+//! ID, comments, Type, Doc, Time, Duration), the active filters, and what
 //! trimming left ("Showing nodes accounting for …", "Dropped N nodes …").
 
 use super::Prepared;
 use crate::profile::Profile;
 use crate::support::escape;
 use crate::support::paths::go_base;
-use crate::support::time::{format_time, format_time_go125};
+use crate::support::time::format_time;
 use crate::units;
 
 /// The lines pprof puts above a report: File, Build ID, comments, Type,
-/// Time, Duration.
+/// Doc, Time, Duration.
 pub fn profile_header(
     p: &Profile,
     sample_type: &str,
     sample_unit: &str,
     total: i64,
     format_value: &dyn Fn(i64) -> String,
-) -> Vec<String> {
-    profile_lines(p, sample_type, sample_unit, total, format_value, false)
-}
-
-/// [`profile_header`] as Go 1.25's pprof writes it (`traces`): its `Doc:`
-/// line after Type, and Time as "2006-01-02 15:04:05 MST".
-pub fn profile_header_go125(
-    p: &Profile,
-    sample_type: &str,
-    sample_unit: &str,
-    total: i64,
-    format_value: &dyn Fn(i64) -> String,
-) -> Vec<String> {
-    profile_lines(p, sample_type, sample_unit, total, format_value, true)
-}
-
-fn profile_lines(
-    p: &Profile,
-    sample_type: &str,
-    sample_unit: &str,
-    total: i64,
-    format_value: &dyn Fn(i64) -> String,
-    go125: bool,
 ) -> Vec<String> {
     let mut labels = Vec::new();
     if let Some(m) = p.mappings.first() {
@@ -62,16 +39,11 @@ fn profile_lines(
         labels.push(format!("Type: {}", escape::text(sample_type)));
     }
     let doc = p.str(p.doc_url);
-    if go125 && !doc.is_empty() {
+    if !doc.is_empty() {
         labels.push(format!("Doc: {}", escape::text(doc)));
     }
     if p.time_nanos != 0 {
-        let time = if go125 {
-            format_time_go125(p.time_nanos)
-        } else {
-            format_time(p.time_nanos)
-        };
-        labels.push(format!("Time: {time}"));
+        labels.push(format!("Time: {}", format_time(p.time_nanos)));
     }
     if p.duration_nanos != 0 {
         let duration = units::scaled_label(p.duration_nanos, "nanoseconds", "auto");

@@ -17,7 +17,7 @@ use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Serialize, Serializer};
 use serde_json::{json, Value};
 
-use super::header::profile_header_go125;
+use super::header::profile_header;
 use super::{Format, Prepared};
 use crate::profile::filter::View;
 use crate::profile::graph::NodeIndex;
@@ -182,7 +182,7 @@ fn write_text(
     let p = prep.profile();
     let unit = prep.sample_unit_raw();
     let fmt = |v: i64| escape::text(&units::scaled_label(v, &unit, &opts.unit)).into_owned();
-    let header = profile_header_go125(p, prep.sample_type_raw(), &unit, prep.total, &fmt);
+    let header = profile_header(p, prep.sample_type_raw(), &unit, prep.total, &fmt);
     writeln!(w, "{}", header.join("\n"))?;
     // Label sets are shared by many samples: each is written out once.
     let mut label_text: Vec<Option<String>> = vec![None; p.samples.label_sets.len()];

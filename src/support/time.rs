@@ -1,53 +1,11 @@
-//! Local time as pprof prints it ("Jan 2, 2006 at 3:04pm (MST)", and Go
-//! 1.25's pprof "2006-01-02 15:04:05 MST") and as Go's `time.Time.String`
-//! does, from the C library's time-zone rules.
-
-/// A time as pprof prints it, in the local time zone:
-/// "Jan 2, 2006 at 3:04pm (MST)".
-pub fn format_time(nanos: i64) -> String {
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    let secs = nanos.div_euclid(1_000_000_000) as libc::time_t;
-    // SAFETY: `tm` is plain data that localtime_r fills in completely when it
-    // returns non-null; both pointers are valid for the call, and tm_zone
-    // then points at a static NUL-terminated zone abbreviation (or is null).
-    let (tm, zone) = unsafe {
-        let mut tm: libc::tm = std::mem::zeroed();
-        if libc::localtime_r(&secs, &mut tm).is_null() {
-            return format!("{nanos}ns since the epoch");
-        }
-        let zone = if tm.tm_zone.is_null() {
-            "UTC".to_string()
-        } else {
-            std::ffi::CStr::from_ptr(tm.tm_zone)
-                .to_string_lossy()
-                .into_owned()
-        };
-        (tm, zone)
-    };
-    let hour12 = match tm.tm_hour % 12 {
-        0 => 12,
-        h => h,
-    };
-    let ampm = if tm.tm_hour < 12 { "am" } else { "pm" };
-    format!(
-        "{} {}, {} at {}:{:02}{} ({})",
-        MONTHS[tm.tm_mon.clamp(0, 11) as usize],
-        tm.tm_mday,
-        tm.tm_year as i64 + 1900,
-        hour12,
-        tm.tm_min,
-        ampm,
-        zone
-    )
-}
+//! Local time as pprof prints it ("2006-01-02 15:04:05 MST") and as Go's
+//! `time.Time.String` does, from the C library's time-zone rules.
 
 /// The local broken-down time of `nanos` since the epoch and its zone's
 /// abbreviation; `None` where the C library cannot represent it.
 fn local(nanos: i64) -> Option<(libc::tm, String)> {
     let secs = nanos.div_euclid(1_000_000_000) as libc::time_t;
-    // SAFETY: as in `format_time`: `tm` is plain data that localtime_r fills
+    // SAFETY: `tm` is plain data that localtime_r fills
     // in when it returns non-null, and tm_zone then points at a static
     // NUL-terminated abbreviation (or is null).
     unsafe {
@@ -85,9 +43,10 @@ fn date_time(tm: &libc::tm) -> String {
     )
 }
 
-/// A time as newer pprof (Go 1.25's) prints it above a report, in the
-/// local time zone: Go's layout "2006-01-02 15:04:05 MST".
-pub fn format_time_go125(nanos: i64) -> String {
+/// A time as pprof prints it above a report, in the local time zone: Go's
+/// layout "2006-01-02 15:04:05 MST" (pprof before 2023 printed "Jan 2, 2006
+/// at 3:04pm (MST)").
+pub fn format_time(nanos: i64) -> String {
     let Some((tm, zone)) = local(nanos) else {
         return format!("{nanos}ns since the epoch");
     };
@@ -134,7 +93,7 @@ mod tests {
         assert!(s.contains(".1234 "), "{s}");
         assert_eq!(s.split(' ').count(), 4, "{s}");
         assert!(!format_go_time(1_700_000_000_000_000_000).contains('.'));
-        let d = format_time_go125(t);
+        let d = format_time(t);
         assert_eq!(&d[4..5], "-");
         assert_eq!(&d[13..14], ":");
     }
