@@ -133,6 +133,19 @@ pub(super) fn massage_mappings(raw: Vec<RawMapping>) -> Vec<RawMapping> {
     merged
 }
 
+/// The fake mapping of the addresses no memory map covers, made (spanning
+/// every address, as pprof's) the first time one is met.
+fn fake_mapping(mappings: &mut Vec<Mapping>, fake: &mut Option<MappingIndex>) -> MappingIndex {
+    *fake.get_or_insert_with(|| {
+        mappings.push(Mapping {
+            id: mappings.len() as u64 + 1,
+            memory_limit: u64::MAX,
+            ..Mapping::default()
+        });
+        MappingIndex::from_index(mappings.len() - 1)
+    })
+}
+
 /// pprof's `remapMappingIDs`: each location goes to the mapping holding its
 /// address (the first such, in order), or else to the first mapping whose
 /// first piece the memory map lost (the range just below it, `file_offset`
@@ -180,15 +193,7 @@ pub(super) fn assign_mappings(locations: &mut [Location], mappings: &mut Vec<Map
             loc.mapping = i;
             continue;
         }
-        let index = *fake.get_or_insert_with(|| {
-            mappings.push(Mapping {
-                id: mappings.len() as u64 + 1,
-                memory_limit: u64::MAX,
-                ..Mapping::default()
-            });
-            MappingIndex::from_index(mappings.len() - 1)
-        });
-        loc.mapping = index;
+        loc.mapping = fake_mapping(mappings, &mut fake);
     }
 }
 
@@ -320,15 +325,7 @@ mod tests {
                     continue 'next;
                 }
             }
-            let index = *fake.get_or_insert_with(|| {
-                mappings.push(Mapping {
-                    id: mappings.len() as u64 + 1,
-                    memory_limit: u64::MAX,
-                    ..Mapping::default()
-                });
-                MappingIndex::from_index(mappings.len() - 1)
-            });
-            loc.mapping = index;
+            loc.mapping = fake_mapping(mappings, &mut fake);
         }
     }
 
