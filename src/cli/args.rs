@@ -629,6 +629,10 @@ pub(super) struct GctraceArgs {
     /// Also write a chart of heap at GC start, live heap and goal over time to FILE (SVG).
     #[arg(long, value_name = "FILE")]
     pub svg: Option<PathBuf>,
+    /// A memory limit (GOMEMLIMIT, the container's): say when a rising live heap reaches it
+    /// (a size: 16GiB, 512MB, 1.5G; units of 1024).
+    #[arg(long, value_name = "SIZE")]
+    pub limit: Option<String>,
 }
 
 /// The shell's own flags: where its profiles come from. The flags that
