@@ -131,7 +131,7 @@ pub(super) enum Report {
         mut_arg("max_size", text_max_size),
     )]
     Memstats(TextArgs),
-    /// A GODEBUG=gctrace=1 log: cycles, heap over time, pauses, runaway growth, GC thrash.
+    /// A GODEBUG=gctrace=1 log: cycles, heap over time, pauses, marks, runaway growth, thrash, churn.
     #[command(
         after_help = help::GCTRACE,
         mut_arg("format", no_heading),
