@@ -273,7 +273,7 @@ fn the_proxy_churns() {
     assert!(ratio >= 100.0, "{ratio}");
     let msg = s["findings"][0]["message"].as_str().unwrap();
     assert!(
-        msg.contains(&format!("{:.0}× its live heap", ratio)),
+        msg.contains(&format!("{ratio:.0}× its live heap")),
         "{msg}"
     );
 }
