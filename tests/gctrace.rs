@@ -272,10 +272,7 @@ fn the_proxy_churns() {
     let ratio = s["allocated_mb"].as_f64().unwrap() / s["median_live_mb"].as_f64().unwrap();
     assert!(ratio >= 100.0, "{ratio}");
     let msg = s["findings"][0]["message"].as_str().unwrap();
-    assert!(
-        msg.contains(&format!("{ratio:.0}× its live heap")),
-        "{msg}"
-    );
+    assert!(msg.contains(&format!("{ratio:.0}× its live heap")), "{msg}");
 }
 
 /// The healthy service: a flat 16 MB live heap after warming up, a few

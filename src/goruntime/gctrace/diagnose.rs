@@ -320,7 +320,8 @@ fn growth(cycles: &[Cycle]) -> Option<Growth> {
         .map(|c| (c.at_s, c.live_mb as f64))
         .collect();
     let late_mean_mb = late.iter().map(|p| p.1).sum::<f64>() / late.len() as f64;
-    let late_rate_mb_s = slope(&late).unwrap_or(0.0);
+    // (+ 0.0: never a negative zero in the report.)
+    let late_rate_mb_s = slope(&late).unwrap_or(0.0) + 0.0;
     let late_span = late[late.len() - 1].0 - late[0].0;
     let last = &cycles[cycles.len() - 1];
     Some(Growth {
