@@ -216,7 +216,10 @@ fn write_run(w: &mut dyn Write, s: &Summary, scavenges: &[Scavenge]) -> io::Resu
             w,
             "            floor (lowest live heap from then on) {} MB at the start, {} MB from the \
              last quarter on; later half {:+.1} MB/s",
-            g.floor_start_mb, g.floor_end_mb, g.late_rate_mb_s
+            g.floor_start_mb,
+            g.floor_end_mb,
+            // Rounded first, so that a tiny negative is not "-0.0".
+            (g.late_rate_mb_s * 10.0).round() / 10.0 + 0.0
         )?;
     }
     if let Some(p) = &s.projection {
