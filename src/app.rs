@@ -103,6 +103,8 @@ pub enum Request {
         format: Format,
         /// Where to write the SVG chart, if asked.
         svg: Option<PathBuf>,
+        /// `-limit`: the memory limit growth is projected onto, bytes.
+        limit: Option<u64>,
     },
     /// The shell on the profile read from `input`, its options first set
     /// by `settings` (`nodecount=20`, `cum`).
@@ -259,8 +261,14 @@ pub fn run(request: &Request, out: &mut dyn Write, notes: &mut dyn Write) -> any
             Ok(raw::write(w, &prep)?)
         }),
         Request::MemStats { input, format } => memstats::run(out, notes, input, *format),
-        Request::GcTrace { input, format, svg } => {
-            gctrace::run(out, notes, input, *format, svg.as_deref())
+        Request::GcTrace {
+            input,
+            format,
+            svg,
+            limit,
+        } => {
+            let options = gctrace::Options { limit: *limit };
+            gctrace::run(out, notes, input, *format, svg.as_deref(), &options)
         }
         Request::Shell { input, settings } => shell::run(out, notes, input, settings),
     }

@@ -282,6 +282,41 @@ fn trim_fraction_zeros(s: &str) -> &str {
     }
 }
 
+/// Reads a size as people write one: a number, then an optional unit —
+/// B, k/kB/KiB, M/MB/MiB, G/GB/GiB, T/TB/TiB, P/PB/PiB, any case — each
+/// 1024 times the one before, as pprof's units are. `None` when it is not
+/// one, or past `u64`.
+pub fn parse_bytes(text: &str) -> Option<u64> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    if number.is_empty() || number.starts_with('.') || number.ends_with('.') {
+        return None;
+    }
+    let value: f64 = number.parse().ok()?;
+    let unit = unit.trim().to_ascii_lowercase();
+    let prefix = unit
+        .strip_suffix("ib")
+        .or_else(|| unit.strip_suffix('b'))
+        .unwrap_or(&unit);
+    let power = match prefix {
+        "" => 0,
+        "k" => 1,
+        "m" => 2,
+        "g" => 3,
+        "t" => 4,
+        "p" => 5,
+        _ => return None,
+    };
+    if unit.ends_with("ib") && power == 0 {
+        return None;
+    }
+    let bytes = (value * 1024f64.powi(power)).round();
+    (bytes.is_finite() && bytes < u64::MAX as f64).then_some(bytes as u64)
+}
+
 /// A byte count in human units, "1.85 GB" style with a space, for titles and
 /// summaries (not pprof tables).
 pub fn human_bytes(value: i64) -> String {
@@ -351,6 +386,31 @@ pub fn select_output_unit(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sizes_are_read_in_units_of_1024() {
+        assert_eq!(parse_bytes("16GiB"), Some(16 << 30));
+        assert_eq!(parse_bytes("16GB"), Some(16 << 30));
+        assert_eq!(parse_bytes("16g"), Some(16 << 30));
+        assert_eq!(parse_bytes("512 MB"), Some(512 << 20));
+        assert_eq!(parse_bytes("1.5kB"), Some(1536));
+        assert_eq!(parse_bytes("1073741824"), Some(1 << 30));
+        assert_eq!(parse_bytes("7B"), Some(7));
+        for bad in [
+            "",
+            "GiB",
+            "1.2.3",
+            ".5G",
+            "5.G",
+            "-1G",
+            "1iB",
+            "1 XB",
+            "99999999PB",
+            "1e9",
+        ] {
+            assert_eq!(parse_bytes(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn memory_scaling_matches_pprof() {

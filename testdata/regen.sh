@@ -13,6 +13,9 @@
 #                                     tcmalloc profiles, gctrace logs, MemStats blocks,
 #                                     golden/legacy/ (needs g++ and gperftools:
 #                                     Debian's libgoogle-perftools-dev)
+#   testdata/regen.sh --stories       only the verdicts' evidence: the loader, proxy and
+#                                     healthy programs' gctrace logs, MemStats blocks and
+#                                     profiles, built with ${GO:-go} (Go 1.25.5)
 #
 # Needs only Go toolchains: the programs were built with go1.19.8 (`go` on
 # PATH); the goldens are the output of the reference pprof, Go 1.25.5's
@@ -28,7 +31,7 @@
 set -euo pipefail
 
 usage() {
-	sed -n '6,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+	sed -n '6,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 MODE=full
@@ -39,6 +42,7 @@ case $# in
 	--goldens-only) MODE=goldens ;;
 	--big) MODE=big ;;
 	--text-forms) MODE=text-forms ;;
+	--stories) MODE=stories ;;
 	-h | --help)
 		usage
 		exit 0
@@ -244,6 +248,44 @@ text_forms() {
 	[ "$n" -eq "$(find golden/legacy -maxdepth 1 -type f ! -name MANIFEST.tsv | wc -l)" ] ||
 		die "golden/legacy/MANIFEST.tsv and golden/legacy/ disagree"
 	echo "wrote the text forms: $(ls logs | wc -l) logs and $n legacy goldens"
+}
+
+# ===========================================================================
+# The verdicts' evidence (default mode and --stories)
+# ===========================================================================
+# Three stories, each a program in gen/ run under GODEBUG=gctrace=1 with the
+# Go named by $GO (Go 1.25.5; the modules say `go 1.25`): its stderr is the
+# log, and at the end it writes its protobuf heap profile and debug=1 text
+# form, whose MemStats block is also kept as pasted (without `# `).
+STORIES=(loader proxy healthy)
+
+stories() {
+	local go=${GO:-go} d
+	echo "stories: $("$go" version)"
+	case "$("$go" version)" in
+	*go1.25.5*) ;;
+	*) echo "regen.sh: warning: the checked-in stories were made with go1.25.5" >&2 ;;
+	esac
+	mkdir -p logs profiles
+	for d in "${STORIES[@]}"; do
+		(cd "gen/$d" && "$go" vet . && "$go" build -o "$BIN/$d" .)
+		GODEBUG=gctrace=1 "$BIN/$d" "profiles/$d.pb.gz" "profiles/$d.heap.txt" \
+			2>"logs/$d.gctrace.log"
+		is_gzip "profiles/$d.pb.gz" || die "$d.pb.gz is not gzipped"
+		sed -n '/^# runtime.MemStats$/,$p' "profiles/$d.heap.txt" | sed 's/^# //' \
+			>"logs/$d.memstats.txt"
+		grep -q '^HeapInuse = ' "logs/$d.memstats.txt" || die "$d: no MemStats block"
+		rm -f "$BIN/$d"
+	done
+	# The shapes the verdicts are tested on.
+	local n live
+	live=$(grep '^gc ' logs/loader.gctrace.log | tail -1 | sed 's/.*->\([0-9]*\) MB, .*/\1/')
+	[ "$live" -ge 100 ] || die "loader: live heap ends at $live MB, not a runaway"
+	n=$(grep -c '^gc ' logs/proxy.gctrace.log)
+	[ "$n" -ge 100 ] || die "proxy: only $n GC cycles, not churn"
+	n=$(grep -c '^gc ' logs/healthy.gctrace.log)
+	[ "$n" -ge 5 ] && [ "$n" -le 30 ] || die "healthy: $n GC cycles"
+	echo "wrote the stories: ${STORIES[*]}"
 }
 
 # ===========================================================================
@@ -752,9 +794,11 @@ full)
 	build_profiles
 	make_goldens
 	text_forms
+	stories
 	echo "wrote $(ls profiles | wc -l) profiles"
 	;;
 goldens) make_goldens ;;
 big) make_big_goldens ;;
 text-forms) text_forms ;;
+stories) stories ;;
 esac

@@ -50,7 +50,10 @@ fn ring(f: &BTreeMap<String, String>, name: &str) -> Vec<u64> {
         .collect()
 }
 
-const PROFILES: [&str; 6] = [
+const PROFILES: [&str; 9] = [
+    "loader.heap.txt",
+    "proxy.heap.txt",
+    "healthy.heap.txt",
     "fragment.heap.txt",
     "churn.heap.txt",
     "thrash.heap.txt",
@@ -171,6 +174,37 @@ fn derived_figures_are_arithmetic_on_the_raw_fields() {
             .map(|f| f["kind"].as_str().unwrap())
             .collect();
         let idle = field(&f, "HeapIdle") - field(&f, "HeapReleased");
+        let sys = field(&f, "Sys") as f64;
+        let heap_alloc = field(&f, "HeapAlloc") as f64;
+        let cpu = f["GCCPUFraction"].parse::<f64>().unwrap();
+        // Cycles a second by the recorded pauses' end times.
+        let timed: Vec<u64> = recorded
+            .iter()
+            .map(|r| ends[(r.0 - 1) % 256])
+            .filter(|&t| t != 0)
+            .collect();
+        let rate = match (timed.first(), timed.last()) {
+            (Some(&a), Some(&b)) if b > a => (timed.len() - 1) as f64 / ((b - a) as f64 / 1e9),
+            _ => 0.0,
+        };
+        if rate > 0.0 {
+            assert!((d["pauses"]["cycles_per_s"].as_f64().unwrap() - rate).abs() < 1e-9);
+        }
+        // The history: each recorded cycle's pause beside its end time.
+        let history = d["pauses"]["history"].as_array().unwrap();
+        assert_eq!(history.len(), recorded.len(), "{name}");
+        for (h, &(cycle, ns)) in history.iter().zip(&recorded) {
+            assert_eq!(
+                (h["cycle"].as_u64(), h["pause_ns"].as_u64()),
+                (Some(cycle as u64), Some(ns))
+            );
+            let end = ends[(cycle - 1) % 256];
+            assert_eq!(h["end_ns"].as_u64(), (end != 0).then_some(end), "{name}");
+        }
+        let churn = recorded.len() >= 20
+            && rate >= 20.0
+            && field(&f, "TotalAlloc") as f64 >= 50.0 * heap_alloc
+            && cpu >= 0.05;
         let expect = [
             (
                 "fragmentation",
@@ -178,9 +212,14 @@ fn derived_figures_are_arithmetic_on_the_raw_fields() {
             ),
             (
                 "idle_not_released",
-                idle >= 16 << 20 && idle > field(&f, "HeapInuse"),
+                idle >= 16 << 20 && (idle > field(&f, "HeapInuse") || idle as f64 >= 0.2 * sys),
             ),
-            ("gc_cpu", f["GCCPUFraction"].parse::<f64>().unwrap() >= 0.10),
+            (
+                "goroutine_stacks",
+                stack_sys >= 64 << 20 && stack_sys as f64 >= 0.10 * sys,
+            ),
+            ("churn", churn),
+            ("gc_cpu", !churn && cpu >= 0.10),
             ("long_pauses", max >= 5_000_000),
         ];
         for (kind, fires) in expect {
@@ -209,6 +248,11 @@ fn the_programs_show_what_they_were_written_to_show() {
         "{fragment:?}"
     );
     assert!(kinds("thrash.heap.txt").contains(&"gc_cpu".to_string()));
+    // The stories: the proxy churns, the loader keeps the idle memory of
+    // its outgrown buffers, the healthy service gets nothing.
+    assert!(kinds("proxy.heap.txt").contains(&"churn".to_string()));
+    assert!(kinds("loader.heap.txt").contains(&"idle_not_released".to_string()));
+    assert!(kinds("healthy.heap.txt").is_empty());
     // inline: a tiny heap, one GC; nothing to flag.
     assert!(kinds("inline.heap.txt").is_empty());
 }
@@ -222,7 +266,7 @@ fn text_report_states_findings_with_their_numbers() {
         "live heap (HeapAlloc)".to_string(),
         "idle, kept".to_string(),
         format!(
-            "GC pauses (stop the world; the {} recorded in PauseNs)",
+            "GC pauses (stop the world; the {} recorded in PauseNs",
             field(&f, "NumGC").min(256)
         ),
         format!(

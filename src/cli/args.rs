@@ -131,7 +131,7 @@ pub(super) enum Report {
         mut_arg("max_size", text_max_size),
     )]
     Memstats(TextArgs),
-    /// A GODEBUG=gctrace=1 log: cycles, heap over time, pauses, runaway growth, GC thrash.
+    /// A GODEBUG=gctrace=1 log: cycles, heap over time, pauses, marks, runaway growth, thrash, churn.
     #[command(
         after_help = help::GCTRACE,
         mut_arg("format", no_heading),
@@ -629,6 +629,10 @@ pub(super) struct GctraceArgs {
     /// Also write a chart of heap at GC start, live heap and goal over time to FILE (SVG).
     #[arg(long, value_name = "FILE")]
     pub svg: Option<PathBuf>,
+    /// A memory limit (GOMEMLIMIT, the container's): say when a rising live heap reaches it
+    /// (a size: 16GiB, 512MB, 1.5G; units of 1024).
+    #[arg(long, value_name = "SIZE")]
+    pub limit: Option<String>,
 }
 
 /// The shell's own flags: where its profiles come from. The flags that

@@ -121,6 +121,7 @@ be mixed in; lines that look like GC lines but do not parse are skipped and list
 Examples:
   GODEBUG=gctrace=1 ./server 2> gc.log; heapscope gctrace gc.log
   heapscope gctrace --svg gc.svg gc.log
+  heapscope gctrace -limit=16GiB gc.log       # when a rising live heap reaches 16 GiB
   kubectl logs pod/api | heapscope gctrace --format json";
 
 /// After the flags of `heapscope list --help`.

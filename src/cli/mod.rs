@@ -199,15 +199,23 @@ mod tests {
 
     #[test]
     fn text_commands_take_a_file_and_their_flags() {
-        let Ok(Request::GcTrace { input, format, svg }) = request(&[
+        let Ok(Request::GcTrace {
+            input,
+            format,
+            svg,
+            limit,
+        }) = request(&[
             "heapscope",
             "gctrace",
             "-svg=gc.svg",
             "-format=json",
+            "-limit=1.5GiB",
             "gc.log",
-        ]) else {
+        ])
+        else {
             panic!("gctrace should parse");
         };
+        assert_eq!(limit, Some(3 << 29));
         assert_eq!(input.sources, [Source::Path(PathBuf::from("gc.log"))]);
         assert_eq!(format, Format::Json);
         assert_eq!(svg, Some(PathBuf::from("gc.svg")));

@@ -58,10 +58,22 @@ pub(super) fn request(report: Report) -> Result<Request, UsageError> {
             input: text_input(&a, "memstats")?,
             format: format(&a.format),
         },
-        Report::Gctrace(GctraceArgs { svg, text }) => Request::GcTrace {
+        Report::Gctrace(GctraceArgs { svg, text, limit }) => Request::GcTrace {
             input: text_input(&text, "gctrace")?,
             format: format(&text.format),
             svg,
+            limit: limit
+                .map(|l| {
+                    crate::units::parse_bytes(&l)
+                        .filter(|&v| v > 0)
+                        .ok_or_else(|| {
+                            usage(format!(
+                                "-limit={} is not a size: write it as 16GiB, 512MB or 1073741824",
+                                crate::support::escape::text(&l)
+                            ))
+                        })
+                })
+                .transpose()?,
         },
         Report::Shell(a) => shell(a, Vec::new())?,
     })

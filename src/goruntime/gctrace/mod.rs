@@ -1,7 +1,9 @@
 //! `gctrace`: the story a `GODEBUG=gctrace=1` log tells — cycles, wall span,
-//! the GC's CPU share, heap at start, live and goal per cycle, stop-the-world
-//! pauses, live-heap growth, forced cycles, the scavenger — with runaway
-//! growth and GC thrash flagged, as text, JSON or an SVG chart. Read
+//! the GC's CPU share over time, heap at start, live and goal per cycle,
+//! stop-the-world pauses and concurrent marks, the live heap's trend, forced
+//! cycles, the scavenger, each run of the program on its own — with runaway
+//! growth, GC thrash, churn, heavy GC CPU, long marks and frequent forced
+//! cycles flagged, as text, JSON or an SVG chart. Read
 //! ([`parse`]), summarized and judged ([`summarize`]), written ([`write()`],
 //! [`write_svg`]); [`run`] does it all for an input.
 
@@ -19,7 +21,8 @@ use crate::report::Format;
 use crate::support::output;
 
 pub use diagnose::{
-    runs, scavenge_summary, summarize, thresholds, Finding, ScavengeSummary, Span, Summary,
+    gc_cpu_ms, runs, scavenge_summary, summarize, thresholds, Finding, Growth, Options, Projection,
+    ScavengeSummary, Span, Summary,
 };
 pub use parse::{parse, parse_within, Cycle, Scavenge, Trace, MALFORMED_KEPT};
 pub use render::{write, write_svg};
@@ -32,6 +35,7 @@ pub fn run(
     input: &InputSpec,
     format: Format,
     svg: Option<&Path>,
+    options: &Options,
 ) -> anyhow::Result<()> {
     let (source, text) = input::read_text(input, notes)?;
     // The text held counts against the budget.
@@ -42,5 +46,5 @@ pub fn run(
         output::write_to(Some(path), out, |w| Ok(write_svg(w, &source, &trace)?))
             .with_context(|| format!("cannot write the chart to {}", path.display()))?;
     }
-    Ok(write(out, &source, &trace, format)?)
+    Ok(write(out, &source, &trace, format, options)?)
 }

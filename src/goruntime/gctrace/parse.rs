@@ -55,8 +55,9 @@ impl Cycle {
 /// A scavenger line (the runtime returning memory to the OS).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Scavenge {
-    /// `scvgN: N MB released` (Go ≤ 1.12), `scvg: …` (1.13–1.14),
-    /// `forced scvg: …`: bytes released by this pass.
+    /// `scvgN: N MB released` (Go ≤ 1.12; `scvg-1:` for a forced pass,
+    /// debug.FreeOSMemory), `scvg: …` (1.13–1.14), `forced scvg: …`:
+    /// bytes released by this pass.
     Released { line: usize, bytes: u64 },
     /// `scvgN: inuse: a, idle: b, sys: c, released: d, consumed: e (MB)`.
     Status {
@@ -67,15 +68,28 @@ pub enum Scavenge {
         released_mb: u64,
         consumed_mb: u64,
     },
-    /// `scav [gen] N KiB work, M KiB total, P% util` (Go 1.15 and later,
-    /// `GODEBUG=scavtrace=1`): released by this pass, released in total,
-    /// heap utilization.
+    /// `scav [gen] N KiB work, M KiB total, P% util` (Go 1.15–1.19,
+    /// `GODEBUG=scavtrace=1`), `scav B KiB work (bg), E KiB work (eager),
+    /// M KiB now, P% util` (Go 1.20 and later: background and eager work
+    /// added up): released by this pass, released in total (now), heap
+    /// utilization.
     Work {
         line: usize,
         work_bytes: u64,
         total_bytes: u64,
         util_percent: u64,
     },
+}
+
+impl Scavenge {
+    /// The 1-based line of the log.
+    pub fn line(&self) -> usize {
+        match *self {
+            Scavenge::Released { line, .. }
+            | Scavenge::Status { line, .. }
+            | Scavenge::Work { line, .. } => line,
+        }
+    }
 }
 
 /// A parsed log.
@@ -100,6 +114,7 @@ struct Patterns {
     scvg_released: Regex,
     scvg_status: Regex,
     scav: Regex,
+    scav_now: Regex,
 }
 
 fn patterns() -> &'static Patterns {
@@ -118,13 +133,16 @@ fn patterns() -> &'static Patterns {
                 format!(r"(?:{n} MB stacks, )?(?:{n} MB globals, )?{n} P( \(forced\))?"),
             ]
             .concat()),
-            scav_hint: re(r"scvg[0-9]*:|scav [0-9]"),
-            scvg_released: re(&format!(r"scvg[0-9]*: {n} (MB|KB) released")),
+            scav_hint: re(r"scvg-?[0-9]*:|scav [0-9]"),
+            scvg_released: re(&format!(r"scvg-?[0-9]*: {n} (MB|KB) released")),
             scvg_status: re(&format!(
-                r"scvg[0-9]*: inuse: {n}, idle: {n}, sys: {n}, released: {n}, consumed: {n} \(MB\)"
+                r"scvg-?[0-9]*: inuse: {n}, idle: {n}, sys: {n}, released: {n}, consumed: {n} \(MB\)"
             )),
             scav: re(&format!(
                 r"scav (?:[0-9]+ )?{n} (?:KiB|KB) work, {n} (?:KiB|KB) total, {n}% util"
+            )),
+            scav_now: re(&format!(
+                r"scav {n} KiB work \(bg\), {n} KiB work \(eager\), {n} KiB now, {n}% util"
             )),
         }
     })
@@ -157,6 +175,15 @@ fn parse_cycle(line: &str, number: usize) -> Option<Cycle> {
 
 fn parse_scavenge(line: &str, number: usize) -> Option<Scavenge> {
     let p = patterns();
+    if let Some(c) = p.scav_now.captures(line) {
+        let work = num::<u64>(&c, 1)?.saturating_add(num(&c, 2)?);
+        return Some(Scavenge::Work {
+            line: number,
+            work_bytes: work.saturating_mul(1024),
+            total_bytes: num::<u64>(&c, 3)?.saturating_mul(1024),
+            util_percent: num(&c, 4)?,
+        });
+    }
     if let Some(c) = p.scav.captures(line) {
         // KB in the runtime's output means 1024 bytes, as KiB does.
         return Some(Scavenge::Work {
@@ -324,9 +351,14 @@ mod tests {
              forced scvg: 1 MB released\n\
              scvg: 256 KB released\n\
              scav 0 KiB work, 2544 KiB total, 81% util\n\
-             scav 12 64 KB work, 128 KB total, 50% util (forced)\n",
+             scav 12 64 KB work, 128 KB total, 50% util (forced)\n\
+             scvg-1: 2740 MB released\n\
+             scvg-1: inuse: 1, idle: 2, sys: 3, released: 2, consumed: 1 (MB)\n\
+             scav 16 KiB work (bg), 48 KiB work (eager), 3072 KiB now, 97% util\n\
+             scav 0 KiB work (bg), 0 KiB work (eager), 0 KiB now, 12% util [controller reset]\n",
         );
         assert!(t.malformed.is_empty(), "{:?}", t.malformed);
+        assert_eq!(t.other_lines, 0);
         assert_eq!(
             t.scavenges,
             [
@@ -361,6 +393,31 @@ mod tests {
                     work_bytes: 64 << 10,
                     total_bytes: 128 << 10,
                     util_percent: 50
+                },
+                Scavenge::Released {
+                    line: 7,
+                    bytes: 2740 << 20
+                },
+                Scavenge::Status {
+                    line: 8,
+                    inuse_mb: 1,
+                    idle_mb: 2,
+                    sys_mb: 3,
+                    released_mb: 2,
+                    consumed_mb: 1
+                },
+                // Background and eager work added: 16 + 48 KiB.
+                Scavenge::Work {
+                    line: 9,
+                    work_bytes: 64 << 10,
+                    total_bytes: 3072 << 10,
+                    util_percent: 97
+                },
+                Scavenge::Work {
+                    line: 10,
+                    work_bytes: 0,
+                    total_bytes: 0,
+                    util_percent: 12
                 },
             ]
         );

@@ -1,6 +1,8 @@
 //! The figures derived from a MemStats block (fragmentation, idle memory,
-//! pause percentiles from the PauseNs ring) and the findings they support,
-//! each with the threshold it crossed.
+//! goroutine stacks, allocation against the heap, the pause history from
+//! the PauseNs and PauseEnd rings, lined up) and the findings they support,
+//! each with the threshold it crossed and why it is one (the Go GC guide,
+//! <https://go.dev/doc/gc-guide>, and `runtime.MemStats`' documentation).
 
 use super::parse::{MemStats, PAUSE_RING};
 use crate::units::{human_bytes, human_duration};
@@ -12,8 +14,34 @@ pub mod thresholds {
     /// …and at least this many bytes, so tiny heaps stay quiet.
     pub const FRAGMENTATION_BYTES: i64 = 1 << 20;
     /// Idle heap kept from the OS (HeapIdle − HeapReleased): at least this
-    /// many bytes and more than the heap in use.
+    /// many bytes, and more than the heap in use or at least
+    /// [`IDLE_SHARE`] of Sys. The background scavenger aims to keep only
+    /// about 10% over the heap goal, so this much idle and unreleased is
+    /// memory the process holds for nothing.
     pub const IDLE_BYTES: i64 = 16 << 20;
+    pub const IDLE_SHARE: f64 = 0.20;
+    /// Goroutine stacks (StackSys) at least this share of Sys and at least
+    /// [`STACK_BYTES`]: a goroutine starts with a 2 KiB stack, so 64 MiB
+    /// is tens of thousands of goroutines, and stacks outgrowing a tenth of
+    /// the process's memory usually means goroutines that never exit
+    /// (blocked on a channel, a lock or I/O without a deadline).
+    pub const STACK_SHARE: f64 = 0.10;
+    pub const STACK_BYTES: u64 = 64 << 20;
+    /// The smallest goroutine stack (Go 1.4 and later).
+    pub const MIN_STACK: u64 = 2 << 10;
+    /// Churn, as in `gctrace`: cycles at least this often (over the
+    /// recorded pauses' PauseEnd times)…
+    pub const CHURN_CYCLES_PER_S: f64 = 20.0;
+    /// …with at least this many recorded…
+    pub const CHURN_MIN_CYCLES: usize = 20;
+    /// …TotalAlloc at least this many times HeapAlloc (gctrace asks 100×
+    /// the live heap; HeapAlloc also counts the garbage since the last
+    /// cycle, up to another live heap with GOGC=100, so half that)…
+    pub const CHURN_ALLOC_RATIO: f64 = 50.0;
+    /// …and GCCPUFraction at least this.
+    pub const CHURN_GC_CPU: f64 = 0.05;
+    /// How many of the latest pauses the text report lines up.
+    pub const HISTORY_SHOWN: usize = 10;
     /// GCCPUFraction: the GC's share of the CPU since the program started.
     pub const GC_CPU: f64 = 0.10;
     /// A stop-the-world pause at least this long (Go aims at well under 1 ms).
@@ -23,7 +51,7 @@ pub mod thresholds {
 }
 
 /// The recorded entries of the PauseNs ring.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Pauses {
     /// Entries recorded: min(NumGC, 256), fewer if the ring was cut.
     pub count: usize,
@@ -38,14 +66,23 @@ pub struct Pauses {
     pub longest_end_ns: Option<u64>,
     /// Pauses of at least [`thresholds::NOTABLE_PAUSE_NS`].
     pub notable: usize,
+    /// Every recorded pause, oldest first: (cycle, PauseNs, PauseEnd — 0
+    /// when the ring has no end time for it).
+    pub history: Vec<(u64, u64, u64)>,
+    /// Cycles per second over the recorded pauses: (count − 1) / (last end
+    /// − first end), when their end times are known and apart.
+    pub cycles_per_s: Option<f64>,
 }
 
 /// A problem the figures show.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Finding {
-    /// "fragmentation", "idle_not_released", "gc_cpu", "long_pauses".
+    /// "fragmentation", "idle_not_released", "goroutine_stacks", "churn",
+    /// "gc_cpu", "long_pauses".
     pub kind: &'static str,
     pub message: String,
+    /// The threshold crossed, and why it is one.
+    pub threshold: String,
 }
 
 /// The figures derived from the raw fields; `None` where an input field is
@@ -68,6 +105,10 @@ pub struct Diagnosis {
     pub headroom: Option<i64>,
     /// HeapAlloc / NextGC.
     pub goal_share: Option<f64>,
+    /// StackSys / Sys.
+    pub stack_share: Option<f64>,
+    /// TotalAlloc / HeapAlloc.
+    pub alloc_ratio: Option<f64>,
     pub pauses: Option<Pauses>,
     pub findings: Vec<Finding>,
 }
@@ -117,6 +158,18 @@ pub fn pauses(m: &MemStats) -> Option<Pauses> {
         .iter()
         .max_by_key(|e| (e.0, e.1))
         .expect("entries is not empty");
+    let ends = m.pause_end.as_deref().unwrap_or(&[]);
+    let history: Vec<(u64, u64, u64)> = entries
+        .iter()
+        .map(|&(ns, cycle, index)| (cycle, ns, ends.get(index).copied().unwrap_or(0)))
+        .collect();
+    let timed: Vec<u64> = history.iter().map(|h| h.2).filter(|&t| t != 0).collect();
+    let cycles_per_s = match (timed.first(), timed.last()) {
+        (Some(&a), Some(&b)) if b > a && timed.len() >= 2 => {
+            Some((timed.len() - 1) as f64 / ((b - a) as f64 / 1e9))
+        }
+        _ => None,
+    };
     let longest_end_ns = m
         .pause_end
         .as_ref()
@@ -134,6 +187,8 @@ pub fn pauses(m: &MemStats) -> Option<Pauses> {
             .iter()
             .filter(|&&p| p >= thresholds::NOTABLE_PAUSE_NS)
             .count(),
+        history,
+        cycles_per_s,
     })
 }
 
@@ -153,6 +208,10 @@ pub fn diagnose(m: &MemStats) -> Diagnosis {
         live_objects: diff(m.mallocs, m.frees),
         headroom,
         goal_share: m.heap_alloc.and_then(|a| ratio(Some(a as i64), m.next_gc)),
+        stack_share: m.stack_sys.and_then(|st| ratio(Some(st as i64), m.sys)),
+        alloc_ratio: m
+            .total_alloc
+            .and_then(|t| ratio(Some(t.min(i64::MAX as u64) as i64), m.heap_alloc)),
         pauses: pauses(m),
         findings: Vec::new(),
     };
@@ -175,13 +234,21 @@ pub fn diagnose(m: &MemStats) -> Diagnosis {
                     percent(share),
                     human_bytes(inuse as i64),
                 ),
+                threshold: format!(
+                    "{} of HeapInuse and {}: memory the heap holds in spans but no object uses, \
+                     which the runtime cannot return while one object lives in each span",
+                    percent(FRAGMENTATION_SHARE),
+                    human_bytes(FRAGMENTATION_BYTES)
+                ),
             });
         }
     }
     if let (Some(kept), Some(idle), Some(released), Some(inuse)) =
         (idle_kept, m.heap_idle, m.heap_released, m.heap_inuse)
     {
-        if kept >= IDLE_BYTES && kept > inuse as i64 {
+        let sys_share = m.sys.filter(|&s| s > 0).map(|s| kept as f64 / s as f64);
+        if kept >= IDLE_BYTES && (kept > inuse as i64 || sys_share.is_some_and(|s| s >= IDLE_SHARE))
+        {
             let rss = match m.max_rss {
                 Some(rss) if (rss as i64) < kept => format!(
                     " (MaxRSS is {}: much of it was never touched)",
@@ -193,17 +260,88 @@ pub fn diagnose(m: &MemStats) -> Diagnosis {
                 kind: "idle_not_released",
                 message: format!(
                     "much idle memory not released: {} of free heap is kept from the OS \
-                     (HeapIdle {idle} − HeapReleased {released}), more than the {} in use; \
+                     (HeapIdle {idle} − HeapReleased {released}){}, beside the {} in use; \
                      whatever of it was touched counts in RSS{rss}. The runtime returns it \
                      gradually; debug.FreeOSMemory() returns it at once, and a GOMEMLIMIT \
                      makes the runtime return it sooner.",
                     human_bytes(kept),
+                    sys_share
+                        .map(|s| format!(", {} of Sys", percent(s)))
+                        .unwrap_or_default(),
                     human_bytes(inuse as i64),
+                ),
+                threshold: format!(
+                    "{} kept, and more than HeapInuse or {} of Sys: the background scavenger \
+                     aims to keep only about 10% over the heap goal",
+                    human_bytes(IDLE_BYTES),
+                    percent(IDLE_SHARE)
                 ),
             });
         }
     }
-    if let Some(f) = m.gc_cpu_fraction {
+    if let (Some(stack), Some(share), Some(sys)) = (m.stack_sys, d.stack_share, m.sys) {
+        if share >= STACK_SHARE && stack >= STACK_BYTES {
+            let inuse = m.stack_inuse.unwrap_or(stack);
+            d.findings.push(Finding {
+                kind: "goroutine_stacks",
+                message: format!(
+                    "goroutine stacks take {} of the process's memory: StackSys {stack} of Sys \
+                     {sys} ({}), {} of it in use — up to {} goroutines at the 2 KiB a stack \
+                     starts with. Suspect a goroutine leak (goroutines blocked forever on a \
+                     channel, a lock, or I/O without a deadline): /debug/pprof/goroutine?debug=1 \
+                     groups them by stack.",
+                    human_bytes(stack.min(i64::MAX as u64) as i64),
+                    percent(share),
+                    human_bytes(inuse.min(i64::MAX as u64) as i64),
+                    inuse / MIN_STACK,
+                ),
+                threshold: format!(
+                    "StackSys at least {} of Sys and {}: tens of thousands of goroutines, more \
+                     than a program runs at once unless they pile up",
+                    percent(STACK_SHARE),
+                    human_bytes(STACK_BYTES as i64)
+                ),
+            });
+        }
+    }
+    let mut churn = false;
+    if let (Some(alloc_ratio), Some(p), Some(f)) = (d.alloc_ratio, &d.pauses, m.gc_cpu_fraction) {
+        if let Some(rate) = p.cycles_per_s {
+            if p.count >= CHURN_MIN_CYCLES
+                && rate >= CHURN_CYCLES_PER_S
+                && alloc_ratio >= CHURN_ALLOC_RATIO
+                && f >= CHURN_GC_CPU
+            {
+                churn = true;
+                d.findings.push(Finding {
+                    kind: "churn",
+                    message: format!(
+                        "churn: the program allocated {:.0}× its heap (TotalAlloc {} against \
+                         HeapAlloc {}) over {} cycles, the last {} of them {:.0} a second (from \
+                         PauseEnd), with the GC at {} of the CPU (GCCPUFraction): short-lived \
+                         allocations drive the GC. Reuse buffers (sync.Pool), preallocate, \
+                         stream instead of copying; `heapscope top -alloc_space` on a heap \
+                         profile shows who allocates.",
+                        alloc_ratio,
+                        m.total_alloc.unwrap_or(0),
+                        m.heap_alloc.unwrap_or(0),
+                        m.num_gc.unwrap_or(0),
+                        p.count,
+                        rate,
+                        percent(f),
+                    ),
+                    threshold: format!(
+                        "{CHURN_CYCLES_PER_S} cycles a second or more over at least \
+                         {CHURN_MIN_CYCLES}, TotalAlloc {CHURN_ALLOC_RATIO}× HeapAlloc or more, \
+                         GCCPUFraction {} or more: each cycle has a fixed cost, paid as often as \
+                         the program allocates its live heap again (GOGC=100)",
+                        percent(CHURN_GC_CPU)
+                    ),
+                });
+            }
+        }
+    }
+    if let Some(f) = m.gc_cpu_fraction.filter(|_| !churn) {
         if f >= GC_CPU {
             let cycles = m
                 .num_gc
@@ -217,6 +355,12 @@ pub fn diagnose(m: &MemStats) -> Diagnosis {
                      -alloc_space shows where), or let the heap grow more between cycles \
                      (a higher GOGC, or a GOMEMLIMIT with a high GOGC).",
                     percent(f),
+                ),
+                threshold: format!(
+                    "GCCPUFraction {} over the program's life: a tenth of the CPU collecting \
+                     rather than working (the background workers' own share is 25% while \
+                     they mark, and nothing while no cycle runs)",
+                    percent(GC_CPU)
                 ),
             });
         }
@@ -236,6 +380,11 @@ pub fn diagnose(m: &MemStats) -> Diagnosis {
                     p.count,
                     human_duration(p.median_ns as i64),
                     human_duration(p.p99_ns as i64),
+                ),
+                threshold: format!(
+                    "a pause of {}: Go's stop-the-world phases take well under a millisecond \
+                     when the program has its CPUs",
+                    human_duration(LONG_PAUSE_NS as i64)
                 ),
             });
         }
@@ -324,6 +473,83 @@ mod tests {
         assert_eq!(p.longest_end_ns, None);
         // No NumGC: the ring cannot be read.
         assert_eq!(pauses(&parse("# PauseNs = [1 2]\n").unwrap()), None);
+    }
+
+    /// The issue's block: 625 MB of goroutine stacks, 13.6% of Sys, and
+    /// 815 MB of idle heap never released, beside more in use.
+    #[test]
+    fn goroutine_stacks_and_idle_memory_of_a_big_process() {
+        let mb = 1u64 << 20;
+        let sys = 4596 * mb; // 625 / 4596 = 13.6%
+        let m = parse(&format!(
+            "# Sys = {sys}\n# HeapAlloc = {}\n# HeapInuse = {}\n# HeapIdle = {}\n\
+             # HeapReleased = 0\n# Stack = {} / {}\n",
+            2800 * mb,
+            2900 * mb,
+            815 * mb,
+            600 * mb,
+            625 * mb
+        ))
+        .unwrap();
+        let d = diagnose(&m);
+        let kinds: Vec<&str> = d.findings.iter().map(|f| f.kind).collect();
+        // 815 MB idle is less than the 2900 MB in use, but 17.7% of Sys…
+        // under 20%: no idle finding; the stacks are one.
+        assert_eq!(kinds, ["goroutine_stacks"]);
+        assert!((d.stack_share.unwrap() - 625.0 / 4596.0).abs() < 1e-12);
+        let msg = &d.findings[0].message;
+        // 600 MB in use / 2 KiB = 307200 goroutines at most.
+        assert!(
+            msg.contains("(13.6%)") && msg.contains("up to 307200 goroutines"),
+            "{msg}"
+        );
+        // With 1000 MB idle (21.8% of Sys), it is one too.
+        let m = parse(&format!(
+            "# Sys = {sys}\n# HeapInuse = {}\n# HeapIdle = {}\n# HeapReleased = 0\n",
+            2900 * mb,
+            1000 * mb
+        ))
+        .unwrap();
+        let d = diagnose(&m);
+        assert_eq!(d.findings[0].kind, "idle_not_released");
+        assert!(
+            d.findings[0].message.contains("21.8% of Sys"),
+            "{}",
+            d.findings[0].message
+        );
+    }
+
+    #[test]
+    fn churn_from_total_alloc_and_the_pause_times() {
+        // 30 cycles 10 ms apart by PauseEnd: 29 gaps over 0.29 s, 100 a second.
+        let ns: Vec<(usize, u64)> = (0..30).map(|i| (i, 50_000)).collect();
+        let ends: Vec<(usize, u64)> = (0..30)
+            .map(|i| (i, 1_000_000_000 + i as u64 * 10_000_000))
+            .collect();
+        let block = |total: u64, cpu: f64| {
+            format!(
+                "# TotalAlloc = {total}\n# HeapAlloc = 10000000\n# PauseNs = {}\n\
+                 # PauseEnd = {}\n# NumGC = 30\n# GCCPUFraction = {cpu}\n",
+                ring(&ns),
+                ring(&ends)
+            )
+        };
+        let d = diagnose(&parse(&block(600_000_000, 0.08)).unwrap());
+        let p = d.pauses.as_ref().unwrap();
+        assert!((p.cycles_per_s.unwrap() - 100.0).abs() < 1e-6);
+        assert_eq!(p.history[0], (1, 50_000, 1_000_000_000));
+        assert_eq!(p.history[29], (30, 50_000, 1_290_000_000));
+        // 600 MB / 10 MB = 60× HeapAlloc: churn.
+        let kinds: Vec<&str> = d.findings.iter().map(|f| f.kind).collect();
+        assert_eq!(kinds, ["churn"]);
+        assert!(d.findings[0].message.contains("allocated 60× its heap"));
+        // 40×: not yet; and at 4% of the CPU, not either.
+        assert!(diagnose(&parse(&block(400_000_000, 0.08)).unwrap())
+            .findings
+            .is_empty());
+        assert!(diagnose(&parse(&block(600_000_000, 0.04)).unwrap())
+            .findings
+            .is_empty());
     }
 
     #[test]

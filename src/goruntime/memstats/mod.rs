@@ -1,8 +1,9 @@
 //! `memstats`: what a `runtime.MemStats` block says about a Go program's
 //! memory — live heap against spans in use (fragmentation), idle memory kept
-//! from the OS, where non-heap memory goes, objects, GC cost and pauses —
-//! each figure with a line of explanation, and findings stated with their
-//! numbers. Read ([`parse`]), judged ([`diagnose`]), written ([`write()`]);
+//! from the OS, where non-heap memory goes (goroutine stacks among it),
+//! objects and allocation, GC cost and frequency, the pauses lined up with
+//! their end times — each figure with a line of explanation, and findings
+//! stated with their numbers and thresholds. Read ([`parse`]), judged ([`diagnose`]), written ([`write()`]);
 //! [`run`] does all three for an input.
 
 mod diagnose;

@@ -5,7 +5,7 @@ use std::io::{self, Write};
 
 use serde_json::{json, Map, Value};
 
-use super::diagnose::{diagnose, percent, Diagnosis};
+use super::diagnose::{diagnose, percent, thresholds, Diagnosis};
 use super::parse::MemStats;
 use crate::report::Format;
 use crate::support::escape;
@@ -229,7 +229,13 @@ fn write_text(w: &mut dyn Write, source: &str, m: &MemStats, d: &Diagnosis) -> i
             (
                 "TotalAlloc".into(),
                 bytes_or_missing(m.total_alloc),
-                "bytes allocated since the program started (never decreases)".into(),
+                match d.alloc_ratio {
+                    Some(r) => format!(
+                        "bytes allocated since the program started (never decreases); {r:.1}× \
+                         HeapAlloc"
+                    ),
+                    None => "bytes allocated since the program started (never decreases)".into(),
+                },
             ),
         ],
     )?;
@@ -297,10 +303,14 @@ fn write_text(w: &mut dyn Write, source: &str, m: &MemStats, d: &Diagnosis) -> i
                     _ => {}
                 }
             }
+            let rate = p
+                .cycles_per_s
+                .map(|r| format!(", {r:.1} cycles a second by their PauseEnd times"))
+                .unwrap_or_default();
             write_section(
                 w,
                 &format!(
-                    "GC pauses (stop the world; the {} recorded in PauseNs)",
+                    "GC pauses (stop the world; the {} recorded in PauseNs{rate})",
                     p.count
                 ),
                 &[
@@ -328,16 +338,44 @@ fn write_text(w: &mut dyn Write, source: &str, m: &MemStats, d: &Diagnosis) -> i
             writeln!(w)?;
         }
     }
+    if let Some(p) = &d.pauses {
+        let shown = p.history.len().min(thresholds::HISTORY_SHOWN);
+        let rows: Vec<Row> = p.history[p.history.len() - shown..]
+            .iter()
+            .map(|&(cycle, ns, end)| {
+                let when = if end == 0 {
+                    "no PauseEnd".to_string()
+                } else {
+                    let mut when = format!("ended {}", format_time(clamp_i64(end)));
+                    if let Some(last) = m.last_gc.filter(|&l| l >= end) {
+                        when.push_str(&format!(
+                            ", {} before LastGC",
+                            human_duration(clamp_i64(last - end))
+                        ));
+                    }
+                    when
+                };
+                (format!("GC {cycle}"), human_duration(clamp_i64(ns)), when)
+            })
+            .collect();
+        write_section(
+            w,
+            &format!("Latest pauses (PauseNs lined up with PauseEnd; the last {shown})"),
+            &rows,
+        )?;
+    }
 
     if d.findings.is_empty() {
         writeln!(
             w,
-            "Findings: none (no high fragmentation, idle memory kept, heavy GC CPU or long pauses)"
+            "Findings: none (no high fragmentation, idle memory kept, goroutine stacks, churn, \
+             heavy GC CPU or long pauses)"
         )?;
     } else {
         writeln!(w, "Findings")?;
         for f in &d.findings {
             writeln!(w, "  - {}", f.message)?;
+            writeln!(w, "    threshold: {}", f.threshold)?;
         }
     }
     Ok(())
@@ -392,6 +430,12 @@ fn write_json(w: &mut dyn Write, source: &str, m: &MemStats, d: &Diagnosis) -> i
             "longest_cycle": p.longest_cycle,
             "longest_end_ns": p.longest_end_ns,
             "at_least_1ms": p.notable,
+            "cycles_per_s": p.cycles_per_s,
+            "history": p.history.iter().map(|&(cycle, ns, end)| json!({
+                "cycle": cycle,
+                "pause_ns": ns,
+                "end_ns": (end != 0).then_some(end),
+            })).collect::<Vec<_>>(),
         })
     });
     let doc = json!({
@@ -407,9 +451,11 @@ fn write_json(w: &mut dyn Write, source: &str, m: &MemStats, d: &Diagnosis) -> i
             "live_objects": d.live_objects,
             "next_gc_headroom_bytes": d.headroom,
             "heap_alloc_share_of_next_gc": d.goal_share,
+            "stack_share_of_sys": d.stack_share,
+            "total_alloc_per_heap_alloc": d.alloc_ratio,
             "pauses": pauses,
         },
-        "findings": d.findings.iter().map(|f| json!({"kind": f.kind, "message": f.message})).collect::<Vec<_>>(),
+        "findings": d.findings.iter().map(|f| json!({"kind": f.kind, "message": f.message, "threshold": f.threshold})).collect::<Vec<_>>(),
     });
     crate::report::json::write_pretty(&mut *w, &doc)?;
     writeln!(w)

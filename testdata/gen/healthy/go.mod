@@ -1,0 +1,3 @@
+module heapscope.test/healthy
+
+go 1.25

@@ -1,0 +1,3 @@
+module heapscope.test/loader
+
+go 1.25

@@ -1,0 +1,3 @@
+module heapscope.test/proxy
+
+go 1.25
