@@ -210,6 +210,23 @@ fn symbolized_text_equals_pprof_on_the_protobuf_of_the_same_moment() {
     }
 }
 
+/// The protobuf half of that pair is an ordinary profile: pprof's `-top` of
+/// it, given to heapscope as pprof's invocation, prints pprof's bytes.
+#[test]
+fn top_of_the_protobuf_of_the_same_moment_equals_pprof_byte_for_byte() {
+    let cases: Vec<_> = manifest_in("legacy")
+        .into_iter()
+        .filter(|c| c.golden.starts_with("legacy/churn_pb."))
+        .collect();
+    assert_eq!(cases.len(), 12);
+    for case in cases {
+        let file = profile(&case.profile);
+        let mut args: Vec<&str> = case.args.iter().map(String::as_str).collect();
+        args.push(&file);
+        assert_eq!(ok(&args), case.expected(), "{}", case.golden);
+    }
+}
+
 /// server: the same, but for one stack. `runtime.resettimer` is inlined into
 /// `internal/poll.runtime_pollSetDeadline` at the leaf of an allocation. The
 /// text writer hides leading frames whose (inlined) function is in package

@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 
 use super::header::{report_header, Trimming};
 use super::prepare;
-use super::table::{align_pprof_columns, plain_table, write_table};
+use super::table::{inline_mark, TopRow, TOP_LEGEND};
 use super::{Format, Prepared, Selection};
 use crate::input::combine::{self, BeforeAfter};
 use crate::input::InputSpec;
@@ -310,30 +310,27 @@ fn write_text(
         writeln!(w, "{l}")?;
     }
 
-    let mut table = plain_table(["flat", "flat%", "sum%", "cum", "cum%", ""]);
+    writeln!(w, "{TOP_LEGEND}")?;
     let total = prep.total;
     let mut sum: i64 = 0;
     for r in &diff.rows {
         sum = sum.saturating_add(r.flat);
-        let mut name = escape::text(&prep.table.names[r.node.index()]).into_owned();
-        if let Some(label) = r.inline.label() {
-            name.push(' ');
-            name.push_str(label);
-        }
+        let mut mark = inline_mark(r.inline).to_string();
         if let Some(status) = r.status() {
-            name.push_str(&format!(" [{status}]"));
+            mark.push_str(&format!(" [{status}]"));
         }
-        table.add_row(vec![
-            signed(fmt(r.flat), r.flat),
-            units::signed_percentage(r.flat, total).trim().to_string(),
-            units::signed_percentage(sum, total).trim().to_string(),
-            signed(fmt(r.cum), r.cum),
-            units::signed_percentage(r.cum, total).trim().to_string(),
-            name,
-        ]);
+        TopRow {
+            flat: &signed(fmt(r.flat), r.flat),
+            flat_pct: &units::signed_percentage(r.flat, total),
+            sum_pct: &units::signed_percentage(sum, total),
+            cum: &signed(fmt(r.cum), r.cum),
+            cum_pct: &units::signed_percentage(r.cum, total),
+            name: &escape::text(&prep.table.names[r.node.index()]),
+            mark: &mark,
+        }
+        .write(w)?;
     }
-    align_pprof_columns(&mut table, &[11, 8, 8, 11, 8], (1, 0));
-    write_table(w, &table)
+    Ok(())
 }
 
 fn write_json(w: &mut dyn Write, prep: &Prepared<'_>, diff: &Diff) -> io::Result<()> {

@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 
 use super::header::{report_header, Trimming};
 use super::prepare::MatchError;
-use super::table::{align_pprof_columns, plain_table};
+use super::table::{write_peek_edge, PeekNode, PEEK_LEGEND, PEEK_SEPARATOR};
 use super::{Format, Prepared};
 use crate::profile::graph::{self, Edge, NodeIndex, TrimOptions};
 use crate::support::escape;
@@ -155,8 +155,6 @@ pub fn write(w: &mut dyn Write, prep: &Prepared<'_>, opts: &PeekOptions) -> anyh
     Ok(())
 }
 
-const SEPARATOR: &str = "----------------------------------------------------------+-------------";
-
 fn write_text(w: &mut dyn Write, prep: &Prepared<'_>, peek: &Peek) -> io::Result<()> {
     let unit = prep.sample_unit();
     let fmt = |v: i64| units::scaled_label(v, &unit, &peek.output_unit);
@@ -175,76 +173,41 @@ fn write_text(w: &mut dyn Write, prep: &Prepared<'_>, peek: &Peek) -> io::Result
         writeln!(w, "{l}")?;
     }
 
-    // One table for all blocks, so columns line up across them; the
-    // separators between blocks are inserted after rendering.
-    let mut table = plain_table([
-        "flat",
-        "flat%",
-        "sum%",
-        "cum",
-        "cum%",
-        "calls",
-        "calls%",
-        "+ context",
-    ]);
-    let mut block_starts = Vec::new();
-    let mut rows = 0usize;
-    let mut sum: i64 = 0;
+    writeln!(w, "{PEEK_SEPARATOR}")?;
+    writeln!(w, "{PEEK_LEGEND}")?;
     let names = &prep.table.names;
-    let link_row = |l: &Link, cum: i64| {
-        let mut name = format!("  {}", escape::text(&names[l.node.index()]));
-        if l.inline {
-            name.push_str(" (inline)");
-        }
-        vec![
-            String::new(),
-            String::new(),
-            String::new(),
-            String::new(),
-            String::new(),
-            fmt(l.value),
-            units::percentage(l.value, cum).trim().to_string(),
-            format!("|{name}"),
-        ]
-    };
+    let mut sum: i64 = 0;
     for b in &peek.blocks {
-        block_starts.push(rows);
+        writeln!(w, "{PEEK_SEPARATOR}")?;
+        let edge = |w: &mut dyn Write, l: &Link| {
+            write_peek_edge(
+                w,
+                &fmt(l.value),
+                &units::percentage(l.value, b.cum),
+                &escape::text(&names[l.node.index()]),
+                l.inline,
+            )
+        };
         for l in &b.callers {
-            table.add_row(link_row(l, b.cum));
-            rows += 1;
+            edge(w, l)?;
         }
         sum = sum.saturating_add(b.flat);
-        table.add_row(vec![
-            fmt(b.flat),
-            units::percentage(b.flat, prep.total).trim().to_string(),
-            units::percentage(sum, prep.total).trim().to_string(),
-            fmt(b.cum),
-            units::percentage(b.cum, prep.total).trim().to_string(),
-            String::new(),
-            String::new(),
-            format!("| {}", escape::text(&names[b.node.index()])),
-        ]);
-        rows += 1;
+        PeekNode {
+            flat: &fmt(b.flat),
+            flat_pct: &units::percentage(b.flat, prep.total),
+            sum_pct: &units::percentage(sum, prep.total),
+            cum: &fmt(b.cum),
+            cum_pct: &units::percentage(b.cum, prep.total),
+            name: &escape::text(&names[b.node.index()]),
+        }
+        .write(w)?;
         for l in &b.callees {
-            table.add_row(link_row(l, b.cum));
-            rows += 1;
+            edge(w, l)?;
         }
     }
-    align_pprof_columns(&mut table, &[11, 7, 7, 11, 7, 11, 7], (0, 0));
-    let mut lines = table.lines();
-    if let Some(header) = lines.next() {
-        writeln!(w, "{SEPARATOR}")?;
-        writeln!(w, "{}", header.trim_end())?;
-    }
-    let mut next_block = block_starts.iter().peekable();
-    for (i, line) in lines.enumerate() {
-        if next_block.peek() == Some(&&i) {
-            next_block.next();
-            writeln!(w, "{SEPARATOR}")?;
-        }
-        writeln!(w, "{}", line.trim_end())?;
-    }
-    writeln!(w, "{SEPARATOR}")
+    // pprof closes the last block when the graph has nodes; a report
+    // with no block is an error before this.
+    writeln!(w, "{PEEK_SEPARATOR}")
 }
 
 fn write_json(w: &mut dyn Write, prep: &Prepared<'_>, peek: &Peek) -> io::Result<()> {

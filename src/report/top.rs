@@ -3,11 +3,10 @@
 
 use std::io::{self, Write};
 
-use comfy_table::Cell;
 use serde_json::{json, Value};
 
 use super::header::{report_header, Trimming};
-use super::table::{align_pprof_columns, plain_table, write_table};
+use super::table::{inline_mark, TopRow, TOP_LEGEND};
 use super::{Format, Prepared};
 use crate::profile::graph::{Granularity, InlineMark, NodeIndex, Overflow, TrimOptions};
 use crate::support::escape;
@@ -125,26 +124,22 @@ fn write_text(
         writeln!(w, "{l}")?;
     }
 
-    let mut table = plain_table(["flat", "flat%", "sum%", "cum", "cum%", ""]);
+    writeln!(w, "{TOP_LEGEND}")?;
     let mut sum: i64 = 0;
     for r in &top.rows {
         sum = sum.saturating_add(r.flat);
-        let mut name = escape::text(&prep.table.names[r.node.index()]).into_owned();
-        if let Some(label) = r.inline.label() {
-            name.push(' ');
-            name.push_str(label);
+        TopRow {
+            flat: &fmt(r.flat),
+            flat_pct: &units::percentage(r.flat, top.total),
+            sum_pct: &units::percentage(sum, top.total),
+            cum: &fmt(r.cum),
+            cum_pct: &units::percentage(r.cum, top.total),
+            name: &escape::text(&prep.table.names[r.node.index()]),
+            mark: inline_mark(r.inline),
         }
-        table.add_row(vec![
-            Cell::new(fmt(r.flat)),
-            Cell::new(units::percentage(r.flat, top.total).trim()),
-            Cell::new(units::percentage(sum, top.total).trim()),
-            Cell::new(fmt(r.cum)),
-            Cell::new(units::percentage(r.cum, top.total).trim()),
-            Cell::new(name),
-        ]);
+        .write(w)?;
     }
-    align_pprof_columns(&mut table, &[11, 7, 7, 11, 7], (1, 0));
-    write_table(w, &table)
+    Ok(())
 }
 
 fn write_json(w: &mut dyn Write, prep: &Prepared<'_>, top: &Top) -> io::Result<()> {
