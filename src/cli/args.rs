@@ -279,13 +279,35 @@ pub(super) struct GranularityArgs {
     pub trim_path: Vec<String>,
 }
 
-/// The selection every profile report shares: sample type, filters, granularity.
+/// What the stacks are made of: labels as frames, cuts, inlined calls.
+#[derive(Args, Debug)]
+pub(super) struct FrameArgs {
+    /// Label KEYS (comma-separated) as frames at the root of each stack, the first outermost.
+    #[arg(long = "tagroot", value_name = "KEYS", help_heading = "Frames")]
+    pub tagroot: Option<String>,
+    /// Label KEYS (comma-separated) as frames at the leaf of each stack, the last innermost.
+    #[arg(long = "tagleaf", value_name = "KEYS", help_heading = "Frames")]
+    pub tagleaf: Option<String>,
+    /// Drop the frames above the outermost frame matching RE (samples without one go).
+    #[arg(long = "show_from", value_name = "RE", help_heading = "Frames")]
+    pub show_from: Option<String>,
+    /// Drop the frames beneath the innermost frame whose function matches RE.
+    #[arg(long = "prune_from", value_name = "RE", help_heading = "Frames")]
+    pub prune_from: Option<String>,
+    /// Attribute inlined calls to the function they were inlined into.
+    #[arg(long, help_heading = "Frames")]
+    pub noinlines: bool,
+}
+
+/// The selection every profile report shares: sample type, filters, frames, granularity.
 #[derive(Args, Debug)]
 pub(super) struct SelectArgs {
     #[command(flatten)]
     pub sample: SampleArgs,
     #[command(flatten)]
     pub filters: FilterArgs,
+    #[command(flatten)]
+    pub frames: FrameArgs,
     #[command(flatten)]
     pub granularity: GranularityArgs,
 }

@@ -13,9 +13,11 @@ use super::args::{
     GraphFormatArg, ListArgs, PeekArgs, ProfileArgs, RawArgs, RendererArg, Report, SelectArgs,
     ShellArgs, SourceArgs, TextArgs, TopArgs, TracesArgs, TrendArgs, TrimArgs,
 };
+use super::args::{FrameArgs, UnitArgs};
 use crate::app::Request;
 use crate::input::{FetchOptions, InputSpec, Source};
 use crate::profile::filter::{Filters, TagFilter};
+use crate::profile::frames::FrameOptions;
 use crate::profile::graph::{Granularity, NodeOptions, TrimOptions};
 use crate::report::diff::DiffOptions;
 use crate::report::flame::FlameOptions;
@@ -42,7 +44,7 @@ pub(super) fn request(report: Report) -> Result<Request, UsageError> {
         Report::Graph(a) => graph(a)?,
         Report::Tags(a) => Request::Tags {
             input: profiles(&a.input.profiles, &[], &a.input.source)?,
-            selection: selection(&a.select)?,
+            selection: selection(&a.select, Some(&a.unit))?,
             options: TagsOptions {
                 unit: a.unit.unit,
                 format: format(&a.format),
@@ -85,7 +87,7 @@ pub(super) fn shell(a: ShellArgs, settings: Vec<String>) -> Result<Request, Usag
 fn top(a: TopArgs) -> Result<Request, UsageError> {
     Ok(Request::Top {
         input: profiles(&a.input.profiles, &[], &a.input.source)?,
-        selection: selection(&a.select)?,
+        selection: selection(&a.select, Some(&a.unit))?,
         options: TopOptions {
             trim: trim(&a.trim)?,
             unit: a.unit.unit,
@@ -97,7 +99,7 @@ fn top(a: TopArgs) -> Result<Request, UsageError> {
 fn traces(a: TracesArgs) -> Result<Request, UsageError> {
     Ok(Request::Traces {
         input: one_profile(&a.input, "traces")?,
-        selection: selection(&a.select)?,
+        selection: selection(&a.select, Some(&a.unit))?,
         options: TracesOptions {
             unit: a.unit.unit,
             format: format(&a.format),
@@ -109,7 +111,7 @@ fn traces(a: TracesArgs) -> Result<Request, UsageError> {
 fn raw(a: RawArgs) -> Result<Request, UsageError> {
     Ok(Request::Raw {
         input: one_profile(&a.input, "raw")?,
-        selection: selection(&a.select)?,
+        selection: selection(&a.select, None)?,
         output: a.output.output,
     })
 }
@@ -131,7 +133,7 @@ fn one_profile(a: &ProfileArgs, command: &str) -> Result<InputSpec, UsageError> 
 
 fn list(a: ListArgs) -> Result<Request, UsageError> {
     let dirs = split_paths(&a.source_path).map(PathBuf::from).collect();
-    let selection = selection(&a.select)?;
+    let selection = selection(&a.select, Some(&a.unit))?;
     Ok(Request::List {
         input: profiles(&a.input.profiles, &[], &a.input.source)?,
         search: SourceSearch {
@@ -155,7 +157,7 @@ fn list(a: ListArgs) -> Result<Request, UsageError> {
 fn peek(a: PeekArgs) -> Result<Request, UsageError> {
     Ok(Request::Peek {
         input: profiles(&a.input.profiles, &[], &a.input.source)?,
-        selection: selection(&a.select)?,
+        selection: selection(&a.select, Some(&a.unit))?,
         options: PeekOptions {
             regex: symbol_regex("peek", &a.regex)?,
             cum_sort: a.sort.cum && !a.sort.flat,
@@ -172,7 +174,7 @@ fn diff(a: DiffArgs) -> Result<Request, UsageError> {
         before,
         after,
         normalize: a.normalize,
-        selection: selection(&a.select)?,
+        selection: selection(&a.select, Some(&a.unit))?,
         options: DiffOptions {
             trim: trim(&a.trim)?,
             unit: a.unit.unit,
@@ -186,7 +188,7 @@ fn trend(a: TrendArgs) -> Result<Request, UsageError> {
     Ok(Request::Trend {
         input: inputs(&names, &a.source)?,
         keep_order: a.keep_order,
-        selection: selection(&a.select)?,
+        selection: selection(&a.select, Some(&a.unit))?,
         options: TrendOptions {
             cum: a.sort.cum && !a.sort.flat,
             node_count: a.count.nodecount,
@@ -232,7 +234,7 @@ fn flame(a: FlameArgs) -> Result<Request, UsageError> {
         base,
         input,
         normalize: a.normalize,
-        selection: selection(&a.select)?,
+        selection: selection(&a.select, None)?,
         options: FlameOptions {
             title: a.title,
             width: a.width,
@@ -253,7 +255,7 @@ fn graph(a: GraphArgs) -> Result<Request, UsageError> {
     }
     Ok(Request::Graph {
         input: profiles(&a.input.profiles, &[], &a.input.source)?,
-        selection: selection(&a.select)?,
+        selection: selection(&a.select, Some(&a.unit))?,
         options: GraphOptions {
             trim: trim(&a.trim)?,
             unit: a.unit.unit,
@@ -431,6 +433,26 @@ fn trim(a: &TrimArgs) -> Result<TrimOptions, UsageError> {
     })
 }
 
+/// The frame flags; `unit` is the report's `-unit`, which numeric labels
+/// made frames are written in.
+fn frame_options(a: &FrameArgs, unit: Option<&UnitArgs>) -> Result<FrameOptions, UsageError> {
+    let keys = |v: &Option<String>| -> Vec<String> {
+        v.iter()
+            .flat_map(|v| v.split(','))
+            .filter(|k| !k.is_empty())
+            .map(str::to_string)
+            .collect()
+    };
+    Ok(FrameOptions {
+        tag_root: keys(&a.tagroot),
+        tag_leaf: keys(&a.tagleaf),
+        show_from: regex("show_from", &a.show_from)?,
+        prune_from: regex("prune_from", &a.prune_from)?,
+        no_inlines: a.noinlines,
+        label_unit: unit.map_or("minimum", |u| u.unit.as_str()).to_string(),
+    })
+}
+
 /// Paths given as repeated flags, each possibly ':'-separated.
 fn split_paths(values: &[String]) -> impl Iterator<Item = &str> {
     values
@@ -439,7 +461,7 @@ fn split_paths(values: &[String]) -> impl Iterator<Item = &str> {
         .filter(|p| !p.is_empty())
 }
 
-fn selection(a: &SelectArgs) -> Result<Selection, UsageError> {
+fn selection(a: &SelectArgs, unit: Option<&UnitArgs>) -> Result<Selection, UsageError> {
     let s = &a.sample;
     let shorthands = [
         (s.inuse_space, "inuse_space"),
@@ -500,6 +522,7 @@ fn selection(a: &SelectArgs) -> Result<Selection, UsageError> {
             tag_show: regex("tagshow", &f.tagshow)?,
             tag_hide: regex("taghide", &f.taghide)?,
         },
+        frames: frame_options(&a.frames, unit)?,
         nodes: NodeOptions {
             granularity: granularities.pop().unwrap_or_default(),
             trim_path: split_paths(&g.trim_path).map(str::to_string).collect(),

@@ -3,12 +3,14 @@
 //! ([`Prepared`]); and the graph trimmed for display as `top` and `diff`
 //! show it.
 
+use std::borrow::Cow;
 use std::io::{self, Write};
 
 use anyhow::anyhow;
 
 use crate::input::NamedProfile;
 use crate::profile::filter::{self, Filters, View};
+use crate::profile::frames::{self, FrameOptions};
 use crate::profile::graph::{
     self, Granularity, InlineMark, NodeOptions, NodeTable, Overflow, TrimOptions, Trimmed,
 };
@@ -43,6 +45,8 @@ pub struct Selection {
     /// `-sample_index` (a name or number); `None` for the default.
     pub sample_index: Option<String>,
     pub filters: Filters,
+    /// `-tagroot`, `-tagleaf`, `-show_from`, `-prune_from`, `-noinlines`.
+    pub frames: FrameOptions,
     pub nodes: NodeOptions,
     /// pprof's `-relative_percentages`: the total counts only the samples
     /// the filters keep, instead of all samples.
@@ -52,7 +56,8 @@ pub struct Selection {
 /// A profile ready for a graph report: the value to read, the filtered
 /// view, the node table and the report total.
 pub struct Prepared<'a> {
-    pub loaded: &'a NamedProfile,
+    /// The profile as loaded, or a copy the frame flags changed.
+    pub loaded: Cow<'a, NamedProfile>,
     pub value_index: usize,
     pub view: View,
     pub table: NodeTable,
@@ -71,6 +76,19 @@ impl<'a> Prepared<'a> {
         selection: &Selection,
         notes: &mut dyn Write,
     ) -> Result<Self, PrepareError> {
+        let mut loaded = Cow::Borrowed(loaded);
+        let frame_opts = &selection.frames;
+        let mut unmatched: Vec<&'static str> = Vec::new();
+        if frame_opts.adds_labels() {
+            // Before the filters, as pprof: they may match the new frames.
+            let (root, leaf) = frames::add_label_frames(&mut loaded.to_mut().profile, frame_opts);
+            if !frame_opts.tag_root.is_empty() && !root {
+                unmatched.push("tagroot");
+            }
+            if !frame_opts.tag_leaf.is_empty() && !leaf {
+                unmatched.push("tagleaf");
+            }
+        }
         let p = &loaded.profile;
         let value_index = sample_type::resolve(p, selection.sample_index.as_deref())
             .map_err(PrepareError::SampleType)?;
@@ -87,11 +105,26 @@ impl<'a> Prepared<'a> {
                 .map_err(PrepareError::Io)?;
             }
         }
-        let view = filter::apply(p, &selection.filters);
+        let whole_total = p.total(value_index);
+        let mut view = filter::apply(p, &selection.filters);
+        if frame_opts.cuts() {
+            // After the filters, as pprof.
+            if !frames::cut(&mut loaded.to_mut().profile, &mut view, frame_opts)
+                && frame_opts.show_from.is_some()
+            {
+                let at = ["focus", "ignore", "hide", "show"]
+                    .iter()
+                    .filter(|name| view.unmatched.contains(name))
+                    .count();
+                view.unmatched.insert(at, "show_from");
+            }
+        }
+        view.unmatched.splice(0..0, unmatched);
+        let p = &loaded.profile;
         let total = if selection.relative_percentages {
             view.total(p, value_index)
         } else {
-            p.total(value_index)
+            whole_total
         }
         .ok_or(PrepareError::Overflow(Overflow))?;
         if let Some(better) =
@@ -121,19 +154,32 @@ impl<'a> Prepared<'a> {
                 "tagfocus" => "TagFocus",
                 "tagignore" => "TagIgnore",
                 "tagshow" => "TagShow",
+                "tagroot" => "TagRoot",
+                "tagleaf" => "TagLeaf",
+                "show_from" => "ShowFrom",
                 _ => "TagHide",
             };
             writeln!(notes, "heapscope: {title} expression matched no samples")
                 .map_err(PrepareError::Io)?;
         }
         let table = NodeTable::new(p, &view, &selection.nodes);
+        let mut filters = selection.filters.describe();
+        if let Some(re) = &frame_opts.show_from {
+            // pprof lists it after the name filters, before the tag ones.
+            let f = &selection.filters;
+            let at = [&f.focus, &f.ignore, &f.hide, &f.show]
+                .iter()
+                .filter(|r| r.is_some())
+                .count();
+            filters.insert(at, format!("show_from={}", re.as_str()));
+        }
         Ok(Prepared {
             loaded,
             value_index,
             view,
             table,
             total,
-            filters: selection.filters.describe(),
+            filters,
             granularity: selection.nodes.granularity,
         })
     }
