@@ -220,6 +220,14 @@ pub(super) struct SampleArgs {
         help_heading = "Sample type"
     )]
     pub sample_index: Option<String>,
+    /// Divide every value by F before it is shown (pprof's -divide_by; percentages do not change).
+    #[arg(
+        long = "divide_by",
+        value_name = "F",
+        allow_negative_numbers = true,
+        help_heading = "Sample type"
+    )]
+    pub divide_by: Option<f64>,
 }
 
 /// Which samples and frames count.

@@ -433,6 +433,22 @@ fn trim(a: &TrimArgs) -> Result<TrimOptions, UsageError> {
     })
 }
 
+/// `-divide_by=F` as pprof applies it: values are multiplied by 1/F when
+/// that is positive and not 1 (a negative or infinite F changes nothing);
+/// 0 is refused.
+fn ratio(divide_by: Option<f64>) -> Result<Option<f64>, UsageError> {
+    match divide_by {
+        Some(d) if d == 0.0 => Err(usage(format!(
+            "-divide_by={d:?}: zero divisor (values are divided by it)"
+        ))),
+        Some(d) => {
+            let r = 1.0 / d;
+            Ok((r > 0.0 && r != 1.0).then_some(r))
+        }
+        None => Ok(None),
+    }
+}
+
 /// The frame flags; `unit` is the report's `-unit`, which numeric labels
 /// made frames are written in.
 fn frame_options(a: &FrameArgs, unit: Option<&UnitArgs>) -> Result<FrameOptions, UsageError> {
@@ -523,6 +539,7 @@ fn selection(a: &SelectArgs, unit: Option<&UnitArgs>) -> Result<Selection, Usage
             tag_hide: regex("taghide", &f.taghide)?,
         },
         frames: frame_options(&a.frames, unit)?,
+        ratio: ratio(s.divide_by)?,
         nodes: NodeOptions {
             granularity: granularities.pop().unwrap_or_default(),
             trim_path: split_paths(&g.trim_path).map(str::to_string).collect(),

@@ -47,6 +47,8 @@ pub struct Selection {
     pub filters: Filters,
     /// `-tagroot`, `-tagleaf`, `-show_from`, `-prune_from`, `-noinlines`.
     pub frames: FrameOptions,
+    /// pprof's ratio, 1/`-divide_by`: shown values are multiplied by it.
+    pub ratio: Option<f64>,
     pub nodes: NodeOptions,
     /// pprof's `-relative_percentages`: the total counts only the samples
     /// the filters keep, instead of all samples.
@@ -65,6 +67,8 @@ pub struct Prepared<'a> {
     pub total: i64,
     pub filters: Vec<String>,
     pub granularity: Granularity,
+    /// 1/`-divide_by`, if any.
+    pub ratio: Option<f64>,
 }
 
 impl<'a> Prepared<'a> {
@@ -181,7 +185,17 @@ impl<'a> Prepared<'a> {
             total,
             filters,
             granularity: selection.nodes.granularity,
+            ratio: selection.ratio,
         })
+    }
+
+    /// A value as shown: multiplied by 1/`-divide_by` and truncated, as
+    /// pprof's report formats it.
+    pub fn shown(&self, v: i64) -> i64 {
+        match self.ratio {
+            Some(r) => (v as f64 * r) as i64,
+            None => v,
+        }
     }
 
     pub fn profile(&self) -> &Profile {

@@ -73,8 +73,8 @@ pub fn compute(prep: &Prepared<'_>, opts: &TopOptions) -> Result<Top, Overflow> 
         })
         .collect();
     let output_unit = select_output_unit(
-        rows.iter().map(|r| (r.flat, r.cum)),
-        prep.total,
+        rows.iter().map(|r| (prep.shown(r.flat), prep.shown(r.cum))),
+        prep.shown(prep.total),
         &prep.sample_unit(),
         &opts.unit,
     );
@@ -104,7 +104,7 @@ fn write_text(
     opts: &TopOptions,
 ) -> io::Result<()> {
     let unit = prep.sample_unit();
-    let fmt = |v: i64| units::scaled_label(v, &unit, &top.output_unit);
+    let fmt = |v: i64| units::scaled_label(prep.shown(v), &unit, &top.output_unit);
     let flat_sum = top
         .rows
         .iter()

@@ -166,12 +166,12 @@ pub fn compute(prep: &Prepared<'_>, opts: &GraphOptions) -> Result<Drawing, Over
     let output_unit = select_output_unit(
         v.nodes
             .iter()
-            .map(|&n| (g.flat[n.index()], g.cum[n.index()])),
-        prep.total,
+            .map(|&n| (prep.shown(g.flat[n.index()]), prep.shown(g.cum[n.index()]))),
+        prep.shown(prep.total),
         &unit,
         &opts.unit,
     );
-    let fmt = |x: i64| units::scaled_label(x, &unit, &output_unit);
+    let fmt = |x: i64| units::scaled_label(prep.shown(x), &unit, &output_unit);
     let total = prep.total;
 
     let flat_sum = v
