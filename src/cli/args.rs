@@ -196,6 +196,7 @@ pub(super) enum GranularityArg {
     Functions,
     Files,
     Lines,
+    Addresses,
 }
 
 /// Which sample value to report.
@@ -278,6 +279,9 @@ pub(super) struct GranularityArgs {
     /// Same as -granularity=lines.
     #[arg(long, help_heading = "Granularity")]
     pub lines: bool,
+    /// Same as -granularity=addresses: a node per instruction address (and inlined line).
+    #[arg(long, help_heading = "Granularity")]
+    pub addresses: bool,
     /// Strip PREFIX from recorded source paths (repeatable, or ':'-separated).
     #[arg(
         long = "trim_path",

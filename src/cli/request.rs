@@ -507,12 +507,14 @@ fn selection(a: &SelectArgs, unit: Option<&UnitArgs>) -> Result<Selection, Usage
             GranularityArg::Functions => Granularity::Functions,
             GranularityArg::Files => Granularity::Files,
             GranularityArg::Lines => Granularity::Lines,
+            GranularityArg::Addresses => Granularity::Addresses,
         });
     }
     for (on, each) in [
         (g.functions, Granularity::Functions),
         (g.files, Granularity::Files),
         (g.lines, Granularity::Lines),
+        (g.addresses, Granularity::Addresses),
     ] {
         if on {
             granularities.push(each);
@@ -521,7 +523,7 @@ fn selection(a: &SelectArgs, unit: Option<&UnitArgs>) -> Result<Selection, Usage
     granularities.dedup();
     if granularities.len() > 1 {
         return Err(usage(
-            "choose one granularity: -functions, -files or -lines",
+            "choose one granularity: -functions, -files, -lines or -addresses",
         ));
     }
 

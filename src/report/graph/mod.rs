@@ -419,11 +419,15 @@ pub fn write(
     Ok(())
 }
 
-/// A node's name as pprof splits it over lines: the function name
+/// A node's name as pprof splits it over lines: the address (with
+/// `-addresses`), the function name
 /// shortened (no package path) and split at dots, then the file (base name)
 /// or file:line.
 fn name_lines(info: &NodeInfo) -> Vec<String> {
     let mut lines = Vec::new();
+    if info.address != 0 {
+        lines.push(format!("{:016x}", info.address));
+    }
     if !info.name.is_empty() {
         let short = shorten_function_name(&escape::text(&info.name));
         for part in short.split("::") {
