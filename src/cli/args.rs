@@ -229,6 +229,10 @@ pub(super) struct SampleArgs {
         help_heading = "Sample type"
     )]
     pub divide_by: Option<f64>,
+    /// Each value divided by the first sample type's (for heap profiles: bytes or
+    /// objects per allocated object), as pprof's -mean; top only.
+    #[arg(long, help_heading = "Sample type")]
+    pub mean: bool,
 }
 
 /// Which samples and frames count.

@@ -34,6 +34,13 @@ use crate::support::usage::UsageError;
 
 /// The request of a report command.
 pub(super) fn request(report: Report) -> Result<Request, UsageError> {
+    if report_selection(&report).is_some_and(|s| s.sample.mean) {
+        if !matches!(report, Report::Top(_)) {
+            return Err(usage(
+                "-mean: pprof's mean values are in heapscope's top only (yet)",
+            ));
+        }
+    }
     Ok(match report {
         Report::Top(a) => top(a)?,
         Report::List(a) => list(a)?,
@@ -66,6 +73,23 @@ pub(super) fn request(report: Report) -> Result<Request, UsageError> {
             svg,
         },
         Report::Shell(a) => shell(a, Vec::new())?,
+    })
+}
+
+/// The selection flags of a report that has them.
+fn report_selection(report: &Report) -> Option<&SelectArgs> {
+    Some(match report {
+        Report::Top(a) => &a.select,
+        Report::List(a) => &a.select,
+        Report::Peek(a) => &a.select,
+        Report::Diff(a) => &a.select,
+        Report::Trend(a) => &a.select,
+        Report::Flame(a) => &a.select,
+        Report::Graph(a) => &a.select,
+        Report::Tags(a) => &a.select,
+        Report::Traces(a) => &a.select,
+        Report::Raw(a) => &a.select,
+        _ => return None,
     })
 }
 
@@ -542,6 +566,7 @@ fn selection(a: &SelectArgs, unit: Option<&UnitArgs>) -> Result<Selection, Usage
         },
         frames: frame_options(&a.frames, unit)?,
         ratio: ratio(s.divide_by)?,
+        mean: s.mean,
         nodes: NodeOptions {
             granularity: granularities.pop().unwrap_or_default(),
             trim_path: split_paths(&g.trim_path).map(str::to_string).collect(),

@@ -49,6 +49,9 @@ pub struct Selection {
     pub frames: FrameOptions,
     /// pprof's ratio, 1/`-divide_by`: shown values are multiplied by it.
     pub ratio: Option<f64>,
+    /// pprof's `-mean`: each value divided by the sum of the first sample
+    /// type's values over the same samples.
+    pub mean: bool,
     pub nodes: NodeOptions,
     /// pprof's `-relative_percentages`: the total counts only the samples
     /// the filters keep, instead of all samples.
@@ -69,6 +72,9 @@ pub struct Prepared<'a> {
     pub granularity: Granularity,
     /// 1/`-divide_by`, if any.
     pub ratio: Option<f64>,
+    /// `-mean`: `total` is already the mean; nodes' values are divided by
+    /// [`Prepared::mean_divisors`].
+    pub mean: bool,
 }
 
 impl<'a> Prepared<'a> {
@@ -131,6 +137,18 @@ impl<'a> Prepared<'a> {
             whole_total
         }
         .ok_or(PrepareError::Overflow(Overflow))?;
+        let total = if selection.mean {
+            // pprof's computeTotal: the sum over the divisor's sum.
+            let div = if selection.relative_percentages {
+                view.total(p, 0)
+            } else {
+                p.total(0)
+            }
+            .ok_or(PrepareError::Overflow(Overflow))?;
+            mean(total, div)
+        } else {
+            total
+        };
         if let Some(better) =
             sample_type::better_choice(p, value_index, |i| view.sample_visible(p, i))
         {
@@ -186,6 +204,7 @@ impl<'a> Prepared<'a> {
             filters,
             granularity: selection.nodes.granularity,
             ratio: selection.ratio,
+            mean: selection.mean,
         })
     }
 
@@ -205,13 +224,28 @@ impl<'a> Prepared<'a> {
     /// The selected sample type's name ("inuse_space"), safe to show
     /// ([`escape::text`]).
     pub fn sample_type(&self) -> String {
-        escape::text(self.sample_type_raw()).into_owned()
+        escape::text(&self.sample_type_raw()).into_owned()
     }
 
     /// The selected sample type's name as the profile holds it, for JSON.
-    pub fn sample_type_raw(&self) -> &str {
+    pub fn sample_type_raw(&self) -> String {
         let p = self.profile();
-        p.str(p.sample_types[self.value_index].kind)
+        let name = p.str(p.sample_types[self.value_index].kind);
+        if self.mean {
+            format!("mean_{name}")
+        } else {
+            name.to_string()
+        }
+    }
+
+    /// With `-mean`, each node's divisors: the graph of the first sample
+    /// type over the same samples (pprof's `FlatDiv` and `CumDiv`).
+    pub fn mean_divisors(&self) -> Result<Option<graph::Graph>, Overflow> {
+        if !self.mean {
+            return Ok(None);
+        }
+        let p = self.profile();
+        graph::accumulate(p, &self.table, &self.view, 0, None, graph::EdgeSet::None).map(Some)
     }
 
     /// The selected sample type's unit, lower-cased as pprof does ("bytes"),
@@ -225,6 +259,16 @@ impl<'a> Prepared<'a> {
     pub fn sample_unit_raw(&self) -> String {
         let p = self.profile();
         p.str(p.sample_types[self.value_index].unit).to_lowercase()
+    }
+}
+
+/// `value` over `div`, as pprof's mean values: integer division, and the
+/// value itself when the divisor is 0.
+pub fn mean(value: i64, div: i64) -> i64 {
+    if div != 0 {
+        value.wrapping_div(div)
+    } else {
+        value
     }
 }
 
