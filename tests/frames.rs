@@ -14,11 +14,7 @@ fn ok(args: &[&str]) -> String {
 fn usage_error(args: &[&str], message: &str) {
     let out = run(args);
     assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
-    assert!(
-        stderr(&out).contains(message),
-        "{args:?}: {}",
-        stderr(&out)
-    );
+    assert!(stderr(&out).contains(message), "{args:?}: {}", stderr(&out));
     assert_eq!(stdout(&out), "", "{args:?}");
 }
 
@@ -29,8 +25,14 @@ fn bad_values_are_usage_errors_naming_the_flag() {
         &["top", "-divide_by=0", &inline],
         "-divide_by=0.0: zero divisor",
     );
-    usage_error(&["top", "-show_from=(", &inline], "invalid -show_from regex");
-    usage_error(&["top", "-prune_from=(", &inline], "invalid -prune_from regex");
+    usage_error(
+        &["top", "-show_from=(", &inline],
+        "invalid -show_from regex",
+    );
+    usage_error(
+        &["top", "-prune_from=(", &inline],
+        "invalid -prune_from regex",
+    );
     usage_error(
         &["peek", "-mean", "main", &inline],
         "-mean: pprof's mean values are in heapscope's top only (yet)",
@@ -62,7 +64,12 @@ fn divide_by_at_its_extremes() {
 #[test]
 fn matching_nothing_is_a_note_as_in_pprof() {
     let inline = profile("inline.pb.gz");
-    let out = run(&["top", "-show_from=nothing_matches", "-tagroot=nokey", &inline]);
+    let out = run(&[
+        "top",
+        "-show_from=nothing_matches",
+        "-tagroot=nokey",
+        &inline,
+    ]);
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(
         stderr(&out),
@@ -117,7 +124,10 @@ fn mean_is_the_sum_over_the_first_sample_types_sum() {
             .find(|n| n["name"] == name)
             .unwrap_or_else(|| panic!("{name} in {args:?}"))
             .clone();
-        (node["flat"].as_i64().unwrap(), node["cum"].as_i64().unwrap())
+        (
+            node["flat"].as_i64().unwrap(),
+            node["cum"].as_i64().unwrap(),
+        )
     };
     let name = "main.handlePut";
     let (flat, cum) = row(&["-alloc_space"], name);

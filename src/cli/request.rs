@@ -34,12 +34,11 @@ use crate::support::usage::UsageError;
 
 /// The request of a report command.
 pub(super) fn request(report: Report) -> Result<Request, UsageError> {
-    if report_selection(&report).is_some_and(|s| s.sample.mean) {
-        if !matches!(report, Report::Top(_)) {
-            return Err(usage(
-                "-mean: pprof's mean values are in heapscope's top only (yet)",
-            ));
-        }
+    if report_selection(&report).is_some_and(|s| s.sample.mean) && !matches!(report, Report::Top(_))
+    {
+        return Err(usage(
+            "-mean: pprof's mean values are in heapscope's top only (yet)",
+        ));
     }
     Ok(match report {
         Report::Top(a) => top(a)?,

@@ -209,11 +209,14 @@ fn bake_hidden_lines(p: &mut Profile, view: &mut View) {
     let mut lines = Vec::with_capacity(p.lines.len());
     for loc in &mut p.locations {
         let start = lines.len() as u32;
-        for i in loc.lines.start as usize..loc.lines.end as usize {
-            if visible[i] {
-                lines.push(p.lines[i]);
-            }
-        }
+        let range = loc.lines.start as usize..loc.lines.end as usize;
+        lines.extend(
+            p.lines[range.clone()]
+                .iter()
+                .zip(&visible[range])
+                .filter(|(_, &shown)| shown)
+                .map(|(line, _)| *line),
+        );
         loc.lines = start..lines.len() as u32;
     }
     p.lines = lines;
@@ -245,7 +248,11 @@ fn show_from(p: &mut Profile, view: &mut View, re: &Regex) -> bool {
         .iter()
         .map(|f| re.is_match(p.str(f.name)) || re.is_match(p.str(f.filename)))
         .collect();
-    let mapping_matches: Vec<bool> = p.mappings.iter().map(|m| re.is_match(p.str(m.file))).collect();
+    let mapping_matches: Vec<bool> = p
+        .mappings
+        .iter()
+        .map(|m| re.is_match(p.str(m.file)))
+        .collect();
     let mut matched_loc = vec![false; p.locations.len()];
     for (li, loc) in p.locations.iter_mut().enumerate() {
         if loc

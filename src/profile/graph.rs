@@ -210,24 +210,26 @@ impl NodeTable {
                     objfile
                 };
                 let next = NodeIndex::from_index(infos.len());
-                *nodes.entry((func_key, line, obj, address)).or_insert_with(|| {
-                    let (name, file, start_line) = match func_key {
-                        NO_KEY => ("", 0, 0),
-                        k => func_parts[k as usize],
-                    };
-                    infos.push(NodeInfo {
-                        name: name.to_string(),
-                        address,
-                        file: files[file as usize].clone(),
-                        line,
-                        start_line,
-                        objfile: match obj {
-                            NO_KEY => String::new(),
-                            o => objfile_names[o as usize].clone(),
-                        },
-                    });
-                    next
-                })
+                *nodes
+                    .entry((func_key, line, obj, address))
+                    .or_insert_with(|| {
+                        let (name, file, start_line) = match func_key {
+                            NO_KEY => ("", 0, 0),
+                            k => func_parts[k as usize],
+                        };
+                        infos.push(NodeInfo {
+                            name: name.to_string(),
+                            address,
+                            file: files[file as usize].clone(),
+                            line,
+                            start_line,
+                            objfile: match obj {
+                                NO_KEY => String::new(),
+                                o => objfile_names[o as usize].clone(),
+                            },
+                        });
+                        next
+                    })
             };
             if !hidden {
                 let range = loc.lines.start as usize..loc.lines.end as usize;
@@ -242,11 +244,12 @@ impl NodeTable {
                         let node = match line.function.to_option() {
                             None => intern(NO_KEY, 0),
                             Some(f) => {
-                                let number = if matches!(g, Granularity::Lines | Granularity::Addresses) {
-                                    line.line
-                                } else {
-                                    0
-                                };
+                                let number =
+                                    if matches!(g, Granularity::Lines | Granularity::Addresses) {
+                                        line.line
+                                    } else {
+                                        0
+                                    };
                                 intern(func_key_of[f.index()], number)
                             }
                         };

@@ -181,9 +181,8 @@ fn write_text(
 ) -> io::Result<()> {
     let p = prep.profile();
     let unit = prep.sample_unit_raw();
-    let fmt = |v: i64| {
-        escape::text(&units::scaled_label(prep.shown(v), &unit, &opts.unit)).into_owned()
-    };
+    let fmt =
+        |v: i64| escape::text(&units::scaled_label(prep.shown(v), &unit, &opts.unit)).into_owned();
     let header = profile_header(p, &prep.sample_type_raw(), &unit, prep.total, &fmt);
     writeln!(w, "{}", header.join("\n"))?;
     // Label sets are shared by many samples: each is written out once.

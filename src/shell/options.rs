@@ -544,7 +544,13 @@ mod tests {
         assert_eq!(top(&o), ["--sample_index=inuse_objects"]);
         assert!(o.words().contains(&"mean_inuse_space".to_string()));
         assert_eq!(o.assign("mean_bogus"), None);
-        for line in ["show_from=main", "tagroot=bytes", "noinlines", "divide_by=1024", "addresses"] {
+        for line in [
+            "show_from=main",
+            "tagroot=bytes",
+            "noinlines",
+            "divide_by=1024",
+            "addresses",
+        ] {
             assert_eq!(o.assign(line), Some(Ok(())), "{line}");
         }
         assert_eq!(
