@@ -68,6 +68,12 @@ pub(super) const PPROF_OPTIONS: &[(&str, bool, &str, &str)] = &[
         "Scales profile based on the base profile.",
     ),
     (
+        "output",
+        false,
+        "",
+        "Output filename for file-based outputs",
+    ),
+    (
         "prune_from",
         false,
         "",
@@ -394,6 +400,8 @@ impl Options {
                         flags.push(format!("--{value}"));
                     }
                 }
+                // Where every report goes: the shell writes it there.
+                "output" => {}
                 "granularity" => {
                     if has("granularity") {
                         flags.push(format!("--granularity={value}"));
