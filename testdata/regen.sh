@@ -602,6 +602,31 @@ make_goldens() {
 	golden server.top.flag_alloc_nodecount.txt server.pb.gz -top -alloc_space -nodecount=7
 	golden server.peek.flag.txt server.pb.gz '-peek=^main\.handlePut$'
 
+	# The frame and value flags: labels as frames, cuts, inlining, addresses, means, ratios.
+	golden server.top.tagroot.txt server.pb.gz -top -tagroot=bytes
+	golden inline.top.tagleaf.txt inline.pb.gz -top -tagleaf=bytes
+	golden churn.top.tagroot_tagleaf.txt churn.pb.gz -top -cum -nodecount=20 -tagroot=bytes -tagleaf=bytes
+	golden inline.traces_tagleaf.txt inline.pb.gz -traces -tagleaf=bytes
+	golden inline.traces_tagroot_noinlines.txt inline.pb.gz -traces -sample_index=alloc_space -tagroot=bytes -noinlines
+	golden inline.top.show_from.txt inline.pb.gz -top '-show_from=^main\.main$'
+	golden server.top.show_from.txt server.pb.gz -top -show_from=handlePut
+	golden inline.top.prune_from.txt inline.pb.gz -top -prune_from=newBuf
+	golden server.top.prune_from.txt server.pb.gz -top -prune_from=json
+	golden inline.top.noinlines.txt inline.pb.gz -top -noinlines
+	golden inline.top.noinlines_lines.txt inline.pb.gz -top -noinlines -lines
+	golden inline.top.addresses.txt inline.pb.gz -top -addresses
+	golden inline.top.addresses_noinlines.txt inline.pb.gz -top -addresses -noinlines
+	golden inline.peek_noinlines.txt inline.pb.gz '-peek=^main\.(newBuf|main)$' -noinlines
+	golden inline.top.mean.txt inline.pb.gz -top -mean
+	golden server.top.mean_alloc.txt server.pb.gz -top -mean -alloc_space -cum
+	golden inline.top.divide_by.txt inline.pb.gz -top -divide_by=1024
+	golden server.top.divide_by.txt server.pb.gz -top -divide_by=1000 -alloc_space
+	golden inline.graph_tagroot.dot inline.pb.gz -dot -tagroot=bytes
+	golden inline.graph_noinlines.dot inline.pb.gz -dot -noinlines
+	golden inline.graph_show_from_prune_from.dot inline.pb.gz -dot '-show_from=^main\.main$' -prune_from=newBuf
+	golden inline.graph_addresses.dot inline.pb.gz -dot -addresses
+	golden inline.graph_divide_by.dot inline.pb.gz -dot -divide_by=1024
+
 	check_goldens "$GOTEST"
 }
 

@@ -250,7 +250,7 @@ fn cases_of(command: &str) -> Vec<GoldenCase> {
 #[test]
 fn peek_text_equals_pprof_byte_for_byte() {
     let cases = cases_of("peek");
-    assert_eq!(cases.len(), 28);
+    assert_eq!(cases.len(), 29);
     let mut failures = Vec::new();
     for case in cases {
         let args = symbol_args(&case, "peek");

@@ -233,7 +233,7 @@ fn dot_cases(cases: Vec<GoldenCase>) -> Vec<GoldenCase> {
 #[test]
 fn dot_equals_pprof_node_by_node_and_edge_by_edge() {
     let cases = dot_cases(manifest());
-    assert_eq!(cases.len(), 31, "dot goldens in the manifest");
+    assert_eq!(cases.len(), 36, "dot goldens in the manifest");
     let failures: Vec<String> = cases
         .iter()
         .filter_map(|c| check_dot(c, &profile(&c.profile)).err())

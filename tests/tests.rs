@@ -4,6 +4,7 @@ mod budget;
 mod cli;
 mod flags;
 mod flame;
+mod frames;
 mod gctrace;
 mod golden;
 mod graph;

@@ -196,6 +196,7 @@ pub(super) enum GranularityArg {
     Functions,
     Files,
     Lines,
+    Addresses,
 }
 
 /// Which sample value to report.
@@ -220,6 +221,18 @@ pub(super) struct SampleArgs {
         help_heading = "Sample type"
     )]
     pub sample_index: Option<String>,
+    /// Divide every value by F before it is shown (pprof's -divide_by; percentages do not change).
+    #[arg(
+        long = "divide_by",
+        value_name = "F",
+        allow_negative_numbers = true,
+        help_heading = "Sample type"
+    )]
+    pub divide_by: Option<f64>,
+    /// Each value divided by the first sample type's (for heap profiles: bytes or
+    /// objects per allocated object), as pprof's -mean; top only.
+    #[arg(long, help_heading = "Sample type")]
+    pub mean: bool,
 }
 
 /// Which samples and frames count.
@@ -270,6 +283,9 @@ pub(super) struct GranularityArgs {
     /// Same as -granularity=lines.
     #[arg(long, help_heading = "Granularity")]
     pub lines: bool,
+    /// Same as -granularity=addresses: a node per instruction address (and inlined line).
+    #[arg(long, help_heading = "Granularity")]
+    pub addresses: bool,
     /// Strip PREFIX from recorded source paths (repeatable, or ':'-separated).
     #[arg(
         long = "trim_path",
@@ -279,13 +295,35 @@ pub(super) struct GranularityArgs {
     pub trim_path: Vec<String>,
 }
 
-/// The selection every profile report shares: sample type, filters, granularity.
+/// What the stacks are made of: labels as frames, cuts, inlined calls.
+#[derive(Args, Debug)]
+pub(super) struct FrameArgs {
+    /// Label KEYS (comma-separated) as frames at the root of each stack, the first outermost.
+    #[arg(long = "tagroot", value_name = "KEYS", help_heading = "Frames")]
+    pub tagroot: Option<String>,
+    /// Label KEYS (comma-separated) as frames at the leaf of each stack, the last innermost.
+    #[arg(long = "tagleaf", value_name = "KEYS", help_heading = "Frames")]
+    pub tagleaf: Option<String>,
+    /// Drop the frames above the outermost frame matching RE (samples without one go).
+    #[arg(long = "show_from", value_name = "RE", help_heading = "Frames")]
+    pub show_from: Option<String>,
+    /// Drop the frames beneath the innermost frame whose function matches RE.
+    #[arg(long = "prune_from", value_name = "RE", help_heading = "Frames")]
+    pub prune_from: Option<String>,
+    /// Attribute inlined calls to the function they were inlined into.
+    #[arg(long, help_heading = "Frames")]
+    pub noinlines: bool,
+}
+
+/// The selection every profile report shares: sample type, filters, frames, granularity.
 #[derive(Args, Debug)]
 pub(super) struct SelectArgs {
     #[command(flatten)]
     pub sample: SampleArgs,
     #[command(flatten)]
     pub filters: FilterArgs,
+    #[command(flatten)]
+    pub frames: FrameArgs,
     #[command(flatten)]
     pub granularity: GranularityArgs,
 }

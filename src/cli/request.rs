@@ -13,9 +13,11 @@ use super::args::{
     GraphFormatArg, ListArgs, PeekArgs, ProfileArgs, RawArgs, RendererArg, Report, SelectArgs,
     ShellArgs, SourceArgs, TextArgs, TopArgs, TracesArgs, TrendArgs, TrimArgs,
 };
+use super::args::{FrameArgs, UnitArgs};
 use crate::app::Request;
 use crate::input::{FetchOptions, InputSpec, Source};
 use crate::profile::filter::{Filters, TagFilter};
+use crate::profile::frames::FrameOptions;
 use crate::profile::graph::{Granularity, NodeOptions, TrimOptions};
 use crate::report::diff::DiffOptions;
 use crate::report::flame::FlameOptions;
@@ -32,6 +34,12 @@ use crate::support::usage::UsageError;
 
 /// The request of a report command.
 pub(super) fn request(report: Report) -> Result<Request, UsageError> {
+    if report_selection(&report).is_some_and(|s| s.sample.mean) && !matches!(report, Report::Top(_))
+    {
+        return Err(usage(
+            "-mean: pprof's mean values are in heapscope's top only (yet)",
+        ));
+    }
     Ok(match report {
         Report::Top(a) => top(a)?,
         Report::List(a) => list(a)?,
@@ -42,7 +50,7 @@ pub(super) fn request(report: Report) -> Result<Request, UsageError> {
         Report::Graph(a) => graph(a)?,
         Report::Tags(a) => Request::Tags {
             input: profiles(&a.input.profiles, &[], &a.input.source)?,
-            selection: selection(&a.select)?,
+            selection: selection(&a.select, Some(&a.unit))?,
             options: TagsOptions {
                 unit: a.unit.unit,
                 format: format(&a.format),
@@ -79,6 +87,23 @@ pub(super) fn request(report: Report) -> Result<Request, UsageError> {
     })
 }
 
+/// The selection flags of a report that has them.
+fn report_selection(report: &Report) -> Option<&SelectArgs> {
+    Some(match report {
+        Report::Top(a) => &a.select,
+        Report::List(a) => &a.select,
+        Report::Peek(a) => &a.select,
+        Report::Diff(a) => &a.select,
+        Report::Trend(a) => &a.select,
+        Report::Flame(a) => &a.select,
+        Report::Graph(a) => &a.select,
+        Report::Tags(a) => &a.select,
+        Report::Traces(a) => &a.select,
+        Report::Raw(a) => &a.select,
+        _ => return None,
+    })
+}
+
 /// The shell's request: its profiles (named: its commands come from
 /// stdin) and the options its flags set.
 pub(super) fn shell(a: ShellArgs, settings: Vec<String>) -> Result<Request, UsageError> {
@@ -97,7 +122,7 @@ pub(super) fn shell(a: ShellArgs, settings: Vec<String>) -> Result<Request, Usag
 fn top(a: TopArgs) -> Result<Request, UsageError> {
     Ok(Request::Top {
         input: profiles(&a.input.profiles, &[], &a.input.source)?,
-        selection: selection(&a.select)?,
+        selection: selection(&a.select, Some(&a.unit))?,
         options: TopOptions {
             trim: trim(&a.trim)?,
             unit: a.unit.unit,
@@ -109,7 +134,7 @@ fn top(a: TopArgs) -> Result<Request, UsageError> {
 fn traces(a: TracesArgs) -> Result<Request, UsageError> {
     Ok(Request::Traces {
         input: one_profile(&a.input, "traces")?,
-        selection: selection(&a.select)?,
+        selection: selection(&a.select, Some(&a.unit))?,
         options: TracesOptions {
             unit: a.unit.unit,
             format: format(&a.format),
@@ -121,7 +146,7 @@ fn traces(a: TracesArgs) -> Result<Request, UsageError> {
 fn raw(a: RawArgs) -> Result<Request, UsageError> {
     Ok(Request::Raw {
         input: one_profile(&a.input, "raw")?,
-        selection: selection(&a.select)?,
+        selection: selection(&a.select, None)?,
         output: a.output.output,
     })
 }
@@ -143,7 +168,7 @@ fn one_profile(a: &ProfileArgs, command: &str) -> Result<InputSpec, UsageError> 
 
 fn list(a: ListArgs) -> Result<Request, UsageError> {
     let dirs = split_paths(&a.source_path).map(PathBuf::from).collect();
-    let selection = selection(&a.select)?;
+    let selection = selection(&a.select, Some(&a.unit))?;
     Ok(Request::List {
         input: profiles(&a.input.profiles, &[], &a.input.source)?,
         search: SourceSearch {
@@ -167,7 +192,7 @@ fn list(a: ListArgs) -> Result<Request, UsageError> {
 fn peek(a: PeekArgs) -> Result<Request, UsageError> {
     Ok(Request::Peek {
         input: profiles(&a.input.profiles, &[], &a.input.source)?,
-        selection: selection(&a.select)?,
+        selection: selection(&a.select, Some(&a.unit))?,
         options: PeekOptions {
             regex: symbol_regex("peek", &a.regex)?,
             cum_sort: a.sort.cum && !a.sort.flat,
@@ -184,7 +209,7 @@ fn diff(a: DiffArgs) -> Result<Request, UsageError> {
         before,
         after,
         normalize: a.normalize,
-        selection: selection(&a.select)?,
+        selection: selection(&a.select, Some(&a.unit))?,
         options: DiffOptions {
             trim: trim(&a.trim)?,
             unit: a.unit.unit,
@@ -198,7 +223,7 @@ fn trend(a: TrendArgs) -> Result<Request, UsageError> {
     Ok(Request::Trend {
         input: inputs(&names, &a.source)?,
         keep_order: a.keep_order,
-        selection: selection(&a.select)?,
+        selection: selection(&a.select, Some(&a.unit))?,
         options: TrendOptions {
             cum: a.sort.cum && !a.sort.flat,
             node_count: a.count.nodecount,
@@ -244,7 +269,7 @@ fn flame(a: FlameArgs) -> Result<Request, UsageError> {
         base,
         input,
         normalize: a.normalize,
-        selection: selection(&a.select)?,
+        selection: selection(&a.select, None)?,
         options: FlameOptions {
             title: a.title,
             width: a.width,
@@ -265,7 +290,7 @@ fn graph(a: GraphArgs) -> Result<Request, UsageError> {
     }
     Ok(Request::Graph {
         input: profiles(&a.input.profiles, &[], &a.input.source)?,
-        selection: selection(&a.select)?,
+        selection: selection(&a.select, Some(&a.unit))?,
         options: GraphOptions {
             trim: trim(&a.trim)?,
             unit: a.unit.unit,
@@ -443,6 +468,42 @@ fn trim(a: &TrimArgs) -> Result<TrimOptions, UsageError> {
     })
 }
 
+/// `-divide_by=F` as pprof applies it: values are multiplied by 1/F when
+/// that is positive and not 1 (a negative or infinite F changes nothing);
+/// 0 is refused.
+fn ratio(divide_by: Option<f64>) -> Result<Option<f64>, UsageError> {
+    match divide_by {
+        Some(d) if d == 0.0 => Err(usage(format!(
+            "-divide_by={d:?}: zero divisor (values are divided by it)"
+        ))),
+        Some(d) => {
+            let r = 1.0 / d;
+            Ok((r > 0.0 && r != 1.0).then_some(r))
+        }
+        None => Ok(None),
+    }
+}
+
+/// The frame flags; `unit` is the report's `-unit`, which numeric labels
+/// made frames are written in.
+fn frame_options(a: &FrameArgs, unit: Option<&UnitArgs>) -> Result<FrameOptions, UsageError> {
+    let keys = |v: &Option<String>| -> Vec<String> {
+        v.iter()
+            .flat_map(|v| v.split(','))
+            .filter(|k| !k.is_empty())
+            .map(str::to_string)
+            .collect()
+    };
+    Ok(FrameOptions {
+        tag_root: keys(&a.tagroot),
+        tag_leaf: keys(&a.tagleaf),
+        show_from: regex("show_from", &a.show_from)?,
+        prune_from: regex("prune_from", &a.prune_from)?,
+        no_inlines: a.noinlines,
+        label_unit: unit.map_or("minimum", |u| u.unit.as_str()).to_string(),
+    })
+}
+
 /// Paths given as repeated flags, each possibly ':'-separated.
 fn split_paths(values: &[String]) -> impl Iterator<Item = &str> {
     values
@@ -451,7 +512,7 @@ fn split_paths(values: &[String]) -> impl Iterator<Item = &str> {
         .filter(|p| !p.is_empty())
 }
 
-fn selection(a: &SelectArgs) -> Result<Selection, UsageError> {
+fn selection(a: &SelectArgs, unit: Option<&UnitArgs>) -> Result<Selection, UsageError> {
     let s = &a.sample;
     let shorthands = [
         (s.inuse_space, "inuse_space"),
@@ -481,12 +542,14 @@ fn selection(a: &SelectArgs) -> Result<Selection, UsageError> {
             GranularityArg::Functions => Granularity::Functions,
             GranularityArg::Files => Granularity::Files,
             GranularityArg::Lines => Granularity::Lines,
+            GranularityArg::Addresses => Granularity::Addresses,
         });
     }
     for (on, each) in [
         (g.functions, Granularity::Functions),
         (g.files, Granularity::Files),
         (g.lines, Granularity::Lines),
+        (g.addresses, Granularity::Addresses),
     ] {
         if on {
             granularities.push(each);
@@ -495,7 +558,7 @@ fn selection(a: &SelectArgs) -> Result<Selection, UsageError> {
     granularities.dedup();
     if granularities.len() > 1 {
         return Err(usage(
-            "choose one granularity: -functions, -files or -lines",
+            "choose one granularity: -functions, -files, -lines or -addresses",
         ));
     }
 
@@ -512,6 +575,9 @@ fn selection(a: &SelectArgs) -> Result<Selection, UsageError> {
             tag_show: regex("tagshow", &f.tagshow)?,
             tag_hide: regex("taghide", &f.taghide)?,
         },
+        frames: frame_options(&a.frames, unit)?,
+        ratio: ratio(s.divide_by)?,
+        mean: s.mean,
         nodes: NodeOptions {
             granularity: granularities.pop().unwrap_or_default(),
             trim_path: split_paths(&g.trim_path).map(str::to_string).collect(),

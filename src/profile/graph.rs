@@ -34,6 +34,8 @@ pub enum Granularity {
     Functions,
     Files,
     Lines,
+    /// A node per location address and line, as pprof's `-addresses`.
+    Addresses,
 }
 
 impl Granularity {
@@ -42,6 +44,7 @@ impl Granularity {
             "functions" => Some(Granularity::Functions),
             "files" => Some(Granularity::Files),
             "lines" => Some(Granularity::Lines),
+            "addresses" => Some(Granularity::Addresses),
             _ => None,
         }
     }
@@ -52,6 +55,8 @@ impl Granularity {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct NodeInfo {
     pub name: String,
+    /// The location's address, with `-addresses` only.
+    pub address: u64,
     pub file: String,
     pub line: i64,
     /// Set only for nodes without a function name (pprof keys those by
@@ -64,13 +69,19 @@ impl NodeInfo {
     /// The name pprof prints: `func`, `func file:line`, `file`, `[binary]`
     /// or `<unknown>`.
     pub fn printable_name(&self) -> String {
-        let mut out = self.name.clone();
+        let mut out = String::new();
         let mut part = |text: &str| {
             if !out.is_empty() {
                 out.push(' ');
             }
             out.push_str(text);
         };
+        if self.address != 0 {
+            part(&format!("{:016x}", self.address));
+        }
+        if !self.name.is_empty() {
+            part(&self.name);
+        }
         if self.line != 0 {
             part(&format!("{}:{}", self.file, self.line));
         } else if !self.file.is_empty() {
@@ -87,8 +98,8 @@ impl NodeInfo {
     /// Go's `fmt.Sprint` of pprof's NodeInfo, its last tie-breaker in sorts.
     pub(crate) fn go_sprint(&self) -> String {
         format!(
-            "{{{}  0 {} {} {} {}}}",
-            self.name, self.file, self.start_line, self.line, self.objfile
+            "{{{}  {} {} {} {} {}}}",
+            self.name, self.address, self.file, self.start_line, self.line, self.objfile
         )
     }
 }
@@ -175,7 +186,7 @@ impl NodeTable {
             })
             .collect();
 
-        let mut nodes: FxHashMap<(u32, i64, u32), NodeIndex> = FxHashMap::default();
+        let mut nodes: FxHashMap<(u32, i64, u32, u64), NodeIndex> = FxHashMap::default();
         let mut infos: Vec<NodeInfo> = Vec::new();
         let mut slot_starts = Vec::with_capacity(p.locations.len() + 1);
         let mut slots = Vec::with_capacity(p.lines.len() + 16);
@@ -186,6 +197,11 @@ impl NodeTable {
                 None => NO_KEY,
                 Some(m) => objfile_of[m.index()],
             };
+            let address = if g == Granularity::Addresses {
+                loc.address
+            } else {
+                0
+            };
             let mut intern = |func_key: u32, line: i64| -> NodeIndex {
                 let named = func_key != NO_KEY && !func_parts[func_key as usize].0.is_empty();
                 let obj = if named && !opts.object_names {
@@ -194,23 +210,26 @@ impl NodeTable {
                     objfile
                 };
                 let next = NodeIndex::from_index(infos.len());
-                *nodes.entry((func_key, line, obj)).or_insert_with(|| {
-                    let (name, file, start_line) = match func_key {
-                        NO_KEY => ("", 0, 0),
-                        k => func_parts[k as usize],
-                    };
-                    infos.push(NodeInfo {
-                        name: name.to_string(),
-                        file: files[file as usize].clone(),
-                        line,
-                        start_line,
-                        objfile: match obj {
-                            NO_KEY => String::new(),
-                            o => objfile_names[o as usize].clone(),
-                        },
-                    });
-                    next
-                })
+                *nodes
+                    .entry((func_key, line, obj, address))
+                    .or_insert_with(|| {
+                        let (name, file, start_line) = match func_key {
+                            NO_KEY => ("", 0, 0),
+                            k => func_parts[k as usize],
+                        };
+                        infos.push(NodeInfo {
+                            name: name.to_string(),
+                            address,
+                            file: files[file as usize].clone(),
+                            line,
+                            start_line,
+                            objfile: match obj {
+                                NO_KEY => String::new(),
+                                o => objfile_names[o as usize].clone(),
+                            },
+                        });
+                        next
+                    })
             };
             if !hidden {
                 let range = loc.lines.start as usize..loc.lines.end as usize;
@@ -225,11 +244,12 @@ impl NodeTable {
                         let node = match line.function.to_option() {
                             None => intern(NO_KEY, 0),
                             Some(f) => {
-                                let number = if g == Granularity::Lines {
-                                    line.line
-                                } else {
-                                    0
-                                };
+                                let number =
+                                    if matches!(g, Granularity::Lines | Granularity::Addresses) {
+                                        line.line
+                                    } else {
+                                        0
+                                    };
                                 intern(func_key_of[f.index()], number)
                             }
                         };

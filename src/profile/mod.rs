@@ -5,6 +5,7 @@
 
 pub mod combine;
 pub mod filter;
+pub mod frames;
 pub mod graph;
 pub mod prune;
 pub mod sample_type;

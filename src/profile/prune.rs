@@ -10,7 +10,7 @@ use super::{FunctionIndex, LocationIndex, Profile};
 /// The function name pprof matches the regexes against: a leading "." is
 /// dropped, and so is everything from the first "(" that does not start
 /// "(anonymous namespace)" or belong to "operator()".
-fn simplify(name: &str) -> &str {
+pub(super) fn simplify(name: &str) -> &str {
     const RESERVED: [&str; 2] = ["(anonymous namespace)", "operator()"];
     let name = name.strip_prefix('.').unwrap_or(name);
     let mut i = 0;

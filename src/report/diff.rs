@@ -150,8 +150,8 @@ pub fn compute(
         })
         .collect::<Vec<_>>();
     let output_unit = select_output_unit(
-        rows.iter().map(|r| (r.flat, r.cum)),
-        prep.total,
+        rows.iter().map(|r| (prep.shown(r.flat), prep.shown(r.cum))),
+        prep.shown(prep.total),
         &prep.sample_unit(),
         &opts.unit,
     );
@@ -253,8 +253,8 @@ fn write_text(
     opts: &DiffOptions,
 ) -> io::Result<()> {
     let unit = prep.sample_unit();
-    let fmt = |v: i64| units::scaled_label(v, &unit, &diff.output_unit);
-    let human = |v: i64| units::scaled_label(v, &unit, "auto");
+    let fmt = |v: i64| units::scaled_label(prep.shown(v), &unit, &diff.output_unit);
+    let human = |v: i64| units::scaled_label(prep.shown(v), &unit, "auto");
     let flat_sum = diff
         .rows
         .iter()

@@ -235,7 +235,7 @@ fn write_text(
     reader: &mut SourceReader,
 ) -> io::Result<()> {
     let unit = prep.sample_unit();
-    let fmt = |v: i64| units::scaled_label(v, &unit, &opts.unit);
+    let fmt = |v: i64| units::scaled_label(prep.shown(v), &unit, &opts.unit);
     let dot = |v: i64| if v == 0 { ".".to_string() } else { fmt(v) };
     writeln!(w, "Total: {}", fmt(prep.total))?;
     for name in &listing.no_source_info {

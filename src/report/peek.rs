@@ -132,8 +132,8 @@ pub fn compute(prep: &Prepared<'_>, opts: &PeekOptions) -> Result<Peek, MatchErr
     let output_unit = select_output_unit(
         t.nodes
             .iter()
-            .map(|&n| (g.flat[n.index()], g.cum[n.index()])),
-        prep.total,
+            .map(|&n| (prep.shown(g.flat[n.index()]), prep.shown(g.cum[n.index()]))),
+        prep.shown(prep.total),
         &prep.sample_unit(),
         &opts.unit,
     );
@@ -157,7 +157,7 @@ pub fn write(w: &mut dyn Write, prep: &Prepared<'_>, opts: &PeekOptions) -> anyh
 
 fn write_text(w: &mut dyn Write, prep: &Prepared<'_>, peek: &Peek) -> io::Result<()> {
     let unit = prep.sample_unit();
-    let fmt = |v: i64| units::scaled_label(v, &unit, &peek.output_unit);
+    let fmt = |v: i64| units::scaled_label(prep.shown(v), &unit, &peek.output_unit);
     let labels = report_header(
         prep,
         &Trimming {

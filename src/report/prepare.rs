@@ -3,12 +3,14 @@
 //! ([`Prepared`]); and the graph trimmed for display as `top` and `diff`
 //! show it.
 
+use std::borrow::Cow;
 use std::io::{self, Write};
 
 use anyhow::anyhow;
 
 use crate::input::NamedProfile;
 use crate::profile::filter::{self, Filters, View};
+use crate::profile::frames::{self, FrameOptions};
 use crate::profile::graph::{
     self, Granularity, InlineMark, NodeOptions, NodeTable, Overflow, TrimOptions, Trimmed,
 };
@@ -43,6 +45,13 @@ pub struct Selection {
     /// `-sample_index` (a name or number); `None` for the default.
     pub sample_index: Option<String>,
     pub filters: Filters,
+    /// `-tagroot`, `-tagleaf`, `-show_from`, `-prune_from`, `-noinlines`.
+    pub frames: FrameOptions,
+    /// pprof's ratio, 1/`-divide_by`: shown values are multiplied by it.
+    pub ratio: Option<f64>,
+    /// pprof's `-mean`: each value divided by the sum of the first sample
+    /// type's values over the same samples.
+    pub mean: bool,
     pub nodes: NodeOptions,
     /// pprof's `-relative_percentages`: the total counts only the samples
     /// the filters keep, instead of all samples.
@@ -52,7 +61,8 @@ pub struct Selection {
 /// A profile ready for a graph report: the value to read, the filtered
 /// view, the node table and the report total.
 pub struct Prepared<'a> {
-    pub loaded: &'a NamedProfile,
+    /// The profile as loaded, or a copy the frame flags changed.
+    pub loaded: Cow<'a, NamedProfile>,
     pub value_index: usize,
     pub view: View,
     pub table: NodeTable,
@@ -60,6 +70,11 @@ pub struct Prepared<'a> {
     pub total: i64,
     pub filters: Vec<String>,
     pub granularity: Granularity,
+    /// 1/`-divide_by`, if any.
+    pub ratio: Option<f64>,
+    /// `-mean`: `total` is already the mean; nodes' values are divided by
+    /// [`Prepared::mean_divisors`].
+    pub mean: bool,
 }
 
 impl<'a> Prepared<'a> {
@@ -71,6 +86,19 @@ impl<'a> Prepared<'a> {
         selection: &Selection,
         notes: &mut dyn Write,
     ) -> Result<Self, PrepareError> {
+        let mut loaded = Cow::Borrowed(loaded);
+        let frame_opts = &selection.frames;
+        let mut unmatched: Vec<&'static str> = Vec::new();
+        if frame_opts.adds_labels() {
+            // Before the filters, as pprof: they may match the new frames.
+            let (root, leaf) = frames::add_label_frames(&mut loaded.to_mut().profile, frame_opts);
+            if !frame_opts.tag_root.is_empty() && !root {
+                unmatched.push("tagroot");
+            }
+            if !frame_opts.tag_leaf.is_empty() && !leaf {
+                unmatched.push("tagleaf");
+            }
+        }
         let p = &loaded.profile;
         let value_index = sample_type::resolve(p, selection.sample_index.as_deref())
             .map_err(PrepareError::SampleType)?;
@@ -87,13 +115,40 @@ impl<'a> Prepared<'a> {
                 .map_err(PrepareError::Io)?;
             }
         }
-        let view = filter::apply(p, &selection.filters);
+        let whole_total = p.total(value_index);
+        let mut view = filter::apply(p, &selection.filters);
+        if frame_opts.cuts() {
+            // After the filters, as pprof.
+            if !frames::cut(&mut loaded.to_mut().profile, &mut view, frame_opts)
+                && frame_opts.show_from.is_some()
+            {
+                let at = ["focus", "ignore", "hide", "show"]
+                    .iter()
+                    .filter(|name| view.unmatched.contains(name))
+                    .count();
+                view.unmatched.insert(at, "show_from");
+            }
+        }
+        view.unmatched.splice(0..0, unmatched);
+        let p = &loaded.profile;
         let total = if selection.relative_percentages {
             view.total(p, value_index)
         } else {
-            p.total(value_index)
+            whole_total
         }
         .ok_or(PrepareError::Overflow(Overflow))?;
+        let total = if selection.mean {
+            // pprof's computeTotal: the sum over the divisor's sum.
+            let div = if selection.relative_percentages {
+                view.total(p, 0)
+            } else {
+                p.total(0)
+            }
+            .ok_or(PrepareError::Overflow(Overflow))?;
+            mean(total, div)
+        } else {
+            total
+        };
         if let Some(better) =
             sample_type::better_choice(p, value_index, |i| view.sample_visible(p, i))
         {
@@ -121,21 +176,45 @@ impl<'a> Prepared<'a> {
                 "tagfocus" => "TagFocus",
                 "tagignore" => "TagIgnore",
                 "tagshow" => "TagShow",
+                "tagroot" => "TagRoot",
+                "tagleaf" => "TagLeaf",
+                "show_from" => "ShowFrom",
                 _ => "TagHide",
             };
             writeln!(notes, "heapscope: {title} expression matched no samples")
                 .map_err(PrepareError::Io)?;
         }
         let table = NodeTable::new(p, &view, &selection.nodes);
+        let mut filters = selection.filters.describe();
+        if let Some(re) = &frame_opts.show_from {
+            // pprof lists it after the name filters, before the tag ones.
+            let f = &selection.filters;
+            let at = [&f.focus, &f.ignore, &f.hide, &f.show]
+                .iter()
+                .filter(|r| r.is_some())
+                .count();
+            filters.insert(at, format!("show_from={}", re.as_str()));
+        }
         Ok(Prepared {
             loaded,
             value_index,
             view,
             table,
             total,
-            filters: selection.filters.describe(),
+            filters,
             granularity: selection.nodes.granularity,
+            ratio: selection.ratio,
+            mean: selection.mean,
         })
+    }
+
+    /// A value as shown: multiplied by 1/`-divide_by` and truncated, as
+    /// pprof's report formats it.
+    pub fn shown(&self, v: i64) -> i64 {
+        match self.ratio {
+            Some(r) => (v as f64 * r) as i64,
+            None => v,
+        }
     }
 
     pub fn profile(&self) -> &Profile {
@@ -145,13 +224,28 @@ impl<'a> Prepared<'a> {
     /// The selected sample type's name ("inuse_space"), safe to show
     /// ([`escape::text`]).
     pub fn sample_type(&self) -> String {
-        escape::text(self.sample_type_raw()).into_owned()
+        escape::text(&self.sample_type_raw()).into_owned()
     }
 
     /// The selected sample type's name as the profile holds it, for JSON.
-    pub fn sample_type_raw(&self) -> &str {
+    pub fn sample_type_raw(&self) -> String {
         let p = self.profile();
-        p.str(p.sample_types[self.value_index].kind)
+        let name = p.str(p.sample_types[self.value_index].kind);
+        if self.mean {
+            format!("mean_{name}")
+        } else {
+            name.to_string()
+        }
+    }
+
+    /// With `-mean`, each node's divisors: the graph of the first sample
+    /// type over the same samples (pprof's `FlatDiv` and `CumDiv`).
+    pub fn mean_divisors(&self) -> Result<Option<graph::Graph>, Overflow> {
+        if !self.mean {
+            return Ok(None);
+        }
+        let p = self.profile();
+        graph::accumulate(p, &self.table, &self.view, 0, None, graph::EdgeSet::None).map(Some)
     }
 
     /// The selected sample type's unit, lower-cased as pprof does ("bytes"),
@@ -165,6 +259,16 @@ impl<'a> Prepared<'a> {
     pub fn sample_unit_raw(&self) -> String {
         let p = self.profile();
         p.str(p.sample_types[self.value_index].unit).to_lowercase()
+    }
+}
+
+/// `value` over `div`, as pprof's mean values: integer division, and the
+/// value itself when the divisor is 0.
+pub fn mean(value: i64, div: i64) -> i64 {
+    if div != 0 {
+        value.wrapping_div(div)
+    } else {
+        value
     }
 }
 

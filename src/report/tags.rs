@@ -142,7 +142,7 @@ fn write_text(
     opts: &TagsOptions,
 ) -> io::Result<()> {
     let unit = prep.sample_unit();
-    let fmt = |v: i64| units::scaled_label(v, &unit, &opts.unit);
+    let fmt = |v: i64| units::scaled_label(prep.shown(v), &unit, &opts.unit);
     let total = tags.total;
     for k in &tags.keys {
         let key = format!("{}:", escape::text(&k.key));

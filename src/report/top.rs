@@ -61,19 +61,26 @@ pub struct Top {
 /// Computes the report.
 pub fn compute(prep: &Prepared<'_>, opts: &TopOptions) -> Result<Top, Overflow> {
     let (t, marks) = super::prepare::trimmed_with_marks(prep, &opts.trim)?;
+    // With -mean, nodes are trimmed and ordered by their sums, as pprof
+    // does, and shown as means.
+    let div = prep.mean_divisors()?;
+    let shown = |values: &[i64], divs: Option<&[i64]>, n: NodeIndex| {
+        let v = values[n.index()];
+        divs.map_or(v, |d| super::prepare::mean(v, d[n.index()]))
+    };
     let rows: Vec<Row> = t
         .nodes
         .iter()
         .map(|&n| Row {
             node: n,
-            flat: t.graph.flat[n.index()],
-            cum: t.graph.cum[n.index()],
+            flat: shown(&t.graph.flat, div.as_ref().map(|d| &d.flat[..]), n),
+            cum: shown(&t.graph.cum, div.as_ref().map(|d| &d.cum[..]), n),
             inline: marks[n.index()],
         })
         .collect();
     let output_unit = select_output_unit(
-        rows.iter().map(|r| (r.flat, r.cum)),
-        prep.total,
+        rows.iter().map(|r| (prep.shown(r.flat), prep.shown(r.cum))),
+        prep.shown(prep.total),
         &prep.sample_unit(),
         &opts.unit,
     );
@@ -103,7 +110,7 @@ fn write_text(
     opts: &TopOptions,
 ) -> io::Result<()> {
     let unit = prep.sample_unit();
-    let fmt = |v: i64| units::scaled_label(v, &unit, &top.output_unit);
+    let fmt = |v: i64| units::scaled_label(prep.shown(v), &unit, &top.output_unit);
     let flat_sum = top
         .rows
         .iter()

@@ -181,8 +181,9 @@ fn write_text(
 ) -> io::Result<()> {
     let p = prep.profile();
     let unit = prep.sample_unit_raw();
-    let fmt = |v: i64| escape::text(&units::scaled_label(v, &unit, &opts.unit)).into_owned();
-    let header = profile_header(p, prep.sample_type_raw(), &unit, prep.total, &fmt);
+    let fmt =
+        |v: i64| escape::text(&units::scaled_label(prep.shown(v), &unit, &opts.unit)).into_owned();
+    let header = profile_header(p, &prep.sample_type_raw(), &unit, prep.total, &fmt);
     writeln!(w, "{}", header.join("\n"))?;
     // Label sets are shared by many samples: each is written out once.
     let mut label_text: Vec<Option<String>> = vec![None; p.samples.label_sets.len()];
@@ -214,7 +215,7 @@ struct TraceList<'a, 'p>(&'a Doc<'a, 'p>);
 impl Serialize for Doc<'_, '_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(Some(4))?;
-        m.serialize_entry("sample_type", self.prep.sample_type_raw())?;
+        m.serialize_entry("sample_type", &self.prep.sample_type_raw())?;
         m.serialize_entry("unit", &self.prep.sample_unit_raw())?;
         m.serialize_entry("total", &self.prep.total)?;
         m.serialize_entry("traces", &TraceList(self))?;

@@ -266,7 +266,7 @@ fn write_text(
     opts: &TrendOptions,
 ) -> io::Result<()> {
     let unit = prep.sample_unit();
-    let fmt = |v: i64| units::scaled_label(v, &unit, &opts.unit);
+    let fmt = |v: i64| units::scaled_label(prep.shown(v), &unit, &opts.unit);
     let signed = |v: i64| {
         let t = fmt(v);
         if v > 0 {

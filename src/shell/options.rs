@@ -68,6 +68,12 @@ pub(super) const PPROF_OPTIONS: &[(&str, bool, &str, &str)] = &[
         "Scales profile based on the base profile.",
     ),
     (
+        "output",
+        false,
+        "",
+        "Output filename for file-based outputs",
+    ),
+    (
         "prune_from",
         false,
         "",
@@ -220,7 +226,19 @@ impl Options {
 
     /// Whether `word` names an option, a group's choice or a sample type.
     pub fn is_option(&self, word: &str) -> bool {
-        self.kind(word).is_some() || self.group_of(word).is_some() || self.is_sample_type(word)
+        self.kind(word).is_some()
+            || self.group_of(word).is_some()
+            || self.is_sample_type(word)
+            || self.mean_shortcut(word).is_some()
+    }
+
+    /// pprof's `mean_TYPE` and `total_TYPE`: the sample type, with `mean`
+    /// on or off. `None` for any other word.
+    fn mean_shortcut<'w>(&self, word: &'w str) -> Option<(&'w str, bool)> {
+        [("mean_", true), ("total_", false)]
+            .into_iter()
+            .find_map(|(prefix, on)| Some((word.strip_prefix(prefix)?, on)))
+            .filter(|(t, _)| self.is_sample_type(t))
     }
 
     fn group_of(&self, choice: &str) -> Option<&'static str> {
@@ -248,6 +266,12 @@ impl Options {
             words.extend(choices.iter().map(|c| (*c).to_string()));
         }
         words.extend(self.sample_types.iter().cloned());
+        if self.heapscope_has("mean") {
+            for t in &self.sample_types {
+                words.push(format!("mean_{t}"));
+                words.push(format!("total_{t}"));
+            }
+        }
         words.sort();
         words.dedup();
         words
@@ -277,6 +301,11 @@ impl Options {
         }
         if value.is_none() && self.is_sample_type(name) {
             return Some(self.set_sample_index(name));
+        }
+        if let Some((sample_type, mean)) = self.mean_shortcut(name).filter(|_| value.is_none()) {
+            return Some(self.set_sample_index(sample_type).map(|()| {
+                self.set.insert("mean".to_string(), mean.to_string());
+            }));
         }
         if let Some(group) = self.group_of(name) {
             if value.is_none() {
@@ -371,6 +400,8 @@ impl Options {
                         flags.push(format!("--{value}"));
                     }
                 }
+                // Where every report goes: the shell writes it there.
+                "output" => {}
                 "granularity" => {
                     if has("granularity") {
                         flags.push(format!("--granularity={value}"));
@@ -510,6 +541,37 @@ mod tests {
         assert_eq!(o.get("focus"), None);
         assert_eq!(o.assign("sample_index=0"), Some(Ok(())));
         assert_eq!(o.get("sample_index"), Some("alloc_objects"));
+    }
+
+    #[test]
+    fn mean_and_total_shortcuts_set_the_type_and_mean() {
+        let mut o = options();
+        assert_eq!(o.assign("mean_alloc_space"), Some(Ok(())));
+        assert_eq!(top(&o), ["--mean", "--sample_index=alloc_space"]);
+        assert_eq!(o.assign("total_inuse_objects"), Some(Ok(())));
+        assert_eq!(top(&o), ["--sample_index=inuse_objects"]);
+        assert!(o.words().contains(&"mean_inuse_space".to_string()));
+        assert_eq!(o.assign("mean_bogus"), None);
+        for line in [
+            "show_from=main",
+            "tagroot=bytes",
+            "noinlines",
+            "divide_by=1024",
+            "addresses",
+        ] {
+            assert_eq!(o.assign(line), Some(Ok(())), "{line}");
+        }
+        assert_eq!(
+            top(&o),
+            [
+                "--divide_by=1024",
+                "--granularity=addresses",
+                "--noinlines",
+                "--sample_index=inuse_objects",
+                "--show_from=main",
+                "--tagroot=bytes"
+            ]
+        );
     }
 
     #[test]

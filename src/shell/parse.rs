@@ -152,6 +152,9 @@ pub fn parse(
     };
     args.extend(options.flags(report).into_iter().filter(|f| !given(f)));
     args.extend(own_flags);
+    // pprof's `output` option: every report to that file, unless the
+    // command names one.
+    let output = output.or_else(|| options.get("output").map(PathBuf::from));
     Ok(Command {
         args,
         regex,
@@ -229,6 +232,20 @@ mod tests {
         assert_eq!(c.args, ["top", "--nodecount=5"]);
         let c = parsed("dot", &o).unwrap();
         assert_eq!(c.args, ["graph", "--format=dot"]);
+    }
+
+    #[test]
+    fn the_output_option_sends_every_report_to_its_file() {
+        let mut o = Options::new(cli::reports());
+        assert_eq!(o.assign("output=all.txt"), Some(Ok(())));
+        let c = parsed("top", &o).unwrap();
+        assert_eq!(c.args, ["top"]);
+        assert_eq!(c.output, Some(PathBuf::from("all.txt")));
+        let c = parsed("dot > g.dot", &o).unwrap();
+        assert_eq!(c.args, ["graph", "--format=dot"]);
+        assert_eq!(c.output, Some(PathBuf::from("g.dot")));
+        assert_eq!(o.assign("output="), Some(Ok(())));
+        assert_eq!(parsed("top", &o).unwrap().output, None);
     }
 
     #[test]

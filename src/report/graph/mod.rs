@@ -166,12 +166,12 @@ pub fn compute(prep: &Prepared<'_>, opts: &GraphOptions) -> Result<Drawing, Over
     let output_unit = select_output_unit(
         v.nodes
             .iter()
-            .map(|&n| (g.flat[n.index()], g.cum[n.index()])),
-        prep.total,
+            .map(|&n| (prep.shown(g.flat[n.index()]), prep.shown(g.cum[n.index()]))),
+        prep.shown(prep.total),
         &unit,
         &opts.unit,
     );
-    let fmt = |x: i64| units::scaled_label(x, &unit, &output_unit);
+    let fmt = |x: i64| units::scaled_label(prep.shown(x), &unit, &output_unit);
     let total = prep.total;
 
     let flat_sum = v
@@ -419,11 +419,15 @@ pub fn write(
     Ok(())
 }
 
-/// A node's name as pprof splits it over lines: the function name
+/// A node's name as pprof splits it over lines: the address (with
+/// `-addresses`), the function name
 /// shortened (no package path) and split at dots, then the file (base name)
 /// or file:line.
 fn name_lines(info: &NodeInfo) -> Vec<String> {
     let mut lines = Vec::new();
+    if info.address != 0 {
+        lines.push(format!("{:016x}", info.address));
+    }
     if !info.name.is_empty() {
         let short = shorten_function_name(&escape::text(&info.name));
         for part in short.split("::") {
