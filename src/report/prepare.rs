@@ -8,6 +8,7 @@ use std::io::{self, Write};
 use anyhow::anyhow;
 
 use crate::input::NamedProfile;
+use crate::profile::combine;
 use crate::profile::filter::{self, Filters, View};
 use crate::profile::graph::{
     self, Granularity, InlineMark, NodeOptions, NodeTable, Overflow, TrimOptions, Trimmed,
@@ -88,12 +89,8 @@ impl<'a> Prepared<'a> {
             }
         }
         let view = filter::apply(p, &selection.filters);
-        let total = if selection.relative_percentages {
-            view.total(p, value_index)
-        } else {
-            p.total(value_index)
-        }
-        .ok_or(PrepareError::Overflow(Overflow))?;
+        let total = report_total(p, &view, value_index, selection.relative_percentages)
+            .ok_or(PrepareError::Overflow(Overflow))?;
         if let Some(better) =
             sample_type::better_choice(p, value_index, |i| view.sample_visible(p, i))
         {
@@ -166,6 +163,27 @@ impl<'a> Prepared<'a> {
         let p = self.profile();
         p.str(p.sample_types[self.value_index].unit).to_lowercase()
     }
+}
+
+/// pprof's report total: the sum of |value| over all samples (those the
+/// filters keep, with `-relative_percentages`), or over the samples of a
+/// `-diff_base` (labelled `pprof::base`) when that is not zero.
+fn report_total(p: &Profile, view: &View, value_index: usize, relative: bool) -> Option<i64> {
+    let counts = |i: usize| !relative || view.sample_visible(p, i);
+    let mut total: i64 = 0;
+    let mut base: i64 = 0;
+    let marked = combine::base_label_sets(p);
+    for i in (0..p.samples.len()).filter(|&i| counts(i)) {
+        let v = p.samples.value(i, value_index).checked_abs()?;
+        total = total.checked_add(v)?;
+        if marked
+            .as_ref()
+            .is_some_and(|m| m[p.samples.label_set[i].index()])
+        {
+            base = base.checked_add(v)?;
+        }
+    }
+    Some(if base > 0 { base } else { total })
 }
 
 /// [`Prepared::new`] with its errors as a report gives them: named by the
