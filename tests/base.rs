@@ -178,3 +178,23 @@ fn output_over_the_base_is_refused() {
         std::fs::read(util::profile("leak.1.pb.gz")).unwrap()
     );
 }
+
+/// The shell on a difference: started with -diff_base (the session's
+/// profile is the difference), or with -base typed after a command; each
+/// answer equals the batch command's.
+#[test]
+fn shell_sessions_on_a_difference() {
+    let (one, six) = (util::profile("leak.1.pb.gz"), util::profile("leak.6.pb.gz"));
+    let diff_base = format!("-diff_base={one}");
+    let batch = util::run(&["-top", "-nodecount=3", &diff_base, "-normalize", &six]);
+    let shell = util::run_with_stdin(&[&diff_base, "-normalize", &six], b"top 3\n");
+    assert!(shell.status.success(), "{}", util::stderr(&shell));
+    assert_eq!(util::stdout(&shell), util::stdout(&batch));
+
+    let base = format!("-base={one}");
+    let batch = util::run(&["-top", "-nodecount=3", &base, "-drop_negative", &six]);
+    let line = format!("drop_negative=true\ntop {base} 3\n");
+    let shell = util::run_with_stdin(&[&six], line.as_bytes());
+    assert!(shell.status.success(), "{}", util::stderr(&shell));
+    assert_eq!(util::stdout(&shell), util::stdout(&batch));
+}

@@ -689,6 +689,8 @@ pub(super) struct GctraceArgs {
 #[derive(Args, Debug)]
 pub(super) struct ShellArgs {
     #[command(flatten)]
+    pub base: BaseArgs,
+    #[command(flatten)]
     pub input: ProfileArgs,
 }
 

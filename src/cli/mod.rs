@@ -199,13 +199,16 @@ mod tests {
 
     #[test]
     fn text_commands_take_a_file_and_their_flags() {
-        let Ok(Request::GcTrace { input, format, svg }) = request(&[
+        let Ok(Request::GcTrace {
+            input, format, svg, ..
+        }) = request(&[
             "heapscope",
             "gctrace",
             "-svg=gc.svg",
             "-format=json",
             "gc.log",
-        ]) else {
+        ])
+        else {
             panic!("gctrace should parse");
         };
         assert_eq!(input.sources, [Source::Path(PathBuf::from("gc.log"))]);

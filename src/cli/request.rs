@@ -80,8 +80,9 @@ pub(super) fn shell(a: ShellArgs, settings: Vec<String>) -> Result<Request, Usag
              (heapscope [FLAGS] PROFILE…), or give a command (heapscope top < pprof.heap)",
         ));
     }
+    // The session's profile is the difference from the base, if any.
     Ok(Request::Shell {
-        input: profiles(&a.input.profiles, &[], &a.input.source)?,
+        input: with_base(&a.input, &a.base)?,
         settings,
     })
 }
