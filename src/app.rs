@@ -184,10 +184,12 @@ impl Request {
 /// Runs a request, writing the report to `out` and notes (diagnostics) to `notes`.
 pub fn run(request: &Request, out: &mut dyn Write, notes: &mut dyn Write) -> anyhow::Result<()> {
     let inputs = request.inputs();
-    let what = if inputs.len() > 1 {
-        "one of the inputs"
-    } else {
-        "the input"
+    let what = match request {
+        Request::MemStats { .. } | Request::GcTrace { .. } => "the input file",
+        Request::Traces { input, .. } | Request::Raw { input, .. } if input.base.is_none() => {
+            "the input profile"
+        }
+        _ => "one of the input profiles",
     };
     for (flag, path) in request.written() {
         output::refuse_input(flag, path, &inputs, what)?;
