@@ -34,26 +34,31 @@ pub enum Request {
         input: InputSpec,
         selection: Selection,
         options: TopOptions,
+        output: Option<PathBuf>,
     },
     Info {
         input: InputSpec,
         format: Format,
+        output: Option<PathBuf>,
     },
     Tags {
         input: InputSpec,
         selection: Selection,
         options: TagsOptions,
+        output: Option<PathBuf>,
     },
     List {
         input: InputSpec,
         selection: Selection,
         options: ListOptions,
         search: SourceSearch,
+        output: Option<PathBuf>,
     },
     Peek {
         input: InputSpec,
         selection: Selection,
         options: PeekOptions,
+        output: Option<PathBuf>,
     },
     Diff {
         before: InputSpec,
@@ -61,12 +66,14 @@ pub enum Request {
         normalize: bool,
         selection: Selection,
         options: DiffOptions,
+        output: Option<PathBuf>,
     },
     Trend {
         input: InputSpec,
         keep_order: bool,
         selection: Selection,
         options: TrendOptions,
+        output: Option<PathBuf>,
     },
     Flame {
         input: InputSpec,
@@ -97,6 +104,7 @@ pub enum Request {
     MemStats {
         input: InputSpec,
         format: Format,
+        output: Option<PathBuf>,
     },
     GcTrace {
         input: InputSpec,
@@ -105,6 +113,7 @@ pub enum Request {
         svg: Option<PathBuf>,
         /// `-limit`: the memory limit growth is projected onto, bytes.
         limit: Option<u64>,
+        output: Option<PathBuf>,
     },
     /// The shell on the profile read from `input`, its options first set
     /// by `settings` (`nodecount=20`, `cum`).
@@ -115,112 +124,150 @@ pub enum Request {
 }
 
 impl Request {
-    /// The file the report is written to, if any, with the flag naming it,
-    /// what its inputs are called and the inputs.
-    fn output_file(&self) -> Option<(&'static str, &Path, &'static str, Vec<&Source>)> {
-        fn inputs(spec: &InputSpec) -> Vec<&Source> {
-            spec.sources.iter().collect()
-        }
+    /// The file the report is written to (`-o`), if any.
+    fn output(&self) -> Option<&Path> {
         match self {
-            Request::Flame {
-                input,
-                base,
-                output: Some(path),
-                ..
-            } => {
-                let mut sources = inputs(input);
-                sources.extend(base.iter().flat_map(|b| &b.sources));
-                Some(("-o", path, "one of the input profiles", sources))
-            }
-            Request::Graph {
-                input,
-                output: Some(path),
-                ..
-            } => Some(("-o", path, "one of the input profiles", inputs(input))),
-            Request::Traces {
-                input,
-                output: Some(path),
-                ..
-            }
-            | Request::Raw {
-                input,
-                output: Some(path),
-                ..
-            } => Some(("-o", path, "the input profile", inputs(input))),
-            Request::GcTrace {
-                input,
-                svg: Some(path),
-                ..
-            } => Some(("--svg", path, "the input file", inputs(input))),
-            _ => None,
+            Request::Top { output, .. }
+            | Request::Info { output, .. }
+            | Request::Tags { output, .. }
+            | Request::List { output, .. }
+            | Request::Peek { output, .. }
+            | Request::Diff { output, .. }
+            | Request::Trend { output, .. }
+            | Request::Flame { output, .. }
+            | Request::Graph { output, .. }
+            | Request::Traces { output, .. }
+            | Request::Raw { output, .. }
+            | Request::MemStats { output, .. }
+            | Request::GcTrace { output, .. } => output.as_deref(),
+            Request::Shell { .. } => None,
         }
+    }
+
+    /// Every source the request reads, bases included.
+    fn inputs(&self) -> Vec<&Source> {
+        match self {
+            Request::Diff { before, after, .. } => {
+                before.all_sources().chain(after.all_sources()).collect()
+            }
+            Request::Flame { input, base, .. } => input
+                .all_sources()
+                .chain(base.iter().flat_map(InputSpec::all_sources))
+                .collect(),
+            Request::Top { input, .. }
+            | Request::Info { input, .. }
+            | Request::Tags { input, .. }
+            | Request::List { input, .. }
+            | Request::Peek { input, .. }
+            | Request::Trend { input, .. }
+            | Request::Graph { input, .. }
+            | Request::Traces { input, .. }
+            | Request::Raw { input, .. }
+            | Request::MemStats { input, .. }
+            | Request::GcTrace { input, .. }
+            | Request::Shell { input, .. } => input.all_sources().collect(),
+        }
+    }
+
+    /// The files the request writes, with the flag naming each.
+    fn written(&self) -> Vec<(&'static str, &Path)> {
+        let mut files: Vec<(&'static str, &Path)> =
+            self.output().map(|p| ("-o", p)).into_iter().collect();
+        if let Request::GcTrace {
+            svg: Some(path), ..
+        } = self
+        {
+            files.push(("--svg", path));
+        }
+        files
     }
 }
 
 /// Runs a request, writing the report to `out` and notes (diagnostics) to `notes`.
 pub fn run(request: &Request, out: &mut dyn Write, notes: &mut dyn Write) -> anyhow::Result<()> {
-    if let Some((flag, path, what, inputs)) = request.output_file() {
+    let inputs = request.inputs();
+    let what = match request {
+        Request::MemStats { .. } | Request::GcTrace { .. } => "the input file",
+        Request::Traces { input, .. } | Request::Raw { input, .. } if input.base.is_none() => {
+            "the input profile"
+        }
+        _ => "one of the input profiles",
+    };
+    for (flag, path) in request.written() {
         output::refuse_input(flag, path, &inputs, what)?;
     }
+    let to = request.output();
     match request {
         Request::Top {
             input,
             selection,
             options,
-        } => {
+            ..
+        } => output::write_to(to, out, |w| {
             let loaded = load_merged(input, notes)?;
             let prep = prepare(&loaded, selection, notes)?;
-            top::write(out, &prep, options).with_context(|| loaded.name.clone())
-        }
+            top::write(w, &prep, options).with_context(|| loaded.name.clone())
+        }),
         Request::Tags {
             input,
             selection,
             options,
-        } => {
+            ..
+        } => output::write_to(to, out, |w| {
             let loaded = load_merged(input, notes)?;
             let prep = prepare(&loaded, selection, notes)?;
-            tags::write(out, &prep, options).with_context(|| loaded.name.clone())
-        }
-        Request::Info { input, format } => {
+            tags::write(w, &prep, options).with_context(|| loaded.name.clone())
+        }),
+        Request::Info { input, format, .. } => output::write_to(to, out, |w| {
             let loaded = load_merged(input, notes)?;
-            Ok(info::write(out, &loaded, *format)?)
-        }
+            Ok(info::write(w, &loaded, *format)?)
+        }),
         Request::List {
             input,
             selection,
             options,
             search,
-        } => list::run(out, notes, input, selection, options, search),
+            ..
+        } => output::write_to(to, out, |w| {
+            list::run(w, notes, input, selection, options, search)
+        }),
         Request::Peek {
             input,
             selection,
             options,
-        } => {
+            ..
+        } => output::write_to(to, out, |w| {
             let loaded = load_merged(input, notes)?;
             let prep = prepare(&loaded, selection, notes)?;
-            peek::write(out, &prep, options).with_context(|| loaded.name.clone())
-        }
+            peek::write(w, &prep, options).with_context(|| loaded.name.clone())
+        }),
         Request::Diff {
             before,
             after,
             normalize,
             selection,
             options,
-        } => diff::run(out, notes, before, after, *normalize, selection, options),
+            ..
+        } => output::write_to(to, out, |w| {
+            diff::run(w, notes, before, after, *normalize, selection, options)
+        }),
         Request::Trend {
             input,
             keep_order,
             selection,
             options,
-        } => trend::run(out, notes, input, *keep_order, selection, options),
+            ..
+        } => output::write_to(to, out, |w| {
+            trend::run(w, notes, input, *keep_order, selection, options)
+        }),
         Request::Flame {
             input,
             base,
             normalize,
             selection,
             options,
-            output,
-        } => output::write_to(output.as_deref(), out, |w| {
+            ..
+        } => output::write_to(to, out, |w| {
             flame::run(
                 w,
                 notes,
@@ -235,8 +282,8 @@ pub fn run(request: &Request, out: &mut dyn Write, notes: &mut dyn Write) -> any
             input,
             selection,
             options,
-            output,
-        } => output::write_to(output.as_deref(), out, |w| {
+            ..
+        } => output::write_to(to, out, |w| {
             let loaded = load_merged(input, notes)?;
             let prep = prepare(&loaded, selection, notes)?;
             graph::write(w, notes, &prep, options).with_context(|| loaded.name.clone())
@@ -245,30 +292,33 @@ pub fn run(request: &Request, out: &mut dyn Write, notes: &mut dyn Write) -> any
             input,
             selection,
             options,
-            output,
-        } => output::write_to(output.as_deref(), out, |w| {
+            ..
+        } => output::write_to(to, out, |w| {
             let loaded = load_merged(input, notes)?;
             let prep = prepare(&loaded, selection, notes)?;
             traces::write(w, &prep, options).with_context(|| loaded.name.clone())
         }),
         Request::Raw {
-            input,
-            selection,
-            output,
-        } => output::write_to(output.as_deref(), out, |w| {
+            input, selection, ..
+        } => output::write_to(to, out, |w| {
             let loaded = load_merged(input, notes)?;
             let prep = prepare(&loaded, selection, notes)?;
             Ok(raw::write(w, &prep)?)
         }),
-        Request::MemStats { input, format } => memstats::run(out, notes, input, *format),
+        Request::MemStats { input, format, .. } => {
+            output::write_to(to, out, |w| memstats::run(w, notes, input, *format))
+        }
         Request::GcTrace {
             input,
             format,
             svg,
             limit,
+            ..
         } => {
             let options = gctrace::Options { limit: *limit };
-            gctrace::run(out, notes, input, *format, svg.as_deref(), &options)
+            output::write_to(to, out, |w| {
+                gctrace::run(w, notes, input, *format, svg.as_deref(), &options)
+            })
         }
         Request::Shell { input, settings } => shell::run(out, notes, input, settings),
     }

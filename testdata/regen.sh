@@ -626,6 +626,36 @@ make_goldens() {
 	golden inline.graph_show_from_prune_from.dot inline.pb.gz -dot '-show_from=^main\.main$' -prune_from=newBuf
 	golden inline.graph_addresses.dot inline.pb.gz -dot -addresses
 	golden inline.graph_divide_by.dot inline.pb.gz -dot -divide_by=1024
+	# Base profiles, in golden/base/ (their own manifest: the profiles
+	# their flags name are bare file names): -base subtracts (samples that
+	# cancel are merged away), -diff_base subtracts and takes the base's
+	# total for percentages.
+	rm -rf golden/base
+	mkdir golden/base
+	printf 'golden\tprofile\targs\n' >golden/base/MANIFEST.tsv
+	GDIR=golden/base
+	golden top_base_1_6.txt leak.6.pb.gz -top -base=leak.1.pb.gz
+	golden top_base_1_6_alloc_B.txt leak.6.pb.gz -top -base=leak.1.pb.gz -sample_index=alloc_space -unit=B -nodecount=1000000 -nodefraction=0
+	golden top_base_twice.txt leak.6.pb.gz -top -base=leak.1.pb.gz -base=leak.2.pb.gz
+	golden top_diff_base_normalize.txt leak.6.pb.gz -top -diff_base=leak.1.pb.gz -normalize
+	golden top_base_normalize_alloc.txt leak.6.pb.gz -top -base=leak.1.pb.gz -normalize -sample_index=alloc_space
+	golden top_diff_base_drop_negative.txt leak.6.pb.gz -top -diff_base=leak.1.pb.gz -drop_negative
+	golden top_diff_base_drop_negative_lines.txt leak.6.pb.gz -top -diff_base=leak.1.pb.gz -drop_negative -lines
+	golden top_diff_base_relative.txt leak.6.pb.gz -top -diff_base=leak.1.pb.gz -relative_percentages -focus=handle
+	golden top_diff_base_shrink.txt leak.1.pb.gz -top -diff_base=leak.6.pb.gz -cum
+	golden top_diff_base_churn.txt churn.pb.gz -top -diff_base=server.pb.gz -sample_index=alloc_space -nodecount=15
+	golden peek_diff_base.txt leak.6.pb.gz -peek=main.handle -diff_base=leak.1.pb.gz
+	golden list_diff_base.txt leak.6.pb.gz -list=main.handleRequest -diff_base=leak.1.pb.gz "-source_path=$(pwd)/gen"
+	golden traces_base.txt leak.6.pb.gz -traces -base=leak.1.pb.gz
+	golden traces_diff_base.txt leak.6.pb.gz -traces -diff_base=leak.1.pb.gz
+	golden tags_diff_base.txt leak.6.pb.gz -tags -diff_base=leak.1.pb.gz
+	golden tags_base.txt leak.6.pb.gz -tags -base=leak.1.pb.gz
+	golden dot_diff_base.dot leak.6.pb.gz -dot -diff_base=leak.1.pb.gz
+	golden dot_base_drop_negative.dot leak.6.pb.gz -dot -base=leak.3.pb.gz -drop_negative
+	# -sample_index by number.
+	golden top_sample_index_1.txt server.pb.gz -top -sample_index=1
+	golden top_sample_index_0_base.txt leak.6.pb.gz -top -sample_index=0 -base=leak.5.pb.gz
+	GDIR=golden
 
 	check_goldens "$GOTEST"
 }

@@ -1,5 +1,6 @@
 //! heapscope's integration tests: one binary, modules per area.
 
+mod base;
 mod budget;
 mod cli;
 mod flags;

@@ -90,6 +90,14 @@ pub(super) enum Report {
     #[command(
         after_help = help::FLAME,
         mut_arg("output", |a| a.help_heading("Flame graph")),
+        mut_arg("base", |a| a.help(
+            "Draw a differential flame graph against this earlier snapshot"
+        )),
+        mut_arg("diff_base", |a| a.help("Same as -base here")),
+        mut_arg("normalize", |a| a.help("With -base: scale BEFORE to the profile's total first")),
+        mut_arg("drop_negative", |a| a.help(
+            "Refused: a differential flame graph shows what shrank in its colours"
+        )),
     )]
     Flame(FlameArgs),
     /// The call graph (SVG or DOT), as go tool pprof -svg draws it; no Graphviz needed.
@@ -398,6 +406,27 @@ pub(super) struct OutputFileArgs {
     pub output: Option<PathBuf>,
 }
 
+/// pprof's base profiles: the difference from an earlier profile.
+#[derive(Args, Debug)]
+pub(super) struct BaseArgs {
+    /// Subtract PROFILE's samples (given twice, the last counts, as in pprof).
+    #[arg(long, value_name = "PROFILE", help_heading = "Base profile")]
+    pub base: Vec<String>,
+    /// As -base, with percentages of the base's total and the base's samples labelled.
+    #[arg(
+        long = "diff_base",
+        value_name = "PROFILE",
+        help_heading = "Base profile"
+    )]
+    pub diff_base: Vec<String>,
+    /// Scale the base to the profile's total first, to compare shapes.
+    #[arg(long, help_heading = "Base profile")]
+    pub normalize: bool,
+    /// Leave out nodes whose value is negative (that shrank since the base).
+    #[arg(long = "drop_negative", help_heading = "Base profile")]
+    pub drop_negative: bool,
+}
+
 /// How profiles given as URLs are fetched and saved.
 #[derive(Args, Debug)]
 pub(super) struct FetchArgs {
@@ -451,6 +480,10 @@ pub(super) struct TopArgs {
     #[command(flatten)]
     pub format: FormatArgs,
     #[command(flatten)]
+    pub base: BaseArgs,
+    #[command(flatten)]
+    pub output: OutputFileArgs,
+    #[command(flatten)]
     pub input: ProfileArgs,
 }
 
@@ -475,6 +508,10 @@ pub(super) struct ListArgs {
     #[command(flatten)]
     pub format: FormatArgs,
     #[command(flatten)]
+    pub base: BaseArgs,
+    #[command(flatten)]
+    pub output: OutputFileArgs,
+    #[command(flatten)]
     pub input: ProfileArgs,
 }
 
@@ -492,6 +529,10 @@ pub(super) struct PeekArgs {
     #[command(flatten)]
     pub format: FormatArgs,
     #[command(flatten)]
+    pub base: BaseArgs,
+    #[command(flatten)]
+    pub output: OutputFileArgs,
+    #[command(flatten)]
     pub input: ProfileArgs,
 }
 
@@ -508,6 +549,8 @@ pub(super) struct DiffArgs {
     pub unit: UnitArgs,
     #[command(flatten)]
     pub format: FormatArgs,
+    #[command(flatten)]
+    pub output: OutputFileArgs,
     #[command(flatten)]
     pub source: SourceArgs,
     /// The earlier snapshot.
@@ -534,6 +577,8 @@ pub(super) struct TrendArgs {
     #[command(flatten)]
     pub format: FormatArgs,
     #[command(flatten)]
+    pub output: OutputFileArgs,
+    #[command(flatten)]
     pub source: SourceArgs,
     /// The snapshots (at least two).
     #[arg(value_name = "SNAPSHOT", num_args = 2.., required = true)]
@@ -544,12 +589,8 @@ pub(super) struct TrendArgs {
 pub(super) struct FlameArgs {
     #[command(flatten)]
     pub select: SelectArgs,
-    /// Draw a differential flame graph against this earlier snapshot.
-    #[arg(long, value_name = "BEFORE", help_heading = "Flame graph")]
-    pub base: Option<String>,
-    /// With --base: scale BEFORE to the profile's total first.
-    #[arg(long, requires = "base", help_heading = "Flame graph")]
-    pub normalize: bool,
+    #[command(flatten)]
+    pub base: BaseArgs,
     /// Write folded stacks instead of SVG.
     #[arg(long, help_heading = "Flame graph")]
     pub folded: bool,
@@ -599,6 +640,8 @@ pub(super) struct GraphArgs {
     #[arg(long, value_enum, value_name = "R", help_heading = "Graph")]
     pub renderer: Option<RendererArg>,
     #[command(flatten)]
+    pub base: BaseArgs,
+    #[command(flatten)]
     pub output: OutputFileArgs,
     #[command(flatten)]
     pub input: ProfileArgs,
@@ -613,6 +656,10 @@ pub(super) struct TagsArgs {
     #[command(flatten)]
     pub format: FormatArgs,
     #[command(flatten)]
+    pub base: BaseArgs,
+    #[command(flatten)]
+    pub output: OutputFileArgs,
+    #[command(flatten)]
     pub input: ProfileArgs,
 }
 
@@ -624,6 +671,8 @@ pub(super) struct TracesArgs {
     pub unit: UnitArgs,
     #[command(flatten)]
     pub format: FormatArgs,
+    #[command(flatten)]
+    pub base: BaseArgs,
     #[command(flatten)]
     pub output: OutputFileArgs,
     #[command(flatten)]
@@ -645,6 +694,8 @@ pub(super) struct InfoArgs {
     #[command(flatten)]
     pub format: FormatArgs,
     #[command(flatten)]
+    pub output: OutputFileArgs,
+    #[command(flatten)]
     pub input: ProfileArgs,
 }
 
@@ -653,6 +704,8 @@ pub(super) struct InfoArgs {
 pub(super) struct TextArgs {
     #[command(flatten)]
     pub format: FormatArgs,
+    #[command(flatten)]
+    pub output: OutputFileArgs,
     #[command(flatten)]
     pub source: SourceArgs,
     /// The file, or - for stdin [default: stdin when it is not a terminal].
@@ -677,6 +730,8 @@ pub(super) struct GctraceArgs {
 /// set its options are taken out before clap parses (`pprof::invocation`).
 #[derive(Args, Debug)]
 pub(super) struct ShellArgs {
+    #[command(flatten)]
+    pub base: BaseArgs,
     #[command(flatten)]
     pub input: ProfileArgs,
 }

@@ -204,6 +204,7 @@ mod tests {
             format,
             svg,
             limit,
+            ..
         }) = request(&[
             "heapscope",
             "gctrace",

@@ -9,13 +9,13 @@ use std::path::PathBuf;
 use regex::Regex;
 
 use super::args::{
-    DiffArgs, FetchArgs, FlameArgs, FormatArg, FormatArgs, GctraceArgs, GranularityArg, GraphArgs,
-    GraphFormatArg, ListArgs, PeekArgs, ProfileArgs, RawArgs, RendererArg, Report, SelectArgs,
-    ShellArgs, SourceArgs, TextArgs, TopArgs, TracesArgs, TrendArgs, TrimArgs,
+    BaseArgs, DiffArgs, FetchArgs, FlameArgs, FormatArg, FormatArgs, GctraceArgs, GranularityArg,
+    GraphArgs, GraphFormatArg, ListArgs, PeekArgs, ProfileArgs, RawArgs, RendererArg, Report,
+    SelectArgs, ShellArgs, SourceArgs, TextArgs, TopArgs, TracesArgs, TrendArgs, TrimArgs,
 };
 use super::args::{FrameArgs, UnitArgs};
 use crate::app::Request;
-use crate::input::{FetchOptions, InputSpec, Source};
+use crate::input::{Base, FetchOptions, InputSpec, Source};
 use crate::profile::filter::{Filters, TagFilter};
 use crate::profile::frames::FrameOptions;
 use crate::profile::graph::{Granularity, NodeOptions, TrimOptions};
@@ -49,22 +49,25 @@ pub(super) fn request(report: Report) -> Result<Request, UsageError> {
         Report::Flame(a) => flame(a)?,
         Report::Graph(a) => graph(a)?,
         Report::Tags(a) => Request::Tags {
-            input: profiles(&a.input.profiles, &[], &a.input.source)?,
-            selection: selection(&a.select, Some(&a.unit))?,
+            input: with_base(&a.input, &a.base)?,
+            selection: based_selection(&a.select, &a.base, &a.unit)?,
             options: TagsOptions {
                 unit: a.unit.unit,
                 format: format(&a.format),
             },
+            output: a.output.output,
         },
         Report::Traces(a) => traces(a)?,
         Report::Raw(a) => raw(a)?,
         Report::Info(a) => Request::Info {
             input: profiles(&a.input.profiles, &[], &a.input.source)?,
             format: format(&a.format),
+            output: a.output.output,
         },
         Report::Memstats(a) => Request::MemStats {
             input: text_input(&a, "memstats")?,
             format: format(&a.format),
+            output: a.output.output,
         },
         Report::Gctrace(GctraceArgs { svg, text, limit }) => Request::GcTrace {
             input: text_input(&text, "gctrace")?,
@@ -82,6 +85,7 @@ pub(super) fn request(report: Report) -> Result<Request, UsageError> {
                         })
                 })
                 .transpose()?,
+            output: text.output.output,
         },
         Report::Shell(a) => shell(a, Vec::new())?,
     })
@@ -113,28 +117,32 @@ pub(super) fn shell(a: ShellArgs, settings: Vec<String>) -> Result<Request, Usag
              (heapscope [FLAGS] PROFILE…), or give a command (heapscope top < pprof.heap)",
         ));
     }
+    // The session's profile is the difference from the base, if any.
     Ok(Request::Shell {
-        input: profiles(&a.input.profiles, &[], &a.input.source)?,
+        input: with_base(&a.input, &a.base)?,
         settings,
     })
 }
 
 fn top(a: TopArgs) -> Result<Request, UsageError> {
     Ok(Request::Top {
-        input: profiles(&a.input.profiles, &[], &a.input.source)?,
-        selection: selection(&a.select, Some(&a.unit))?,
+        input: with_base(&a.input, &a.base)?,
+        selection: based_selection(&a.select, &a.base, &a.unit)?,
         options: TopOptions {
             trim: trim(&a.trim)?,
             unit: a.unit.unit,
             format: format(&a.format),
         },
+        output: a.output.output,
     })
 }
 
 fn traces(a: TracesArgs) -> Result<Request, UsageError> {
+    let mut input = one_profile(&a.input, "traces")?;
+    input.base = base(&a.base, &a.input.source)?;
     Ok(Request::Traces {
-        input: one_profile(&a.input, "traces")?,
-        selection: selection(&a.select, Some(&a.unit))?,
+        input,
+        selection: based_selection(&a.select, &a.base, &a.unit)?,
         options: TracesOptions {
             unit: a.unit.unit,
             format: format(&a.format),
@@ -168,9 +176,12 @@ fn one_profile(a: &ProfileArgs, command: &str) -> Result<InputSpec, UsageError> 
 
 fn list(a: ListArgs) -> Result<Request, UsageError> {
     let dirs = split_paths(&a.source_path).map(PathBuf::from).collect();
+    // pprof's source listing does not drop negative lines: -drop_negative
+    // changes nothing here.
     let selection = selection(&a.select, Some(&a.unit))?;
     Ok(Request::List {
-        input: profiles(&a.input.profiles, &[], &a.input.source)?,
+        input: with_base(&a.input, &a.base)?,
+        output: a.output.output,
         search: SourceSearch {
             dirs,
             trim: selection.nodes.trim_path.clone(),
@@ -191,8 +202,9 @@ fn list(a: ListArgs) -> Result<Request, UsageError> {
 
 fn peek(a: PeekArgs) -> Result<Request, UsageError> {
     Ok(Request::Peek {
-        input: profiles(&a.input.profiles, &[], &a.input.source)?,
-        selection: selection(&a.select, Some(&a.unit))?,
+        input: with_base(&a.input, &a.base)?,
+        selection: based_selection(&a.select, &a.base, &a.unit)?,
+        output: a.output.output,
         options: PeekOptions {
             regex: symbol_regex("peek", &a.regex)?,
             cum_sort: a.sort.cum && !a.sort.flat,
@@ -215,6 +227,7 @@ fn diff(a: DiffArgs) -> Result<Request, UsageError> {
             unit: a.unit.unit,
             format: format(&a.format),
         },
+        output: a.output.output,
     })
 }
 
@@ -230,6 +243,7 @@ fn trend(a: TrendArgs) -> Result<Request, UsageError> {
             unit: a.unit.unit,
             format: format(&a.format),
         },
+        output: a.output.output,
     })
 }
 
@@ -257,18 +271,20 @@ fn flame(a: FlameArgs) -> Result<Request, UsageError> {
             "pixels",
         )?;
     }
-    let base: Vec<&str> = a.base.as_deref().into_iter().collect();
-    let mut input = profiles(&a.input.profiles, &base, &a.input.source)?;
-    // The base was checked with the profiles (stdin once); it is read apart.
-    let base = a.base.is_some().then(|| InputSpec {
-        sources: input.sources.split_off(input.sources.len() - 1),
-        max_size: input.max_size,
-        fetch: input.fetch.clone(),
-    });
+    if a.base.drop_negative {
+        return Err(usage(
+            "-drop_negative: a differential flame graph shows what shrank; \
+             flame does not drop it",
+        ));
+    }
+    let (input, base) = match with_base(&a.input, &a.base)?.split_base() {
+        (input, Some((base, _))) => (input, Some(base)),
+        (input, None) => (input, None),
+    };
     Ok(Request::Flame {
         base,
         input,
-        normalize: a.normalize,
+        normalize: a.base.normalize,
         selection: selection(&a.select, None)?,
         options: FlameOptions {
             title: a.title,
@@ -289,8 +305,8 @@ fn graph(a: GraphArgs) -> Result<Request, UsageError> {
         ));
     }
     Ok(Request::Graph {
-        input: profiles(&a.input.profiles, &[], &a.input.source)?,
-        selection: selection(&a.select, Some(&a.unit))?,
+        input: with_base(&a.input, &a.base)?,
+        selection: based_selection(&a.select, &a.base, &a.unit)?,
         options: GraphOptions {
             trim: trim(&a.trim)?,
             unit: a.unit.unit,
@@ -339,6 +355,46 @@ fn profiles(
     inputs(&all, source)
 }
 
+/// pprof's `-base` or `-diff_base` profiles, if any; not both.
+fn base(a: &BaseArgs, source: &SourceArgs) -> Result<Option<Base>, UsageError> {
+    let (names, diff) = match (&a.base[..], &a.diff_base[..]) {
+        ([], []) => return Ok(None),
+        (names, []) => (names, false),
+        ([], names) => (names, true),
+        _ => {
+            return Err(usage(
+                "-base and -diff_base cannot both be given (as pprof)",
+            ))
+        }
+    };
+    // Given twice, the last one counts, as in Go's pprof (a Go flag).
+    let last: Vec<&str> = names.last().map(String::as_str).into_iter().collect();
+    Ok(Some(Base {
+        sources: inputs(&last, source)?.sources,
+        diff,
+        normalize: a.normalize,
+    }))
+}
+
+/// The profiles of a report that takes a base (`-base`, `-diff_base`),
+/// with it; stdin read at most once among them.
+fn with_base(a: &ProfileArgs, b: &BaseArgs) -> Result<InputSpec, UsageError> {
+    let mut input = profiles(&a.profiles, &[], &a.source)?;
+    input.base = base(b, &a.source)?;
+    let stdin = input.all_sources().filter(|s| **s == Source::Stdin).count();
+    if stdin > 1 {
+        return Err(usage("stdin (-) can be read only once"));
+    }
+    Ok(input)
+}
+
+/// [`selection`] with `-drop_negative`, which decides which nodes a graph has.
+fn based_selection(a: &SelectArgs, b: &BaseArgs, unit: &UnitArgs) -> Result<Selection, UsageError> {
+    let mut s = selection(a, Some(unit))?;
+    s.nodes.drop_negative = b.drop_negative;
+    Ok(s)
+}
+
 /// The one file of `memstats` and `gctrace`, or stdin when it is piped.
 fn text_input(a: &TextArgs, command: &str) -> Result<InputSpec, UsageError> {
     match &a.file {
@@ -360,6 +416,7 @@ fn inputs(names: &[&str], source: &SourceArgs) -> Result<InputSpec, UsageError> 
     }
     Ok(InputSpec {
         sources,
+        base: None,
         max_size: in_range("max_size", source.max_size, MAX_SIZE_RANGE, "bytes")?,
         fetch: fetch_options(&source.fetch)?,
     })
@@ -369,6 +426,7 @@ fn inputs(names: &[&str], source: &SourceArgs) -> Result<InputSpec, UsageError> 
 fn single(all: &InputSpec, i: usize) -> InputSpec {
     InputSpec {
         sources: vec![all.sources[i].clone()],
+        base: None,
         max_size: all.max_size,
         fetch: all.fetch.clone(),
     }
@@ -582,6 +640,7 @@ fn selection(a: &SelectArgs, unit: Option<&UnitArgs>) -> Result<Selection, Usage
             granularity: granularities.pop().unwrap_or_default(),
             trim_path: split_paths(&g.trim_path).map(str::to_string).collect(),
             object_names: false,
+            drop_negative: false,
         },
         relative_percentages: f.relative_percentages,
     })

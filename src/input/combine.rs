@@ -2,8 +2,9 @@
 //! end of one combination (no sample copied), which keeps the range of
 //! samples each came from — merged for most reports, BEFORE and AFTER for
 //! `diff` and `flame --base`, a series of snapshots for `trend` — and
-//! BEFORE scaled to AFTER's total (`-normalize`). The shell loads its
-//! profile once and hands it to every command ([`with_loaded`]).
+//! BEFORE scaled to AFTER's total (`-normalize`), and pprof's `-base` and
+//! `-diff_base` (BEFORE negated, and marked for a `-diff_base`). The shell
+//! loads its profile once and hands it to every command ([`with_loaded`]).
 
 use std::cell::RefCell;
 use std::io::Write;
@@ -13,7 +14,7 @@ use std::rc::Rc;
 use anyhow::anyhow;
 
 use super::{InputSpec, NamedProfile, ReadOptions, Source};
-use crate::profile::combine::{self, Combination};
+use crate::profile::combine::{self, Combination, BASE_LABEL};
 use crate::profile::graph::Overflow;
 use crate::profile::Profile;
 
@@ -70,8 +71,19 @@ fn already_loaded(spec: &InputSpec) -> Option<NamedProfile> {
 }
 
 /// Loads the sources; several are merged into one profile whose values sum
-/// node by node, as pprof merges them.
+/// node by node, as pprof merges them. With a base (`-base`,
+/// `-diff_base`), the base's samples are subtracted as pprof does
+/// ([`BeforeAfter::subtract`]), and samples of the same stack and labels
+/// merged into one, those that cancel out dropped.
 pub fn load_merged(spec: &InputSpec, notes: &mut dyn Write) -> anyhow::Result<NamedProfile> {
+    if let (plain, Some((base_spec, base))) = spec.split_base() {
+        let mut both = load_before_after(&base_spec, &plain, notes)?;
+        both.subtract(base.normalize, base.diff)?;
+        let mut loaded = both.loaded;
+        combine::merge_identical(&mut loaded.profile)
+            .map_err(|e| anyhow!("{}: {e}", loaded.name))?;
+        return Ok(loaded);
+    }
     if let Some(loaded) = already_loaded(spec) {
         return Ok(loaded);
     }
@@ -120,6 +132,30 @@ pub fn load_series(
 }
 
 impl BeforeAfter {
+    /// BEFORE subtracted from AFTER as pprof combines a base: AFTER scaled
+    /// to BEFORE's total first if `normalize` (pprof's `-normalize`, the
+    /// other way round from [`BeforeAfter::normalize`]), BEFORE negated, and, if
+    /// `mark` (`-diff_base`), labelled `pprof::base=true`, which makes the
+    /// reports take BEFORE's total as theirs.
+    pub fn subtract(&mut self, normalize: bool, mark: bool) -> anyhow::Result<()> {
+        if normalize {
+            normalize_to(
+                &mut self.loaded.profile,
+                self.after.clone(),
+                self.before.clone(),
+            )
+            .map_err(|e| anyhow!("{}: {e}", self.loaded.name))?;
+        }
+        let p = &mut self.loaded.profile;
+        let k = p.samples.num_values;
+        combine::scale(p, self.before.clone(), &vec![-1.0; k])
+            .map_err(|e| anyhow!("{}: {e}", self.loaded.name))?;
+        if mark {
+            combine::set_label(p, self.before.clone(), BASE_LABEL, "true");
+        }
+        Ok(())
+    }
+
     /// Scales BEFORE's samples so each sample type sums to what it sums to
     /// over AFTER (`-normalize`), rounding as pprof does.
     pub fn normalize(&mut self) -> anyhow::Result<()> {
@@ -192,6 +228,14 @@ impl NamedCombiner {
     ) -> anyhow::Result<(Range<usize>, String)> {
         let opts = spec.read_options();
         let first = self.names.len();
+        if let Some(loaded) = already_loaded(spec) {
+            let range = self
+                .combiner
+                .add(loaded.profile)
+                .map_err(|e| anyhow!("{}: {e}", loaded.name))?;
+            self.names.push(loaded.name.clone());
+            return Ok((range, loaded.name));
+        }
         let mut range: Option<Range<usize>> = None;
         for source in &spec.sources {
             let r = self.load(source, &opts, notes)?.range;

@@ -151,9 +151,52 @@ pub struct InputSpec {
     pub sources: Vec<Source>,
     pub max_size: u64,
     pub fetch: FetchOptions,
+    /// Profiles subtracted from these (pprof's `-base`, `-diff_base`), read
+    /// with the same limits.
+    pub base: Option<Base>,
+}
+
+/// pprof's `-base`/`-diff_base`: profiles whose samples are negated and
+/// combined with the profile's, so that reports show the difference.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Base {
+    /// At least one source; several are merged first.
+    pub sources: Vec<Source>,
+    /// `-diff_base`: the base's samples are marked (pprof's `pprof::base`
+    /// label), so that percentages are of the base's total.
+    pub diff: bool,
+    /// `-normalize`: the base is scaled to the profile's total first.
+    pub normalize: bool,
 }
 
 impl InputSpec {
+    /// The same sources without the base, and the base as an input of
+    /// its own, read with the same limits.
+    pub fn split_base(&self) -> (InputSpec, Option<(InputSpec, &Base)>) {
+        let plain = InputSpec {
+            base: None,
+            ..self.clone()
+        };
+        let base = self.base.as_ref().map(|b| {
+            (
+                InputSpec {
+                    sources: b.sources.clone(),
+                    base: None,
+                    ..self.clone()
+                },
+                b,
+            )
+        });
+        (plain, base)
+    }
+
+    /// Every source, the base's included.
+    pub fn all_sources(&self) -> impl Iterator<Item = &Source> {
+        self.sources
+            .iter()
+            .chain(self.base.iter().flat_map(|b| &b.sources))
+    }
+
     /// How each of the sources is read.
     pub fn read_options(&self) -> ReadOptions {
         ReadOptions {

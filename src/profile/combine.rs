@@ -347,6 +347,140 @@ pub fn scale(p: &mut Profile, range: Range<usize>, ratios: &[f64]) -> Result<(),
     Ok(())
 }
 
+/// pprof's label on the samples of a `-diff_base` profile.
+pub const BASE_LABEL: &str = "pprof::base";
+
+/// Sets the string label `key` to `value` on the samples in `range`,
+/// replacing any label of that key, as pprof's `SetLabel`: once per label
+/// set, not per sample.
+pub fn set_label(p: &mut Profile, range: Range<usize>, key: &str, value: &str) {
+    let (key, value) = (p.strings.push(key), p.strings.push(value));
+    let samples = &mut p.samples;
+    let mut renamed: FxHashMap<LabelSetIndex, LabelSetIndex> = FxHashMap::default();
+    for i in range {
+        let set = samples.label_set[i];
+        let new = *renamed.entry(set).or_insert_with(|| {
+            let mut labels: Vec<Label> = samples
+                .label_sets
+                .get(set)
+                .iter()
+                .filter(|l| l.key != key)
+                .copied()
+                .collect();
+            labels.push(Label {
+                key,
+                str: value,
+                ..Label::default()
+            });
+            samples.label_sets.intern(&labels)
+        });
+        samples.label_set[i] = new;
+    }
+}
+
+/// Which label sets carry [`BASE_LABEL`]; `None` when none does.
+pub fn base_label_sets(p: &Profile) -> Option<Vec<bool>> {
+    let sets = &p.samples.label_sets;
+    let marked: Vec<bool> = (0..sets.len())
+        .map(|k| {
+            sets.get(LabelSetIndex::from_index(k))
+                .iter()
+                .any(|l| p.str(l.key) == BASE_LABEL)
+        })
+        .collect();
+    marked.contains(&true).then_some(marked)
+}
+
+/// Merges samples of the same stack and labels into one, summing their
+/// values, and drops samples whose values are all zero, as pprof's merge
+/// does after a base is subtracted. Locations count as the same when pprof
+/// would merge them: the same mapped file, offset into it, and lines.
+/// Samples keep the order of their first occurrence.
+pub fn merge_identical(p: &mut Profile) -> Result<(), Overflow> {
+    /// What makes two locations one.
+    #[derive(PartialEq, Eq, Hash)]
+    struct LocationKey<'a> {
+        file: &'a str,
+        build_id: &'a str,
+        offset: u64,
+        folded: bool,
+        lines: Vec<(&'a str, &'a str, i64, i64)>,
+    }
+    let mut ids: FxHashMap<LocationKey<'_>, u32> = FxHashMap::default();
+    let canonical: Vec<u32> = p
+        .locations
+        .iter()
+        .map(|l| {
+            let m = l.mapping.to_option().map(|m| &p.mappings[m.index()]);
+            let key = LocationKey {
+                file: m.map_or("", |m| p.str(m.file)),
+                build_id: m.map_or("", |m| p.str(m.build_id)),
+                offset: l.address.wrapping_sub(m.map_or(0, |m| m.memory_start)),
+                folded: l.is_folded,
+                lines: p
+                    .location_lines(l)
+                    .iter()
+                    .map(|line| {
+                        let f = line.function.to_option().map(|f| &p.functions[f.index()]);
+                        (
+                            f.map_or("", |f| p.str(f.name)),
+                            f.map_or("", |f| p.str(f.filename)),
+                            line.line,
+                            line.column,
+                        )
+                    })
+                    .collect(),
+            };
+            let next = ids.len() as u32;
+            *ids.entry(key).or_insert(next)
+        })
+        .collect();
+    drop(ids);
+
+    let samples = &p.samples;
+    let k = samples.num_values;
+    let mut first: FxHashMap<(Vec<u32>, LabelSetIndex), usize> = FxHashMap::default();
+    let mut order: Vec<usize> = Vec::new();
+    let mut values: Vec<i64> = Vec::new();
+    for i in 0..samples.len() {
+        let key = (
+            samples
+                .stack(i)
+                .iter()
+                .map(|l| canonical[l.index()])
+                .collect::<Vec<_>>(),
+            samples.label_set[i],
+        );
+        match first.get(&key) {
+            Some(&at) => {
+                for (j, v) in samples.values(i).iter().enumerate() {
+                    let sum = &mut values[at * k + j];
+                    *sum = sum.checked_add(*v).ok_or(Overflow)?;
+                }
+            }
+            None => {
+                first.insert(key, order.len());
+                order.push(i);
+                values.extend_from_slice(samples.values(i));
+            }
+        }
+    }
+    let mut merged = Samples::new(k);
+    merged.label_sets = samples.label_sets.clone();
+    for (at, &i) in order.iter().enumerate() {
+        let v = &values[at * k..(at + 1) * k];
+        if v.iter().all(|&v| v == 0) {
+            continue;
+        }
+        merged.values.extend_from_slice(v);
+        merged.frames.extend_from_slice(samples.stack(i));
+        merged.frame_ends.push(merged.frames.len());
+        merged.label_set.push(samples.label_set[i]);
+    }
+    p.samples = merged;
+    Ok(())
+}
+
 /// Sum of each sample type's values over a range of samples; an error when
 /// a sum leaves the 64-bit range.
 pub fn sums(p: &Profile, range: Range<usize>) -> Result<Vec<i64>, Overflow> {

@@ -113,6 +113,9 @@ pub struct NodeOptions {
     /// Key every node also by its binary and its function's start line, as
     /// pprof does for source listings (`list`).
     pub object_names: bool,
+    /// Leave out of the graph every node whose flat is negative, or whose
+    /// flat is zero and cum negative (pprof's `-drop_negative`).
+    pub drop_negative: bool,
 }
 
 /// The nodes of one (profile, filter, granularity), and for every location
@@ -125,6 +128,8 @@ pub struct NodeTable {
     /// Per location, `slots[slot_starts[l]..slot_starts[l+1]]`.
     slot_starts: Vec<u32>,
     slots: Vec<NodeIndex>,
+    /// [`NodeOptions::drop_negative`].
+    pub drop_negative: bool,
 }
 
 impl NodeTable {
@@ -265,6 +270,7 @@ impl NodeTable {
             names,
             slot_starts,
             slots,
+            drop_negative: opts.drop_negative,
         }
     }
 
@@ -460,7 +466,9 @@ pub fn accumulate(
     let samples = &p.samples;
     let all = 0..samples.len();
     if samples.len() < PARALLEL_SAMPLES {
-        return pass(p, table, view, value_index, kept, edge_set, all, &mut ())?.sealed();
+        return pass(p, table, view, value_index, kept, edge_set, all, &mut ())?
+            .sealed()
+            .map(|g| g.without_negative(table));
     }
     // Two halves of about the same number of frames, one per thread; the
     // second half's edges first seen there go after the first half's, so
@@ -471,7 +479,10 @@ pub fn accumulate(
         .partition_point(|&end| end <= half_frames);
     let part = |range| pass(p, table, view, value_index, kept, edge_set, range, &mut ());
     let (first, second) = parallel::join(|| part(0..mid), || part(mid..all.end));
-    first?.merge(second?)?.sealed()
+    first?
+        .merge(second?)?
+        .sealed()
+        .map(|g| g.without_negative(table))
 }
 
 /// Below this many samples a pass runs on one thread.
@@ -499,6 +510,20 @@ impl Graph {
             }
         }
         Ok(self)
+    }
+
+    /// The graph without the negative nodes when the table says to drop
+    /// them (pprof's `-drop_negative`): their flat and cum become zero, so
+    /// that no report lists them nor counts them in its sums.
+    fn without_negative(mut self, table: &NodeTable) -> Graph {
+        if table.drop_negative {
+            for (flat, cum) in self.flat.iter_mut().zip(self.cum.iter_mut()) {
+                if *flat < 0 || (*flat == 0 && *cum < 0) {
+                    (*flat, *cum) = (0, 0);
+                }
+            }
+        }
+        self
     }
 
     /// Drops the edges' lookup tables once the values are final.
@@ -538,7 +563,9 @@ pub fn accumulate_visiting<V: Visitor>(
     visitor: &mut V,
 ) -> Result<Graph, Overflow> {
     let all = 0..p.samples.len();
-    pass(p, table, view, value_index, kept, edge_set, all, visitor)?.sealed()
+    pass(p, table, view, value_index, kept, edge_set, all, visitor)?
+        .sealed()
+        .map(|g| g.without_negative(table))
 }
 
 /// One pass over the samples in `range`; the edges keep their lookup

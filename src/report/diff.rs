@@ -16,7 +16,6 @@ use super::table::{inline_mark, TopRow, TOP_LEGEND};
 use super::{Format, Prepared, Selection};
 use crate::input::combine::{self, BeforeAfter};
 use crate::input::InputSpec;
-use crate::profile::combine::scale;
 use crate::profile::graph::{self, InlineMark, NodeIndex, Overflow, TrimOptions};
 use crate::support::escape;
 use crate::units;
@@ -167,8 +166,8 @@ pub fn compute(
 
 /// Runs `diff`: AFTER's and BEFORE's sources read into one profile as
 /// pprof combines a `-diff_base` — BEFORE scaled to AFTER's total first if
-/// `normalize` (`-normalize`), then negated — and the report written with
-/// BEFORE's total as pprof's total. Notes go to `notes`.
+/// `normalize` (`-normalize`), then negated and marked — and the report
+/// written with BEFORE's total as pprof's total. Notes go to `notes`.
 pub fn run(
     out: &mut dyn Write,
     notes: &mut dyn Write,
@@ -179,26 +178,22 @@ pub fn run(
     options: &DiffOptions,
 ) -> anyhow::Result<()> {
     let mut both = combine::load_before_after(before, after, notes)?;
+    // As pprof's -diff_base: BEFORE negated and marked, which makes its
+    // total the report's (`prepare`).
     if normalize {
         both.normalize()?;
     }
+    both.subtract(false, true)?;
     let BeforeAfter {
-        mut loaded,
+        loaded,
         after,
         before,
         after_name,
         before_name,
     } = both;
-    let k = loaded.profile.samples.num_values;
-    scale(&mut loaded.profile, before.clone(), &vec![-1.0; k])
-        .map_err(|e| anyhow!("{}: {e}", loaded.name))?;
 
-    let mut prep = prepare::for_report(&loaded, selection, notes)?;
-    // pprof's total for a diff is BEFORE's (the samples marked as base).
+    let prep = prepare::for_report(&loaded, selection, notes)?;
     let base_total = abs_sum(&prep, before.clone()).map_err(|e| anyhow!("{}: {e}", loaded.name))?;
-    if base_total > 0 {
-        prep.total = base_total;
-    }
     let inputs = DiffInputs {
         before,
         after,

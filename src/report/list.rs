@@ -82,23 +82,37 @@ pub struct Listing {
     pub no_source_info: Vec<String>,
 }
 
+/// The nodes a sample with a non-zero value passes through (the pass
+/// skips the others).
+struct Touched(Vec<bool>);
+
+impl graph::Visitor for Touched {
+    fn cum(&mut self, node: NodeIndex, _: usize, _: i64) {
+        self.0[node.index()] = true;
+    }
+    fn flat(&mut self, _: NodeIndex, _: usize, _: i64) {}
+}
+
 /// Computes the report. `prep` must have been built at line granularity
 /// with object names, as pprof builds it for `list`.
 pub fn compute(prep: &Prepared<'_>, opts: &ListOptions) -> Result<Listing, MatchError> {
-    let g = graph::accumulate(
+    // pprof lists every line a sample with a value passes through, even
+    // where values cancel out (a -base's negated samples).
+    let mut touched = Touched(vec![false; prep.table.len()]);
+    let g = graph::accumulate_visiting(
         prep.profile(),
         &prep.table,
         &prep.view,
         prep.value_index,
         None,
         graph::EdgeSet::None,
+        &mut touched,
     )
     .map_err(MatchError::Overflow)?;
     let infos = &prep.table.infos;
-    let mut matched: Vec<NodeIndex> = g
-        .present()
-        .into_iter()
-        .filter(|&n| opts.regex.is_match(&infos[n.index()].name))
+    let mut matched: Vec<NodeIndex> = (0..prep.table.len())
+        .map(NodeIndex::from_index)
+        .filter(|&n| touched.0[n.index()] && opts.regex.is_match(&infos[n.index()].name))
         .collect();
     if matched.is_empty() {
         return Err(MatchError::NoMatch(opts.regex.as_str().to_string()));

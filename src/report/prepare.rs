@@ -9,6 +9,7 @@ use std::io::{self, Write};
 use anyhow::anyhow;
 
 use crate::input::NamedProfile;
+use crate::profile::combine;
 use crate::profile::filter::{self, Filters, View};
 use crate::profile::frames::{self, FrameOptions};
 use crate::profile::graph::{
@@ -115,7 +116,6 @@ impl<'a> Prepared<'a> {
                 .map_err(PrepareError::Io)?;
             }
         }
-        let whole_total = p.total(value_index);
         let mut view = filter::apply(p, &selection.filters);
         if frame_opts.cuts() {
             // After the filters, as pprof.
@@ -131,12 +131,8 @@ impl<'a> Prepared<'a> {
         }
         view.unmatched.splice(0..0, unmatched);
         let p = &loaded.profile;
-        let total = if selection.relative_percentages {
-            view.total(p, value_index)
-        } else {
-            whole_total
-        }
-        .ok_or(PrepareError::Overflow(Overflow))?;
+        let total = report_total(p, &view, value_index, selection.relative_percentages)
+            .ok_or(PrepareError::Overflow(Overflow))?;
         let total = if selection.mean {
             // pprof's computeTotal: the sum over the divisor's sum.
             let div = if selection.relative_percentages {
@@ -270,6 +266,27 @@ pub fn mean(value: i64, div: i64) -> i64 {
     } else {
         value
     }
+}
+
+/// pprof's report total: the sum of |value| over all samples (those the
+/// filters keep, with `-relative_percentages`), or over the samples of a
+/// `-diff_base` (labelled `pprof::base`) when that is not zero.
+fn report_total(p: &Profile, view: &View, value_index: usize, relative: bool) -> Option<i64> {
+    let counts = |i: usize| !relative || view.sample_visible(p, i);
+    let mut total: i64 = 0;
+    let mut base: i64 = 0;
+    let marked = combine::base_label_sets(p);
+    for i in (0..p.samples.len()).filter(|&i| counts(i)) {
+        let v = p.samples.value(i, value_index).checked_abs()?;
+        total = total.checked_add(v)?;
+        if marked
+            .as_ref()
+            .is_some_and(|m| m[p.samples.label_set[i].index()])
+        {
+            base = base.checked_add(v)?;
+        }
+    }
+    Some(if base > 0 { base } else { total })
 }
 
 /// [`Prepared::new`] with its errors as a report gives them: named by the

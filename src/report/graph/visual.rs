@@ -12,6 +12,7 @@ use std::collections::VecDeque;
 
 use rustc_hash::FxHashMap;
 
+use crate::profile::combine::BASE_LABEL;
 use crate::profile::filter::View;
 use crate::profile::graph::{
     self, mask, Edge, Graph, NodeCut, NodeIndex, NodeTable, Overflow, TrimOptions, Visitor,
@@ -120,7 +121,10 @@ impl SampleLabels {
         let mut parts: Vec<String> = Vec::new();
         for i in 0..samples.len() {
             parts.clear();
-            for l in samples.labels(i).iter().filter(|l| view.label_shown(l)) {
+            // pprof removes the label of a -diff_base's samples before
+            // drawing, so that it is no nodelet.
+            let shown = |l: &&Label| view.label_shown(l) && p.str(l.key) != BASE_LABEL;
+            for l in samples.labels(i).iter().filter(shown) {
                 if l.str != StrId::EMPTY {
                     // One line per label in the nodelet: the newlines
                     // between them are the only ones.
