@@ -24,6 +24,7 @@ use crate::report::trend::{self, TrendOptions};
 use crate::report::{info, raw, Format, Selection};
 use crate::shell;
 use crate::support::output;
+use crate::web::{self, WebOptions};
 
 /// What the user asked for, in plain values.
 // Built once per run; the size difference between variants does not matter.
@@ -109,6 +110,13 @@ pub enum Request {
     Shell {
         input: InputSpec,
         settings: Vec<String>,
+    },
+    /// The web UI on the profile read from `input`, the views' defaults set
+    /// by `settings` (as the shell's).
+    Web {
+        input: InputSpec,
+        settings: Vec<String>,
+        options: WebOptions,
     },
 }
 
@@ -263,5 +271,10 @@ pub fn run(request: &Request, out: &mut dyn Write, notes: &mut dyn Write) -> any
             gctrace::run(out, notes, input, *format, svg.as_deref())
         }
         Request::Shell { input, settings } => shell::run(out, notes, input, settings),
+        Request::Web {
+            input,
+            settings,
+            options,
+        } => web::run(out, notes, input, settings, options),
     }
 }

@@ -1,0 +1,157 @@
+//! The flame graph's data for the browser: `flame --folded`'s stacks
+//! (`root;…;leaf VALUE`, exact) grown into a call tree, frames narrower
+//! than [`MIN_SHARE`] of the total left out so that what is sent stays
+//! bounded, each frame with the source location of its function.
+
+use rustc_hash::FxHashMap;
+use serde_json::{json, Value};
+
+use crate::input::NamedProfile;
+use crate::support::escape;
+
+/// Frames below this share of the total are not sent: a thousandth of a
+/// percent, far below a pixel even when zoomed ten levels in.
+pub const MIN_SHARE: f64 = 1e-5;
+
+struct Node {
+    name: u32,
+    value: i64,
+    children: Vec<u32>,
+}
+
+/// The call tree of folded stacks, the root (`root`) holding the total.
+pub struct Tree {
+    names: Vec<String>,
+    nodes: Vec<Node>,
+}
+
+impl Tree {
+    /// Grows the tree from folded lines; a line that is not `STACK VALUE`
+    /// with a positive value is skipped.
+    pub fn from_folded(folded: &str) -> Tree {
+        let mut names: Vec<String> = vec!["root".into()];
+        let mut name_ids: FxHashMap<&str, u32> = FxHashMap::default();
+        let mut nodes = vec![Node {
+            name: 0,
+            value: 0,
+            children: Vec::new(),
+        }];
+        let mut child: FxHashMap<(u32, u32), u32> = FxHashMap::default();
+        for line in folded.lines() {
+            let Some((stack, value)) = line.rsplit_once(' ') else {
+                continue;
+            };
+            let Ok(value) = value.parse::<i64>() else {
+                continue;
+            };
+            if value <= 0 {
+                continue;
+            }
+            nodes[0].value = nodes[0].value.saturating_add(value);
+            let mut at = 0u32;
+            for frame in stack.split(';') {
+                let name = *name_ids.entry(frame).or_insert_with(|| {
+                    names.push(frame.to_string());
+                    (names.len() - 1) as u32
+                });
+                let next = *child.entry((at, name)).or_insert_with(|| {
+                    nodes.push(Node {
+                        name,
+                        value: 0,
+                        children: Vec::new(),
+                    });
+                    let id = (nodes.len() - 1) as u32;
+                    nodes[at as usize].children.push(id);
+                    id
+                });
+                let node = &mut nodes[next as usize];
+                node.value = node.value.saturating_add(value);
+                at = next;
+            }
+        }
+        Tree { names, nodes }
+    }
+
+    pub fn total(&self) -> i64 {
+        self.nodes[0].value
+    }
+
+    /// The tree as JSON: `{"names": [...], "root": [name, value, [children…]]}`
+    /// with children widest first, frames under `min_value` left out.
+    /// Written without recursion (stacks may be a thousand frames deep).
+    pub fn to_json(&self, min_value: i64) -> Value {
+        // Post-order: build each node's array after its children's.
+        let mut built: Vec<Option<Value>> = vec![None; self.nodes.len()];
+        let mut stack: Vec<(u32, bool)> = vec![(0, false)];
+        let mut used = vec![false; self.names.len()];
+        while let Some((id, expanded)) = stack.pop() {
+            let node = &self.nodes[id as usize];
+            let kept = node
+                .children
+                .iter()
+                .copied()
+                .filter(|&c| self.nodes[c as usize].value >= min_value.max(1));
+            if !expanded {
+                stack.push((id, true));
+                stack.extend(kept.map(|c| (c, false)));
+                continue;
+            }
+            let mut children: Vec<u32> = kept.collect();
+            children.sort_by_key(|&c| std::cmp::Reverse(self.nodes[c as usize].value));
+            let children: Vec<Value> = children
+                .iter()
+                .filter_map(|&c| built[c as usize].take())
+                .collect();
+            used[node.name as usize] = true;
+            built[id as usize] = Some(json!([node.name, node.value, children]));
+        }
+        let names: Vec<&str> = self.names.iter().map(String::as_str).collect();
+        json!({
+            "names": names,
+            "root": built[0].take().unwrap_or(Value::Null),
+        })
+    }
+
+    /// Each function's source location (`file:line` where it starts), by
+    /// the name its frames carry in the folded stacks.
+    pub fn locations(&self, loaded: &NamedProfile) -> Value {
+        let p = &loaded.profile;
+        let wanted: FxHashMap<&str, ()> = self.names.iter().map(|n| (n.as_str(), ())).collect();
+        let mut out = serde_json::Map::new();
+        for f in &p.functions {
+            let name = escape::text(p.strings.get(f.name)).replace(';', ":");
+            if !wanted.contains_key(name.as_str()) || out.contains_key(&name) {
+                continue;
+            }
+            let file = p.strings.get(f.filename);
+            if file.is_empty() {
+                continue;
+            }
+            let at = if f.start_line > 0 {
+                format!("{}:{}", escape::text(file), f.start_line)
+            } else {
+                escape::text(file).into_owned()
+            };
+            out.insert(name, Value::String(at));
+        }
+        Value::Object(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folded_stacks_grow_one_tree() {
+        let tree = Tree::from_folded("a;b 10\na;c 5\na;b;d 3\nbad line\nx -1\n");
+        assert_eq!(tree.total(), 18);
+        let json = tree.to_json(4);
+        assert_eq!(json["names"], json!(["root", "a", "b", "c", "d"]));
+        // root 18 → a 18 → b 13 (d 3 cut), c 5.
+        assert_eq!(
+            json["root"],
+            json!([0, 18, [[1, 18, [[2, 13, []], [3, 5, []]]]]])
+        );
+    }
+}
