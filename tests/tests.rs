@@ -18,3 +18,4 @@ mod tags;
 mod traces;
 mod util;
 mod views;
+mod web;

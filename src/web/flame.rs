@@ -112,13 +112,22 @@ impl Tree {
         })
     }
 
-    /// Each function's source location (`file:line` where it starts), by
-    /// the name its frames carry in the folded stacks.
+    /// Each function's source location (`file:line` where it starts, or
+    /// else its first line the profile records), by the name its frames
+    /// carry in the folded stacks.
     pub fn locations(&self, loaded: &NamedProfile) -> Value {
         let p = &loaded.profile;
+        let mut first_line = vec![i64::MAX; p.functions.len()];
+        for line in &p.lines {
+            if let Some(first) = first_line.get_mut(line.function.index()) {
+                if line.line > 0 {
+                    *first = (*first).min(line.line);
+                }
+            }
+        }
         let wanted: FxHashMap<&str, ()> = self.names.iter().map(|n| (n.as_str(), ())).collect();
         let mut out = serde_json::Map::new();
-        for f in &p.functions {
+        for (f, &first) in p.functions.iter().zip(&first_line) {
             let name = escape::text(p.strings.get(f.name)).replace(';', ":");
             if !wanted.contains_key(name.as_str()) || out.contains_key(&name) {
                 continue;
@@ -127,8 +136,13 @@ impl Tree {
             if file.is_empty() {
                 continue;
             }
-            let at = if f.start_line > 0 {
-                format!("{}:{}", escape::text(file), f.start_line)
+            let line = if f.start_line > 0 {
+                f.start_line
+            } else {
+                first
+            };
+            let at = if line != i64::MAX {
+                format!("{}:{line}", escape::text(file))
             } else {
                 escape::text(file).into_owned()
             };
