@@ -19,3 +19,4 @@ mod traces;
 mod util;
 mod views;
 mod web;
+mod web_browser;
