@@ -203,13 +203,13 @@ pub(super) fn invocation(cmd: &Command, mut args: Vec<OsString>) -> Result<Invoc
         args.remove(1);
         return settings_command(cmd, name, args);
     }
-    if asks_for_web(&args) {
-        return settings_command(cmd, WEB, args);
-    }
     let is_help_or_version = matches!(first, "-h" | "-V" | "--help" | "--version" | "-help")
         || matches!(first, "-version");
     if cmd.find_subcommand(first).is_some() || first == "help" || is_help_or_version {
         return Ok(Invocation::Command(args));
+    }
+    if asks_for_web(&args) {
+        return settings_command(cmd, WEB, args);
     }
     let mut rest: Vec<OsString> = Vec::with_capacity(args.len());
     let mut chosen: Option<(&'static PprofCommand, String, Option<OsString>)> = None;
