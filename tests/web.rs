@@ -31,22 +31,28 @@ impl Served {
             .expect("heapscope starts");
         let mut lines = BufReader::new(child.stderr.take().expect("stderr"));
         let mut line = String::new();
-        loop {
+        let port = loop {
             line.clear();
-            let n = lines.read_line(&mut line).expect("stderr readable");
-            assert!(n > 0, "heapscope ended before serving");
+            if lines.read_line(&mut line).unwrap_or(0) == 0 {
+                break None;
+            }
             if let Some(url) = line
                 .trim()
                 .strip_prefix("Serving web UI on http://127.0.0.1:")
             {
-                let port = url.parse().expect("a port");
-                // Later notes are read and dropped, so the server never blocks on them.
-                std::thread::spawn(move || {
-                    let _ = std::io::copy(&mut lines, &mut std::io::sink());
-                });
-                return Served { child, port };
+                break url.parse().ok();
             }
-        }
+        };
+        let Some(port) = port else {
+            let _ = child.kill();
+            let status = child.wait();
+            panic!("heapscope {args:?} did not serve: {status:?}");
+        };
+        // Later notes are read and dropped, so the server never blocks on them.
+        std::thread::spawn(move || {
+            let _ = std::io::copy(&mut lines, &mut std::io::sink());
+        });
+        Served { child, port }
     }
 
     /// GET `path` with the served address as Host.

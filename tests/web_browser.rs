@@ -183,7 +183,9 @@ fn rows(top: &Value) -> Value {
 }
 
 fn setup() -> Option<(std::sync::MutexGuard<'static, ()>, Browser)> {
-    let guard = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let guard = ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     Some((guard, Browser::start()?))
 }
 
@@ -386,7 +388,7 @@ fn hostile_names_run_no_script() {
         return;
     };
     let mut hostile = crate::safe_output::hostile_profile(&[("inuse_space", "bytes")]);
-    for s in hostile.string_table.iter_mut() {
+    for s in &mut hostile.string_table {
         if s == "main.main" {
             *s = "<script>window.__pwned=1;alert(1)</script>".into();
         } else if s == "/src/m.go" {

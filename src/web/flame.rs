@@ -141,10 +141,10 @@ impl Tree {
             } else {
                 first
             };
-            let at = if line != i64::MAX {
-                format!("{}:{line}", escape::text(file))
-            } else {
+            let at = if line == i64::MAX {
                 escape::text(file).into_owned()
+            } else {
+                format!("{}:{line}", escape::text(file))
             };
             out.insert(name, Value::String(at));
         }
