@@ -1,7 +1,8 @@
-//! The flame graph's data for the browser: `flame --folded`'s stacks
-//! (`root;…;leaf VALUE`, exact) grown into a call tree, frames narrower
-//! than [`MIN_SHARE`] of the total left out so that what is sent stays
-//! bounded, each frame with the source location of its function.
+//! The flame graph's data for the browser: the folded lines the flame
+//! graph draws (`root;…;leaf VALUE`, frames narrower than [`MIN_WIDTH`]
+//! percent of the total already cut by `report::flame`, so that what is
+//! sent stays bounded) grown into a call tree, each frame with the source
+//! location of its function.
 
 use rustc_hash::FxHashMap;
 use serde_json::{json, Value};
@@ -9,9 +10,9 @@ use serde_json::{json, Value};
 use crate::input::NamedProfile;
 use crate::support::escape;
 
-/// Frames below this share of the total are not sent: a thousandth of a
-/// percent, far below a pixel even when zoomed ten levels in.
-pub const MIN_SHARE: f64 = 1e-5;
+/// Frames below this percentage of the total are not sent: a thousandth
+/// of a percent, far below a pixel even when zoomed a few levels in.
+pub const MIN_WIDTH: f64 = 0.001;
 
 struct Node {
     name: u32,
@@ -28,7 +29,7 @@ pub struct Tree {
 impl Tree {
     /// Grows the tree from folded lines; a line that is not `STACK VALUE`
     /// with a positive value is skipped.
-    pub fn from_folded(folded: &str) -> Tree {
+    pub fn from_lines<S: AsRef<str>>(folded: &[S]) -> Tree {
         let mut names: Vec<String> = vec!["root".into()];
         let mut name_ids: FxHashMap<&str, u32> = FxHashMap::default();
         let mut nodes = vec![Node {
@@ -37,8 +38,8 @@ impl Tree {
             children: Vec::new(),
         }];
         let mut child: FxHashMap<(u32, u32), u32> = FxHashMap::default();
-        for line in folded.lines() {
-            let Some((stack, value)) = line.rsplit_once(' ') else {
+        for line in folded {
+            let Some((stack, value)) = line.as_ref().rsplit_once(' ') else {
                 continue;
             };
             let Ok(value) = value.parse::<i64>() else {
@@ -72,25 +73,20 @@ impl Tree {
         Tree { names, nodes }
     }
 
-    pub fn total(&self) -> i64 {
-        self.nodes[0].value
-    }
-
     /// The tree as JSON: `{"names": [...], "root": [name, value, [children…]]}`
-    /// with children widest first, frames under `min_value` left out.
-    /// Written without recursion (stacks may be a thousand frames deep).
-    pub fn to_json(&self, min_value: i64) -> Value {
+    /// with children widest first. Written without recursion (stacks may
+    /// be a thousand frames deep).
+    pub fn to_json(&self) -> Value {
         // Post-order: build each node's array after its children's.
         let mut built: Vec<Option<Value>> = vec![None; self.nodes.len()];
         let mut stack: Vec<(u32, bool)> = vec![(0, false)];
-        let mut used = vec![false; self.names.len()];
         while let Some((id, expanded)) = stack.pop() {
             let node = &self.nodes[id as usize];
             let kept = node
                 .children
                 .iter()
                 .copied()
-                .filter(|&c| self.nodes[c as usize].value >= min_value.max(1));
+                .filter(|&c| self.nodes[c as usize].value > 0);
             if !expanded {
                 stack.push((id, true));
                 stack.extend(kept.map(|c| (c, false)));
@@ -102,7 +98,6 @@ impl Tree {
                 .iter()
                 .filter_map(|&c| built[c as usize].take())
                 .collect();
-            used[node.name as usize] = true;
             built[id as usize] = Some(json!([node.name, node.value, children]));
         }
         let names: Vec<&str> = self.names.iter().map(String::as_str).collect();
@@ -158,14 +153,13 @@ mod tests {
 
     #[test]
     fn folded_stacks_grow_one_tree() {
-        let tree = Tree::from_folded("a;b 10\na;c 5\na;b;d 3\nbad line\nx -1\n");
-        assert_eq!(tree.total(), 18);
-        let json = tree.to_json(4);
+        let tree = Tree::from_lines(&["a;b 10", "a;c 5", "a;b;d 3", "bad line", "x -1"]);
+        let json = tree.to_json();
         assert_eq!(json["names"], json!(["root", "a", "b", "c", "d"]));
-        // root 18 → a 18 → b 13 (d 3 cut), c 5.
+        // root 18 → a 18 → b 13 (→ d 3), c 5.
         assert_eq!(
             json["root"],
-            json!([0, 18, [[1, 18, [[2, 13, []], [3, 5, []]]]]])
+            json!([0, 18, [[1, 18, [[2, 13, [[4, 3, []]]], [3, 5, []]]]]])
         );
     }
 }

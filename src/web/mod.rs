@@ -29,6 +29,7 @@ use crate::app::{self, Request};
 use crate::cli;
 use crate::input::combine::{load_merged, with_loaded};
 use crate::input::{InputSpec, NamedProfile, Source};
+use crate::report::flame as flame_report;
 use crate::report::{header, prepare, Selection};
 use crate::units;
 use crate::UsageError;
@@ -352,18 +353,19 @@ impl Ui {
         };
         let mut out = Vec::new();
         let mut notes = Vec::new();
-        let ran = with_loaded(&self.sources, &self.loaded, || {
-            app::run(&request, &mut out, &mut notes)
-        });
-        if let Err(e) = ran {
-            return error(&format!("{e:#}"));
+        // The flame graph's tree is cut to what can be seen, by flame's own
+        // code; the other views are their commands' JSON.
+        if view != View::Flame {
+            let ran = with_loaded(&self.sources, &self.loaded, || {
+                app::run(&request, &mut out, &mut notes)
+            });
+            if let Err(e) = ran {
+                return error(&format!("{e:#}"));
+            }
         }
-        data["notes"] = String::from_utf8_lossy(&notes)
-            .lines()
-            .map(|l| Value::String(l.to_string()))
-            .collect();
+        let mut lines = None;
         if let Some(selection) = selection(&request) {
-            match prepare::for_report(&self.loaded, selection, &mut io::sink()) {
+            match prepare::for_report(&self.loaded, selection, &mut notes) {
                 Ok(prep) => {
                     let unit = prep.sample_unit();
                     let fmt = |v: i64| units::scaled_label(v, &unit, "minimum");
@@ -382,16 +384,25 @@ impl Ui {
                     data["sample_type"] = json!(prep.sample_type_raw());
                     data["unit"] = json!(prep.sample_unit_raw());
                     data["total"] = json!(prep.total);
+                    if view == View::Flame {
+                        match flame_report::drawn_lines(&prep, flame::MIN_WIDTH) {
+                            Ok(drawn) => lines = Some(drawn),
+                            Err(e) => return error(&format!("{}: {e:#}", self.loaded.name)),
+                        }
+                    }
                 }
                 Err(e) => return error(&format!("{e:#}")),
             }
         }
+        data["notes"] = String::from_utf8_lossy(&notes)
+            .lines()
+            .map(|l| Value::String(l.to_string()))
+            .collect();
         data["report"] = match view {
             View::Flame => {
-                let tree = flame::Tree::from_folded(&String::from_utf8_lossy(&out));
-                let total = data["total"].as_i64().unwrap_or_else(|| tree.total());
-                let min = (total as f64 * flame::MIN_SHARE).ceil() as i64;
-                let mut report = tree.to_json(min);
+                let (lines, _) = lines.unwrap_or_default();
+                let tree = flame::Tree::from_lines(&lines);
+                let mut report = tree.to_json();
                 report["locations"] = tree.locations(&self.loaded);
                 report
             }
