@@ -24,6 +24,7 @@ use crate::report::trend::{self, TrendOptions};
 use crate::report::{info, raw, Format, Selection};
 use crate::shell;
 use crate::support::output;
+use crate::web::{self, WebOptions};
 
 /// What the user asked for, in plain values.
 // Built once per run; the size difference between variants does not matter.
@@ -121,6 +122,13 @@ pub enum Request {
         input: InputSpec,
         settings: Vec<String>,
     },
+    /// The web UI on the profile read from `input`, the views' defaults set
+    /// by `settings` (as the shell's).
+    Web {
+        input: InputSpec,
+        settings: Vec<String>,
+        options: WebOptions,
+    },
 }
 
 impl Request {
@@ -140,7 +148,7 @@ impl Request {
             | Request::Raw { output, .. }
             | Request::MemStats { output, .. }
             | Request::GcTrace { output, .. } => output.as_deref(),
-            Request::Shell { .. } => None,
+            Request::Shell { .. } | Request::Web { .. } => None,
         }
     }
 
@@ -165,7 +173,8 @@ impl Request {
             | Request::Raw { input, .. }
             | Request::MemStats { input, .. }
             | Request::GcTrace { input, .. }
-            | Request::Shell { input, .. } => input.all_sources().collect(),
+            | Request::Shell { input, .. }
+            | Request::Web { input, .. } => input.all_sources().collect(),
         }
     }
 
@@ -321,5 +330,10 @@ pub fn run(request: &Request, out: &mut dyn Write, notes: &mut dyn Write) -> any
             })
         }
         Request::Shell { input, settings } => shell::run(out, notes, input, settings),
+        Request::Web {
+            input,
+            settings,
+            options,
+        } => web::run(out, notes, input, settings, options),
     }
 }

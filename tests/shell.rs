@@ -132,7 +132,7 @@ fn errors_keep_the_session_and_fail_the_script() {
         "sample_index \"cpu\" must be one of: alloc_objects, alloc_space, inuse_objects, inuse_space",
         "pprof's disasm report is not in heapscope (yet)",
         "diff reads profiles or logs of its own",
-        "the web UI is not available in heapscope yet",
+        "the shell has no web command",
         "invalid list regex",
         "8 command(s) of the script failed",
     ] {
@@ -211,18 +211,9 @@ fn refusals_name_the_whole_flag() {
     let file = profile("server.pb.gz");
     for (args, expected) in [
         (
-            vec!["-http=:8080", &file],
-            "-http=:8080: the web UI (pprof's -http) is not available in heapscope yet",
-        ),
-        (
-            vec!["-http", ":8080", &file],
-            "-http: the web UI (pprof's -http) is not available",
-        ),
-        (
             vec!["top", "-http=localhost:1", &file],
-            "-http=localhost:1: the web UI",
+            "unexpected argument '--http' found",
         ),
-        (vec!["-no_browser", &file], "-no_browser: the web UI"),
         (
             vec!["-tX", &file],
             "unknown flag -tX (neither heapscope nor pprof has it",

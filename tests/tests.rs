@@ -20,3 +20,5 @@ mod tags;
 mod traces;
 mod util;
 mod views;
+mod web;
+mod web_browser;

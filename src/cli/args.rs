@@ -150,6 +150,9 @@ pub(super) enum Report {
     /// to this hidden one (see `pprof::invocation`).
     #[command(hide = true)]
     Shell(ShellArgs),
+    /// The web UI: flame graph, top, peek and source views in a browser (pprof's -http).
+    #[command(after_help = help::WEB)]
+    Web(WebArgs),
 }
 
 /// Clap's defaults for `-nodecount`, `-nodefraction` and `-edgefraction`,
@@ -732,6 +735,20 @@ pub(super) struct GctraceArgs {
 pub(super) struct ShellArgs {
     #[command(flatten)]
     pub base: BaseArgs,
+    #[command(flatten)]
+    pub input: ProfileArgs,
+}
+
+/// The web UI's own flags; report flags given with them (`-alloc_space`,
+/// `-focus=RE`) become the views' defaults, as the shell's options do.
+#[derive(Args, Debug)]
+pub(super) struct WebArgs {
+    /// Serve on HOST:PORT (an empty host is localhost) [default: localhost and a free port].
+    #[arg(long, value_name = "HOST:PORT")]
+    pub http: Option<String>,
+    /// Do not open a browser.
+    #[arg(long = "no_browser")]
+    pub no_browser: bool,
     #[command(flatten)]
     pub input: ProfileArgs,
 }

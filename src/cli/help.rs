@@ -218,3 +218,15 @@ The page of heapscope comes first, then one page per command (heapscope-top, …
 Examples:
   heapscope man | man -l -
   heapscope man > heapscope.1";
+
+/// `web`.
+pub(super) const WEB: &str = "\
+Serves the profile's views to a browser: the flame graph (at /ui/ and /ui/flamegraph), top,
+peek and source, with pprof's URL parameters (si, f, i, h, s, tf, ti, g, unit, sort, ...).
+The profile is read once. Other report flags given here (-alloc_space, -focus=RE, -cum)
+become the views' defaults. Only Host headers naming the served address are answered.
+
+Examples:
+  heapscope web pprof.heap
+  heapscope -http=:8080 pprof.heap
+  heapscope -http=localhost:8080 -no_browser -alloc_space pprof.heap";

@@ -54,10 +54,9 @@ impl fmt::Display for ParseError {
 pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Action, ParseError> {
     let mut cmd = command();
     let args: Vec<OsString> = args.into_iter().collect();
-    pprof::refuse_web(&args).map_err(ParseError::Usage)?;
     let (args, settings) = match pprof::invocation(&cmd, args).map_err(ParseError::Usage)? {
         pprof::Invocation::Command(args) => (args, None),
-        pprof::Invocation::Shell { args, settings } => (args, Some(settings)),
+        pprof::Invocation::Settings { args, settings } => (args, Some(settings)),
     };
     pprof::check_flags(&cmd, &args).map_err(ParseError::Usage)?;
     let args = spelling::normalize_args(&cmd, args);
@@ -71,6 +70,9 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Action, ParseEr
         Command::Man => Action::Print(generate::man(Cli::command())),
         Command::Report(Report::Shell(a)) => {
             Action::Run(request::shell(a, settings.unwrap_or_default()).map_err(ParseError::Usage)?)
+        }
+        Command::Report(Report::Web(a)) => {
+            Action::Run(request::web(a, settings.unwrap_or_default()).map_err(ParseError::Usage)?)
         }
         Command::Report(report) => {
             Action::Run(request::request(report).map_err(ParseError::Usage)?)

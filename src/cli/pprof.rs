@@ -162,39 +162,29 @@ fn flag_parts(arg: &str) -> Option<(&str, Option<&str>)> {
     })
 }
 
-/// The web UI's flags, on any invocation: not there yet, so a usage error
-/// rather than (as clap would read `-http` as `-h`) help and exit 0.
-pub(super) fn refuse_web(args: &[OsString]) -> Result<(), UsageError> {
-    for arg in args.iter().skip(1) {
-        let Some(arg) = arg.to_str() else { continue };
-        if arg == "--" {
-            break;
-        }
-        match flag_parts(arg) {
-            Some(("http", _)) => {
-                return Err(UsageError(format!(
-                    "{arg}: the web UI (pprof's -http) is not available in heapscope yet; \
-                     use the shell (heapscope PROFILE) or a report command (heapscope top PROFILE)"
-                )))
-            }
-            Some(("no_browser", _)) => {
-                return Err(UsageError(format!(
-                "{arg}: the web UI (pprof's -http, -no_browser) is not available in heapscope yet"
-            )))
-            }
-            _ => {}
-        }
-    }
-    Ok(())
+/// The name of the web UI's command, which pprof's `-http` and
+/// `-no_browser` invoke.
+pub(super) const WEB: &str = "web";
+
+/// Whether a pprof-style command line (no command word) asks for the web
+/// UI: `-http=…` or `-no_browser` before any `--`.
+fn asks_for_web(args: &[OsString]) -> bool {
+    args.iter()
+        .skip(1)
+        .filter_map(|a| a.to_str())
+        .take_while(|a| *a != "--")
+        .filter_map(flag_parts)
+        .any(|(name, _)| matches!(name, "http" | "no_browser"))
 }
 
 /// What the command line is once pprof's forms are read.
 pub(super) enum Invocation {
     /// A heapscope command line, as clap parses it.
     Command(Vec<OsString>),
-    /// The shell: `heapscope shell [source flags] PROFILE…` for clap, and
-    /// the flags that set the shell's options (`-cum`, `-nodecount=20`).
-    Shell {
+    /// The shell or the web UI: `heapscope shell [source flags] PROFILE…`
+    /// (or `web`) for clap, and the report flags that set their options
+    /// (`-cum`, `-nodecount=20`).
+    Settings {
         args: Vec<OsString>,
         settings: Vec<String>,
     },
@@ -208,14 +198,18 @@ pub(super) fn invocation(cmd: &Command, mut args: Vec<OsString>) -> Result<Invoc
     let Some(first) = args.get(1).and_then(|a| a.to_str()) else {
         return Ok(Invocation::Command(args));
     };
-    if first == SHELL {
+    if first == SHELL || first == WEB {
+        let name = if first == SHELL { SHELL } else { WEB };
         args.remove(1);
-        return shell(cmd, args);
+        return settings_command(cmd, name, args);
     }
     let is_help_or_version = matches!(first, "-h" | "-V" | "--help" | "--version" | "-help")
         || matches!(first, "-version");
     if cmd.find_subcommand(first).is_some() || first == "help" || is_help_or_version {
         return Ok(Invocation::Command(args));
+    }
+    if asks_for_web(&args) {
+        return settings_command(cmd, WEB, args);
     }
     let mut rest: Vec<OsString> = Vec::with_capacity(args.len());
     let mut chosen: Option<(&'static PprofCommand, String, Option<OsString>)> = None;
@@ -264,7 +258,7 @@ pub(super) fn invocation(cmd: &Command, mut args: Vec<OsString>) -> Result<Invoc
     }
     let Some((report, written, param)) = chosen else {
         rest.insert(0, program);
-        return shell(cmd, rest);
+        return settings_command(cmd, SHELL, rest);
     };
     let Some((name, extra)) = report
         .heapscope
@@ -291,27 +285,33 @@ pub(super) fn invocation(cmd: &Command, mut args: Vec<OsString>) -> Result<Invoc
     Ok(Invocation::Command(out))
 }
 
-/// The shell's invocation, `args` being the program and its arguments.
-fn shell(cmd: &Command, args: Vec<OsString>) -> Result<Invocation, UsageError> {
+/// The invocation of the shell or the web UI (the command `name`),
+/// `args` being the program and its arguments.
+fn settings_command(
+    cmd: &Command,
+    name: &str,
+    args: Vec<OsString>,
+) -> Result<Invocation, UsageError> {
     let mut args = args.into_iter();
-    let mut shell = vec![args.next().unwrap_or_default(), OsString::from(SHELL)];
-    let settings = split_settings(cmd, args.collect(), &mut shell)?;
-    Ok(Invocation::Shell {
-        args: shell,
+    let mut out = vec![args.next().unwrap_or_default(), OsString::from(name)];
+    let settings = split_settings(cmd, name, args.collect(), &mut out)?;
+    Ok(Invocation::Settings {
+        args: out,
         settings,
     })
 }
 
-/// Splits the shell's flags: those of the hidden `shell` command (where
-/// profiles come from) stay on its command line, given to `out`; those of
-/// the reports become the shell's settings (`nodecount=20`, `cum`); any
-/// other is refused by [`check_flags`] later, so it is left for it.
+/// Splits the flags of the shell or the web UI (the command `name`): its
+/// own (where profiles come from, `-http`) stay on its command line, given
+/// to `out`; those of the reports become settings (`nodecount=20`, `cum`);
+/// any other is refused by [`check_flags`] later, so it is left for it.
 fn split_settings(
     cmd: &Command,
+    name: &str,
     args: Vec<OsString>,
     out: &mut Vec<OsString>,
 ) -> Result<Vec<String>, UsageError> {
-    let shell = cmd.find_subcommand(SHELL);
+    let shell = cmd.find_subcommand(name);
     let mut settings = Vec::new();
     let mut iter = args.into_iter();
     while let Some(arg) = iter.next() {

@@ -11,7 +11,7 @@ use regex::Regex;
 use super::args::{
     BaseArgs, DiffArgs, FetchArgs, FlameArgs, FormatArg, FormatArgs, GctraceArgs, GranularityArg,
     GraphArgs, GraphFormatArg, ListArgs, PeekArgs, ProfileArgs, RawArgs, RendererArg, Report,
-    SelectArgs, ShellArgs, SourceArgs, TextArgs, TopArgs, TracesArgs, TrendArgs, TrimArgs,
+    SelectArgs, ShellArgs, SourceArgs, TextArgs, TopArgs, TracesArgs, TrendArgs, TrimArgs, WebArgs,
 };
 use super::args::{FrameArgs, UnitArgs};
 use crate::app::Request;
@@ -31,6 +31,7 @@ use crate::report::traces::TracesOptions;
 use crate::report::trend::TrendOptions;
 use crate::report::{Format, Selection};
 use crate::support::usage::UsageError;
+use crate::web::WebOptions;
 
 /// The request of a report command.
 pub(super) fn request(report: Report) -> Result<Request, UsageError> {
@@ -88,6 +89,7 @@ pub(super) fn request(report: Report) -> Result<Request, UsageError> {
             output: text.output.output,
         },
         Report::Shell(a) => shell(a, Vec::new())?,
+        Report::Web(a) => web(a, Vec::new())?,
     })
 }
 
@@ -121,6 +123,24 @@ pub(super) fn shell(a: ShellArgs, settings: Vec<String>) -> Result<Request, Usag
     Ok(Request::Shell {
         input: with_base(&a.input, &a.base)?,
         settings,
+    })
+}
+
+/// The web UI's request: its profiles, where to serve, and the report
+/// flags that set the views' defaults.
+pub(super) fn web(a: WebArgs, settings: Vec<String>) -> Result<Request, UsageError> {
+    if a.input.profiles.is_empty() || a.input.profiles.iter().any(|p| p == "-") {
+        return Err(usage(
+            "the web UI needs a profile file or URL (heapscope -http=:8080 PROFILE…), not stdin",
+        ));
+    }
+    Ok(Request::Web {
+        input: profiles(&a.input.profiles, &[], &a.input.source)?,
+        settings,
+        options: WebOptions {
+            http: a.http,
+            open_browser: !a.no_browser,
+        },
     })
 }
 

@@ -146,8 +146,8 @@ impl Session {
             }
             "web" | "weblist" => {
                 return Err(anyhow!(
-                    "the web UI is not available in heapscope yet: \
-                     write a graph with `graph > FILE.svg` or `flame > FILE.svg` and open it"
+                    "the shell has no web command: serve the web UI with \
+                     `heapscope web PROFILE` (or -http=:8080), or write `flame > FILE.svg`"
                 ))
             }
             _ => {}

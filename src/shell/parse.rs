@@ -10,7 +10,7 @@ use super::options::Options;
 use crate::cli::{self, ReportInfo};
 
 /// The commands that read something other than one profile: not in the shell.
-pub(super) const NOT_IN_SHELL: &[&str] = &["diff", "trend", "memstats", "gctrace"];
+pub(super) const NOT_IN_SHELL: &[&str] = &["diff", "trend", "memstats", "gctrace", "web"];
 
 /// A report command, ready for heapscope's command line.
 #[derive(Debug, Clone, PartialEq, Eq)]

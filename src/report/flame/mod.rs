@@ -55,6 +55,23 @@ pub const LEAF_FRAMES: usize = MAX_DEPTH - ROOT_FRAMES - 1;
 /// shallower recursion's do.
 pub const ELIDED: &str = "[… frames elided …]";
 
+/// The folded lines a flame graph of `prep` draws, frames narrower than
+/// `min_width` percent of the total cut (as the SVG's), and that total:
+/// what the web UI's flame graph shows, without folding every distinct
+/// stack when the drawn tree is small.
+pub fn drawn_lines(
+    prep: &prepare::Prepared<'_>,
+    min_width: f64,
+) -> anyhow::Result<(Vec<String>, i64)> {
+    let range = 0..prep.profile().samples.len();
+    if let Some(cut) = tree::lines_cut_narrow(prep, range.clone(), min_width)? {
+        return Ok(cut);
+    }
+    let (stacks, _) = fold::fold(prep, range)?;
+    let (lines, _) = fold::folded_lines(prep, &stacks, None, Some(min_width));
+    Ok((lines, fold::stacks_total(&stacks)))
+}
+
 /// Runs `flame`: reads the input (and the `base` snapshot of a
 /// differential graph, scaled to the input's total if `normalize`), and
 /// writes folded stacks or the SVG to `out`, notes (diagnostics) to `notes`.

@@ -1,0 +1,403 @@
+// heapscope's web UI: fetches a view's data from /ui/data/<view> (the
+// batch command's own numbers) and draws it. Every string from the profile
+// goes into the page as a DOM text node or an attribute set through the
+// DOM, never as markup.
+"use strict";
+
+(function () {
+  const VIEWS = {
+    "/ui/": "flamegraph",
+    "/ui/flamegraph": "flamegraph",
+    "/ui/top": "top",
+    "/ui/peek": "peek",
+    "/ui/source": "source",
+  };
+  const VIEW = VIEWS[location.pathname] || "flamegraph";
+  const FILTERS = ["f", "i", "h", "s", "sf", "tf", "ti"];
+  let selected = null; // the selected function's name
+  let data = null;
+
+  function $(id) {
+    return document.getElementById(id);
+  }
+
+  // An element with properties and children (strings become text nodes).
+  function el(tag, props, ...children) {
+    const e = document.createElement(tag);
+    for (const [k, v] of Object.entries(props || {})) {
+      if (k === "class") e.className = v;
+      else if (k.startsWith("data-")) e.setAttribute(k, String(v));
+      else e[k] = v;
+    }
+    for (const c of children) {
+      if (c === null || c === undefined) continue;
+      e.append(typeof c === "string" ? document.createTextNode(c) : c);
+    }
+    return e;
+  }
+
+  function regexQuote(s) {
+    return s.replace(/[\\^$.*+?()[\]{}|]/g, "\\$&");
+  }
+
+  function url(view, changes) {
+    const p = new URLSearchParams(location.search);
+    for (const [k, v] of Object.entries(changes || {})) {
+      if (v === null || v === "") p.delete(k);
+      else p.set(k, v);
+    }
+    const q = p.toString();
+    return "/ui/" + view + (q ? "?" + q : "");
+  }
+
+  function go(view, changes) {
+    location.href = url(view, changes);
+  }
+
+  // Values in human units, as pprof prints them (1024-based for bytes).
+  const BYTE_UNITS = ["B", "kB", "MB", "GB", "TB", "PB"];
+  function human(v) {
+    const unit = data && data.unit;
+    if (unit !== "bytes") return String(v);
+    const asked = new URLSearchParams(location.search).get("unit");
+    let i = BYTE_UNITS.indexOf(asked || "");
+    if (i < 0) {
+      i = 0;
+      while (i < BYTE_UNITS.length - 1 && Math.abs(v) >= Math.pow(1024, i + 1)) i++;
+    }
+    const scaled = v / Math.pow(1024, i);
+    let s = scaled.toFixed(2);
+    if (s.endsWith(".00")) s = s.slice(0, -3);
+    return s + BYTE_UNITS[i];
+  }
+
+  function pct(v, total) {
+    if (!total) return "0%";
+    return ((100 * v) / total).toFixed(2) + "%";
+  }
+
+  function select(name) {
+    selected = name;
+    $("regex").value = "^" + regexQuote(name) + "$";
+    $("selected").textContent = "Selected: " + name;
+    document.body.setAttribute("data-selected", name);
+  }
+
+  function showError(message) {
+    $("errors").textContent = message;
+  }
+
+  function setupBar() {
+    for (const a of document.querySelectorAll("#views a[data-view]")) {
+      const view = a.getAttribute("data-view");
+      if (view === VIEW) a.classList.add("current");
+      a.addEventListener("click", (ev) => {
+        ev.preventDefault();
+        const changes = {};
+        if ((view === "peek" || view === "source") && selected !== null) {
+          changes.f = "^" + regexQuote(selected) + "$";
+        }
+        go(view, changes);
+      });
+      a.href = url(view, {});
+    }
+    $("sample").addEventListener("change", (ev) => go(VIEW, { si: ev.target.value }));
+    const g = new URLSearchParams(location.search).get("g") || "";
+    $("granularity").value = g;
+    $("granularity").addEventListener("change", (ev) => go(VIEW, { g: ev.target.value }));
+    for (const b of document.querySelectorAll("#refine button[data-param]")) {
+      b.addEventListener("click", () => {
+        let re = $("regex").value.trim();
+        if (!re && selected !== null) re = "^" + regexQuote(selected) + "$";
+        if (!re) {
+          showError("Select a function or type a regex first.");
+          return;
+        }
+        go(VIEW, { [b.getAttribute("data-param")]: re });
+      });
+    }
+    $("reset").addEventListener("click", () => {
+      const changes = {};
+      for (const f of FILTERS) changes[f] = null;
+      go(VIEW, changes);
+    });
+  }
+
+  function fillBar() {
+    const sel = $("sample");
+    sel.textContent = "";
+    for (const t of data.sample_types || []) {
+      sel.append(el("option", { value: t, selected: t === data.sample_type }, t));
+    }
+    if (!data.show_from) $("showfrom").hidden = true;
+    const legend = data.legend || [];
+    $("legend").textContent = legend.join("\n");
+    const type = legend.find((l) => l.startsWith("Type: ")) || "";
+    const file = legend.find((l) => l.startsWith("File: ")) || "";
+    $("summary").textContent = [file, type, "Total: " + human(data.total || 0)]
+      .filter(Boolean)
+      .join("  ·  ");
+    document.title = "heapscope: " + [file.slice(6), type.slice(6)].filter(Boolean).join(" ");
+    if (data.notes && data.notes.length) showError(data.notes.join("\n"));
+  }
+
+  // Top: a table sortable by flat, cum and name.
+  function drawTop(main) {
+    const nodes = data.report.nodes.slice();
+    const total = data.report.total;
+    let order = new URLSearchParams(location.search).get("sort") === "cum" ? "cum" : "flat";
+    const table = el("table", { id: "top", class: "report" });
+    const head = el("tr");
+    const columns = [
+      ["flat", "Flat"],
+      [null, "Flat%"],
+      [null, "Sum%"],
+      ["cum", "Cum"],
+      [null, "Cum%"],
+      ["name", "Name"],
+    ];
+    for (const [key, label] of columns) {
+      const th = el("th", key ? { "data-sort": key, class: "sortable" } : {}, label);
+      if (key) th.addEventListener("click", () => {
+        order = key;
+        fill();
+      });
+      head.append(th);
+    }
+    const body = el("tbody");
+    table.append(el("thead", {}, head), body);
+    function fill() {
+      if (order === "name") nodes.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      else nodes.sort((a, b) => Math.abs(b[order]) - Math.abs(a[order]) || (a.name < b.name ? -1 : 1));
+      table.setAttribute("data-order", order);
+      body.textContent = "";
+      let sum = 0;
+      for (const n of nodes) {
+        sum += n.flat;
+        const tr = el(
+          "tr",
+          { "data-name": n.name },
+          el("td", { "data-value": n.flat }, human(n.flat)),
+          el("td", {}, pct(n.flat, total)),
+          el("td", {}, pct(sum, total)),
+          el("td", { "data-value": n.cum }, human(n.cum)),
+          el("td", {}, pct(n.cum, total)),
+          el("td", { class: "name" }, n.name)
+        );
+        tr.addEventListener("click", () => {
+          for (const r of body.querySelectorAll("tr.selected")) r.classList.remove("selected");
+          tr.classList.add("selected");
+          select(n.name);
+        });
+        body.append(tr);
+      }
+    }
+    fill();
+    main.append(table);
+  }
+
+  // The flame graph: an icicle of HTML elements, click to zoom, search.
+  const ROW = 18;
+  function drawFlame(main) {
+    const rep = data.report;
+    const names = rep.names || [];
+    const locations = rep.locations || {};
+    const total = data.total || (rep.root ? rep.root[1] : 0);
+    // Nodes as objects with parents, built without recursion.
+    const nodes = [];
+    function build(arr, parent, depth) {
+      const n = { name: names[arr[0]], value: arr[1], parent, depth, children: [], raw: arr };
+      nodes.push(n);
+      return n;
+    }
+    if (!rep.root) {
+      main.append(el("p", {}, "No samples."));
+      return;
+    }
+    const root = build(rep.root, null, 0);
+    const stack = [root];
+    while (stack.length) {
+      const n = stack.pop();
+      for (const c of n.raw[2]) {
+        const child = build(c, n, n.depth + 1);
+        n.children.push(child);
+        stack.push(child);
+      }
+    }
+    const search = el("div", { id: "search-result" });
+    const box = el("div", { id: "flame" });
+    main.append(search, box);
+    let zoom = root;
+    let matcher = null;
+
+    function color(name) {
+      // Colour by package: the text before the last '.' after the last '/'.
+      const slash = name.lastIndexOf("/");
+      const dot = name.indexOf(".", slash + 1);
+      const pkg = dot > 0 ? name.slice(0, dot) : name;
+      let h = 0;
+      for (let i = 0; i < pkg.length; i++) h = (h * 31 + pkg.charCodeAt(i)) >>> 0;
+      return "hsl(" + (h % 50 + 10) + ", 70%, " + (62 + (h >> 8) % 15) + "%)";
+    }
+
+    function draw() {
+      box.textContent = "";
+      const width = box.clientWidth || 1000;
+      // The zoomed frame's ancestors, full width above it.
+      const chain = [];
+      for (let a = zoom; a; a = a.parent) chain.unshift(a);
+      let maxDepth = 0;
+      const place = (n, left, w, depth) => {
+        const f = el("div", { class: "frame", "data-name": n.name, "data-value": n.value });
+        f.style.left = (100 * left) + "%";
+        f.style.width = (100 * w) + "%";
+        f.style.top = depth * ROW + "px";
+        f.style.backgroundColor = color(n.name);
+        if (matcher && n !== root && matcher.test(n.name)) f.classList.add("match");
+        if (n === zoom) f.classList.add("zoomed");
+        f.append(el("span", {}, n.name));
+        f.addEventListener("click", (ev) => {
+          ev.stopPropagation();
+          zoom = n;
+          if (n !== root) select(n.name);
+          draw();
+        });
+        f.addEventListener("mousemove", (ev) => tooltip(ev, n));
+        f.addEventListener("mouseleave", () => ($("tooltip").hidden = true));
+        box.append(f);
+        maxDepth = Math.max(maxDepth, depth);
+      };
+      chain.forEach((a, i) => place(a, 0, 1, i));
+      const base = chain.length - 1;
+      const minWidth = 0.5 / width; // half a pixel
+      const todo = [[zoom, 0, base]];
+      while (todo.length) {
+        const [n, left, depth] = todo.pop();
+        let at = left;
+        for (const c of n.children) {
+          const w = zoom.value ? c.value / zoom.value : 0;
+          if (w >= minWidth) {
+            place(c, at, w, depth + 1);
+            todo.push([c, at, depth + 1]);
+          }
+          at += w;
+        }
+      }
+      box.style.height = (maxDepth + 1) * ROW + "px";
+      document.body.setAttribute("data-zoom", zoom.name);
+    }
+
+    function tooltip(ev, n) {
+      const t = $("tooltip");
+      t.textContent = "";
+      t.append(
+        el("div", { class: "tname" }, n.name),
+        el("div", {}, human(n.value) + " (" + pct(n.value, total) + " of total" +
+          (zoom !== root ? ", " + pct(n.value, zoom.value) + " of " + zoom.name : "") + ")")
+      );
+      const at = locations[n.name];
+      if (at) t.append(el("div", { class: "tloc" }, at));
+      t.hidden = false;
+      t.style.left = Math.min(ev.clientX + 12, window.innerWidth - t.offsetWidth - 4) + "px";
+      t.style.top = ev.clientY + 14 + "px";
+    }
+
+    function runSearch() {
+      const text = $("regex").value;
+      matcher = null;
+      search.textContent = "";
+      if (text) {
+        try {
+          matcher = new RegExp(text);
+        } catch (e) {
+          search.textContent = "Bad regex: " + e.message;
+          draw();
+          return;
+        }
+        // Share matched: each matching frame counted once, not under another match.
+        let matched = 0;
+        const todo = [[root, false]];
+        while (todo.length) {
+          const [n, under] = todo.pop();
+          const hit = !under && n !== root && matcher.test(n.name);
+          if (hit) matched += n.value;
+          for (const c of n.children) todo.push([c, under || hit]);
+        }
+        search.setAttribute("data-matched", matched);
+        search.textContent = "Matched: " + human(matched) + " (" + pct(matched, total) + ")";
+      }
+      draw();
+    }
+    $("regex").addEventListener("input", runSearch);
+    window.addEventListener("resize", draw);
+    runSearch();
+  }
+
+  // Peek: each matching node with its callers above and callees below.
+  function drawPeek(main) {
+    const total = data.report.total;
+    for (const n of data.report.nodes) {
+      const table = el("table", { class: "report peek", "data-name": n.name });
+      table.append(el("tr", {}, el("th", {}, "Value"), el("th", {}, "%"), el("th", {}, "Name")));
+      const row = (cls, name, v, text) => {
+        const tr = el("tr", { class: cls, "data-name": name },
+          el("td", { "data-value": v }, human(v)),
+          el("td", {}, pct(v, total)),
+          el("td", { class: "name" }, text));
+        tr.addEventListener("click", () => select(name));
+        table.append(tr);
+      };
+      for (const c of n.callers) row("caller", c.name, c.value, c.name);
+      row("self", n.name, n.cum, n.name + " (flat " + human(n.flat) + ", cum " + human(n.cum) + ")");
+      for (const c of n.callees) row("callee", c.name, c.value, c.name);
+      main.append(table);
+    }
+  }
+
+  // Source: list's per-line values beside the source text.
+  function drawSource(main) {
+    for (const f of data.report.functions) {
+      const sec = el("section", { class: "function", "data-name": f.name });
+      const h = el("h3", {}, f.name + "  ");
+      h.append(el("span", { class: "file" }, f.file || ""));
+      h.addEventListener("click", () => select(f.name));
+      sec.append(h, el("div", { class: "fsum" }, "flat " + human(f.flat) + ", cum " + human(f.cum)));
+      const table = el("table", { class: "report source" });
+      for (const l of f.lines) {
+        table.append(el("tr", { "data-line": l.line },
+          el("td", { "data-value": l.flat }, l.flat ? human(l.flat) : "."),
+          el("td", { "data-value": l.cum }, l.cum ? human(l.cum) : "."),
+          el("td", { class: "lineno" }, String(l.line)),
+          el("td", { class: "code" }, l.source === undefined ? "" : l.source)));
+      }
+      sec.append(table);
+      main.append(sec);
+    }
+  }
+
+  async function load() {
+    setupBar();
+    const main = $("main");
+    try {
+      const resp = await fetch("/ui/data/" + VIEW + location.search);
+      data = await resp.json();
+    } catch (e) {
+      showError("Could not load the view: " + e);
+      return;
+    }
+    if (data.error) {
+      showError(data.error);
+    } else {
+      fillBar();
+      if (data.message) main.append(el("p", { class: "message" }, data.message));
+      else if (VIEW === "top") drawTop(main);
+      else if (VIEW === "flamegraph") drawFlame(main);
+      else if (VIEW === "peek") drawPeek(main);
+      else drawSource(main);
+    }
+    document.body.setAttribute("data-ready", VIEW);
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", load);
+  else load();
+})();

@@ -1,0 +1,249 @@
+//! pprof's web URL parameters (`si`, `f`, `i`, `h`, `s`, `sf`, `tf`, `ti`,
+//! `ts`, `th`, `g`, `n`, `nf`, `ef`, `unit`, `sort`, `rel`, as pprof's
+//! `internal/driver/config.go` names them) turned into heapscope's command
+//! line for one view, and the command line's report flags turned into the
+//! parameters' defaults. Every view is then parsed by `cli` and run by
+//! `app`, so its numbers are the batch command's.
+
+use std::ffi::OsString;
+
+use crate::input::Source;
+use crate::UsageError;
+
+/// A URL parameter and the heapscope flag it sets (`None`: a switch, see
+/// [`Query::args`]).
+const PARAMS: &[(&str, &str)] = &[
+    ("si", "sample_index"),
+    ("f", "focus"),
+    ("i", "ignore"),
+    ("h", "hide"),
+    ("s", "show"),
+    ("sf", "show_from"),
+    ("tf", "tagfocus"),
+    ("ti", "tagignore"),
+    ("ts", "tagshow"),
+    ("th", "taghide"),
+    ("g", "granularity"),
+    ("n", "nodecount"),
+    ("nf", "nodefraction"),
+    ("ef", "edgefraction"),
+    ("unit", "unit"),
+];
+
+/// The views of the web UI, each one of heapscope's commands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    Top,
+    Flame,
+    Peek,
+    Source,
+}
+
+/// A view's query: pprof's parameters, the URL's over the defaults.
+#[derive(Debug, Clone, Default)]
+pub struct Query {
+    pairs: Vec<(String, String)>,
+}
+
+impl Query {
+    /// The parameters of a URL's query string (`a=1&b=x%20y`), the last of
+    /// a repeated name winning, over `defaults`.
+    pub fn parse(query: &str, defaults: &Query) -> Query {
+        let mut pairs = defaults.pairs.clone();
+        for (k, v) in form_urlencoded::parse(query.as_bytes()) {
+            pairs.retain(|(name, _)| *name != k);
+            pairs.push((k.into_owned(), v.into_owned()));
+        }
+        Query { pairs }
+    }
+
+    /// A parameter's value, if given and not empty.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.pairs
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .filter(|v| !v.is_empty())
+    }
+
+    fn set(&mut self, name: &str, value: &str) {
+        self.pairs.retain(|(k, _)| k != name);
+        self.pairs.push((name.to_string(), value.to_string()));
+    }
+
+    /// The defaults that the command line's report flags give, as the
+    /// shell's settings spell them (`alloc_space`, `focus=RE`, `cum`):
+    /// each becomes its URL parameter; `source_path` and `trim_path` stay
+    /// flags of every view (`extra`).
+    pub fn from_settings(
+        settings: &[String],
+        extra: &mut Vec<String>,
+    ) -> Result<Query, UsageError> {
+        let mut q = Query::default();
+        for setting in settings {
+            let (name, value) = match setting.split_once('=') {
+                Some((n, v)) => (n, Some(v)),
+                None => (setting.as_str(), None),
+            };
+            match (name, value) {
+                ("inuse_space" | "inuse_objects" | "alloc_space" | "alloc_objects", None) => {
+                    q.set("si", name);
+                }
+                ("functions" | "files" | "lines", None) => q.set("g", name),
+                ("cum" | "flat", None) => q.set("sort", name),
+                ("relative_percentages", None) => q.set("rel", "true"),
+                ("source_path" | "trim_path", Some(v)) => extra.push(format!("--{name}={v}")),
+                (_, Some(v)) => match PARAMS.iter().find(|(_, flag)| *flag == name) {
+                    Some((param, _)) => q.set(param, v),
+                    None => {
+                        return Err(UsageError(format!(
+                            "-{setting}: not an option of the web UI"
+                        )))
+                    }
+                },
+                (_, None) => {
+                    return Err(UsageError(format!(
+                        "-{setting}: not an option of the web UI"
+                    )))
+                }
+            }
+        }
+        Ok(q)
+    }
+
+    /// heapscope's command line for `view` (program name first, the
+    /// sources last after `--`), with `extra` flags. As in pprof's web UI,
+    /// `f` of peek and source is also the function regex, top shows 500
+    /// nodes and peek lines unless `n` and `g` say otherwise; JSON for every
+    /// view but the flame graph, which gives folded stacks.
+    pub fn args(&self, view: View, extra: &[String], sources: &[Source]) -> Vec<OsString> {
+        let command = match view {
+            View::Top => "top",
+            View::Flame => "flame",
+            View::Peek => "peek",
+            View::Source => "list",
+        };
+        let mut args: Vec<String> = vec!["heapscope".into(), command.into()];
+        args.push(match view {
+            View::Flame => "--folded".into(),
+            _ => "--format=json".into(),
+        });
+        for &(param, flag) in PARAMS {
+            let Some(value) = self.get(param) else {
+                continue;
+            };
+            let applies = match param {
+                "n" | "nf" | "ef" => view == View::Top,
+                "unit" => view != View::Flame,
+                _ => true,
+            };
+            if applies {
+                args.push(format!("--{flag}={value}"));
+            }
+        }
+        if view == View::Top && self.get("n").is_none() {
+            args.push("--nodecount=500".into());
+        }
+        if view == View::Peek && self.get("g").is_none() {
+            args.push("--granularity=lines".into());
+        }
+        if matches!(view, View::Top | View::Peek) && self.get("sort") == Some("cum") {
+            args.push("--cum".into());
+        }
+        if self.get("rel").is_some_and(|v| v != "false") {
+            args.push("--relative_percentages".into());
+        }
+        args.extend(extra.iter().cloned());
+        args.push("--".into());
+        if matches!(view, View::Peek | View::Source) {
+            args.push(self.get("f").unwrap_or_default().to_string());
+        }
+        let mut args: Vec<OsString> = args.into_iter().map(OsString::from).collect();
+        args.extend(sources.iter().map(source_arg));
+        args
+    }
+}
+
+/// How a source is written on heapscope's command line again.
+fn source_arg(source: &Source) -> OsString {
+    match source {
+        Source::Path(p) => p.clone().into_os_string(),
+        Source::Stdin => OsString::from("-"),
+        Source::Url(u) => OsString::from(u),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::*;
+
+    fn strings(args: Vec<OsString>) -> Vec<String> {
+        args.into_iter()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect()
+    }
+
+    #[test]
+    fn parameters_become_flags() {
+        let q = Query::parse(
+            "si=alloc_space&unit=B&f=main%5C.x&sort=cum&g=",
+            &Query::default(),
+        );
+        let args = strings(q.args(View::Top, &[], &[Source::Path(PathBuf::from("p.pb"))]));
+        assert_eq!(
+            args,
+            [
+                "heapscope",
+                "top",
+                "--format=json",
+                "--sample_index=alloc_space",
+                "--focus=main\\.x",
+                "--unit=B",
+                "--nodecount=500",
+                "--cum",
+                "--",
+                "p.pb"
+            ]
+        );
+    }
+
+    #[test]
+    fn peek_and_source_take_f_as_their_regex_too() {
+        let q = Query::parse("f=a%26b", &Query::default());
+        let args = strings(q.args(View::Peek, &[], &[]));
+        assert_eq!(
+            args,
+            [
+                "heapscope",
+                "peek",
+                "--format=json",
+                "--focus=a&b",
+                "--granularity=lines",
+                "--",
+                "a&b"
+            ]
+        );
+        let args = strings(q.args(View::Source, &["--source_path=/s".into()], &[]));
+        assert_eq!(args[1], "list");
+        assert_eq!(args[args.len() - 3..], ["--source_path=/s", "--", "a&b"]);
+    }
+
+    #[test]
+    fn settings_are_defaults_the_url_overrides() {
+        let mut extra = Vec::new();
+        let settings = ["alloc_space", "focus=x", "cum", "source_path=/src"].map(String::from);
+        let defaults = Query::from_settings(&settings, &mut extra).unwrap();
+        assert_eq!(extra, ["--source_path=/src"]);
+        let q = Query::parse("f=y", &defaults);
+        assert_eq!(q.get("si"), Some("alloc_space"));
+        assert_eq!(q.get("f"), Some("y"));
+        assert_eq!(q.get("sort"), Some("cum"));
+        let cleared = Query::parse("f=", &defaults);
+        assert_eq!(cleared.get("f"), None);
+        let err = Query::from_settings(&["tree".into()], &mut extra).unwrap_err();
+        assert_eq!(err.to_string(), "-tree: not an option of the web UI");
+    }
+}

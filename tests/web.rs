@@ -1,0 +1,403 @@
+//! The web UI over HTTP: the binary serving on 127.0.0.1 and a port of its
+//! choosing, asked with plain HTTP/1.1 requests; each view's numbers
+//! compared with the batch command's JSON, the Host check, the headers,
+//! what is not served.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Stdio};
+
+use serde_json::Value;
+
+use crate::util::{heapscope, profile, run, stdout};
+
+/// A running `heapscope -http=127.0.0.1:0 -no_browser ARGS…`, stopped
+/// when dropped.
+pub struct Served {
+    child: Child,
+    pub port: u16,
+}
+
+impl Served {
+    pub fn start(args: &[&str]) -> Served {
+        let mut child = heapscope()
+            .arg("-http=127.0.0.1:0")
+            .arg("-no_browser")
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("heapscope starts");
+        let mut lines = BufReader::new(child.stderr.take().expect("stderr"));
+        let mut line = String::new();
+        let port = loop {
+            line.clear();
+            if lines.read_line(&mut line).unwrap_or(0) == 0 {
+                break None;
+            }
+            if let Some(url) = line
+                .trim()
+                .strip_prefix("Serving web UI on http://127.0.0.1:")
+            {
+                break url.parse().ok();
+            }
+        };
+        let Some(port) = port else {
+            let _ = child.kill();
+            let status = child.wait();
+            panic!("heapscope {args:?} did not serve: {status:?}");
+        };
+        // Later notes are read and dropped, so the server never blocks on them.
+        std::thread::spawn(move || {
+            let _ = std::io::copy(&mut lines, &mut std::io::sink());
+        });
+        Served { child, port }
+    }
+
+    /// GET `path` with the served address as Host.
+    pub fn get(&self, path: &str) -> Reply {
+        self.request("GET", path, Some(&format!("127.0.0.1:{}", self.port)))
+    }
+
+    pub fn request(&self, method: &str, path: &str, host: Option<&str>) -> Reply {
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).expect("connects");
+        let host = host.map(|h| format!("Host: {h}\r\n")).unwrap_or_default();
+        // HTTP/1.0: the body comes whole, never chunked.
+        write!(stream, "{method} {path} HTTP/1.0\r\n{host}\r\n").expect("request sent");
+        let mut raw = Vec::new();
+        stream.read_to_end(&mut raw).expect("reply read");
+        Reply::parse(&raw)
+    }
+
+    /// A view's data, which must be a 200.
+    pub fn data(&self, view: &str, query: &str) -> Value {
+        let reply = self.get(&format!("/ui/data/{view}?{query}"));
+        assert_eq!(reply.status, 200, "{}", reply.text());
+        serde_json::from_slice(&reply.body).expect("JSON")
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    fn parse(raw: &[u8]) -> Reply {
+        let end = raw
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .expect("a header");
+        let head = String::from_utf8_lossy(&raw[..end]).into_owned();
+        let mut lines = head.split("\r\n");
+        let status = lines
+            .next()
+            .and_then(|l| l.split(' ').nth(1))
+            .and_then(|s| s.parse().ok())
+            .expect("a status");
+        let headers = lines
+            .filter_map(|l| l.split_once(':'))
+            .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+            .collect();
+        Reply {
+            status,
+            headers,
+            body: raw[end + 4..].to_vec(),
+        }
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+/// `heapscope ARGS…`'s JSON.
+fn cli_json(args: &[&str]) -> Value {
+    let out = run(args);
+    assert!(out.status.success(), "{args:?}: {out:?}");
+    serde_json::from_str(&stdout(&out)).expect("JSON")
+}
+
+#[test]
+fn top_shows_the_numbers_of_top() {
+    let file = profile("server.pb.gz");
+    let served = Served::start(&[&file]);
+    for (query, flags) in [
+        ("si=alloc_space&unit=B", &["-alloc_space", "-unit=B"][..]),
+        ("si=inuse_objects&sort=cum", &["-inuse_objects", "-cum"][..]),
+        ("g=lines&f=main", &["-lines", "-focus=main"][..]),
+        ("", &[][..]),
+    ] {
+        let data = served.data("top", query);
+        let mut args = vec!["top", "--format=json", "-nodecount=500"];
+        args.extend(flags);
+        args.push(&file);
+        assert_eq!(data["report"], cli_json(&args), "{query}");
+        assert_eq!(data["total"], data["report"]["total"], "{query}");
+    }
+    let data = served.data("top", "si=alloc_space");
+    assert_eq!(data["sample_type"], "alloc_space");
+    assert_eq!(
+        data["sample_types"],
+        serde_json::json!([
+            "alloc_objects",
+            "alloc_space",
+            "inuse_objects",
+            "inuse_space"
+        ])
+    );
+    assert_eq!(data["legend"][0], "File: server");
+    assert_eq!(data["legend"][1], "Type: alloc_space");
+}
+
+#[test]
+fn peek_and_source_show_the_numbers_of_peek_and_list() {
+    let file = profile("server.pb.gz");
+    let served = Served::start(&[&file]);
+    let peek = served.data("peek", "f=main%5C.makeItem&si=alloc_space");
+    let args = [
+        "peek",
+        "--format=json",
+        "-alloc_space",
+        "-focus=main\\.makeItem",
+        "-granularity=lines",
+        "main\\.makeItem",
+        &file,
+    ];
+    assert_eq!(peek["report"], cli_json(&args));
+    let source = served.data("source", "f=main%5C.makeItem");
+    let args = [
+        "list",
+        "--format=json",
+        "-focus=main\\.makeItem",
+        "main\\.makeItem",
+        &file,
+    ];
+    assert_eq!(source["report"], cli_json(&args));
+    // Without a function, a message rather than every function.
+    let none = served.data("peek", "");
+    assert!(none["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("Choose a function"));
+}
+
+#[test]
+fn the_flame_graph_holds_the_total() {
+    let file = profile("server.pb.gz");
+    let served = Served::start(&[&file]);
+    let data = served.data("flamegraph", "si=alloc_space");
+    let root = &data["report"]["root"];
+    assert_eq!(root[1], data["total"]);
+    // Every frame's children hold no more than it.
+    let mut todo = vec![root];
+    while let Some(node) = todo.pop() {
+        let children = node[2].as_array().unwrap();
+        let sum: i64 = children.iter().map(|c| c[1].as_i64().unwrap()).sum();
+        assert!(sum <= node[1].as_i64().unwrap());
+        todo.extend(children);
+    }
+    // The top frame is main.worker's root-most frame, which holds its cum.
+    let names = data["report"]["names"].as_array().unwrap();
+    let top = cli_json(&[
+        "top",
+        "--format=json",
+        "-alloc_space",
+        "-nodecount=500",
+        &file,
+    ]);
+    let cum = |name: &str| {
+        top["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|n| n["name"] == name)
+            .map(|n| n["cum"].clone())
+    };
+    let first = &root[2][0];
+    let name = names[first[0].as_u64().unwrap() as usize].as_str().unwrap();
+    assert_eq!(Some(first[1].clone()), cum(name), "{name}");
+    let at = data["report"]["locations"]["main.makeItem"]
+        .as_str()
+        .unwrap();
+    assert!(at.ends_with("server/main.go:102"), "{at}");
+}
+
+#[test]
+fn other_hosts_are_refused() {
+    let served = Served::start(&[&profile("server.pb.gz")]);
+    let port = served.port;
+    for host in [
+        format!("evil.example:{port}"),
+        format!("127.0.0.1:{}", port.wrapping_add(1)),
+        "127.0.0.1".to_string(),
+    ] {
+        let reply = served.request("GET", "/ui/data/top", Some(&host));
+        assert_eq!(reply.status, 421, "{host}");
+        assert!(!reply.text().contains("main."), "{host}");
+    }
+    let reply = served.request("GET", "/ui/top", None);
+    assert_eq!(reply.status, 421);
+    for host in [format!("localhost:{port}"), format!("LOCALHOST:{port}")] {
+        assert_eq!(served.request("GET", "/ui/top", Some(&host)).status, 200);
+    }
+}
+
+#[test]
+fn every_answer_has_the_policy() {
+    let served = Served::start(&[&profile("server.pb.gz")]);
+    for path in ["/ui/", "/ui/top", "/ui/app.js", "/ui/data/top", "/nothing"] {
+        let reply = served.get(path);
+        let csp = reply.header("content-security-policy").unwrap_or_default();
+        assert!(csp.contains("default-src 'self'"), "{path}: {csp}");
+        assert!(csp.contains("script-src 'self';"), "{path}: {csp}");
+        assert!(!csp.contains("unsafe"), "{path}: {csp}");
+        assert_eq!(reply.header("x-content-type-options"), Some("nosniff"));
+    }
+    let page = served.get("/ui/flamegraph").text();
+    assert!(page.contains("<script src=\"/ui/app.js\" defer></script>"));
+    assert_eq!(page.matches("<script").count(), 1, "no inline script");
+    assert_eq!(
+        served.get("/ui/data/top").header("content-type"),
+        Some("application/json")
+    );
+}
+
+#[test]
+fn only_the_ui_is_served() {
+    let file = profile("server.pb.gz");
+    let served = Served::start(&[&file]);
+    for path in [
+        "/etc/passwd",
+        "/ui/../../../etc/passwd",
+        "/ui/%2e%2e/%2e%2e/etc/passwd",
+        "/ui/graph",
+        "/ui/assets/app.js",
+        "/ui/data/",
+        "/ui/data/raw",
+        "/debug/pprof/heap",
+    ] {
+        let reply = served.get(path);
+        assert_eq!(reply.status, 404, "{path}");
+    }
+    assert_eq!(
+        served
+            .request(
+                "POST",
+                "/ui/top",
+                Some(&format!("127.0.0.1:{}", served.port))
+            )
+            .status,
+        405
+    );
+    let root = served.get("/?si=alloc_space");
+    assert_eq!(root.status, 307);
+    assert_eq!(root.header("location"), Some("/ui/?si=alloc_space"));
+    let old = served.get("/ui/flamegraph2?f=x");
+    assert_eq!(old.header("location"), Some("/ui/flamegraph?f=x"));
+    let download = served.get("/ui/download");
+    assert_eq!(download.status, 200);
+    assert_eq!(download.body, std::fs::read(&file).unwrap());
+    assert_eq!(
+        download.header("content-disposition"),
+        Some("attachment; filename=\"server.pb.gz\"")
+    );
+}
+
+#[test]
+fn source_reads_only_what_list_may_read() {
+    let served = Served::start(&[&profile("server.pb.gz")]);
+    for query in [
+        "f=..%2F..%2F..%2F..%2Fetc%2Fpasswd",
+        "f=passwd&source_path=%2Fetc",
+        "f=.&trim_path=%2F",
+    ] {
+        let reply = served.get(&format!("/ui/data/source?{query}"));
+        let text = reply.text();
+        assert!(!text.contains("root:"), "{query}: {text}");
+    }
+    let reply = served.get("/ui/data/source?f=..%2F..%2Fetc%2Fpasswd");
+    assert_eq!(reply.status, 400);
+    let error: Value = serde_json::from_slice(&reply.body).unwrap();
+    assert!(
+        error["error"]
+            .as_str()
+            .unwrap()
+            .contains("no function matches"),
+        "{error}"
+    );
+}
+
+#[test]
+fn bad_parameters_are_answered_with_the_message() {
+    let served = Served::start(&[&profile("server.pb.gz")]);
+    for (query, says) in [
+        ("si=nonesuch", "nonesuch"),
+        ("f=(", "-focus"),
+        ("g=nonesuch", "nonesuch"),
+    ] {
+        let reply = served.get(&format!("/ui/data/top?{query}"));
+        assert_eq!(reply.status, 400, "{query}");
+        let error: Value = serde_json::from_slice(&reply.body).unwrap();
+        assert!(
+            error["error"].as_str().unwrap().contains(says),
+            "{query}: {error}"
+        );
+    }
+}
+
+#[test]
+fn command_line_flags_are_the_views_defaults() {
+    let served = Served::start(&["-alloc_space", "-focus=makeItem", &profile("server.pb.gz")]);
+    let data = served.data("top", "");
+    assert_eq!(data["sample_type"], "alloc_space");
+    assert!(data["legend"].to_string().contains("focus=makeItem"));
+    let cleared = served.data("top", "f=&si=inuse_space");
+    assert_eq!(cleared["sample_type"], "inuse_space");
+    assert!(!cleared["legend"].to_string().contains("focus"));
+}
+
+#[test]
+fn web_usage_errors_exit_2() {
+    let file = profile("server.pb.gz");
+    for args in [
+        vec!["-http=8080", "-no_browser", &file],
+        vec!["-http=:99999", "-no_browser", &file],
+        vec!["-http=:0", "-no_browser", "-tree", &file],
+        vec!["-http=:0", "-no_browser", "-focus=(", &file],
+        vec!["web", "-no_browser", "-"],
+        vec!["web", "-no_browser"],
+    ] {
+        let out = run(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {out:?}");
+    }
+    let out = run(&["web", "-no_browser", "/nonexistent/p.pb.gz"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(crate::util::stderr(&out).contains("/nonexistent/p.pb.gz"));
+}
+
+#[test]
+fn sigterm_stops_the_server_cleanly() {
+    let mut served = Served::start(&[&profile("server.pb.gz")]);
+    assert_eq!(served.get("/ui/top").status, 200);
+    // SAFETY: kill(2) on our own child's pid.
+    unsafe { libc::kill(served.child.id() as i32, libc::SIGTERM) };
+    let status = served.child.wait().unwrap();
+    assert_eq!(status.code(), Some(0));
+}

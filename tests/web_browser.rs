@@ -1,0 +1,435 @@
+//! The web UI in a real browser: Debian's chromium, headless, driven over
+//! WebDriver (chromedriver) with a few JSON requests. Skipped, saying so,
+//! when chromium or chromedriver is not installed (`.ci/run` installs
+//! them). The browsers run one at a time.
+
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
+use std::thread::sleep;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use crate::util::{profile, run, stdout};
+use crate::web::Served;
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+/// One browser at a time: the machine is small.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+/// A headless chromium session behind chromedriver, ended when dropped.
+struct Browser {
+    driver: Child,
+    base: String,
+    agent: ureq::Agent,
+}
+
+impl Browser {
+    /// A browser, or `None` (with a note) when chromium is not installed.
+    fn start() -> Option<Browser> {
+        if !Path::new(CHROMIUM).exists() || !Path::new(CHROMEDRIVER).exists() {
+            eprintln!(
+                "skipped: the browser tests need {CHROMIUM} and {CHROMEDRIVER} \
+                 (apt-get install chromium chromium-driver)"
+            );
+            return None;
+        }
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let driver = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts");
+        let config = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build();
+        let mut browser = Browser {
+            driver,
+            base: format!("http://127.0.0.1:{port}"),
+            agent: ureq::Agent::new_with_config(config),
+        };
+        // chromedriver answers once it listens.
+        let mut ready = false;
+        for _ in 0..200 {
+            if browser.call("GET", "/status", None).is_some() {
+                ready = true;
+                break;
+            }
+            sleep(Duration::from_millis(50));
+        }
+        assert!(ready, "chromedriver did not start");
+        let caps = json!({"capabilities": {"alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": CHROMIUM,
+                "args": ["--headless=new", "--no-sandbox", "--disable-gpu",
+                         "--disable-dev-shm-usage", "--window-size=1200,900"],
+            },
+        }}});
+        let session = browser
+            .call("POST", "/session", Some(caps))
+            .expect("a session");
+        let id = session["value"]["sessionId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no session: {session}"))
+            .to_string();
+        browser.base = format!("{}/session/{id}", browser.base);
+        Some(browser)
+    }
+
+    /// A WebDriver command's answer (`None` if chromedriver is not there).
+    fn call(&self, method: &str, path: &str, body: Option<Value>) -> Option<Value> {
+        let url = format!("{}{path}", self.base);
+        let response = match method {
+            "GET" => self.agent.get(&url).call(),
+            "DELETE" => self.agent.delete(&url).call(),
+            _ => self
+                .agent
+                .post(&url)
+                .header("Content-Type", "application/json")
+                .send(body.unwrap_or(json!({})).to_string()),
+        };
+        let mut response = response.ok()?;
+        let text = response.body_mut().read_to_string().ok()?;
+        serde_json::from_str(&text).ok()
+    }
+
+    fn open(&self, url: &str) {
+        self.call("POST", "/url", Some(json!({ "url": url })))
+            .expect("navigates");
+        self.wait_ready();
+    }
+
+    /// Runs `script` (a function body) in the page; its return value.
+    fn js(&self, script: &str) -> Value {
+        let answer = self
+            .call(
+                "POST",
+                "/execute/sync",
+                Some(json!({ "script": script, "args": [] })),
+            )
+            .expect("script runs");
+        if let Some(error) = answer["value"]["error"].as_str() {
+            panic!("{error}: {}", answer["value"]["message"]);
+        }
+        answer["value"].clone()
+    }
+
+    /// Waits for the view to be drawn (the script marks the body).
+    fn wait_ready(&self) {
+        for _ in 0..400 {
+            if self
+                .js("return document.body && document.body.getAttribute('data-ready')")
+                .is_string()
+            {
+                return;
+            }
+            sleep(Duration::from_millis(25));
+        }
+        panic!("the view was never drawn");
+    }
+
+    /// Runs `script`, which makes the page navigate, and waits for the new
+    /// view (the old one's mark is taken off first).
+    fn navigate_by(&self, script: &str) {
+        self.js(&format!(
+            "document.body.removeAttribute('data-ready'); {script}"
+        ));
+        self.wait_ready();
+    }
+
+    /// Whether an alert dialog is open.
+    fn alert_open(&self) -> bool {
+        let answer = self.call("GET", "/alert/text", None).expect("answers");
+        answer["value"]["error"].is_null()
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.call("DELETE", "", None);
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+fn cli_json(args: &[&str]) -> Value {
+    let out = run(args);
+    assert!(out.status.success(), "{args:?}: {out:?}");
+    serde_json::from_str(&stdout(&out)).expect("JSON")
+}
+
+/// The top table as drawn: (name, flat, cum) per row, from the values the
+/// cells carry.
+const TOP_ROWS: &str = "return [...document.querySelectorAll('#top tbody tr')].map(r => \
+    [r.getAttribute('data-name'), +r.cells[0].getAttribute('data-value'), \
+     +r.cells[3].getAttribute('data-value')]);";
+
+fn rows(top: &Value) -> Value {
+    top["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| json!([n["name"], n["flat"], n["cum"]]))
+        .collect()
+}
+
+fn setup() -> Option<(std::sync::MutexGuard<'static, ()>, Browser)> {
+    let guard = ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    Some((guard, Browser::start()?))
+}
+
+#[test]
+fn the_top_table_shows_the_numbers_of_top_and_switches_sample_type() {
+    let Some((_guard, browser)) = setup() else {
+        return;
+    };
+    let file = profile("server.pb.gz");
+    let served = Served::start(&[&file]);
+    let base = format!("http://127.0.0.1:{}", served.port);
+    browser.open(&format!("{base}/ui/top?si=alloc_space"));
+    let cli = cli_json(&[
+        "top",
+        "--format=json",
+        "-alloc_space",
+        "-nodecount=500",
+        &file,
+    ]);
+    assert_eq!(browser.js(TOP_ROWS), rows(&cli));
+    // The sample type switcher.
+    browser.navigate_by(
+        "const s = document.getElementById('sample'); s.value = 'inuse_objects'; \
+         s.dispatchEvent(new Event('change'));",
+    );
+    assert!(browser
+        .js("return location.search")
+        .as_str()
+        .unwrap()
+        .contains("si=inuse_objects"));
+    let cli = cli_json(&[
+        "top",
+        "--format=json",
+        "-inuse_objects",
+        "-nodecount=500",
+        &file,
+    ]);
+    assert_eq!(browser.js(TOP_ROWS), rows(&cli));
+    // Sorting by name, then by cum.
+    browser.js("document.querySelector('th[data-sort=name]').click()");
+    let names = browser.js(TOP_ROWS);
+    let mut sorted: Vec<String> = names
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r[0].as_str().unwrap().to_string())
+        .collect();
+    let drawn = sorted.clone();
+    sorted.sort();
+    assert_eq!(drawn, sorted);
+    browser.js("document.querySelector('th[data-sort=cum]').click()");
+    let cums: Vec<i64> = browser
+        .js(TOP_ROWS)
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r[2].as_i64().unwrap())
+        .collect();
+    assert!(cums.windows(2).all(|w| w[0] >= w[1]));
+}
+
+#[test]
+fn flame_search_shows_the_share_and_a_click_zooms() {
+    let Some((_guard, browser)) = setup() else {
+        return;
+    };
+    let file = profile("server.pb.gz");
+    let served = Served::start(&[&file]);
+    browser.open(&format!(
+        "http://127.0.0.1:{}/ui/flamegraph?si=alloc_space",
+        served.port
+    ));
+    let top = cli_json(&[
+        "top",
+        "--format=json",
+        "-alloc_space",
+        "-nodecount=500",
+        &file,
+    ]);
+    let cum = |name: &str| {
+        top["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|n| n["name"] == name)
+            .map(|n| n["cum"].as_i64().unwrap())
+            .unwrap()
+    };
+    browser.js(
+        "const r = document.getElementById('regex'); r.value = '^main\\\\.makeItem$'; \
+         r.dispatchEvent(new Event('input'));",
+    );
+    let matched =
+        browser.js("return +document.getElementById('search-result').getAttribute('data-matched')");
+    assert_eq!(matched.as_i64(), Some(cum("main.makeItem")));
+    let shown = browser.js("return document.getElementById('search-result').textContent");
+    let total = top["total"].as_i64().unwrap();
+    let pct = format!(
+        "({:.2}%)",
+        100.0 * cum("main.makeItem") as f64 / total as f64
+    );
+    assert!(shown.as_str().unwrap().ends_with(&pct), "{shown} {pct}");
+    assert!(
+        browser
+            .js("return document.querySelectorAll('.frame.match').length")
+            .as_i64()
+            > Some(0)
+    );
+    // Click to zoom: the frame then spans the whole width.
+    browser.js("document.querySelector('.frame[data-name=\"main.makeItem\"]').click()");
+    assert_eq!(
+        browser.js("return document.body.getAttribute('data-zoom')"),
+        "main.makeItem"
+    );
+    let width = browser.js(
+        "return document.querySelector('.frame.zoomed').getBoundingClientRect().width \
+         / document.getElementById('flame').getBoundingClientRect().width",
+    );
+    assert!((width.as_f64().unwrap() - 1.0).abs() < 0.01, "{width}");
+    assert_eq!(
+        browser.js("return document.body.getAttribute('data-selected')"),
+        "main.makeItem"
+    );
+    // Hover details in human units, with the source location.
+    browser.js("document.querySelector('.frame.zoomed').dispatchEvent(\
+         new MouseEvent('mousemove', {clientX: 50, clientY: 50}))");
+    let tip = browser.js("return document.getElementById('tooltip').textContent");
+    assert!(tip.as_str().unwrap().contains("of total"), "{tip}");
+    assert!(
+        tip.as_str().unwrap().contains("server/main.go:102"),
+        "{tip}"
+    );
+}
+
+#[test]
+fn focus_on_a_selected_function() {
+    let Some((_guard, browser)) = setup() else {
+        return;
+    };
+    let file = profile("server.pb.gz");
+    let served = Served::start(&[&file]);
+    browser.open(&format!(
+        "http://127.0.0.1:{}/ui/top?si=alloc_space",
+        served.port
+    ));
+    browser.js("document.querySelector('#top tr[data-name=\"main.makeItem\"]').click()");
+    browser.navigate_by("document.querySelector('#refine button[data-param=f]').click()");
+    let cli = cli_json(&[
+        "top",
+        "--format=json",
+        "-alloc_space",
+        "-focus=^main\\.makeItem$",
+        "-nodecount=500",
+        &file,
+    ]);
+    assert_eq!(browser.js(TOP_ROWS), rows(&cli));
+    let legend = browser.js("return document.getElementById('legend').textContent");
+    assert!(
+        legend.as_str().unwrap().contains("focus=^main\\.makeItem$"),
+        "{legend}"
+    );
+}
+
+#[test]
+fn the_source_view_shows_the_numbers_of_list() {
+    let Some((_guard, browser)) = setup() else {
+        return;
+    };
+    let file = profile("server.pb.gz");
+    let served = Served::start(&[&file]);
+    browser.open(&format!(
+        "http://127.0.0.1:{}/ui/source?f=main%5C.makeItem",
+        served.port
+    ));
+    let cli = cli_json(&[
+        "list",
+        "--format=json",
+        "-focus=main\\.makeItem",
+        "main\\.makeItem",
+        &file,
+    ]);
+    let drawn = browser.js(
+        "return [...document.querySelectorAll('section.function tr')].map(r => \
+         [+r.getAttribute('data-line'), +r.cells[0].getAttribute('data-value'), \
+          +r.cells[1].getAttribute('data-value'), r.cells[3].textContent])",
+    );
+    let expected: Value = cli["functions"][0]["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| json!([l["line"], l["flat"], l["cum"], l["source"]]))
+        .collect();
+    assert_eq!(drawn, expected);
+}
+
+#[test]
+fn hostile_names_run_no_script() {
+    use prost::Message;
+    let Some((_guard, browser)) = setup() else {
+        return;
+    };
+    let mut hostile = crate::safe_output::hostile_profile(&[("inuse_space", "bytes")]);
+    for s in &mut hostile.string_table {
+        if s == "main.main" {
+            *s = "<script>window.__pwned=1;alert(1)</script>".into();
+        } else if s == "/src/m.go" {
+            *s = "<img src=x onerror=\"window.__pwned=2;alert(2)\">.go".into();
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("hostile.pb");
+    std::fs::write(&path, hostile.encode_to_vec()).unwrap();
+    let served = Served::start(&[path.to_str().unwrap()]);
+    let base = format!("http://127.0.0.1:{}", served.port);
+    for view in [
+        "ui/",
+        "ui/top",
+        "ui/top?g=files",
+        "ui/peek?f=.",
+        "ui/source?f=.",
+        "ui/flamegraph?si=1",
+    ] {
+        browser.open(&format!("{base}/{view}"));
+        // Hover every frame and click every row: nothing may run.
+        browser.js(
+            "for (const f of document.querySelectorAll('.frame, tr')) { \
+               f.dispatchEvent(new MouseEvent('mousemove', {clientX: 5, clientY: 5})); f.click(); }",
+        );
+        assert!(!browser.alert_open(), "{view}: an alert opened");
+        assert_eq!(
+            browser.js("return typeof window.__pwned"),
+            "undefined",
+            "{view}"
+        );
+        assert_eq!(
+            browser.js("return document.querySelectorAll('img, main script').length"),
+            0,
+            "{view}"
+        );
+    }
+    browser.open(&format!("{base}/ui/top"));
+    let names = browser.js(TOP_ROWS).to_string();
+    assert!(
+        names.contains("<script>window.__pwned=1;alert(1)</script>"),
+        "{names}"
+    );
+}
