@@ -16,19 +16,33 @@ use crate::util::{heapscope, profile, run, stdout};
 pub struct Served {
     child: Child,
     pub port: u16,
+    /// The host the server said it serves on (`127.0.0.1`, `localhost`).
+    host: String,
 }
 
 impl Served {
     pub fn start(args: &[&str]) -> Served {
-        let mut child = heapscope()
+        let mut command = heapscope();
+        command
             .arg("-http=127.0.0.1:0")
             .arg("-no_browser")
             .args(args)
-            .stdin(Stdio::null())
+            .stdin(Stdio::null());
+        Served::spawn(command, "127.0.0.1")
+    }
+
+    /// Runs `command` until it says it serves on `host`.
+    pub fn spawn(mut command: std::process::Command, host: &str) -> Served {
+        let args: Vec<_> = command
+            .get_args()
+            .map(std::ffi::OsStr::to_os_string)
+            .collect();
+        let mut child = command
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
             .expect("heapscope starts");
+        let prefix = format!("Serving web UI on http://{host}:");
         let mut lines = BufReader::new(child.stderr.take().expect("stderr"));
         let mut line = String::new();
         let port = loop {
@@ -36,10 +50,7 @@ impl Served {
             if lines.read_line(&mut line).unwrap_or(0) == 0 {
                 break None;
             }
-            if let Some(url) = line
-                .trim()
-                .strip_prefix("Serving web UI on http://127.0.0.1:")
-            {
+            if let Some(url) = line.trim().strip_prefix(prefix.as_str()) {
                 break url.parse().ok();
             }
         };
@@ -52,16 +63,20 @@ impl Served {
         std::thread::spawn(move || {
             let _ = std::io::copy(&mut lines, &mut std::io::sink());
         });
-        Served { child, port }
+        Served {
+            child,
+            port,
+            host: host.to_string(),
+        }
     }
 
     /// GET `path` with the served address as Host.
     pub fn get(&self, path: &str) -> Reply {
-        self.request("GET", path, Some(&format!("127.0.0.1:{}", self.port)))
+        self.request("GET", path, Some(&format!("{}:{}", self.host, self.port)))
     }
 
     pub fn request(&self, method: &str, path: &str, host: Option<&str>) -> Reply {
-        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).expect("connects");
+        let mut stream = TcpStream::connect((self.host.as_str(), self.port)).expect("connects");
         let host = host.map(|h| format!("Host: {h}\r\n")).unwrap_or_default();
         // HTTP/1.0: the body comes whole, never chunked.
         write!(stream, "{method} {path} HTTP/1.0\r\n{host}\r\n").expect("request sent");
@@ -400,4 +415,30 @@ fn sigterm_stops_the_server_cleanly() {
     unsafe { libc::kill(served.child.id() as i32, libc::SIGTERM) };
     let status = served.child.wait().unwrap();
     assert_eq!(status.code(), Some(0));
+}
+
+/// The shell's `web` serves the loaded profile with the session's options
+/// as the views' defaults.
+#[test]
+fn the_shells_web_serves_the_session() {
+    let file = profile("server.pb.gz");
+    let mut command = heapscope();
+    command.arg(&file).env("BROWSER", "true");
+    // The commands reach the shell through a file: its stdin is not a
+    // terminal, so it reads them as a script.
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("script");
+    std::fs::write(&script, "alloc_space\nnodecount=7\ncum\nweb\ntop 2\n").unwrap();
+    command.stdin(std::fs::File::open(&script).unwrap());
+    let served = Served::spawn(command, "localhost");
+    let data = served.data("top", "");
+    let expected = cli_json(&[
+        "top",
+        "--format=json",
+        "-alloc_space",
+        "-nodecount=7",
+        "-cum",
+        &file,
+    ]);
+    assert_eq!(data["report"], expected);
 }

@@ -25,6 +25,7 @@ use crate::input::{InputSpec, NamedProfile, Source};
 use crate::report::{header, prepare, Selection};
 use crate::support::{escape, output};
 use crate::units;
+use crate::web::{self, WebOptions};
 use crate::UsageError;
 pub use options::Options;
 
@@ -59,6 +60,7 @@ pub fn run(
         functions: function_names(&loaded),
         loaded: Rc::new(loaded),
         sources: input.sources.clone(),
+        input: input.clone(),
         options,
         reports,
     };
@@ -73,6 +75,8 @@ pub fn run(
 pub struct Session {
     loaded: Rc<NamedProfile>,
     sources: Vec<Source>,
+    /// The sources with how they are read, for the web UI.
+    input: InputSpec,
     options: Options,
     reports: Vec<ReportInfo>,
     /// The profile's function names, for completion.
@@ -145,10 +149,8 @@ impl Session {
                 return Ok(Flow::Continue);
             }
             "web" | "weblist" => {
-                return Err(anyhow!(
-                    "the shell has no web command: serve the web UI with \
-                     `heapscope web PROFILE` (or -http=:8080), or write `flame > FILE.svg`"
-                ))
+                self.web(out, notes)?;
+                return Ok(Flow::Continue);
             }
             _ => {}
         }
@@ -156,6 +158,16 @@ impl Session {
             parse::parse(&tokens, &self.options, &self.reports).map_err(|e| anyhow!(e))?;
         self.run_report(&command, out, notes)?;
         Ok(Flow::Continue)
+    }
+
+    /// Serves the web UI on the loaded profile, its views set as the
+    /// session's options are, until Ctrl-C; then the session goes on.
+    fn web(&self, out: &mut dyn Write, notes: &mut dyn Write) -> anyhow::Result<()> {
+        let settings = self.options.web_settings();
+        let options = WebOptions::default();
+        with_loaded(&self.sources, &self.loaded, || {
+            web::run(out, notes, &self.input, &settings, &options)
+        })
     }
 
     /// Runs a report on the loaded profile, through heapscope's command line.
@@ -200,6 +212,10 @@ impl Session {
             rows.push((
                 "o/options".into(),
                 "List options and their current values".into(),
+            ));
+            rows.push((
+                "web".into(),
+                "Serve the web UI on this profile and these options (Ctrl-C to stop)".into(),
             ));
             rows.push(("q/quit/exit/^D".into(), "Exit heapscope".into()));
             for (name, about) in rows {

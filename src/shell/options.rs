@@ -419,6 +419,27 @@ impl Options {
         flags
     }
 
+    /// The options as the web UI takes its defaults (`heapscope -http`'s
+    /// report flags): `sort=cum` is `cum`, a granularity or sample type its
+    /// bare name, a switch its name, the rest `name=value`; `output` has no
+    /// meaning there.
+    pub fn web_settings(&self) -> Vec<String> {
+        let mut settings = Vec::new();
+        for (name, value) in &self.set {
+            match name.as_str() {
+                "output" => {}
+                "sort" | "granularity" => settings.push(value.clone()),
+                _ if self.kind(name) == Some(Ok(Kind::Switch)) => {
+                    if value == "true" {
+                        settings.push(name.clone());
+                    }
+                }
+                _ => settings.push(format!("{name}={value}")),
+            }
+        }
+        settings
+    }
+
     /// What `options` prints: each option heapscope has with its value, as
     /// pprof prints them (`  name = value //: comment`), sorted.
     pub fn show(&self) -> String {
