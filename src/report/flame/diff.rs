@@ -54,7 +54,7 @@ pub(super) fn frames(rows: &[Row]) -> FxHashMap<(usize, u64), Change> {
         while open.len() < row.path.len() {
             open.push((x, Change::default()));
         }
-        for (_, c) in open.iter_mut() {
+        for (_, c) in &mut open {
             c.before = c.before.saturating_add(row.before);
             c.after = c.after.saturating_add(row.after);
         }
@@ -168,5 +168,64 @@ impl Styler {
             },
             None => Restyled::default(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(path: &[u32], before: i64, after: i64) -> Row {
+        Row {
+            path: path.to_vec(),
+            before,
+            after,
+            width: width(before, after),
+        }
+    }
+
+    /// Frames are found where inferno draws them: neighbouring rows share
+    /// their common frames; each left edge is the widths before it.
+    #[test]
+    fn frames_sit_at_the_widths_before_them() {
+        let rows = [
+            row(&[1], 5, 0),
+            row(&[1, 2], 0, 30),
+            row(&[1, 2, 3], 10, 4),
+            row(&[1, 4], 7, 7),
+            row(&[5], 3, 0),
+        ];
+        let got = frames(&rows);
+        let at = |depth, x| got.get(&(depth, x)).copied();
+        let c = |before, after| Some(Change { before, after });
+        assert_eq!(at(0, 0), c(25, 41));
+        assert_eq!(at(1, 0), c(22, 41));
+        // [1, 2] opens after [1]'s own 5, [1, 2, 3] after [1, 2]'s own 30.
+        assert_eq!(at(2, 5), c(10, 34));
+        assert_eq!(at(3, 35), c(10, 4));
+        assert_eq!(at(2, 45), c(7, 7));
+        assert_eq!(at(1, 52), c(3, 0));
+        assert_eq!(got.len(), 6);
+        let styler = Styler::new(&rows, false);
+        // The largest change below "all" is [1, 2]'s +24: saturated; [1]'s
+        // +19 is 19/24 of it: 220 - round(150 · 19/24) = 101.
+        let fill = |before, after| styler.fill(Change { before, after });
+        assert_eq!(fill(10, 34), "rgb(255,70,70)");
+        assert_eq!(fill(22, 41), "rgb(255,101,101)");
+        assert_eq!(fill(3, 0), "rgb(201,201,255)");
+        assert_eq!(
+            styler.fill(Change {
+                before: 7,
+                after: 7
+            }),
+            "rgb(235,235,235)"
+        );
+        assert_eq!(
+            styler.detail(Change {
+                before: 3,
+                after: 0
+            }),
+            "before 3 objects, after 0 objects, change -3 objects, -12.00% of before; gone"
+        );
     }
 }
