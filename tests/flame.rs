@@ -244,10 +244,12 @@ fn differential_folded_has_before_and_after_columns() {
         &profile("inline.pb"),
         &profile("inline.pb.gz"),
     ]);
-    titles_of_well_formed_svg(&svg);
+    let titles = titles_of_well_formed_svg(&svg);
     assert!(
-        svg.contains("; 0.00%)</title>"),
-        "differential tooltips carry the change"
+        titles
+            .iter()
+            .all(|t| t.ends_with(", change 0, 0.00% of before)")),
+        "differential tooltips carry the change: {titles:?}"
     );
 }
 
@@ -259,4 +261,262 @@ fn flame_errors() {
     let out = run(&["flame", "-focus=NoSuchThing", &profile("inline.pb.gz")]);
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("nothing to draw"), "{}", stderr(&out));
+}
+
+/// The frames of an SVG: (tooltip, fill, width in counts), in drawing order.
+fn frames_of(svg: &str) -> Vec<(String, String, i64)> {
+    svg.split("<g><title>")
+        .skip(1)
+        .map(|g| {
+            let title = g.split("</title>").next().unwrap().to_string();
+            let attr = |name: &str| {
+                let v = g.split(&format!(" {name}=\"")).nth(1).unwrap();
+                v.split('"').next().unwrap().to_string()
+            };
+            (title, attr("fill"), attr("fg:w").parse().unwrap())
+        })
+        .collect()
+}
+
+/// Two legacy heap profiles (sampling rate 1, so values are exact):
+/// BEFORE holds main.old 1024 B and main.kept 2048 B under main.main;
+/// AFTER holds main.fresh 4096 B and main.kept 1024 B.
+fn before_and_after(dir: &std::path::Path) -> (String, String) {
+    let frame = |addr: u32, name: &str| format!("#\t0x{addr:x}\t{name}+0x1\ta.go:{addr}\n");
+    let sample = |n: u32, addr: u32, name: &str| {
+        format!(
+            "{n}: {b} [{n}: {b}] @ 0x{addr:x} 0x2\n{}{}\n",
+            frame(addr, name),
+            frame(2, "main.main"),
+            b = n * 1024
+        )
+    };
+    let before = format!(
+        "heap profile: 3: 3072 [3: 3072] @ heap/1\n{}{}",
+        sample(1, 1, "main.old"),
+        sample(2, 3, "main.kept")
+    );
+    let after = format!(
+        "heap profile: 5: 5120 [5: 5120] @ heap/1\n{}{}",
+        sample(4, 4, "main.fresh"),
+        sample(1, 3, "main.kept")
+    );
+    let (b, a) = (dir.join("before.heap"), dir.join("after.heap"));
+    std::fs::write(&b, before).unwrap();
+    std::fs::write(&a, after).unwrap();
+    (
+        b.to_str().unwrap().to_string(),
+        a.to_str().unwrap().to_string(),
+    )
+}
+
+#[test]
+fn differential_flame_draws_gone_and_new_stacks_as_wide_as_their_larger_value() {
+    let dir = tempfile::tempdir().unwrap();
+    let (before, after) = before_and_after(dir.path());
+    for base in ["--base", "-diff_base"] {
+        let svg = ok(&["flame", "-inuse_space", &format!("{base}={before}"), &after]);
+        titles_of_well_formed_svg(&svg);
+        let mut frames = frames_of(&svg);
+        frames.sort();
+        // Widths: max(before, after) per stack, 4096 + 2048 + 1024 in all.
+        // Colours: the largest change below "all" (+4096, main.fresh) is
+        // saturated (220 - 150 = 70); -1024 is a quarter (220 - 38 = 182).
+        // Percentages are of BEFORE's 3072 B, as pprof's -diff_base.
+        let want = [
+            (
+                "all (before 3 kB, after 5 kB, change +2 kB, +66.67% of before)",
+                "rgb(255,145,145)",
+                7168,
+            ),
+            (
+                "main.fresh (before 0, after 4 kB, change +4 kB, +133.33% of before; new)",
+                "rgb(255,70,70)",
+                4096,
+            ),
+            (
+                "main.kept (before 2 kB, after 1 kB, change -1 kB, -33.33% of before)",
+                "rgb(182,182,255)",
+                2048,
+            ),
+            (
+                "main.main (before 3 kB, after 5 kB, change +2 kB, +66.67% of before)",
+                "rgb(255,145,145)",
+                7168,
+            ),
+            (
+                "main.old (before 1 kB, after 0, change -1 kB, -33.33% of before; gone)",
+                "rgb(182,182,255)",
+                1024,
+            ),
+        ];
+        let want: Vec<(String, String, i64)> = want
+            .iter()
+            .map(|(t, f, w)| (t.to_string(), f.to_string(), *w))
+            .collect();
+        assert_eq!(frames, want, "{base}");
+    }
+    // -normalize scales BEFORE to AFTER's 5120 B: main.old 1024 → 1706.67,
+    // main.kept 2048 → 3413.33 (pprof's scaling, rounded per sample).
+    let svg = ok(&[
+        "flame",
+        "-inuse_space",
+        "-normalize",
+        "--base",
+        &before,
+        &after,
+    ]);
+    let all = frames_of(&svg)
+        .into_iter()
+        .find(|f| f.0.starts_with("all ("))
+        .unwrap();
+    assert!(
+        all.0.starts_with("all (before 5 kB, after 5 kB, "),
+        "{all:?}"
+    );
+}
+
+#[test]
+fn differential_flame_on_leak_1_and_6_changes_as_pprof_diff_base() {
+    // From go tool pprof -top -diff_base=leak.1.pb.gz leak.6.pb.gz
+    // -sample_index=alloc_objects: 36698 of 5724 total (641.13%), and
+    // runtime.main's cum +36696 (641.09%).
+    let golden = std::fs::read_to_string(
+        crate::util::testdata().join("golden/leak.diff_1_6.alloc_objects.functions.txt"),
+    )
+    .unwrap();
+    assert!(golden.contains("Showing nodes accounting for 36698B, 641.13% of 5724B total"));
+    assert!(golden.contains("     36696B 641.09%  runtime.main\n"));
+    let svg = ok(&[
+        "flame",
+        "-alloc_objects",
+        &format!("-diff_base={}", profile("leak.1.pb.gz")),
+        &profile("leak.6.pb.gz"),
+    ]);
+    let titles = titles_of_well_formed_svg(&svg);
+    let has = |t: &str| titles.iter().any(|x| x.starts_with(t));
+    assert!(has(
+        "all (before 5724 objects, after 42422 objects, change +36698 objects, +641.13% of before)"
+    ));
+    assert!(has("runtime.main (before 5719 objects, after 42415 objects, change +36696 objects, +641.09% of before)"));
+    // Every frame's tooltip was rewritten; "all" is as wide as the
+    // stacks' larger values together, at least AFTER's total.
+    assert!(titles.iter().all(|t| t.contains(" (before ")), "{titles:?}");
+    let all = frames_of(&svg)
+        .into_iter()
+        .find(|f| f.0.starts_with("all ("))
+        .unwrap();
+    let folded = ok(&[
+        "flame",
+        "--folded",
+        "-alloc_objects",
+        "--base",
+        &profile("leak.1.pb.gz"),
+        &profile("leak.6.pb.gz"),
+    ]);
+    let width: i64 = folded
+        .lines()
+        .map(|l| {
+            let mut f = l.rsplitn(3, ' ');
+            let a: i64 = f.next().unwrap().parse().unwrap();
+            let b: i64 = f.next().unwrap().parse().unwrap();
+            a.max(b)
+        })
+        .sum();
+    assert_eq!(all.2, width);
+    assert!(width >= 42422);
+}
+
+#[test]
+fn inverted_folded_lines_are_the_folded_lines_reversed() {
+    for file in ["inline.pb.gz", "recursion.pb.gz", "server.pb.gz"] {
+        let reversed = |text: &str| {
+            let mut lines: Vec<String> = text
+                .lines()
+                .map(|l| {
+                    let (stack, v) = l.rsplit_once(' ').unwrap();
+                    let mut frames: Vec<&str> = stack.split(';').collect();
+                    frames.reverse();
+                    format!("{} {v}", frames.join(";"))
+                })
+                .collect();
+            lines.sort();
+            lines
+        };
+        let plain = ok(&["flame", "--folded", "-alloc_space", &profile(file)]);
+        let inverted = ok(&[
+            "flame",
+            "--folded",
+            "--inverted",
+            "-alloc_space",
+            &profile(file),
+        ]);
+        let mut got: Vec<String> = inverted.lines().map(str::to_string).collect();
+        got.sort();
+        assert_eq!(got, reversed(&plain), "{file}");
+        // The SVG starts at the allocation sites: its roots are the leaves.
+        let svg = ok(&["flame", "--inverted", "-alloc_space", &profile(file)]);
+        titles_of_well_formed_svg(&svg);
+    }
+    // With a base, both columns turn around.
+    let dir = tempfile::tempdir().unwrap();
+    let (before, after) = before_and_after(dir.path());
+    let text = ok(&[
+        "flame",
+        "--folded",
+        "--inverted",
+        "-inuse_space",
+        "--base",
+        &before,
+        &after,
+    ]);
+    assert_eq!(
+        text,
+        "main.fresh;main.main 0 4096\nmain.kept;main.main 2048 1024\nmain.old;main.main 1024 0\n"
+    );
+}
+
+#[test]
+fn package_palette_colours_by_package_as_pprof_web_ui() {
+    let svg = ok(&[
+        "flame",
+        "--palette=package",
+        "-alloc_space",
+        &profile("server.pb.gz"),
+    ]);
+    let mut by_package: HashMap<String, String> = HashMap::new();
+    let mut checked = 0;
+    for (title, fill, _) in frames_of(&svg) {
+        let name = title
+            .rsplit_once(" (")
+            .unwrap()
+            .0
+            .trim_end_matches(" (inline)");
+        if name == "all" {
+            continue;
+        }
+        // The package: up to the first '.' after the last '/'.
+        let slash = name.rfind('/').map_or(0, |i| i + 1);
+        let package = match name[slash..].find('.') {
+            Some(dot) => &name[..slash + dot],
+            None => continue,
+        };
+        let seen = by_package
+            .entry(package.to_string())
+            .or_insert(fill.clone());
+        assert_eq!(*seen, fill, "{name}");
+        checked += 1;
+    }
+    assert!(checked > 10 && by_package.len() > 3, "{by_package:?}");
+    // Different packages mostly differ.
+    let mut fills: Vec<&String> = by_package.values().collect();
+    fills.sort();
+    fills.dedup();
+    assert!(fills.len() > 3);
+    assert!(
+        run(&["flame", "--palette=nope", &profile("server.pb.gz")])
+            .status
+            .code()
+            == Some(2)
+    );
 }

@@ -203,6 +203,14 @@ pub(super) enum RendererArg {
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum PaletteArg {
+    /// --colors (the memory palette by default); a differential graph by the change.
+    Memory,
+    /// By package, as pprof's web UI colours.
+    Package,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum GranularityArg {
     Functions,
     Files,
@@ -622,6 +630,18 @@ pub(super) struct FlameArgs {
         help_heading = "Flame graph"
     )]
     pub colors: String,
+    /// Stacks start at the allocation site and grow toward their callers.
+    #[arg(long, help_heading = "Flame graph")]
+    pub inverted: bool,
+    /// Colour frames by memory (--colors; by the change with --base) or by package.
+    #[arg(
+        long,
+        value_enum,
+        value_name = "PALETTE",
+        default_value = "memory",
+        help_heading = "Flame graph"
+    )]
+    pub palette: PaletteArg,
     #[command(flatten)]
     pub output: OutputFileArgs,
     #[command(flatten)]

@@ -40,8 +40,14 @@ Ctrl-F to search. Inlined calls are frames of their own, marked (inline). A stac
 than 1024 frames keeps its 512 root-most and 511 leaf-most frames around one
 \"[… frames elided …]\" frame (stderr says how many stacks were cut).
 
-With --base BEFORE, a differential flame graph: widths from the profile, red where a stack
-grew since BEFORE, blue where it shrank; tooltips give the change.
+With --base BEFORE (or -diff_base=BEFORE), a differential flame graph over the stacks of
+both: each as wide as the larger of its two values, so what went away still shows; red
+where a frame grew, blue where it shrank (the largest change saturated), grey unchanged;
+tooltips give before, after and the change in bytes and in % of BEFORE's total, and mark
+frames gone or new. -normalize scales BEFORE to the profile's total first.
+
+--inverted starts every stack at its allocation site and grows it toward its callers (with
+--folded too). --palette=package colours frames by package, as pprof's web UI does.
 
 --folded writes `root;...;leaf VALUE` lines (`BEFORE AFTER` with --base), the input of
 flamegraph.pl, inferno and speedscope; the values sum to the total exactly.
@@ -50,6 +56,7 @@ Examples:
   heapscope flame -alloc_space < pprof.heap > heap.svg
   heapscope flame -inuse_space -o heap.svg pprof.heap
   heapscope flame --base before.heap after.heap > growth.svg
+  heapscope flame --inverted --palette=package pprof.heap > callers.svg
   heapscope flame --folded pprof.heap > heap.folded";
 
 /// After the flags of `heapscope graph --help`.

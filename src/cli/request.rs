@@ -10,8 +10,9 @@ use regex::Regex;
 
 use super::args::{
     BaseArgs, DiffArgs, FetchArgs, FlameArgs, FormatArg, FormatArgs, GctraceArgs, GranularityArg,
-    GraphArgs, GraphFormatArg, ListArgs, PeekArgs, ProfileArgs, RawArgs, RendererArg, Report,
-    SelectArgs, ShellArgs, SourceArgs, TextArgs, TopArgs, TracesArgs, TrendArgs, TrimArgs, WebArgs,
+    GraphArgs, GraphFormatArg, ListArgs, PaletteArg, PeekArgs, ProfileArgs, RawArgs, RendererArg,
+    Report, SelectArgs, ShellArgs, SourceArgs, TextArgs, TopArgs, TracesArgs, TrendArgs, TrimArgs,
+    WebArgs,
 };
 use super::args::{FrameArgs, UnitArgs};
 use crate::app::Request;
@@ -20,7 +21,7 @@ use crate::profile::filter::{Filters, TagFilter};
 use crate::profile::frames::FrameOptions;
 use crate::profile::graph::{Granularity, NodeOptions, TrimOptions};
 use crate::report::diff::DiffOptions;
-use crate::report::flame::FlameOptions;
+use crate::report::flame::{FlameOptions, Palette};
 use crate::report::graph::{GraphFormat, GraphOptions, Renderer};
 use crate::report::list::ListOptions;
 use crate::report::peek::PeekOptions;
@@ -313,6 +314,11 @@ fn flame(a: FlameArgs) -> Result<Request, UsageError> {
             reverse: a.reverse,
             colors: a.colors,
             folded: a.folded,
+            inverted: a.inverted,
+            palette: match a.palette {
+                PaletteArg::Memory => Palette::Memory,
+                PaletteArg::Package => Palette::Package,
+            },
         },
         output: a.output.output,
     })

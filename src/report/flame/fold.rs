@@ -184,16 +184,52 @@ pub fn folded_lines(
     before: Option<&Stacks>,
     cut_below: Option<f64>,
 ) -> (Vec<String>, usize) {
+    let (rows, negative) = rows(after, before, |_, a| a, cut_below);
+    let texts = FrameTexts::new(prep);
+    let lines = rows
+        .iter()
+        .map(|row| {
+            let mut text = String::with_capacity(row.path.len() * 24);
+            texts.write(&row.path, &mut text);
+            if before.is_some() {
+                text.push_str(&format!(" {}", row.before));
+            }
+            text.push_str(&format!(" {}", row.after));
+            text
+        })
+        .collect();
+    (lines, negative)
+}
+
+/// One distinct stack (text numbers, root first) with its values before
+/// and after, and the width it is drawn with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Row {
+    pub path: Vec<u32>,
+    pub before: i64,
+    pub after: i64,
+    pub width: i64,
+}
+
+/// The stacks of `after` (and of `before`, over the union of both), in
+/// frame order, each drawn `width(before, after)` wide, frames narrower
+/// than `cut_below` percent of the total width cut (see [`folded_lines`]).
+/// Stacks with a negative value are left out and counted.
+pub(super) fn rows(
+    after: &Stacks,
+    before: Option<&Stacks>,
+    width: impl Fn(i64, i64) -> i64,
+    cut_below: Option<f64>,
+) -> (Vec<Row>, usize) {
     let mut negative = 0;
-    // (stack, before, after)
-    let mut rows: Vec<(&[u32], i64, i64)> = Vec::with_capacity(after.len());
+    let mut rows: Vec<(&[u32], i64, i64, i64)> = Vec::with_capacity(after.len());
     match before {
         None => {
             for (key, &a) in after {
                 if a < 0 {
                     negative += 1;
                 } else {
-                    rows.push((key, 0, a));
+                    rows.push((key, 0, a, width(0, a)));
                 }
             }
         }
@@ -209,7 +245,7 @@ pub fn folded_lines(
                 if a < 0 || b < 0 {
                     negative += 1;
                 } else {
-                    rows.push((key, b, a));
+                    rows.push((key, b, a, width(b, a)));
                 }
             }
         }
@@ -220,30 +256,22 @@ pub fn folded_lines(
         Some(pct) => cut_narrow(&rows, pct),
         None => rows
             .into_iter()
-            .map(|(k, b, a)| (k.to_vec(), b, a, false))
+            .map(|(k, b, a, w)| Row {
+                path: k.to_vec(),
+                before: b,
+                after: a,
+                width: w,
+            })
             .collect(),
     };
-    let texts = FrameTexts::new(prep);
-    let lines = rows
-        .iter()
-        .map(|(path, b, a, _)| {
-            let mut text = String::with_capacity(path.len() * 24);
-            texts.write(path, &mut text);
-            if before.is_some() {
-                text.push_str(&format!(" {b}"));
-            }
-            text.push_str(&format!(" {a}"));
-            text
-        })
-        .collect();
-    (lines, negative)
+    (rows, negative)
 }
 
-/// Cuts frames narrower than `pct` percent of the total (after values)
-/// from sorted stacks, as inferno leaves them out (the same comparison);
-/// stacks that become equal are merged and marked as cut.
-fn cut_narrow(rows: &[(&[u32], i64, i64)], pct: f64) -> Vec<(Vec<u32>, i64, i64, bool)> {
-    let total: i64 = rows.iter().fold(0i64, |t, r| t.saturating_add(r.2));
+/// Cuts frames narrower than `pct` percent of the total width from sorted
+/// stacks `(path, before, after, width)`, as inferno leaves them out (the
+/// same comparison); stacks that become equal are merged.
+fn cut_narrow(rows: &[(&[u32], i64, i64, i64)], pct: f64) -> Vec<Row> {
+    let total: i64 = rows.iter().fold(0i64, |t, r| t.saturating_add(r.3));
     let threshold = pct / (100.0 / total as f64);
     // Depth at which each stack is cut; frames at that depth and deeper go.
     let mut cut: Vec<usize> = rows.iter().map(|r| r.0.len()).collect();
@@ -260,7 +288,7 @@ fn cut_narrow(rows: &[(&[u32], i64, i64)], pct: f64) -> Vec<(Vec<u32>, i64, i64,
             }
         }
     };
-    for (i, (key, _, a)) in rows.iter().enumerate() {
+    for (i, (key, _, _, a)) in rows.iter().enumerate() {
         let common = if i == 0 {
             0
         } else {
@@ -282,20 +310,37 @@ fn cut_narrow(rows: &[(&[u32], i64, i64)], pct: f64) -> Vec<(Vec<u32>, i64, i64,
     close(&mut open, 0, rows.len(), &mut cut);
 
     // Keep at least the root frame, so the total stays whole.
-    let mut merged: FxHashMap<&[u32], (i64, i64, bool)> = FxHashMap::default();
-    for ((key, b, a), &c) in rows.iter().zip(&cut) {
+    let mut merged: FxHashMap<&[u32], (i64, i64, i64)> = FxHashMap::default();
+    for ((key, b, a, w), &c) in rows.iter().zip(&cut) {
         let len = c.max(1).min(key.len());
-        let e = merged.entry(&key[..len]).or_insert((0, 0, false));
+        let e = merged.entry(&key[..len]).or_insert((0, 0, 0));
         e.0 = e.0.saturating_add(*b);
         e.1 = e.1.saturating_add(*a);
-        e.2 |= len < key.len();
+        e.2 = e.2.saturating_add(*w);
     }
-    let mut out: Vec<(Vec<u32>, i64, i64, bool)> = merged
+    let mut out: Vec<Row> = merged
         .into_iter()
-        .map(|(k, (b, a, cut))| (k.to_vec(), b, a, cut))
+        .map(|(k, (before, after, width))| Row {
+            path: k.to_vec(),
+            before,
+            after,
+            width,
+        })
         .collect();
-    out.sort_unstable_by(|x, y| x.0.cmp(&y.0));
+    out.sort_unstable_by(|x, y| x.path.cmp(&y.path));
     out
+}
+
+/// The stacks turned around: each starts at its leaf (the allocation site)
+/// and ends at its root. Distinct stacks stay distinct.
+pub fn invert(stacks: Stacks) -> Stacks {
+    stacks
+        .into_iter()
+        .map(|(mut key, v)| {
+            key.reverse();
+            (key, v)
+        })
+        .collect()
 }
 
 /// Sum of the values of folded stacks.
@@ -310,23 +355,29 @@ mod tests {
     #[test]
     fn narrow_frame_cut_drops_narrow_frames_and_keeps_their_value_in_the_parent() {
         // Total 1000; threshold 10% → cut below 100, as inferno leaves out.
-        let rows: Vec<(&[u32], i64, i64)> = vec![
-            (&[1, 2, 3], 0, 500),
-            (&[1, 2, 4], 0, 30),
-            (&[1, 2, 5, 6], 0, 20),
-            (&[1, 7], 0, 389),
-            (&[1, 9], 0, 60),
-            (&[8], 0, 1),
+        let rows: Vec<(&[u32], i64, i64, i64)> = vec![
+            (&[1, 2, 3], 0, 500, 500),
+            (&[1, 2, 4], 0, 30, 30),
+            (&[1, 2, 5, 6], 0, 20, 20),
+            (&[1, 7], 0, 389, 389),
+            (&[1, 9], 0, 60, 60),
+            (&[8], 0, 1, 1),
         ];
+        let row = |path: &[u32], after| Row {
+            path: path.to_vec(),
+            before: 0,
+            after,
+            width: after,
+        };
         let got = cut_narrow(&rows, 10.0);
         assert_eq!(
             got,
             vec![
-                (vec![1], 0, 60, true),
-                (vec![1, 2], 0, 50, true),
-                (vec![1, 2, 3], 0, 500, false),
-                (vec![1, 7], 0, 389, false),
-                (vec![8], 0, 1, false),
+                row(&[1], 60),
+                row(&[1, 2], 50),
+                row(&[1, 2, 3], 500),
+                row(&[1, 7], 389),
+                row(&[8], 1),
             ]
         );
     }

@@ -4,13 +4,21 @@
 //! Stacks deeper than [`MAX_DEPTH`] frames lose their middle frames to one
 //! marked frame, as Go elides the middle of long tracebacks.
 //!
+//! A differential graph (`diff`) draws the union of both snapshots'
+//! stacks, each as wide as the larger of its two values, and restyles
+//! every frame by its change; an inverted graph folds stacks from the
+//! allocation site up; the package palette (`palette`) colours frames as
+//! pprof's web UI does.
+//!
 //! [`run`] is the one entry point. The lines come one of two ways, the
 //! same either way: `fold` folds every sample into distinct stacks and
 //! writes them (cutting narrow frames first if asked); `tree` grows only
 //! the part of the call tree that will be drawn, for a plain SVG. `svg`
 //! draws them.
 
+mod diff;
 mod fold;
+mod palette;
 mod svg;
 mod tree;
 
@@ -37,6 +45,21 @@ pub struct FlameOptions {
     pub colors: String,
     /// Folded stacks instead of SVG.
     pub folded: bool,
+    /// Stacks start at the allocation site and grow toward their callers.
+    pub inverted: bool,
+    /// How frames are coloured.
+    pub palette: Palette,
+}
+
+/// How the frames of a flame graph are coloured.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Palette {
+    /// Inferno's palette named by [`FlameOptions::colors`] (by default its
+    /// memory palette); a differential graph by the change.
+    #[default]
+    Memory,
+    /// By the function's package, as pprof's web UI colours.
+    Package,
 }
 
 /// The deepest stack drawn, in frames (inlined calls count as frames). Go
@@ -106,16 +129,20 @@ pub fn run(
     };
     let prep = prepare::for_report(&loaded, selection, notes)?;
     let context = || loaded.name.clone();
-    if before_range.is_none() && !options.folded {
+    let mut by_package = |frame: &svg::Drawn<'_>| palette::by_package(frame);
+    let package = options.palette == Palette::Package;
+    if before_range.is_none() && !options.folded && !options.inverted {
         let cut = tree::lines_cut_narrow(&prep, after_range.clone(), options.min_width)
             .with_context(context)?;
         if let Some((lines, total)) = cut {
             let labels = svg::labels(&prep, total, None, options);
-            return svg::write_svg(out, &prep, &lines, labels, options).with_context(context);
+            let style = package.then_some(&mut by_package as &mut svg::Style<'_>);
+            return svg::write_svg(out, &prep, &lines, labels, options, style)
+                .with_context(context);
         }
     }
-    let (after_stacks, mut cut) = fold::fold(&prep, after_range).with_context(context)?;
-    let before_stacks = match before_range {
+    let (mut after_stacks, mut cut) = fold::fold(&prep, after_range).with_context(context)?;
+    let mut before_stacks = match before_range {
         Some(range) => {
             let (stacks, before_cut) = fold::fold(&prep, range).with_context(context)?;
             cut.add(before_cut);
@@ -123,20 +150,45 @@ pub fn run(
         }
         None => None,
     };
+    if options.inverted {
+        after_stacks = fold::invert(after_stacks);
+        before_stacks = before_stacks.map(fold::invert);
+    }
     if let Some(note) = cut.note() {
         writeln!(notes, "heapscope: {}: {note}", loaded.name)?;
     }
     // Folded output is exact; for the SVG, frames too narrow to draw go first.
     let cut_below = (!options.folded).then_some(options.min_width);
+    if let (Some(before), false) = (&before_stacks, options.folded) {
+        let (rows, negative) = fold::rows(&after_stacks, Some(before), diff::width, cut_below);
+        note_negative(notes, &loaded.name, negative)?;
+        let texts = fold::FrameTexts::new(&prep);
+        let lines: Vec<String> = rows
+            .iter()
+            .filter(|r| r.width > 0)
+            .map(|r| {
+                let mut text = String::new();
+                texts.write(&r.path, &mut text);
+                text.push_str(&format!(" {}", r.width));
+                text
+            })
+            .collect();
+        let styler = diff::Styler::new(&rows, prep.sample_unit() == "bytes");
+        let mut style = |frame: &svg::Drawn<'_>| {
+            let mut restyled = styler.style(frame);
+            if package {
+                restyled.fill = Some(palette::package_fill(frame.name));
+            }
+            restyled
+        };
+        let total = fold::stacks_total(&after_stacks);
+        let labels = svg::labels(&prep, total, Some(fold::stacks_total(before)), options);
+        return svg::write_svg(out, &prep, &lines, labels, options, Some(&mut style))
+            .with_context(context);
+    }
     let (lines, negative) =
         fold::folded_lines(&prep, &after_stacks, before_stacks.as_ref(), cut_below);
-    if negative > 0 {
-        writeln!(
-            notes,
-            "heapscope: {}: left out {negative} stacks with negative values",
-            loaded.name
-        )?;
-    }
+    note_negative(notes, &loaded.name, negative)?;
     if options.folded {
         for l in &lines {
             writeln!(out, "{l}")?;
@@ -146,5 +198,17 @@ pub fn run(
     let total = fold::stacks_total(&after_stacks);
     let before_total = before_stacks.as_ref().map(fold::stacks_total);
     let labels = svg::labels(&prep, total, before_total, options);
-    svg::write_svg(out, &prep, &lines, labels, options).with_context(context)
+    let style = package.then_some(&mut by_package as &mut svg::Style<'_>);
+    svg::write_svg(out, &prep, &lines, labels, options, style).with_context(context)
+}
+
+/// Tells of stacks left out for their negative values.
+fn note_negative(notes: &mut dyn Write, name: &str, negative: usize) -> std::io::Result<()> {
+    if negative > 0 {
+        writeln!(
+            notes,
+            "heapscope: {name}: left out {negative} stacks with negative values"
+        )?;
+    }
+    Ok(())
 }

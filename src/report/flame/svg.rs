@@ -75,6 +75,132 @@ fn tooltip_bytes(text: &[u8]) -> Option<(i64, &[u8])> {
     Some((value, rest))
 }
 
+/// A frame drawn in an SVG: its depth (0 for "all", above the roots), its
+/// left edge in counts (`fg:x`) and its name as the tooltip shows it.
+pub(super) struct Drawn<'a> {
+    pub depth: usize,
+    pub x: u64,
+    pub name: &'a str,
+}
+
+/// How each drawn frame is restyled.
+pub(super) type Style<'s> = dyn FnMut(&Drawn<'_>) -> Restyled + 's;
+
+/// What to change in a drawn frame: the tooltip's text inside its
+/// parentheses, the fill colour.
+#[derive(Debug, Default)]
+pub(super) struct Restyled {
+    pub detail: Option<String>,
+    pub fill: Option<String>,
+}
+
+/// One frame of inferno's SVG: `<g><title>NAME (DETAIL)</title><rect …
+/// y="Y" … fill="FILL" fg:x="X" …/>`, as spans of the SVG.
+struct FrameSpans {
+    /// The tooltip's text inside its parentheses.
+    detail: std::ops::Range<usize>,
+    name: std::ops::Range<usize>,
+    fill: std::ops::Range<usize>,
+    y: u64,
+    x: u64,
+}
+
+/// The value of attribute `name` in `tag` (an offset range into it).
+fn attr(tag: &[u8], name: &[u8]) -> Option<std::ops::Range<usize>> {
+    let mut key = Vec::with_capacity(name.len() + 3);
+    key.push(b' ');
+    key.extend_from_slice(name);
+    key.extend_from_slice(b"=\"");
+    let start = memchr::memmem::find(tag, &key)? + key.len();
+    let len = memchr::memchr(b'"', &tag[start..])?;
+    Some(start..start + len)
+}
+
+fn number(text: &[u8]) -> Option<u64> {
+    std::str::from_utf8(text).ok()?.parse().ok()
+}
+
+/// The frames of an SVG inferno drew.
+fn frame_spans(svg: &[u8]) -> Vec<FrameSpans> {
+    let mut out = Vec::new();
+    for open in memchr::memmem::find_iter(svg, b"<g><title>") {
+        let start = open + b"<g><title>".len();
+        let Some(len) = memchr::memmem::find(&svg[start..], b"</title>") else {
+            continue;
+        };
+        let title = start..start + len;
+        let rect = title.end + b"</title>".len();
+        if !svg[rect..].starts_with(b"<rect ") {
+            continue;
+        }
+        let Some(rect_len) = memchr::memmem::find(&svg[rect..], b"/>") else {
+            continue;
+        };
+        let tag = &svg[rect..rect + rect_len];
+        let (Some(y), Some(fill), Some(x)) =
+            (attr(tag, b"y"), attr(tag, b"fill"), attr(tag, b"fg:x"))
+        else {
+            continue;
+        };
+        let (Some(y_value), Some(x_value)) = (number(&tag[y.clone()]), number(&tag[x])) else {
+            continue;
+        };
+        let text = &svg[title.clone()];
+        // "NAME (DETAIL)": the last " (" opens the detail.
+        let Some(paren) = memchr::memmem::rfind(text, b" (") else {
+            continue;
+        };
+        if !text.ends_with(b")") {
+            continue;
+        }
+        out.push(FrameSpans {
+            name: title.start..title.start + paren,
+            detail: title.start + paren + 2..title.end - 1,
+            fill: rect + fill.start..rect + fill.end,
+            y: y_value,
+            x: x_value,
+        });
+    }
+    out
+}
+
+/// Rewrites the frames of inferno's `svg` as `style` says. A frame's depth
+/// is the rank of its `y` (from the bottom, or from the top if `icicle`).
+fn restyle(svg: &[u8], icicle: bool, style: &mut Style<'_>) -> Vec<u8> {
+    let frames = frame_spans(svg);
+    let mut ys: Vec<u64> = frames.iter().map(|f| f.y).collect();
+    ys.sort_unstable();
+    ys.dedup();
+    if !icicle {
+        ys.reverse();
+    }
+    let depth_of: rustc_hash::FxHashMap<u64, usize> =
+        ys.iter().enumerate().map(|(d, &y)| (y, d)).collect();
+    let mut out = Vec::with_capacity(svg.len() + svg.len() / 4);
+    let mut done = 0;
+    for f in &frames {
+        let name = String::from_utf8_lossy(&svg[f.name.clone()]);
+        let drawn = Drawn {
+            depth: depth_of.get(&f.y).copied().unwrap_or(0),
+            x: f.x,
+            name: &name,
+        };
+        let new = style(&drawn);
+        if let Some(detail) = new.detail {
+            out.extend_from_slice(&svg[done..f.detail.start]);
+            out.extend_from_slice(escape::xml(&detail).as_bytes());
+            done = f.detail.end;
+        }
+        if let Some(fill) = new.fill {
+            out.extend_from_slice(&svg[done..f.fill.start]);
+            out.extend_from_slice(escape::xml(&fill).as_bytes());
+            done = f.fill.end;
+        }
+    }
+    out.extend_from_slice(&svg[done..]);
+    out
+}
+
 /// Everything a flame graph shows besides the stacks.
 pub struct Labels {
     pub title: String,
@@ -127,13 +253,15 @@ pub fn labels(
     }
 }
 
-/// Draws the SVG from folded lines.
+/// Draws the SVG from folded lines, each frame restyled by `style` if
+/// given.
 pub fn write_svg(
     w: &mut dyn Write,
     prep: &Prepared<'_>,
     lines: &[String],
     labels: Labels,
     opts: &FlameOptions,
+    style: Option<&mut Style<'_>>,
 ) -> anyhow::Result<()> {
     let palette: Palette = opts
         .colors
@@ -169,6 +297,9 @@ pub fn write_svg(
         lines.iter().rev().map(String::as_str),
         &mut svg,
     )?;
+    if let Some(style) = style {
+        svg = restyle(&svg, opts.reverse, style);
+    }
     if prep.sample_unit() == "bytes" {
         write_humanized(w, &svg)?;
     } else {
@@ -245,11 +376,13 @@ mod tests {
                         reverse: false,
                         colors: "mem".into(),
                         folded: false,
+                        inverted: false,
+                        palette: Default::default(),
                     };
                     let svg = |lines: &[String], total| {
                         let labels = labels(&prep, total, None, &options);
                         let mut out = Vec::new();
-                        write_svg(&mut out, &prep, lines, labels, &options).unwrap();
+                        write_svg(&mut out, &prep, lines, labels, &options, None).unwrap();
                         drawn_frames(&out)
                     };
                     let (every, _) = folded_lines(&prep, &stacks, None, None);
