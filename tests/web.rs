@@ -302,7 +302,7 @@ fn only_the_ui_is_served() {
         "/etc/passwd",
         "/ui/../../../etc/passwd",
         "/ui/%2e%2e/%2e%2e/etc/passwd",
-        "/ui/graph",
+        "/ui/graphs",
         "/ui/assets/app.js",
         "/ui/data/",
         "/ui/data/raw",
@@ -441,4 +441,157 @@ fn the_shells_web_serves_the_session() {
         &file,
     ]);
     assert_eq!(data["report"], expected);
+}
+
+/// The node tooltips ("name (cum)") of a DOT graph, in order.
+pub fn dot_node_tooltips(dot: &str) -> Vec<String> {
+    dot.lines()
+        .filter(|l| l.starts_with('N') && !l.starts_with("NN") && !l.contains(" -> "))
+        .filter_map(|l| l.split(" tooltip=\"").nth(1))
+        .filter_map(|t| t.split("\" ").next())
+        .map(|t| t.replace("\\\"", "\""))
+        .collect()
+}
+
+/// The node titles of the graph's SVG, in order, unescaped.
+fn svg_node_titles(svg: &str) -> Vec<String> {
+    svg.split("class=\"node\">\n<title>")
+        .skip(1)
+        .filter_map(|t| t.split("</title>").next())
+        .map(|t| {
+            t.replace("&lt;", "<")
+                .replace("&gt;", ">")
+                .replace("&quot;", "\"")
+                .replace("&apos;", "'")
+                .replace("&amp;", "&")
+        })
+        .collect()
+}
+
+#[test]
+fn the_graph_is_the_graph_report() {
+    let file = profile("server.pb.gz");
+    let served = Served::start(&[&file]);
+    let data = served.data("graph", "si=alloc_space&f=main&n=12&nf=0.01&ef=0.005");
+    let flags = [
+        "-alloc_space",
+        "-focus=main",
+        "-nodecount=12",
+        "-nodefraction=0.01",
+        "-edgefraction=0.005",
+    ];
+    let mut args = vec!["graph", "--renderer=builtin"];
+    args.extend(flags);
+    args.push(&file);
+    let svg = data["report"]["svg"].as_str().unwrap();
+    assert_eq!(svg, stdout(&run(&args)));
+    // The same nodes, names and numbers as the DOT report.
+    let mut args = vec!["graph", "--format=dot"];
+    args.extend(flags);
+    args.push(&file);
+    let dot = dot_node_tooltips(&stdout(&run(&args)));
+    // -nodecount counts the block-size boxes too.
+    assert!(dot.len() > 3 && dot.len() < 12, "{dot:?}");
+    assert_eq!(svg_node_titles(svg), dot);
+    assert_eq!(data["legend"][1], "Type: alloc_space");
+    // The graph's defaults are the report's (80 nodes).
+    let data = served.data("graph", "");
+    assert_eq!(
+        data["report"]["svg"].as_str().unwrap(),
+        stdout(&run(&["graph", "--renderer=builtin", &file]))
+    );
+}
+
+#[test]
+fn top_can_show_every_sample_type() {
+    let file = profile("server.pb.gz");
+    let served = Served::start(&[&file]);
+    let data = served.data("top", "all=1&f=main&sort=cum");
+    let all = data["all"].as_object().unwrap();
+    assert_eq!(all.len(), 4);
+    for kind in [
+        "alloc_objects",
+        "alloc_space",
+        "inuse_objects",
+        "inuse_space",
+    ] {
+        let index = format!("-sample_index={kind}");
+        let cli = cli_json(&[
+            "top",
+            "--format=json",
+            &index,
+            "-focus=main",
+            "-cum",
+            "-nodecount=500",
+            &file,
+        ]);
+        assert_eq!(all[kind], cli, "{kind}");
+    }
+    assert!(served.data("top", "all=0").get("all").is_none());
+}
+
+/// Runs a command line as a shell would, `heapscope` being this build.
+pub fn run_command_line(line: &str) -> std::process::Output {
+    let bin = std::path::Path::new(env!("CARGO_BIN_EXE_heapscope"));
+    let path = format!(
+        "{}:{}",
+        bin.parent().unwrap().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    std::process::Command::new("sh")
+        .arg("-c")
+        .arg(line)
+        .env("PATH", path)
+        .env("TZ", "UTC")
+        .stdin(Stdio::null())
+        .output()
+        .expect("sh runs")
+}
+
+#[test]
+fn the_command_line_prints_the_view() {
+    let file = profile("server.pb.gz");
+    let served = Served::start(&[&file]);
+    for (view, query, args) in [
+        (
+            "top",
+            "si=alloc_space&f=%5Emain%5C.makeItem%24&sort=cum",
+            &[
+                "top",
+                "-alloc_space",
+                "-focus=^main\\.makeItem$",
+                "-nodecount=500",
+                "-cum",
+            ][..],
+        ),
+        (
+            "graph",
+            "si=inuse_objects&n=7&h=runtime",
+            &[
+                "graph",
+                "--renderer=builtin",
+                "-inuse_objects",
+                "-hide=runtime",
+                "-nodecount=7",
+            ][..],
+        ),
+        (
+            "peek",
+            "f=main%5C.makeItem",
+            &[
+                "peek",
+                "-focus=main\\.makeItem",
+                "-lines",
+                "main\\.makeItem",
+            ][..],
+        ),
+    ] {
+        let data = served.data(view, query);
+        let line = data["command"].as_str().unwrap();
+        let ran = run_command_line(line);
+        assert!(ran.status.success(), "{line}: {ran:?}");
+        let mut args = args.to_vec();
+        args.push(&file);
+        assert_eq!(stdout(&ran), stdout(&run(&args)), "{line}");
+    }
 }

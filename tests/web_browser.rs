@@ -13,7 +13,7 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 use crate::util::{profile, run, stdout};
-use crate::web::Served;
+use crate::web::{dot_node_tooltips, run_command_line, Served};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
@@ -407,12 +407,16 @@ fn hostile_names_run_no_script() {
         "ui/peek?f=.",
         "ui/source?f=.",
         "ui/flamegraph?si=1",
+        "ui/graph",
+        "ui/top?all=1",
     ] {
         browser.open(&format!("{base}/{view}"));
         // Hover every frame and click every row: nothing may run.
         browser.js(
             "for (const f of document.querySelectorAll('.frame, tr')) { \
-               f.dispatchEvent(new MouseEvent('mousemove', {clientX: 5, clientY: 5})); f.click(); }",
+               f.dispatchEvent(new MouseEvent('mousemove', {clientX: 5, clientY: 5})); f.click(); } \
+             for (const t of document.querySelectorAll('#graph text')) { \
+               t.dispatchEvent(new MouseEvent('mousemove', {bubbles: true})); }",
         );
         assert!(!browser.alert_open(), "{view}: an alert opened");
         assert_eq!(
@@ -432,4 +436,136 @@ fn hostile_names_run_no_script() {
         names.contains("<script>window.__pwned=1;alert(1)</script>"),
         "{names}"
     );
+}
+
+#[test]
+fn the_graph_shows_the_report_and_a_click_focuses() {
+    let Some((_guard, browser)) = setup() else {
+        return;
+    };
+    let file = profile("server.pb.gz");
+    let served = Served::start(&[&file]);
+    let base = format!("http://127.0.0.1:{}", served.port);
+    browser.open(&format!("{base}/ui/graph?si=alloc_space&n=20"));
+    let dot = stdout(&run(&[
+        "graph",
+        "--format=dot",
+        "-alloc_space",
+        "-nodecount=20",
+        &file,
+    ]));
+    // The nodes of the DOT report, in its order, with its labels.
+    let names: Vec<String> = dot_node_tooltips(&dot)
+        .iter()
+        .map(|t| t.rsplit_once(" (").unwrap().0.to_string())
+        .collect();
+    let drawn = browser.js(
+        "return [...document.querySelectorAll('#graph g.node')].map(g => g.getAttribute('data-name'))",
+    );
+    assert_eq!(drawn, json!(names));
+    let label = dot
+        .lines()
+        .find(|l| l.starts_with("N1 ["))
+        .and_then(|l| l.split("label=\"").nth(1))
+        .and_then(|l| l.split('"').next())
+        .unwrap()
+        .replace("\\n", "\n");
+    let shown = browser.js(
+        "return [...document.querySelectorAll('#graph g.node')[0].querySelectorAll('text')]\
+         .map(t => t.textContent).join('\\n')",
+    );
+    assert_eq!(shown, json!(label));
+    // The wheel zooms in.
+    browser.js(
+        "document.querySelector('#graph svg').dispatchEvent(new WheelEvent('wheel', \
+         {deltaY: -100, clientX: 300, clientY: 300, bubbles: true, cancelable: true}))",
+    );
+    let zoom = browser.js("return +document.getElementById('graph').getAttribute('data-zoom')");
+    assert!(zoom.as_f64().unwrap() > 1.0, "{zoom}");
+    // A click on a node focuses on it.
+    browser.navigate_by(
+        "document.querySelector('#graph g.node[data-name=\"main.worker\"] rect')\
+         .dispatchEvent(new MouseEvent('click', {bubbles: true}))",
+    );
+    let search = browser.js("return decodeURIComponent(location.search)");
+    assert!(
+        search.as_str().unwrap().contains("f=^main\\.worker$"),
+        "{search}"
+    );
+    assert_eq!(browser.js("return location.pathname"), "/ui/graph");
+    // ... and Top then shows the focused numbers.
+    browser.navigate_by("document.querySelector('#views a[data-view=top]').click()");
+    let cli = cli_json(&[
+        "top",
+        "--format=json",
+        "-alloc_space",
+        "-focus=^main\\.worker$",
+        // n=20 of the graph's URL is top's too.
+        "-nodecount=20",
+        &file,
+    ]);
+    assert_eq!(browser.js(TOP_ROWS), rows(&cli));
+}
+
+#[test]
+fn copy_as_command_prints_the_same_numbers() {
+    let Some((_guard, browser)) = setup() else {
+        return;
+    };
+    let file = profile("server.pb.gz");
+    let served = Served::start(&[&file]);
+    browser.open(&format!(
+        "http://127.0.0.1:{}/ui/top?si=alloc_objects&h=runtime&sort=cum",
+        served.port
+    ));
+    browser.js("document.getElementById('copy').click()");
+    assert_eq!(
+        browser.js("return document.getElementById('command-box').hidden"),
+        false
+    );
+    let line = browser.js("return document.getElementById('command').textContent");
+    let line = line.as_str().unwrap();
+    assert!(line.starts_with("heapscope top "), "{line}");
+    let ran = run_command_line(&format!("{line} --format=json"));
+    assert!(ran.status.success(), "{line}: {ran:?}");
+    let printed: Value = serde_json::from_slice(&ran.stdout).unwrap();
+    assert_eq!(browser.js(TOP_ROWS), rows(&printed));
+}
+
+#[test]
+fn top_shows_every_sample_type_side_by_side() {
+    let Some((_guard, browser)) = setup() else {
+        return;
+    };
+    let file = profile("server.pb.gz");
+    let served = Served::start(&[&file]);
+    browser.open(&format!("http://127.0.0.1:{}/ui/top", served.port));
+    browser.navigate_by("document.getElementById('all').click()");
+    assert!(browser
+        .js("return location.search")
+        .as_str()
+        .unwrap()
+        .contains("all=1"));
+    for kind in [
+        "alloc_objects",
+        "alloc_space",
+        "inuse_objects",
+        "inuse_space",
+    ] {
+        let index = format!("-sample_index={kind}");
+        let cli = cli_json(&["top", "--format=json", &index, "-nodecount=500", &file]);
+        // (name, flat, cum) of the rows this sample type has a value for.
+        let drawn = browser.js(&format!(
+            "return [...document.querySelectorAll('#top-all tbody tr')].map(r => {{ \
+               const c = r.querySelectorAll('td[data-type=\"{kind}\"][data-value]'); \
+               return c.length ? [r.getAttribute('data-name'), +c[0].getAttribute('data-value'), \
+                 +c[1].getAttribute('data-value')] : null; }}).filter(x => x)"
+        ));
+        let mut drawn: Vec<Value> = drawn.as_array().unwrap().clone();
+        let mut expected: Vec<Value> = rows(&cli).as_array().unwrap().clone();
+        let key = |v: &Value| v[0].as_str().unwrap().to_string();
+        drawn.sort_by_key(key);
+        expected.sort_by_key(key);
+        assert_eq!(drawn, expected, "{kind}");
+    }
 }

@@ -1,12 +1,14 @@
 //! The web UI, pprof's `-http`: the profile loaded once, served by
 //! tiny_http on the address asked for (localhost and a free port by
 //! default), at pprof's URLs (`/ui/`, `/ui/top`, `/ui/flamegraph`,
-//! `/ui/peek`, `/ui/source`, `/ui/download`) with pprof's parameters.
+//! `/ui/graph`, `/ui/peek`, `/ui/source`, `/ui/download`) with pprof's
+//! parameters.
 //! Each page is the same embedded HTML, script and style (`assets`); the
 //! script asks `/ui/data/<view>` for the view's numbers, which are the
 //! batch command's own (its request built by `query`, parsed by `cli`, run
 //! by `app` on the loaded profile; the flame graph's folded stacks grown
-//! into a tree by `flame`). Requests whose `Host` is not the served
+//! into a tree by `flame`; the graph as the `graph` report's SVG), with
+//! the command line that prints the same view. Requests whose `Host` is not the served
 //! address are refused (DNS rebinding); every answer carries a strict
 //! Content-Security-Policy. Mirrors pprof's `internal/driver/webui.go`.
 
@@ -303,7 +305,7 @@ impl Ui {
         };
         match path {
             "/" | "/ui" => Answer::redirect(307, with_query("/ui/")),
-            "/ui/" | "/ui/flamegraph" | "/ui/top" | "/ui/peek" | "/ui/source" => {
+            "/ui/" | "/ui/flamegraph" | "/ui/top" | "/ui/graph" | "/ui/peek" | "/ui/source" => {
                 Answer::new(200, "text/html; charset=utf-8", assets::INDEX_HTML)
             }
             "/ui/flamegraph2" | "/ui/flamegraphold" => {
@@ -327,6 +329,7 @@ impl Ui {
             },
             "/ui/data/top" => self.data(View::Top, raw_query),
             "/ui/data/flamegraph" => self.data(View::Flame, raw_query),
+            "/ui/data/graph" => self.data(View::Graph, raw_query),
             "/ui/data/peek" => self.data(View::Peek, raw_query),
             "/ui/data/source" => self.data(View::Source, raw_query),
             _ => Answer::text(404, "Not found"),
@@ -340,6 +343,7 @@ impl Ui {
         let mut data = json!({
             "sample_types": self.sample_types(),
             "show_from": self.has_flag("top", "show_from"),
+            "command": q.command(view, &self.extra, &self.sources),
         });
         if matches!(view, View::Peek | View::Source) && q.get("f").is_none() {
             data["message"] =
@@ -406,12 +410,44 @@ impl Ui {
                 report["locations"] = tree.locations(&self.loaded);
                 report
             }
+            View::Graph => json!({ "svg": String::from_utf8_lossy(&out) }),
             _ => match serde_json::from_slice(&out) {
                 Ok(v) => v,
                 Err(e) => return error(&format!("the report's JSON: {e}")),
             },
         };
+        if view == View::Top && q.get("all").is_some_and(|v| v != "0" && v != "false") {
+            match self.every_sample_type(&q) {
+                Ok(all) => data["all"] = all,
+                Err(message) => return error(&message),
+            }
+        }
         Answer::json(200, &data)
+    }
+
+    /// Top for every sample type of the profile (the four heap values side
+    /// by side), each the JSON of `top -sample_index=TYPE` with the view's
+    /// other settings.
+    fn every_sample_type(&self, q: &Query) -> Result<Value, String> {
+        let mut all = serde_json::Map::new();
+        for kind in self.sample_types() {
+            let mut q = q.clone();
+            q.set("si", &kind);
+            let request = match cli::parse(q.args(View::Top, &self.extra, &self.sources)) {
+                Ok(cli::Action::Run(r)) => r,
+                Ok(cli::Action::Print(_)) => return Err("not a report".into()),
+                Err(e) => return Err(clap_message(&e)),
+            };
+            let mut out = Vec::new();
+            with_loaded(&self.sources, &self.loaded, || {
+                app::run(&request, &mut out, &mut io::sink())
+            })
+            .map_err(|e| format!("{e:#}"))?;
+            let report =
+                serde_json::from_slice(&out).map_err(|e| format!("the report's JSON: {e}"))?;
+            all.insert(kind, report);
+        }
+        Ok(Value::Object(all))
     }
 
     fn sample_types(&self) -> Vec<String> {
@@ -440,6 +476,7 @@ fn selection(request: &Request) -> Option<&Selection> {
         Request::Top { selection, .. }
         | Request::Peek { selection, .. }
         | Request::List { selection, .. }
+        | Request::Graph { selection, .. }
         | Request::Flame { selection, .. } => Some(selection),
         _ => None,
     }

@@ -37,6 +37,7 @@ pub enum View {
     Flame,
     Peek,
     Source,
+    Graph,
 }
 
 /// A view's query: pprof's parameters, the URL's over the defaults.
@@ -67,7 +68,7 @@ impl Query {
             .filter(|v| !v.is_empty())
     }
 
-    fn set(&mut self, name: &str, value: &str) {
+    pub fn set(&mut self, name: &str, value: &str) {
         self.pairs.retain(|(k, _)| k != name);
         self.pairs.push((name.to_string(), value.to_string()));
     }
@@ -112,29 +113,76 @@ impl Query {
         Ok(q)
     }
 
-    /// heapscope's command line for `view` (program name first, the
-    /// sources last after `--`), with `extra` flags. As in pprof's web UI,
-    /// `f` of peek and source is also the function regex, top shows 500
-    /// nodes and peek lines unless `n` and `g` say otherwise; JSON for every
-    /// view but the flame graph, which gives folded stacks.
+    /// heapscope's command line for `view` as the server runs it (program
+    /// name first, the sources last after `--`), with `extra` flags: the
+    /// view's [`flags`](Query::flags) and a machine-readable format — JSON
+    /// for top, peek and source, folded stacks for the flame graph, SVG
+    /// drawn by the built-in layout for the graph.
     pub fn args(&self, view: View, extra: &[String], sources: &[Source]) -> Vec<OsString> {
+        let (command, mut flags, positional) = self.flags(view, extra);
+        let format = match view {
+            View::Flame => vec!["--folded"],
+            View::Graph => vec!["--format=svg", "--renderer=builtin"],
+            _ => vec!["--format=json"],
+        };
+        let mut args: Vec<String> = vec!["heapscope".into(), command.into()];
+        args.extend(format.into_iter().map(String::from));
+        args.append(&mut flags);
+        args.push("--".into());
+        args.extend(positional);
+        let mut args: Vec<OsString> = args.into_iter().map(OsString::from).collect();
+        args.extend(sources.iter().map(source_arg));
+        args
+    }
+
+    /// The command line that prints `view` as a person would type it: the
+    /// same command and flags as [`args`](Query::args) without the machine
+    /// format (the graph as SVG by the built-in layout, the flame graph as
+    /// heapscope's SVG), each word shell-quoted.
+    pub fn command(&self, view: View, extra: &[String], sources: &[Source]) -> String {
+        let (command, flags, positional) = self.flags(view, extra);
+        let mut words: Vec<String> = vec!["heapscope".into(), command.into()];
+        if view == View::Graph {
+            words.push("--renderer=builtin".into());
+        }
+        words.extend(flags);
+        let mut rest: Vec<String> = positional;
+        rest.extend(
+            sources
+                .iter()
+                .map(|s| source_arg(s).to_string_lossy().into_owned()),
+        );
+        if rest.iter().any(|w| w.starts_with('-') && w != "-") {
+            words.push("--".into());
+        }
+        words.extend(rest);
+        words
+            .iter()
+            .map(|w| shell_quote(w))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    /// `view`'s command name, its flags from the parameters, and its
+    /// positional arguments before the sources. As in pprof's web UI, `f`
+    /// of peek and source is also the function regex, top shows 500 nodes
+    /// and peek lines unless `n` and `g` say otherwise; `n`, `nf` and `ef`
+    /// apply to top and the graph.
+    fn flags(&self, view: View, extra: &[String]) -> (&'static str, Vec<String>, Vec<String>) {
         let command = match view {
             View::Top => "top",
             View::Flame => "flame",
             View::Peek => "peek",
             View::Source => "list",
+            View::Graph => "graph",
         };
-        let mut args: Vec<String> = vec!["heapscope".into(), command.into()];
-        args.push(match view {
-            View::Flame => "--folded".into(),
-            _ => "--format=json".into(),
-        });
+        let mut args: Vec<String> = Vec::new();
         for &(param, flag) in PARAMS {
             let Some(value) = self.get(param) else {
                 continue;
             };
             let applies = match param {
-                "n" | "nf" | "ef" => view == View::Top,
+                "n" | "nf" | "ef" => matches!(view, View::Top | View::Graph),
                 "unit" => view != View::Flame,
                 _ => true,
             };
@@ -155,14 +203,33 @@ impl Query {
             args.push("--relative_percentages".into());
         }
         args.extend(extra.iter().cloned());
-        args.push("--".into());
+        let mut positional = Vec::new();
         if matches!(view, View::Peek | View::Source) {
-            args.push(self.get("f").unwrap_or_default().to_string());
+            positional.push(self.get("f").unwrap_or_default().to_string());
         }
-        let mut args: Vec<OsString> = args.into_iter().map(OsString::from).collect();
-        args.extend(sources.iter().map(source_arg));
-        args
+        (command, args, positional)
     }
+}
+
+/// A word as a POSIX shell reads it back: as it is when it holds only
+/// characters no shell treats specially, else in single quotes (a quote
+/// itself as `'\''`; control characters, which a shell line cannot carry
+/// visibly, as `\u{..}` escapes).
+fn shell_quote(word: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c);
+    if !word.is_empty() && word.chars().all(plain) {
+        return word.to_string();
+    }
+    let mut quoted = String::from("'");
+    for c in word.chars() {
+        match c {
+            '\'' => quoted.push_str("'\\''"),
+            c if c.is_control() => quoted.push_str(&c.escape_unicode().to_string()),
+            c => quoted.push(c),
+        }
+    }
+    quoted.push('\'');
+    quoted
 }
 
 /// How a source is written on heapscope's command line again.
@@ -245,5 +312,34 @@ mod tests {
         assert_eq!(cleared.get("f"), None);
         let err = Query::from_settings(&["tree".into()], &mut extra).unwrap_err();
         assert_eq!(err.to_string(), "-tree: not an option of the web UI");
+    }
+
+    #[test]
+    fn the_command_prints_the_view() {
+        let q = Query::parse(
+            "si=alloc_space&f=%5Emain%5C.x%24&n=10&ef=0.01",
+            &Query::default(),
+        );
+        let sources = [Source::Path(PathBuf::from("my dir/p.pb"))];
+        assert_eq!(
+            q.command(View::Graph, &[], &sources),
+            "heapscope graph --renderer=builtin --sample_index=alloc_space '--focus=^main\\.x$' \
+             --nodecount=10 --edgefraction=0.01 'my dir/p.pb'"
+        );
+        assert_eq!(
+            q.command(View::Top, &[], &sources),
+            "heapscope top --sample_index=alloc_space '--focus=^main\\.x$' --nodecount=10 \
+             --edgefraction=0.01 'my dir/p.pb'"
+        );
+        let q = Query::parse("f=-x'y", &Query::default());
+        assert_eq!(
+            q.command(View::Peek, &[], &[]),
+            "heapscope peek '--focus=-x'\\''y' --granularity=lines -- '-x'\\''y'"
+        );
+        let graph = strings(q.args(View::Graph, &[], &[]));
+        assert_eq!(
+            graph[..4],
+            ["heapscope", "graph", "--format=svg", "--renderer=builtin"]
+        );
     }
 }

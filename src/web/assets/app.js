@@ -9,6 +9,7 @@
     "/ui/": "flamegraph",
     "/ui/flamegraph": "flamegraph",
     "/ui/top": "top",
+    "/ui/graph": "graph",
     "/ui/peek": "peek",
     "/ui/source": "source",
   };
@@ -56,8 +57,8 @@
 
   // Values in human units, as pprof prints them (1024-based for bytes).
   const BYTE_UNITS = ["B", "kB", "MB", "GB", "TB", "PB"];
-  function human(v) {
-    const unit = data && data.unit;
+  function human(v, ofUnit) {
+    const unit = ofUnit || (data && data.unit);
     if (unit !== "bytes") return String(v);
     const asked = new URLSearchParams(location.search).get("unit");
     let i = BYTE_UNITS.indexOf(asked || "");
@@ -139,10 +140,186 @@
       .join("  ·  ");
     document.title = "heapscope: " + [file.slice(6), type.slice(6)].filter(Boolean).join(" ");
     if (data.notes && data.notes.length) showError(data.notes.join("\n"));
+    $("command").textContent = data.command || "";
+  }
+
+  // "Copy as command": shows the command line that prints this view and
+  // puts it on the clipboard (where the browser allows it).
+  function setupCommand() {
+    $("copy").addEventListener("click", () => {
+      const box = $("command-box");
+      box.hidden = false;
+      const text = $("command").textContent;
+      if (navigator.clipboard && text) {
+        navigator.clipboard.writeText(text).then(
+          () => ($("copied").textContent = "copied"),
+          () => ($("copied").textContent = "")
+        );
+      }
+    });
+  }
+
+  // Top with every sample type side by side (?all=1): each type's flat and
+  // cum, as `top -sample_index=TYPE` gives them; rows in this view's order.
+  function drawTopAll(main) {
+    const types = Object.keys(data.all);
+    const rows = [];
+    const seen = new Set();
+    const add = (name) => {
+      if (!seen.has(name)) {
+        seen.add(name);
+        rows.push(name);
+      }
+    };
+    for (const n of data.report.nodes) add(n.name);
+    const byType = {};
+    for (const t of types) {
+      byType[t] = new Map();
+      for (const n of data.all[t].nodes) {
+        byType[t].set(n.name, n);
+        add(n.name);
+      }
+    }
+    const table = el("table", { id: "top-all", class: "report" });
+    const head = el("tr");
+    let order = null;
+    for (const t of types) {
+      for (const k of ["flat", "cum"]) {
+        const th = el("th", { class: "sortable", "data-type": t, "data-sort": k }, t + " " + k);
+        th.addEventListener("click", () => {
+          order = [t, k];
+          fill();
+        });
+        head.append(th);
+      }
+    }
+    const nameTh = el("th", { class: "sortable", "data-sort": "name" }, "Name");
+    nameTh.addEventListener("click", () => {
+      order = "name";
+      fill();
+    });
+    head.append(nameTh);
+    const body = el("tbody");
+    table.append(el("thead", {}, head), body);
+    const value = (name, t, k) => {
+      const n = byType[t].get(name);
+      return n ? Math.abs(n[k]) : -1;
+    };
+    function fill() {
+      if (order === "name") rows.sort();
+      else if (order) rows.sort((a, b) => value(b, order[0], order[1]) - value(a, order[0], order[1]));
+      body.textContent = "";
+      for (const name of rows) {
+        const tr = el("tr", { "data-name": name });
+        for (const t of types) {
+          const n = byType[t].get(name);
+          const unit = data.all[t].unit;
+          for (const k of ["flat", "cum"]) {
+            tr.append(n
+              ? el("td", { "data-type": t, "data-value": n[k], title: pct(n[k], data.all[t].total) }, human(n[k], unit))
+              : el("td", { "data-type": t }, ""));
+          }
+        }
+        tr.append(el("td", { class: "name" }, name));
+        tr.addEventListener("click", () => {
+          for (const r of body.querySelectorAll("tr.selected")) r.classList.remove("selected");
+          tr.classList.add("selected");
+          select(name);
+        });
+        body.append(tr);
+      }
+    }
+    fill();
+    main.append(table);
+  }
+
+  // The call graph: the `graph` report's SVG (heapscope's own layout),
+  // parsed as XML and stripped of anything but drawing, with pan (drag) and
+  // zoom (wheel); a click on a node focuses on it.
+  function drawGraph(main) {
+    const doc = new DOMParser().parseFromString(data.report.svg || "", "image/svg+xml");
+    const svg = doc.documentElement;
+    if (!svg || svg.localName !== "svg" || doc.getElementsByTagName("parsererror").length) {
+      main.append(el("p", { class: "message" }, "The graph could not be drawn."));
+      return;
+    }
+    for (const bad of svg.querySelectorAll("script, foreignObject, a, image, use, iframe, style")) {
+      bad.remove();
+    }
+    for (const e of [svg, ...svg.querySelectorAll("*")]) {
+      for (const a of [...e.attributes]) {
+        if (/^on/i.test(a.name) || /href$/i.test(a.name)) e.removeAttribute(a.name);
+      }
+    }
+    const drawing = document.importNode(svg, true);
+    const box = el("div", { id: "graph" });
+    box.append(drawing);
+    main.append(box);
+    for (const g of drawing.querySelectorAll("g.node")) {
+      const title = g.querySelector("title");
+      const name = (title ? title.textContent : "").replace(/ \([^()]*\)$/, "");
+      g.setAttribute("data-name", name);
+    }
+    const vb = drawing.viewBox.baseVal;
+    const full = vb ? [vb.x, vb.y, vb.width, vb.height] : [0, 0, 1000, 1000];
+    let view = full.slice();
+    drawing.removeAttribute("width");
+    drawing.removeAttribute("height");
+    drawing.setAttribute("preserveAspectRatio", "xMidYMin meet");
+    const apply = () => {
+      drawing.setAttribute("viewBox", view.join(" "));
+      box.setAttribute("data-zoom", (full[2] / view[2]).toFixed(3));
+    };
+    // Drawing units per screen pixel (the drawing is fitted, aspect kept).
+    const perPixel = () => {
+      const r = drawing.getBoundingClientRect();
+      return Math.max(view[2] / (r.width || 1), view[3] / (r.height || 1));
+    };
+    drawing.addEventListener("wheel", (ev) => {
+      ev.preventDefault();
+      const ctm = drawing.getScreenCTM();
+      const at = ctm ? new DOMPoint(ev.clientX, ev.clientY).matrixTransform(ctm.inverse()) : { x: view[0], y: view[1] };
+      const f = ev.deltaY > 0 ? 1.25 : 0.8;
+      if (view[2] * f > full[2] * 20 || view[2] * f < full[2] / 200) return;
+      view = [at.x - (at.x - view[0]) * f, at.y - (at.y - view[1]) * f, view[2] * f, view[3] * f];
+      apply();
+    }, { passive: false });
+    let drag = null;
+    let moved = false;
+    drawing.addEventListener("pointerdown", (ev) => {
+      drag = { x: ev.clientX, y: ev.clientY, view: view.slice(), scale: perPixel() };
+      moved = false;
+    });
+    window.addEventListener("pointermove", (ev) => {
+      if (!drag) return;
+      const dx = ev.clientX - drag.x;
+      const dy = ev.clientY - drag.y;
+      if (Math.abs(dx) + Math.abs(dy) > 3) moved = true;
+      if (!moved) return;
+      view = [drag.view[0] - dx * drag.scale, drag.view[1] - dy * drag.scale, view[2], view[3]];
+      apply();
+    });
+    window.addEventListener("pointerup", () => (drag = null));
+    drawing.addEventListener("click", (ev) => {
+      if (moved) return;
+      const g = ev.target.closest("g.node");
+      if (!g) return;
+      const name = g.getAttribute("data-name");
+      select(name);
+      go("graph", { f: "^" + regexQuote(name) + "$" });
+    });
+    apply();
   }
 
   // Top: a table sortable by flat, cum and name.
   function drawTop(main) {
+    const all = el("label", { id: "all-label" }, el("input", { type: "checkbox", id: "all", checked: !!data.all }), " all sample types side by side");
+    all.querySelector("input").addEventListener("change", (ev) => go("top", { all: ev.target.checked ? "1" : null }));
+    main.append(all);
+    if (data.all) {
+      drawTopAll(main);
+      return;
+    }
     const nodes = data.report.nodes.slice();
     const total = data.report.total;
     let order = new URLSearchParams(location.search).get("sort") === "cum" ? "cum" : "flat";
@@ -377,6 +554,7 @@
 
   async function load() {
     setupBar();
+    setupCommand();
     const main = $("main");
     try {
       const resp = await fetch("/ui/data/" + VIEW + location.search);
@@ -392,6 +570,7 @@
       if (data.message) main.append(el("p", { class: "message" }, data.message));
       else if (VIEW === "top") drawTop(main);
       else if (VIEW === "flamegraph") drawFlame(main);
+      else if (VIEW === "graph") drawGraph(main);
       else if (VIEW === "peek") drawPeek(main);
       else drawSource(main);
     }
