@@ -384,3 +384,65 @@ fn write_json(
     super::json::write_pretty(&mut *w, &doc)?;
     writeln!(w)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn routine(start_line: i64, first_shown: i64, lines: &[i64]) -> Routine {
+        Routine {
+            name: "main.f".to_string(),
+            file: "main.go".to_string(),
+            start_line,
+            first_shown,
+            flat: 0,
+            cum: 0,
+            lines: lines
+                .iter()
+                .map(|&line| LineValue {
+                    line,
+                    flat: 1,
+                    cum: 1,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn pprof_layout_is_one_range_from_the_start_to_five_after_the_last_value() {
+        let source = vec![String::new(); 30];
+        // A recorded start line: from it.
+        let r = routine(12, 12, &[14, 17]);
+        assert_eq!(line_ranges(&r, Some(&source), None, false), [(12, 22)]);
+        // None recorded: 5 lines before the first value; never before 1.
+        let r = routine(0, 9, &[14, 17]);
+        assert_eq!(line_ranges(&r, Some(&source), None, false), [(9, 22)]);
+        let r = routine(0, -2, &[3]);
+        assert_eq!(line_ranges(&r, Some(&source), None, false), [(1, 8)]);
+        // The file's end stops it.
+        let r = routine(20, 20, &[28]);
+        assert_eq!(line_ranges(&r, Some(&source), None, false), [(20, 30)]);
+        // Past the end: nothing.
+        let r = routine(40, 40, &[41]);
+        assert!(line_ranges(&r, Some(&source), None, false).is_empty());
+    }
+
+    #[test]
+    fn context_lists_runs_around_values_only_when_given() {
+        let source = vec![String::new(); 30];
+        let r = routine(12, 12, &[14, 17, 25]);
+        assert_eq!(
+            line_ranges(&r, Some(&source), Some(1), false),
+            [(13, 18), (24, 26)]
+        );
+        assert_eq!(
+            line_ranges(&r, Some(&source), Some(0), false),
+            [(14, 14), (17, 17), (25, 25)]
+        );
+        // Without the source: the lines with values.
+        assert_eq!(
+            line_ranges(&r, None, None, false),
+            [(14, 14), (17, 17), (25, 25)]
+        );
+    }
+}
