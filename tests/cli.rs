@@ -601,7 +601,8 @@ fn list_resolves_trimpath_builds_against_the_module_and_goroot() {
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
-    assert!(text.contains("in heapscope.test/inline/main.go"), "{text}");
+    // Shown as pprof shows it: up to the source directory's name dropped.
+    assert!(text.contains("main.viaFuncValue in main.go\n"), "{text}");
     assert!(text.contains(":\t\tb := alloc(1000)"), "{text}");
 
     // A standard-library path resolves under $GOROOT/src.
@@ -643,6 +644,41 @@ fn list_resolves_trimpath_builds_against_the_module_and_goroot() {
         "{}",
         stderr(&out)
     );
+}
+
+/// pprof's layout is `list`'s default (the goldens check it byte for
+/// byte); `-context=N` lists N lines around each line with a value, runs
+/// joined by `...`, and only when given.
+#[test]
+fn list_context_is_an_extension_given_explicitly() {
+    let source_path = format!("-source_path={}", util::testdata().join("gen").display());
+    let server = profile("server.pb.gz");
+    let text = ok(&[
+        "list",
+        "main\\.handlePut$",
+        "-context=0",
+        &source_path,
+        &server,
+    ]);
+    assert_eq!(
+        text,
+        "Total: 1.71MB\n\
+         ROUTINE ======================== main.handlePut in server/main.go\n  \
+         283.30kB     1.50MB (flat, cum) 87.86% of Total\n  \
+         168.44kB   168.44kB     57:\tvar it Item\n         \
+         .     1.22MB     58:\tif err := json.NewDecoder(r.Body).Decode(&it); err != nil {\n                         \
+         ...\n  \
+         114.87kB   115.10kB     63:\tcache.m[strconv.Itoa(it.ID)] = &it\n"
+    );
+    // Without it: lines 52 (57 - 5) to 68 (63 + 5), as pprof.
+    let text = ok(&["list", "main\\.handlePut$", &source_path, &server]);
+    let numbers: Vec<&str> = text
+        .lines()
+        .skip(3)
+        .map(|l| l[22..].split(':').next().unwrap().trim())
+        .collect();
+    let want: Vec<String> = (52..=68).map(|n| n.to_string()).collect();
+    assert_eq!(numbers, want);
 }
 
 #[test]

@@ -185,11 +185,15 @@ fn top_json_values_equal_pprof_on_the_shared_big_profile() {
         .filter(|c| c.args[0].starts_with("-list="))
         .collect();
     assert_eq!(lists.len(), 4);
+    // pprof was given a file of 20,000 blank lines as bigheap/main.go.
+    let src = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(src.path().join("bigheap")).unwrap();
+    std::fs::write(src.path().join("bigheap/main.go"), "\n".repeat(20_000)).unwrap();
     for case in lists {
-        // pprof was given a file of blank lines as bigheap/main.go; the
-        // values do not depend on the source.
         let mut args = symbol_args(case, "list");
-        args.retain(|a| !a.starts_with("-source_path="));
+        for a in args.iter_mut().filter(|a| a.starts_with("-source_path=")) {
+            *a = format!("-source_path={}", src.path().display());
+        }
         *args.last_mut().unwrap() = big.to_string_lossy().into_owned();
         check_list(case, args);
     }
@@ -328,9 +332,11 @@ fn parse_list(text: &str) -> (String, Vec<Routine>) {
     (total, routines)
 }
 
-/// pprof's `-list`: every routine's flat and cum, and every line's, equal
-/// heapscope's (`--format json`, formatted in pprof's units); the source
-/// text heapscope shows from testdata/gen equals pprof's.
+/// pprof's `-list`: heapscope's `list` text equals it byte for byte (the
+/// file path as pprof shows it, one range per function, source lines with
+/// their trailing blanks); every routine's flat and cum, and every line's,
+/// equal heapscope's JSON's (formatted in pprof's units); the source text
+/// heapscope shows from testdata/gen equals pprof's.
 #[test]
 fn list_values_equal_pprof_line_by_line() {
     let cases = cases_of("list");
@@ -341,9 +347,27 @@ fn list_values_equal_pprof_line_by_line() {
     }
 }
 
-/// Runs `list --format=json` with `args` and checks every routine and line
-/// against the pprof `-list` golden of `case`.
+/// Runs `list` with `args` and checks its text byte for byte, then
+/// `--format=json` and every routine and line of it, against the pprof
+/// `-list` golden of `case`.
 fn check_list(case: &GoldenCase, mut args: Vec<String>) {
+    {
+        let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = util::run(&argv);
+        assert!(
+            out.status.success(),
+            "{}: {}",
+            case.golden,
+            util::stderr(&out)
+        );
+        assert_eq!(
+            util::stdout(&out),
+            case.expected(),
+            "{} ({})",
+            case.golden,
+            argv.join(" ")
+        );
+    }
     {
         let (total, routines) = parse_list(&case.expected());
         let exact = case.args.iter().any(|a| a == "-unit=B");

@@ -508,9 +508,9 @@ pub(super) struct ListArgs {
     /// Directory to search for source files (repeatable, or ':'-separated) [default: .].
     #[arg(long = "source_path", value_name = "DIR", help_heading = "Source")]
     pub source_path: Vec<String>,
-    /// Lines of context around lines with values.
-    #[arg(long, value_name = "N", default_value_t = 2, help_heading = "Source")]
-    pub context: usize,
+    /// Lines of context around lines with values, gaps shown as `...` [default: pprof's: the function's start to 5 lines after its last value].
+    #[arg(long, value_name = "N", help_heading = "Source")]
+    pub context: Option<usize>,
     /// Print each function whole.
     #[arg(long, help_heading = "Source")]
     pub full: bool,

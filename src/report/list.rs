@@ -10,7 +10,7 @@ use regex::Regex;
 use serde_json::{json, Value};
 
 use super::prepare::{self, MatchError};
-use super::source::{function_end, SourceReader, SourceSearch};
+use super::source::{display_path, function_end, SourceReader, SourceSearch};
 use super::{Format, Prepared, Selection};
 use crate::input::{combine, InputSpec};
 use crate::profile::graph;
@@ -23,8 +23,10 @@ use crate::units;
 pub struct ListOptions {
     /// Functions whose name matches are listed.
     pub regex: Regex,
-    /// Lines of context around lines with values.
-    pub context: usize,
+    /// Lines of context around lines with values, runs of them joined by
+    /// `...` (heapscope's `-context=N`); `None` is pprof's layout: one
+    /// range per function, from its start to 5 lines after its last value.
+    pub context: Option<usize>,
     /// Print the whole function instead.
     pub full: bool,
     /// pprof's `-unit` ("minimum": each value in its own best unit).
@@ -67,6 +69,9 @@ pub struct Routine {
     pub file: String,
     /// The function's first line, when the profile records it.
     pub start_line: i64,
+    /// The first line pprof lists: the function's start line, else 5
+    /// lines before its first value (the smallest over its nodes).
+    pub first_shown: i64,
     /// Sums over the lines, as pprof's routine header.
     pub flat: i64,
     pub cum: i64,
@@ -81,6 +86,10 @@ pub struct Listing {
     /// Matching functions without any file name.
     pub no_source_info: Vec<String>,
 }
+
+/// Lines pprof lists after a function's last value (and before its first,
+/// when the profile records no start line).
+const PPROF_MARGIN: i64 = 5;
 
 /// The nodes a sample with a non-zero value passes through (the pass
 /// skips the others).
@@ -149,6 +158,7 @@ pub fn compute(prep: &Prepared<'_>, opts: &ListOptions) -> Result<Listing, Match
                 name: info.name.clone(),
                 file: info.file.clone(),
                 start_line: info.start_line,
+                first_shown: i64::MAX,
                 flat: 0,
                 cum: 0,
                 lines: Vec::new(),
@@ -157,6 +167,12 @@ pub fn compute(prep: &Prepared<'_>, opts: &ListOptions) -> Result<Listing, Match
         let r = listing.routines.last_mut().expect("a routine was pushed");
         r.flat = r.flat.saturating_add(flat);
         r.cum = r.cum.saturating_add(cum);
+        let node_start = if info.start_line != 0 {
+            info.start_line
+        } else {
+            info.line.saturating_sub(PPROF_MARGIN)
+        };
+        r.first_shown = r.first_shown.min(node_start);
         if r.start_line == 0 || (info.start_line != 0 && info.start_line < r.start_line) {
             r.start_line = info.start_line;
         }
@@ -192,13 +208,14 @@ pub fn write(
     Ok(())
 }
 
-/// The line numbers to print: those with values and `context` lines around
-/// them, or the whole function with `full`. Returns runs of consecutive
-/// lines.
+/// The line numbers to print: pprof's one range (the function's start, else
+/// 5 lines before its first value, to 5 lines after its last value), or
+/// those with values and `context` lines around them, or the whole function
+/// with `full`. Returns runs of consecutive lines.
 fn line_ranges(
     r: &Routine,
     source: Option<&[String]>,
-    context: usize,
+    context: Option<usize>,
     full: bool,
 ) -> Vec<(i64, i64)> {
     let first = r.lines.first().map_or(1, |l| l.line);
@@ -221,6 +238,15 @@ fn line_ranges(
             .map_or(last.saturating_add(5), |e| (e as i64).max(last));
         return vec![(start.max(1), end.min(max))];
     }
+    let Some(context) = context else {
+        let start = r.first_shown.max(1);
+        let end = last.saturating_add(PPROF_MARGIN).min(max);
+        return if start <= end {
+            vec![(start, end)]
+        } else {
+            Vec::new()
+        };
+    };
     // Any -context is allowed: one larger than the file shows all of it.
     let context = i64::try_from(context).unwrap_or(i64::MAX);
     let mut runs: Vec<(i64, i64)> = Vec::new();
@@ -260,7 +286,7 @@ fn write_text(
             w,
             "ROUTINE ======================== {} in {}",
             escape::text(&r.name),
-            escape::text(&r.file)
+            escape::text(&display_path(&r.file, reader.search()))
         )?;
         writeln!(
             w,
@@ -304,7 +330,11 @@ fn write_text(
                     .map(|t| escape::text(t))
                     .unwrap_or_default();
                 let row = format!("{:>10} {:>10} {:>6}:{}", dot(flat), dot(cum), line, text);
-                writeln!(w, "{}", row.trim_end())?;
+                if source.is_some() {
+                    writeln!(w, "{row}")?;
+                } else {
+                    writeln!(w, "{}", row.trim_end())?;
+                }
             }
         }
     }
@@ -353,4 +383,66 @@ fn write_json(
     });
     super::json::write_pretty(&mut *w, &doc)?;
     writeln!(w)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn routine(start_line: i64, first_shown: i64, lines: &[i64]) -> Routine {
+        Routine {
+            name: "main.f".to_string(),
+            file: "main.go".to_string(),
+            start_line,
+            first_shown,
+            flat: 0,
+            cum: 0,
+            lines: lines
+                .iter()
+                .map(|&line| LineValue {
+                    line,
+                    flat: 1,
+                    cum: 1,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn pprof_layout_is_one_range_from_the_start_to_five_after_the_last_value() {
+        let source = vec![String::new(); 30];
+        // A recorded start line: from it.
+        let r = routine(12, 12, &[14, 17]);
+        assert_eq!(line_ranges(&r, Some(&source), None, false), [(12, 22)]);
+        // None recorded: 5 lines before the first value; never before 1.
+        let r = routine(0, 9, &[14, 17]);
+        assert_eq!(line_ranges(&r, Some(&source), None, false), [(9, 22)]);
+        let r = routine(0, -2, &[3]);
+        assert_eq!(line_ranges(&r, Some(&source), None, false), [(1, 8)]);
+        // The file's end stops it.
+        let r = routine(20, 20, &[28]);
+        assert_eq!(line_ranges(&r, Some(&source), None, false), [(20, 30)]);
+        // Past the end: nothing.
+        let r = routine(40, 40, &[41]);
+        assert!(line_ranges(&r, Some(&source), None, false).is_empty());
+    }
+
+    #[test]
+    fn context_lists_runs_around_values_only_when_given() {
+        let source = vec![String::new(); 30];
+        let r = routine(12, 12, &[14, 17, 25]);
+        assert_eq!(
+            line_ranges(&r, Some(&source), Some(1), false),
+            [(13, 18), (24, 26)]
+        );
+        assert_eq!(
+            line_ranges(&r, Some(&source), Some(0), false),
+            [(14, 14), (17, 17), (25, 25)]
+        );
+        // Without the source: the lines with values.
+        assert_eq!(
+            line_ranges(&r, None, None, false),
+            [(14, 14), (17, 17), (25, 25)]
+        );
+    }
 }

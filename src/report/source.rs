@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
-use crate::support::paths::trim_path;
+use crate::support::paths::{go_base, trim_path};
 
 /// Where to look for source files.
 #[derive(Debug, Clone, Default)]
@@ -70,6 +70,24 @@ impl SourceSearch {
             .collect::<Vec<_>>()
             .join(", ")
     }
+}
+
+/// The name pprof shows for a recorded source path: without `-trim_path`,
+/// everything up to and including the first `/BASE/` of a `-source_path`
+/// directory whose last element is `BASE` is dropped
+/// (`/build/x/gen/inline/main.go` with `-source_path=testdata/gen` is
+/// `inline/main.go`); otherwise the path as trimmed.
+pub fn display_path(recorded: &str, search: &SourceSearch) -> String {
+    if search.trim.is_empty() {
+        for dir in &search.dirs {
+            let dir = dir.to_string_lossy();
+            let want = format!("/{}/", go_base(&dir));
+            if let Some(found) = recorded.find(&want) {
+                return recorded[found + want.len()..].to_string();
+            }
+        }
+    }
+    trim_path(recorded, &search.trim)
 }
 
 /// Reads source files, each once.
@@ -210,6 +228,32 @@ mod tests {
         assert_eq!(function_end(&src, 2), Some(7));
         assert_eq!(function_end(&src, 8), Some(8));
         assert_eq!(function_end(&src, 0), None);
+    }
+
+    #[test]
+    fn display_path_drops_up_to_a_source_directory_name() {
+        let search = SourceSearch {
+            dirs: vec![PathBuf::from("testdata/gen"), PathBuf::from("/src")],
+            ..Default::default()
+        };
+        assert_eq!(
+            display_path("/work/main/testdata/gen/inline/main.go", &search),
+            "inline/main.go"
+        );
+        assert_eq!(display_path("/x/src/a/b.go", &search), "a/b.go");
+        assert_eq!(display_path("/usr/lib/x.go", &search), "/usr/lib/x.go");
+        let trimmed = SourceSearch {
+            trim: vec!["/work/main".to_string()],
+            ..search
+        };
+        assert_eq!(
+            display_path("/work/main/testdata/gen/inline/main.go", &trimmed),
+            "testdata/gen/inline/main.go"
+        );
+        assert_eq!(
+            display_path("/proc/self/cwd/a.go", &SourceSearch::default()),
+            "a.go"
+        );
     }
 
     #[test]
