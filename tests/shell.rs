@@ -225,8 +225,8 @@ fn refusals_name_the_whole_flag() {
             "-call_tree: pprof's -call_tree is not in heapscope (yet)",
         ),
         (
-            vec!["top", "-symbolize=none", &file],
-            "-symbolize=none: pprof's -symbolize is not in heapscope (yet)",
+            vec!["top", "-symbolize=local", &file],
+            "-symbolize: local: heapscope does not symbolize addresses",
         ),
         (
             vec!["-disasm=main", &file],

@@ -61,9 +61,8 @@ impl Symbolize {
                 }
                 _ => {
                     return Err(format!(
-                        "unknown choice {:?}: expecting none, force or \
-                         demangle=default|full|templates|none, joined by ':'",
-                        part
+                        "unknown choice {part:?}: expecting none, force or \
+                         demangle=default|full|templates|none, joined by ':'"
                     ))
                 }
             }
