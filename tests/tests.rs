@@ -13,6 +13,7 @@ mod http;
 mod legacy;
 mod malformed;
 mod memstats;
+mod names;
 mod output_file;
 mod safe_output;
 mod shell;

@@ -390,7 +390,7 @@ fn hostile_names_run_no_script() {
     let mut hostile = crate::safe_output::hostile_profile(&[("inuse_space", "bytes")]);
     for s in &mut hostile.string_table {
         if s == "main.main" {
-            *s = "<script>window.__pwned=1;alert(1)</script>".into();
+            *s = "main.<script>window.__pwned=1;alert(1)</script>".into();
         } else if s == "/src/m.go" {
             *s = "<img src=x onerror=\"window.__pwned=2;alert(2)\">.go".into();
         }
@@ -433,7 +433,7 @@ fn hostile_names_run_no_script() {
     browser.open(&format!("{base}/ui/top"));
     let names = browser.js(TOP_ROWS).to_string();
     assert!(
-        names.contains("<script>window.__pwned=1;alert(1)</script>"),
+        names.contains("main.<script>window.__pwned=1;alert(1)</script>"),
         "{names}"
     );
 }

@@ -137,6 +137,7 @@ pub(super) enum Report {
         after_help = help::MEMSTATS,
         mut_arg("format", no_heading),
         mut_arg("max_size", text_max_size),
+        mut_arg("symbolize", |a| a.hide(true)),
     )]
     Memstats(TextArgs),
     /// A GODEBUG=gctrace=1 log: cycles, heap over time, pauses, marks, runaway growth, thrash, churn.
@@ -144,6 +145,7 @@ pub(super) enum Report {
         after_help = help::GCTRACE,
         mut_arg("format", no_heading),
         mut_arg("max_size", text_max_size),
+        mut_arg("symbolize", |a| a.hide(true)),
     )]
     Gctrace(GctraceArgs),
     /// The shell: `heapscope [FLAGS] PROFILE…` with no command is rewritten
@@ -467,6 +469,10 @@ pub(super) struct SourceArgs {
     /// Largest profile accepted, in bytes after decompression (at most 1 TiB).
     #[arg(long = "max_size", value_name = "BYTES", default_value_t = DEFAULT_MAX_SIZE)]
     pub max_size: u64,
+    /// Function names as pprof's -symbolize: demangle=templates keeps template arguments,
+    /// demangle=full everything, demangle=none (or none) the names as written; ':'-joined.
+    #[arg(long, value_name = "CHOICES", default_value = "")]
+    pub symbolize: String,
 }
 
 /// The profiles of the commands that read any number of them.

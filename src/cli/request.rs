@@ -445,6 +445,8 @@ fn inputs(names: &[&str], source: &SourceArgs) -> Result<InputSpec, UsageError> 
         base: None,
         max_size: in_range("max_size", source.max_size, MAX_SIZE_RANGE, "bytes")?,
         fetch: fetch_options(&source.fetch)?,
+        symbolize: crate::profile::names::Symbolize::parse(&source.symbolize)
+            .map_err(|e| usage(format!("-symbolize: {e}")))?,
     })
 }
 
@@ -455,6 +457,7 @@ fn single(all: &InputSpec, i: usize) -> InputSpec {
         base: None,
         max_size: all.max_size,
         fetch: all.fetch.clone(),
+        symbolize: all.symbolize,
     }
 }
 

@@ -141,6 +141,8 @@ pub struct ReadOptions {
     /// decompression.
     pub max_size: u64,
     pub fetch: FetchOptions,
+    /// How function names are demangled and simplified (`-symbolize`).
+    pub symbolize: crate::profile::names::Symbolize,
 }
 
 /// Where profiles come from, how large each may be, and how URLs are
@@ -151,6 +153,8 @@ pub struct InputSpec {
     pub sources: Vec<Source>,
     pub max_size: u64,
     pub fetch: FetchOptions,
+    /// How function names are demangled and simplified (`-symbolize`).
+    pub symbolize: crate::profile::names::Symbolize,
     /// Profiles subtracted from these (pprof's `-base`, `-diff_base`), read
     /// with the same limits.
     pub base: Option<Base>,
@@ -202,6 +206,7 @@ impl InputSpec {
         ReadOptions {
             max_size: self.max_size,
             fetch: self.fetch.clone(),
+            symbolize: self.symbolize,
         }
     }
 }
@@ -402,6 +407,8 @@ pub fn load_onto(
             profile
         }
     };
+    // Names first: pprof prunes by the demangled names.
+    crate::profile::names::apply(&mut profile, &opts.symbolize);
     crate::profile::prune::apply_from(&mut profile, start, location_base);
     Ok(NamedProfile {
         name: source.to_string(),

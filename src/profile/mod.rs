@@ -7,6 +7,7 @@ pub mod combine;
 pub mod filter;
 pub mod frames;
 pub mod graph;
+pub mod names;
 pub mod prune;
 pub mod sample_type;
 

@@ -345,6 +345,7 @@ mod tests {
         let opts = input::ReadOptions {
             max_size: u64::MAX,
             fetch: Default::default(),
+            symbolize: Default::default(),
         };
         // Other profiles (comma-separated paths) for a longer check.
         let paths = std::env::var("HEAPSCOPE_FLAME_PROFILES").unwrap_or_else(|_| {

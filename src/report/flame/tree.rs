@@ -586,6 +586,7 @@ mod tests {
         let opts = input::ReadOptions {
             max_size: u64::MAX,
             fetch: Default::default(),
+            symbolize: Default::default(),
         };
         let mut compared = 0;
         for name in [

@@ -683,6 +683,7 @@ mod tests {
         let opts = input::ReadOptions {
             max_size: u64::MAX,
             fetch: Default::default(),
+            symbolize: Default::default(),
         };
         input::load(&Source::parse(&path), &opts, &mut Vec::new()).unwrap()
     }
