@@ -20,9 +20,9 @@
 //! out, as the runtime leaves them out of its protobuf profiles. Consecutive
 //! frames that share a function entry (`pc − off`) and differ in name are
 //! inlined calls of one physical frame and become one location with several
-//! lines, as the runtime groups them. A frame with no symbol line gets a
-//! function named by its address (`0x4b40ea`), so reports list addresses
-//! where pprof prints `<unknown>`.
+//! lines, as the runtime groups them. A frame with no symbol line has no
+//! line, as in pprof: reports name it by its binary (`[libc.so.6]`) or
+//! `<unknown>`, and `-addresses` by its address too.
 //!
 //! The parts: `parse` reads the header and the sample rows, `symbols` the
 //! `#` lines under them, `mappings` the memory map, and `builder` interns
@@ -388,12 +388,21 @@ mod tests {
     }
 
     #[test]
-    fn rows_without_symbols_name_frames_by_address() {
+    fn rows_without_symbols_have_addresses_and_no_lines() {
         let text = "heap profile: 1: 16 [1: 16] @ heap_v2/1\n\
                     1: 16 [1: 16] @ 0x4b40eb 0x437452\n\
                     1: 16 [1: 16] @ 0x4b40eb 0x437999\n";
         let p = decode(text.as_bytes()).unwrap();
-        assert_eq!(names(&p, 0), [["0x4b40ea"], ["0x437451"]]);
+        // As pprof: the address minus one, no function (reports name the
+        // frame by its binary, or `<unknown>`).
+        let addrs: Vec<u64> = p
+            .samples
+            .stack(0)
+            .iter()
+            .map(|l| p.locations[l.index()].address)
+            .collect();
+        assert_eq!(addrs, [0x4b40ea, 0x437451]);
+        assert_eq!(names(&p, 0), [Vec::<String>::new(), Vec::new()]);
         // One location per address, shared between rows.
         assert_eq!(p.samples.stack(0)[0], p.samples.stack(1)[0]);
         assert_eq!(p.locations.len(), 3);
