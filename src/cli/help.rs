@@ -44,7 +44,8 @@ With --base BEFORE, a differential flame graph: widths from the profile, red whe
 grew since BEFORE, blue where it shrank; tooltips give the change.
 
 --folded writes `root;...;leaf VALUE` lines (`BEFORE AFTER` with --base), the input of
-flamegraph.pl, inferno and speedscope; the values sum to the total exactly.
+flamegraph.pl, inferno and speedscope; the values sum to the total of the samples that
+keep a frame (a sample with no frames, or all of them hidden, has no line).
 
 Examples:
   heapscope flame -alloc_space < pprof.heap > heap.svg
