@@ -276,7 +276,12 @@ fn runtime_failures_exit_1_naming_the_file() {
     fails_with(&["top", &empty], None, 1, &["empty.pb: the file is empty"]);
 
     let garbage = write("garbage.pb", b"this is not a profile\n");
-    fails_with(&["info", &garbage], None, 1, &["garbage.pb: not a valid"]);
+    fails_with(
+        &["info", &garbage],
+        None,
+        1,
+        &["garbage.pb: not a pprof profile or a known text form"],
+    );
 
     let gz = std::fs::read(profile("inline.pb.gz")).unwrap();
     let truncated = write("truncated.pb.gz", &gz[..gz.len() / 2]);

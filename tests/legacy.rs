@@ -380,3 +380,31 @@ fn malformed_text_profiles_exit_1_naming_file_and_line() {
     );
     assert!(!stderr(&out).contains("panicked"));
 }
+
+/// Input that is neither a protobuf profile nor a text form pprof reads is
+/// said to be so, with its first bytes escaped, not a protobuf field error.
+#[test]
+fn unrecognised_input_says_what_it_looked_like() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("report.json");
+    std::fs::write(&path, "{\"nodes\": [\"\u{1b}[31m\"]}\n").unwrap();
+    let path = path.to_string_lossy();
+    let out = run(&["top", &path]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "heapscope: {path}: not a pprof profile or a known text form: it begins with \
+             \"{{\\\"nodes\\\": [\\\"\\x1b[31m\\\"]}}\\n\"\n"
+        )
+    );
+    let out = run_with_stdin(&["top", "-"], b"hello");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains(
+            "<stdin>: not a pprof profile or a known text form: it begins with \"hello\""
+        ),
+        "{}",
+        stderr(&out)
+    );
+}
