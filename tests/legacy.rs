@@ -408,3 +408,51 @@ fn unrecognised_input_says_what_it_looked_like() {
         stderr(&out)
     );
 }
+
+/// Java's heapz text: pprof's `-top` (names, numbers) and `-raw` (every
+/// sample, label and location) byte for byte are in golden/ (`heapz.*`);
+/// here the arithmetic of one row. `4194304 2 @ …`: 2 arrays of 2 MiB
+/// (bytes come first), sampled at 512 KiB, so each stands for
+/// 1/(1 − e^−4) = 1.0187…: 2 objects, 4194304 × 1.0187 = 4272558 bytes, and
+/// a `bytes` label of 2097152.
+#[test]
+fn java_heapz_rows_are_scaled_as_pprof() {
+    let raw = ok(&["raw", &profile("java.heapz.txt")]);
+    assert!(
+        raw.contains("inuse_objects/count inuse_space/bytes\n"),
+        "{raw}"
+    );
+    assert!(
+        raw.contains("          2    4272558: 1 2 3 4 \n                bytes:[2097152]\n"),
+        "{raw}"
+    );
+    // The addresses are gone once named; `generated stub/JIT` is STUB and
+    // a shared library's path its base name, as in pprof.
+    assert!(raw.contains("    13: 0x0 M=1 STUB :0:0 s=0\n"), "{raw}");
+    assert!(
+        raw.contains(" Unsafe_AllocateMemory0 libjvm.so:0:0 "),
+        "{raw}"
+    );
+    let info = ok(&["info", &profile("java.heapz.txt")]);
+    assert!(info.contains("Symbolized: yes"), "{info}");
+}
+
+/// An attribute pprof does not know makes it refuse the file; heapscope
+/// says which line.
+#[test]
+fn java_heapz_with_an_unknown_attribute_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("odd.heapz");
+    std::fs::write(
+        &path,
+        "--- heapz 1 ---\nformat = java\nfoo = bar\n 1024 2 @ 0x10\n",
+    )
+    .unwrap();
+    let out = run(&["top", &path.to_string_lossy()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("odd.heapz: line 3: Java heap profile attribute \"foo = bar\""),
+        "{}",
+        stderr(&out)
+    );
+}

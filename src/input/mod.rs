@@ -365,10 +365,11 @@ fn unrecognized(head: &[u8]) -> bool {
         .all(|&b| b.is_ascii_graphic() || matches!(b, b' ' | b'\t' | b'\n' | b'\r'));
     // Fields 1–6, 11 and 15 are length-delimited (wire type 2), the
     // others varints (0); `comment` (13) may be packed.
-    let profile_tag = |b: u8| match (b >> 3, b & 7) {
-        (1..=6 | 11 | 13 | 15, 2) => true,
-        (7..=10 | 12..=14, 0) => true,
-        _ => false,
+    let profile_tag = |b: u8| {
+        matches!(
+            (b >> 3, b & 7),
+            (1..=6 | 11 | 13 | 15, 2) | (7..=10 | 12..=14, 0)
+        )
     };
     textual || !head.first().is_some_and(|&b| profile_tag(b))
 }

@@ -29,6 +29,7 @@
 //! what they read into the profile's tables within the budget.
 
 mod builder;
+mod heapz;
 mod mappings;
 mod parse;
 mod symbols;
@@ -67,6 +68,12 @@ pub enum LegacyError {
     },
     /// Decoding would take more memory than the budget.
     TooLarge { line: usize, limit: u64 },
+    /// A Java heapz attribute pprof does not know (it then refuses the file).
+    HeapzAttribute { line: usize, text: String },
+    /// A Java heapz profile without its `resolution` attribute.
+    HeapzNoResolution,
+    /// A Java heapz row with a count of 0.
+    HeapzZeroCount { line: usize },
 }
 
 impl fmt::Display for LegacyError {
@@ -111,6 +118,20 @@ impl fmt::Display for LegacyError {
                 f,
                 "line {line}: {what} count is 0 but {what} bytes is {bytes}"
             ),
+            LegacyError::HeapzAttribute { line, text } => write!(
+                f,
+                "line {line}: Java heap profile attribute {} is not one pprof reads \
+                 (format = java, resolution = UNIT)",
+                escape::quote(text)
+            ),
+            LegacyError::HeapzNoResolution => write!(
+                f,
+                "Java heap profile without a `resolution = UNIT` attribute"
+            ),
+            LegacyError::HeapzZeroCount { line } => write!(
+                f,
+                "line {line}: Java heap profile row with a count of 0 (the second number)"
+            ),
             LegacyError::TooLarge { line, limit } => write!(
                 f,
                 "line {line}: the decoded profile passes the memory limit of {limit} bytes \
@@ -151,6 +172,9 @@ pub fn decode(data: &[u8]) -> Result<Profile, LegacyError> {
 /// taking at most `limit` bytes of memory besides the text.
 pub fn decode_within(data: &[u8], limit: u64) -> Result<Profile, LegacyError> {
     let text = String::from_utf8_lossy(data);
+    if heapz::is_heapz(&text) {
+        return heapz::decode(&text, limit);
+    }
     let mut lines = text.lines().enumerate();
     // The header: the first non-blank line (pprof insists on the very first
     // line; pasted text often starts with a blank one).
