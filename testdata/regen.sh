@@ -666,6 +666,12 @@ make_goldens() {
 	golden top_sample_index_1.txt server.pb.gz -top -sample_index=1
 	golden top_sample_index_0_base.txt leak.6.pb.gz -top -sample_index=0 -base=leak.5.pb.gz
 	GDIR=golden
+	# Java's heapz text (a hand-written file in pprof's format): pprof reads
+	# it, names and numbers. -symbolize=none only quiets pprof's note that
+	# there is no binary.
+	golden heapz.top.txt java.heapz.txt -top -symbolize=none
+	golden heapz.top_lines_objects.txt java.heapz.txt -top -lines -sample_index=inuse_objects -symbolize=none
+	golden heapz.raw.txt java.heapz.txt -raw -symbolize=none
 
 	check_goldens "$GOTEST"
 }

@@ -197,6 +197,42 @@ fn all_zero_sample_type_gets_a_hint_on_stderr() {
     assert_eq!(stderr(&out), "");
 }
 
+/// A type without a flag of its own (not one of Go's four heap types) is
+/// suggested as `-sample_index=NAME`, which the command line accepts.
+#[test]
+fn all_zero_hint_names_a_flag_that_exists() {
+    use heapscope::pb;
+    let dir = tempfile::tempdir().unwrap();
+    let mut p =
+        crate::malformed::stacks_profile("/src/a.go", &["main.f".into()], vec![(vec![1], 5)]);
+    let first = p.string_table.len() as i64;
+    p.string_table
+        .extend(["alloc_samples", "count", "inuse_samples"].map(String::from));
+    p.sample_type = vec![
+        pb::ValueType {
+            r#type: first,
+            unit: first + 1,
+        },
+        pb::ValueType {
+            r#type: first + 2,
+            unit: first + 1,
+        },
+    ];
+    p.sample[0].value = vec![5, 0];
+    let path = crate::malformed::write_profile(dir.path(), "samples.pb", &p);
+    let out = run(&["top", &path]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("inuse_samples is zero in every sample")
+            && stderr(&out).contains("try -sample_index=alloc_samples\n"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run(&["top", "-sample_index=alloc_samples", &path]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stderr(&out), "");
+}
+
 #[test]
 fn unmatched_filter_is_reported() {
     let out = run(&["top", "-focus=NoSuchFunction", &profile("inline.pb.gz")]);
@@ -240,7 +276,12 @@ fn runtime_failures_exit_1_naming_the_file() {
     fails_with(&["top", &empty], None, 1, &["empty.pb: the file is empty"]);
 
     let garbage = write("garbage.pb", b"this is not a profile\n");
-    fails_with(&["info", &garbage], None, 1, &["garbage.pb: not a valid"]);
+    fails_with(
+        &["info", &garbage],
+        None,
+        1,
+        &["garbage.pb: not a pprof profile or a known text form"],
+    );
 
     let gz = std::fs::read(profile("inline.pb.gz")).unwrap();
     let truncated = write("truncated.pb.gz", &gz[..gz.len() / 2]);

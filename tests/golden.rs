@@ -11,7 +11,13 @@ use crate::util::{self, bytes_value, manifest, top_rows, GoldenCase};
 /// pprof's interactive `top`, so the count is passed when pprof had none.
 fn top_args(case: &GoldenCase, profile: &str) -> Vec<String> {
     let mut args = vec!["top".to_string()];
-    args.extend(case.args.iter().filter(|a| *a != "-top").cloned());
+    // -symbolize=none only quiets pprof: heapscope never looks for binaries.
+    args.extend(
+        case.args
+            .iter()
+            .filter(|a| *a != "-top" && *a != "-symbolize=none")
+            .cloned(),
+    );
     if !case.args.iter().any(|a| a.starts_with("-nodecount")) {
         args.push("-nodecount=0".to_string());
     }

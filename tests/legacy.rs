@@ -4,8 +4,6 @@
 //! functions named from Go's `#` lines against pprof on the protobuf written
 //! at the same moment.
 
-use std::collections::BTreeMap;
-
 use serde_json::Value;
 
 use crate::util::{self, bytes_value, manifest_in, profile, run, run_with_stdin, stderr, stdout};
@@ -72,10 +70,11 @@ fn totals_equal_pprof_for_every_sample_type() {
 
 /// pprof cannot name Go's frames without the binary, so it is compared with
 /// heapscope on the same file without its `#` lines: then heapscope, too,
-/// keeps every address and names each frame by it. pprof's `-addresses`
-/// nodes are its locations; every flat and cum must be equal.
+/// has no names and shows each frame's binary (`[libc.so.6]`) or
+/// `<unknown>`. Every `-addresses` golden is reproduced byte for byte
+/// (`-symbolize=none` left out: heapscope never looks for binaries).
 #[test]
-fn every_address_equals_pprof() {
+fn every_address_report_equals_pprof_byte_for_byte() {
     let dir = tempfile::tempdir().unwrap();
     for case in address_cases() {
         let text = std::fs::read_to_string(profile(&case.profile)).unwrap();
@@ -86,42 +85,43 @@ fn every_address_equals_pprof() {
             .collect();
         let path = dir.path().join(&case.profile);
         std::fs::write(&path, stripped).unwrap();
-        let s = sample_index(&case.args);
-        let doc = json(&[
-            "top",
-            "--format=json",
-            "-nodecount=0",
-            "-nodefraction=0",
-            &format!("-sample_index={s}"),
-            &path.to_string_lossy(),
-        ]);
-        let got: BTreeMap<u64, (i64, i64)> = doc["nodes"]
-            .as_array()
-            .unwrap()
+        let path = path.to_string_lossy();
+        let mut args: Vec<&str> = case
+            .args
             .iter()
-            .map(|n| {
-                let name = n["name"].as_str().unwrap();
-                let addr = u64::from_str_radix(name.trim_start_matches("0x"), 16)
-                    .unwrap_or_else(|e| panic!("{}: node {name:?}: {e}", case.golden));
-                (
-                    addr,
-                    (n["flat"].as_i64().unwrap(), n["cum"].as_i64().unwrap()),
-                )
-            })
+            .map(String::as_str)
+            .filter(|a| *a != "-symbolize=none")
             .collect();
-        let want: BTreeMap<u64, (i64, i64)> = util::top_rows(&case.expected())
-            .into_iter()
-            .map(|r| {
-                let hex = r.name.split(' ').next().unwrap();
-                (
-                    u64::from_str_radix(hex, 16).unwrap(),
-                    (bytes_value(&r.flat), bytes_value(&r.cum)),
-                )
-            })
-            .collect();
-        assert!(!want.is_empty(), "{}", case.golden);
-        assert_eq!(got, want, "{}", case.golden);
+        args.push(&path);
+        assert_eq!(ok(&args), case.expected(), "{}", case.golden);
     }
+}
+
+/// Without symbols, `info` says so, and the functions view has one node per
+/// binary, as pprof's `-top` on tcmalloc's profile: 16.78MB in `[tcmalloc]`
+/// (11223040 + 4800000 + 1048576 + 524288 bytes of its addresses' flat in
+/// the `-addresses` golden) and 24.46MB cum, the binary at the root.
+#[test]
+fn unsymbolized_frames_are_named_by_their_binary() {
+    let cxx = profile("cxx.heapprofile.txt");
+    let info = ok(&["info", &cxx]);
+    assert!(info.contains("Symbolized: no"), "{info}");
+    let top = ok(&["-top", "-unit=B", &cxx]);
+    let rows = util::top_rows(&top);
+    let names: Vec<&str> = rows.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "[tcmalloc]",
+            "[libstdc++.so.6.0.30]",
+            "[libtcmalloc.so.4.5.10]",
+            "[libc.so.6]"
+        ]
+    );
+    assert_eq!(
+        bytes_value(&rows[0].flat),
+        11223040 + 4800000 + 1048576 + 524288
+    );
 }
 
 /// A node of a `top` report as pprof prints its name: "f (inline)",
@@ -332,7 +332,7 @@ fn text_profiles_read_from_stdin() {
 }
 
 #[test]
-fn tcmalloc_profiles_show_addresses_and_the_binary() {
+fn tcmalloc_profiles_show_the_binary() {
     // heapprofile: exact (no scaling), four types; heap_v2: sampled, two.
     let doc = json(&["info", "--format=json", &profile("cxx.heapprofile.txt")]);
     assert_eq!(doc["period"], 1);
@@ -349,8 +349,17 @@ fn tcmalloc_profiles_show_addresses_and_the_binary() {
     // The memory map names the binary, as pprof's "File: tcmalloc".
     let out = ok(&["top", &profile("cxx.heap_v2.txt")]);
     assert!(out.starts_with("File: tcmalloc\n"), "{out}");
-    let first = util::top_rows(&out)[0].name.clone();
-    assert!(first.starts_with("0x7"), "{first}");
+    // Without symbols, one node per binary, as pprof's `-top` on this file.
+    let names: Vec<String> = util::top_rows(&out).into_iter().map(|r| r.name).collect();
+    assert_eq!(
+        names,
+        [
+            "[libtcmalloc.so.4.5.10]",
+            "[libc.so.6]",
+            "[libstdc++.so.6.0.30]",
+            "[tcmalloc]"
+        ]
+    );
 }
 
 #[test]
@@ -370,4 +379,80 @@ fn malformed_text_profiles_exit_1_naming_file_and_line() {
         stderr(&out)
     );
     assert!(!stderr(&out).contains("panicked"));
+}
+
+/// Input that is neither a protobuf profile nor a text form pprof reads is
+/// said to be so, with its first bytes escaped, not a protobuf field error.
+#[test]
+fn unrecognised_input_says_what_it_looked_like() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("report.json");
+    std::fs::write(&path, "{\"nodes\": [\"\u{1b}[31m\"]}\n").unwrap();
+    let path = path.to_string_lossy();
+    let out = run(&["top", &path]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "heapscope: {path}: not a pprof profile or a known text form: it begins with \
+             \"{{\\\"nodes\\\": [\\\"\\x1b[31m\\\"]}}\\n\"\n"
+        )
+    );
+    let out = run_with_stdin(&["top", "-"], b"hello");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains(
+            "<stdin>: not a pprof profile or a known text form: it begins with \"hello\""
+        ),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// Java's heapz text: pprof's `-top` (names, numbers) and `-raw` (every
+/// sample, label and location) byte for byte are in golden/ (`heapz.*`);
+/// here the arithmetic of one row. `4194304 2 @ …`: 2 arrays of 2 MiB
+/// (bytes come first), sampled at 512 KiB, so each stands for
+/// 1/(1 − e^−4) = 1.0187…: 2 objects, 4194304 × 1.0187 = 4272558 bytes, and
+/// a `bytes` label of 2097152.
+#[test]
+fn java_heapz_rows_are_scaled_as_pprof() {
+    let raw = ok(&["raw", &profile("java.heapz.txt")]);
+    assert!(
+        raw.contains("inuse_objects/count inuse_space/bytes\n"),
+        "{raw}"
+    );
+    assert!(
+        raw.contains("          2    4272558: 1 2 3 4 \n                bytes:[2097152]\n"),
+        "{raw}"
+    );
+    // The addresses are gone once named; `generated stub/JIT` is STUB and
+    // a shared library's path its base name, as in pprof.
+    assert!(raw.contains("    13: 0x0 M=1 STUB :0:0 s=0\n"), "{raw}");
+    assert!(
+        raw.contains(" Unsafe_AllocateMemory0 libjvm.so:0:0 "),
+        "{raw}"
+    );
+    let info = ok(&["info", &profile("java.heapz.txt")]);
+    assert!(info.contains("Symbolized: yes"), "{info}");
+}
+
+/// An attribute pprof does not know makes it refuse the file; heapscope
+/// says which line.
+#[test]
+fn java_heapz_with_an_unknown_attribute_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("odd.heapz");
+    std::fs::write(
+        &path,
+        "--- heapz 1 ---\nformat = java\nfoo = bar\n 1024 2 @ 0x10\n",
+    )
+    .unwrap();
+    let out = run(&["top", &path.to_string_lossy()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("odd.heapz: line 3: Java heap profile attribute \"foo = bar\""),
+        "{}",
+        stderr(&out)
+    );
 }

@@ -50,7 +50,8 @@ frames gone or new. -normalize scales BEFORE to the profile's total first.
 --folded too). --palette=package colours frames by package, as pprof's web UI does.
 
 --folded writes `root;...;leaf VALUE` lines (`BEFORE AFTER` with --base), the input of
-flamegraph.pl, inferno and speedscope; the values sum to the total exactly.
+flamegraph.pl, inferno and speedscope; the values sum to the total of the samples that
+keep a frame (a sample with no frames, or all of them hidden, has no line).
 
 Examples:
   heapscope flame -alloc_space < pprof.heap > heap.svg

@@ -98,6 +98,8 @@ pub enum LoadError {
     Empty,
     Legacy(legacy::LegacyError),
     Decode(pprof::DecodeError),
+    /// Neither a protobuf profile nor a text form: its first bytes.
+    Unrecognized(Vec<u8>),
     Fetch(http::FetchError),
 }
 
@@ -127,6 +129,19 @@ impl fmt::Display for LoadError {
             LoadError::Empty => write!(f, "the file is empty, not a profile"),
             LoadError::Legacy(e) => write!(f, "{e}"),
             LoadError::Decode(e) => write!(f, "{e}"),
+            LoadError::Unrecognized(head) => {
+                let more = if head.len() > UNRECOGNIZED_HEAD {
+                    "..."
+                } else {
+                    ""
+                };
+                let shown = &head[..head.len().min(UNRECOGNIZED_HEAD)];
+                write!(
+                    f,
+                    "not a pprof profile or a known text form: it begins with \"{}\"{more}",
+                    shown.escape_ascii()
+                )
+            }
             LoadError::Fetch(e) => write!(f, "{e}"),
         }
     }
@@ -342,6 +357,43 @@ fn into_text(mut bytes: Vec<u8>) -> String {
     String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
+/// How many of an unrecognised input's first bytes its error shows.
+const UNRECOGNIZED_HEAD: usize = 32;
+
+/// Whether bytes the protobuf decoder refused are no profile at all rather
+/// than a damaged one: their first byte is no field of a profile (with
+/// that field's wire type), or they begin as text.
+fn unrecognized(head: &[u8]) -> bool {
+    let head = &head[..head.len().min(UNRECOGNIZED_HEAD)];
+    let textual = head
+        .iter()
+        .all(|&b| b.is_ascii_graphic() || matches!(b, b' ' | b'\t' | b'\n' | b'\r'));
+    // Fields 1–6, 11 and 15 are length-delimited (wire type 2), the
+    // others varints (0); `comment` (13) may be packed.
+    let profile_tag = |b: u8| {
+        matches!(
+            (b >> 3, b & 7),
+            (1..=6 | 11 | 13 | 15, 2) | (7..=10 | 12..=14, 0)
+        )
+    };
+    textual || !head.first().is_some_and(|&b| profile_tag(b))
+}
+
+/// A protobuf error, or [`LoadError::Unrecognized`] when the input does not
+/// look like a profile at all (`head`: its first bytes). Limits passed are
+/// kept as they are: they say how to go on.
+fn protobuf_error(e: pprof::DecodeError, head: &[u8]) -> LoadError {
+    let limit = matches!(
+        e,
+        pprof::DecodeError::FieldTooLarge { .. } | pprof::DecodeError::ModelTooLarge { .. }
+    );
+    if !limit && unrecognized(head) {
+        LoadError::Unrecognized(head[..head.len().min(UNRECOGNIZED_HEAD + 1)].to_vec())
+    } else {
+        LoadError::Decode(e)
+    }
+}
+
 /// Decodes profile bytes, choosing the decoder by content.
 pub fn decode(data: &[u8]) -> Result<Profile, LoadError> {
     if data.is_empty() {
@@ -350,7 +402,7 @@ pub fn decode(data: &[u8]) -> Result<Profile, LoadError> {
     if legacy::is_legacy_heap(data) {
         return legacy::decode(data).map_err(LoadError::Legacy);
     }
-    pprof::decode(data).map_err(LoadError::Decode)
+    pprof::decode(data).map_err(|e| protobuf_error(e, data))
 }
 
 /// Reads and decodes one profile, and applies its own `drop_frames` hint as
@@ -437,6 +489,7 @@ fn decode_stream(
         Text(Vec<u8>),
     }
     let mut form = Form::Unknown;
+    let mut head: Vec<u8> = Vec::new();
     let limit = memory_limit(max_size);
     stream::pump(reader, max_size, |chunk| -> Result<(), LoadError> {
         if let Form::Unknown = form {
@@ -445,6 +498,7 @@ fn decode_stream(
             if html && http::looks_like_html(chunk) {
                 return Err(LoadError::Fetch(http::FetchError::Html));
             }
+            head = chunk[..chunk.len().min(UNRECOGNIZED_HEAD + 1)].to_vec();
             form = if legacy::is_legacy_heap(chunk) {
                 Form::Text(Vec::new())
             } else {
@@ -457,7 +511,7 @@ fn decode_stream(
             };
         }
         match &mut form {
-            Form::Protobuf(decoder) => decoder.feed(chunk).map_err(LoadError::Decode),
+            Form::Protobuf(decoder) => decoder.feed(chunk).map_err(|e| protobuf_error(e, &head)),
             Form::Text(text) => {
                 if held + (text.len() + chunk.len()) as u64 > limit {
                     return Err(LoadError::TextTooLarge { limit });
@@ -470,7 +524,10 @@ fn decode_stream(
     })?;
     match form {
         Form::Unknown => Err(LoadError::Empty),
-        Form::Protobuf(decoder) => Ok((decoder.finish().map_err(LoadError::Decode)?, false)),
+        Form::Protobuf(decoder) => Ok((
+            decoder.finish().map_err(|e| protobuf_error(e, &head))?,
+            false,
+        )),
         Form::Text(text) => {
             let mut profile =
                 legacy::decode_within(&text, limit - held).map_err(LoadError::Legacy)?;

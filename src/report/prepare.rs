@@ -150,6 +150,13 @@ impl<'a> Prepared<'a> {
         {
             let name = escape::text(p.str(p.sample_types[value_index].kind));
             let other = escape::text(p.str(p.sample_types[better].kind));
+            // pprof has a flag of its own for Go's four heap types only.
+            let flag = match &*other {
+                "alloc_objects" | "alloc_space" | "inuse_objects" | "inuse_space" => {
+                    format!("-{other}")
+                }
+                _ => format!("-sample_index={other}"),
+            };
             let scope = if selection.filters.is_empty() {
                 "every sample"
             } else {
@@ -158,7 +165,7 @@ impl<'a> Prepared<'a> {
             writeln!(
                 notes,
                 "heapscope: {}: {name} is zero in {scope} (`go test -memprofile` profiles hold \
-                 allocations, little in use); try -{other}",
+                 allocations, little in use); try {flag}",
                 loaded.name
             )
             .map_err(PrepareError::Io)?;

@@ -110,12 +110,7 @@ impl Builder {
         Ok(id)
     }
 
-    fn function(
-        &mut self,
-        name: &str,
-        file: &str,
-        synthetic: bool,
-    ) -> Result<FunctionIndex, LegacyError> {
+    fn function(&mut self, name: &str, file: &str) -> Result<FunctionIndex, LegacyError> {
         let key = (self.intern(name)?, self.intern(file)?);
         let next = FunctionIndex::from_index(self.functions.len());
         if !self.function_ids.contains_key(&key) {
@@ -129,7 +124,7 @@ impl Builder {
                 system_name: key.0,
                 filename: key.1,
                 start_line: 0,
-                synthetic,
+                synthetic: false,
             });
         }
         Ok(id)
@@ -146,28 +141,17 @@ impl Builder {
         self.budget
             .charge(LOCATION_COST + 8 * pcs.len() as u64 + LINE_COST * lines)?;
         let start = self.lines.len() as u32;
-        if symbols.is_empty() {
-            let f = self.function(&format!("{:#x}", pcs[0]), "", true)?;
-            self.lines.push(Line {
-                function: f,
-                line: 0,
-                column: 0,
-            });
-        }
+        // A frame without a symbol has no line, as in pprof: reports name it
+        // by its binary (`[libc.so.6]`) or `<unknown>`.
         for s in symbols {
-            let line = match &s.frame {
-                Some(fr) => Line {
-                    function: self.function(&fr.function, &fr.file, false)?,
+            if let Some(fr) = &s.frame {
+                let line = Line {
+                    function: self.function(&fr.function, &fr.file)?,
                     line: fr.line,
                     column: 0,
-                },
-                None => Line {
-                    function: self.function(&format!("{:#x}", s.pc), "", true)?,
-                    line: 0,
-                    column: 0,
-                },
-            };
-            self.lines.push(line);
+                };
+                self.lines.push(line);
+            }
         }
         let id = LocationIndex::from_index(self.locations.len());
         self.locations.push(Location {

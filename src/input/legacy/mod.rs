@@ -20,15 +20,16 @@
 //! out, as the runtime leaves them out of its protobuf profiles. Consecutive
 //! frames that share a function entry (`pc − off`) and differ in name are
 //! inlined calls of one physical frame and become one location with several
-//! lines, as the runtime groups them. A frame with no symbol line gets a
-//! function named by its address (`0x4b40ea`), so reports list addresses
-//! where pprof prints `<unknown>`.
+//! lines, as the runtime groups them. A frame with no symbol line has no
+//! line, as in pprof: reports name it by its binary (`[libc.so.6]`) or
+//! `<unknown>`, and `-addresses` by its address too.
 //!
 //! The parts: `parse` reads the header and the sample rows, `symbols` the
 //! `#` lines under them, `mappings` the memory map, and `builder` interns
 //! what they read into the profile's tables within the budget.
 
 mod builder;
+mod heapz;
 mod mappings;
 mod parse;
 mod symbols;
@@ -67,6 +68,12 @@ pub enum LegacyError {
     },
     /// Decoding would take more memory than the budget.
     TooLarge { line: usize, limit: u64 },
+    /// A Java heapz attribute pprof does not know (it then refuses the file).
+    HeapzAttribute { line: usize, text: String },
+    /// A Java heapz profile without its `resolution` attribute.
+    HeapzNoResolution,
+    /// A Java heapz row with a count of 0.
+    HeapzZeroCount { line: usize },
 }
 
 impl fmt::Display for LegacyError {
@@ -111,6 +118,20 @@ impl fmt::Display for LegacyError {
                 f,
                 "line {line}: {what} count is 0 but {what} bytes is {bytes}"
             ),
+            LegacyError::HeapzAttribute { line, text } => write!(
+                f,
+                "line {line}: Java heap profile attribute {} is not one pprof reads \
+                 (format = java, resolution = UNIT)",
+                escape::quote(text)
+            ),
+            LegacyError::HeapzNoResolution => write!(
+                f,
+                "Java heap profile without a `resolution = UNIT` attribute"
+            ),
+            LegacyError::HeapzZeroCount { line } => write!(
+                f,
+                "line {line}: Java heap profile row with a count of 0 (the second number)"
+            ),
             LegacyError::TooLarge { line, limit } => write!(
                 f,
                 "line {line}: the decoded profile passes the memory limit of {limit} bytes \
@@ -151,6 +172,9 @@ pub fn decode(data: &[u8]) -> Result<Profile, LegacyError> {
 /// taking at most `limit` bytes of memory besides the text.
 pub fn decode_within(data: &[u8], limit: u64) -> Result<Profile, LegacyError> {
     let text = String::from_utf8_lossy(data);
+    if heapz::is_heapz(&text) {
+        return heapz::decode(&text, limit);
+    }
     let mut lines = text.lines().enumerate();
     // The header: the first non-blank line (pprof insists on the very first
     // line; pasted text often starts with a blank one).
@@ -388,12 +412,21 @@ mod tests {
     }
 
     #[test]
-    fn rows_without_symbols_name_frames_by_address() {
+    fn rows_without_symbols_have_addresses_and_no_lines() {
         let text = "heap profile: 1: 16 [1: 16] @ heap_v2/1\n\
                     1: 16 [1: 16] @ 0x4b40eb 0x437452\n\
                     1: 16 [1: 16] @ 0x4b40eb 0x437999\n";
         let p = decode(text.as_bytes()).unwrap();
-        assert_eq!(names(&p, 0), [["0x4b40ea"], ["0x437451"]]);
+        // As pprof: the address minus one, no function (reports name the
+        // frame by its binary, or `<unknown>`).
+        let addrs: Vec<u64> = p
+            .samples
+            .stack(0)
+            .iter()
+            .map(|l| p.locations[l.index()].address)
+            .collect();
+        assert_eq!(addrs, [0x4b40ea, 0x437451]);
+        assert_eq!(names(&p, 0), [Vec::<String>::new(), Vec::new()]);
         // One location per address, shared between rows.
         assert_eq!(p.samples.stack(0)[0], p.samples.stack(1)[0]);
         assert_eq!(p.locations.len(), 3);
