@@ -11,13 +11,8 @@ use crate::util::{self, bytes_value, manifest, top_rows, GoldenCase};
 /// pprof's interactive `top`, so the count is passed when pprof had none.
 fn top_args(case: &GoldenCase, profile: &str) -> Vec<String> {
     let mut args = vec!["top".to_string()];
-    // -symbolize=none only quiets pprof: heapscope never looks for binaries.
-    args.extend(
-        case.args
-            .iter()
-            .filter(|a| *a != "-top" && *a != "-symbolize=none")
-            .cloned(),
-    );
+    // -symbolize=none also turns off pprof's demangling, as heapscope's.
+    args.extend(case.args.iter().filter(|a| *a != "-top").cloned());
     if !case.args.iter().any(|a| a.starts_with("-nodecount")) {
         args.push("-nodecount=0".to_string());
     }
