@@ -21,7 +21,7 @@ use crate::report::tags::{self, TagsOptions};
 use crate::report::top::{self, TopOptions};
 use crate::report::traces::{self, TracesOptions};
 use crate::report::trend::{self, TrendOptions};
-use crate::report::{info, raw, Format, Selection};
+use crate::report::{info, raw, Format, Prepared, Selection};
 use crate::shell;
 use crate::support::output;
 use crate::web::{self, WebOptions};
@@ -192,6 +192,19 @@ impl Request {
     }
 }
 
+/// Loads `input`, prepares it as `selection` asks and hands it to `write`
+/// (with the notes writer); an error of `write` is named by the profile.
+fn with_prepared(
+    input: &InputSpec,
+    selection: &Selection,
+    notes: &mut dyn Write,
+    write: impl FnOnce(&Prepared<'_>, &mut dyn Write) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let loaded = load_merged(input, notes)?;
+    let prep = prepare(&loaded, selection, notes)?;
+    write(&prep, notes).with_context(|| loaded.name.clone())
+}
+
 /// Runs a request, writing the report to `out` and notes (diagnostics) to `notes`.
 pub fn run(request: &Request, out: &mut dyn Write, notes: &mut dyn Write) -> anyhow::Result<()> {
     let inputs = request.inputs();
@@ -213,9 +226,9 @@ pub fn run(request: &Request, out: &mut dyn Write, notes: &mut dyn Write) -> any
             options,
             ..
         } => output::write_to(to, out, |w| {
-            let loaded = load_merged(input, notes)?;
-            let prep = prepare(&loaded, selection, notes)?;
-            top::write(w, &prep, options).with_context(|| loaded.name.clone())
+            with_prepared(input, selection, notes, |prep, _| {
+                top::write(w, prep, options)
+            })
         }),
         Request::Tags {
             input,
@@ -223,9 +236,9 @@ pub fn run(request: &Request, out: &mut dyn Write, notes: &mut dyn Write) -> any
             options,
             ..
         } => output::write_to(to, out, |w| {
-            let loaded = load_merged(input, notes)?;
-            let prep = prepare(&loaded, selection, notes)?;
-            tags::write(w, &prep, options).with_context(|| loaded.name.clone())
+            with_prepared(input, selection, notes, |prep, _| {
+                tags::write(w, prep, options)
+            })
         }),
         Request::Info { input, format, .. } => output::write_to(to, out, |w| {
             let loaded = load_merged(input, notes)?;
@@ -246,9 +259,9 @@ pub fn run(request: &Request, out: &mut dyn Write, notes: &mut dyn Write) -> any
             options,
             ..
         } => output::write_to(to, out, |w| {
-            let loaded = load_merged(input, notes)?;
-            let prep = prepare(&loaded, selection, notes)?;
-            peek::write(w, &prep, options).with_context(|| loaded.name.clone())
+            with_prepared(input, selection, notes, |prep, _| {
+                peek::write(w, prep, options)
+            })
         }),
         Request::Diff {
             before,
@@ -293,9 +306,9 @@ pub fn run(request: &Request, out: &mut dyn Write, notes: &mut dyn Write) -> any
             options,
             ..
         } => output::write_to(to, out, |w| {
-            let loaded = load_merged(input, notes)?;
-            let prep = prepare(&loaded, selection, notes)?;
-            graph::write(w, notes, &prep, options).with_context(|| loaded.name.clone())
+            with_prepared(input, selection, notes, |prep, notes| {
+                graph::write(w, notes, prep, options)
+            })
         }),
         Request::Traces {
             input,
@@ -303,16 +316,14 @@ pub fn run(request: &Request, out: &mut dyn Write, notes: &mut dyn Write) -> any
             options,
             ..
         } => output::write_to(to, out, |w| {
-            let loaded = load_merged(input, notes)?;
-            let prep = prepare(&loaded, selection, notes)?;
-            traces::write(w, &prep, options).with_context(|| loaded.name.clone())
+            with_prepared(input, selection, notes, |prep, _| {
+                traces::write(w, prep, options)
+            })
         }),
         Request::Raw {
             input, selection, ..
         } => output::write_to(to, out, |w| {
-            let loaded = load_merged(input, notes)?;
-            let prep = prepare(&loaded, selection, notes)?;
-            Ok(raw::write(w, &prep)?)
+            with_prepared(input, selection, notes, |prep, _| Ok(raw::write(w, prep)?))
         }),
         Request::MemStats { input, format, .. } => {
             output::write_to(to, out, |w| memstats::run(w, notes, input, *format))
