@@ -672,6 +672,17 @@ make_goldens() {
 	golden heapz.top.txt java.heapz.txt -top -symbolize=none
 	golden heapz.top_lines_objects.txt java.heapz.txt -top -lines -sample_index=inuse_objects -symbolize=none
 	golden heapz.raw.txt java.heapz.txt -raw -symbolize=none
+	# -mean on every report pprof applies it to: each value over the first
+	# sample type's (alloc_objects: a heap profile's average per object).
+	golden server.peek_mean.txt server.pb.gz -peek=main -mean
+	golden churn.peek_mean_alloc.txt churn.pb.gz -peek=. -mean -alloc_space
+	golden server.traces_mean.txt server.pb.gz -traces -mean
+	golden churn.traces_mean_alloc.txt churn.pb.gz -traces -mean -alloc_space
+	golden server.list_mean.txt server.pb.gz -list=main.handle -mean "-source_path=$(pwd)/gen"
+	golden server.tags_mean.txt server.pb.gz -tags -mean
+	golden server.dot_mean.dot server.pb.gz -dot -mean
+	golden server.dot_mean_alloc.dot server.pb.gz -dot -mean -alloc_space
+	golden churn.dot_mean.dot churn.pb.gz -dot -mean
 
 	check_goldens "$GOTEST"
 }

@@ -34,10 +34,6 @@ fn bad_values_are_usage_errors_naming_the_flag() {
         "invalid -prune_from regex",
     );
     usage_error(
-        &["peek", "-mean", "main", &inline],
-        "-mean: pprof's mean values are in heapscope's top only (yet)",
-    );
-    usage_error(
         &["top", "-lines", "-addresses", &inline],
         "choose one granularity",
     );

@@ -255,7 +255,7 @@ fn cases_of(command: &str) -> Vec<GoldenCase> {
 #[test]
 fn peek_text_equals_pprof_byte_for_byte() {
     let cases = cases_of("peek");
-    assert_eq!(cases.len(), 29);
+    assert_eq!(cases.len(), 31);
     let mut failures = Vec::new();
     for case in cases {
         let args = symbol_args(&case, "peek");
@@ -341,7 +341,7 @@ fn parse_list(text: &str) -> (String, Vec<Routine>) {
 #[test]
 fn list_values_equal_pprof_line_by_line() {
     let cases = cases_of("list");
-    assert_eq!(cases.len(), 26);
+    assert_eq!(cases.len(), 27);
     for case in cases {
         let args = symbol_args(&case, "list");
         check_list(&case, args);
@@ -577,7 +577,37 @@ fn trend_values_equal_pprof_per_snapshot_and_leaks_come_first() {
         names,
         snapshots.iter().map(String::as_str).collect::<Vec<_>>()
     );
-    assert_eq!(doc["slope_per"], "hour");
+    // The snapshots span 5 s: slopes are per second, the least-squares
+    // slope of each value over its snapshot's seconds since the first.
+    assert_eq!(doc["slope_per"], "second");
+    let nanos: Vec<i64> = doc["snapshots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["time_nanos"].as_i64().unwrap())
+        .collect();
+    let seconds: Vec<f64> = nanos.iter().map(|t| (t - nanos[0]) as f64 / 1e9).collect();
+    for node in doc["nodes"].as_array().unwrap() {
+        let ys: Vec<f64> = node["values"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_i64().unwrap() as f64)
+            .collect();
+        let n = ys.len() as f64;
+        let (mx, my) = (seconds.iter().sum::<f64>() / n, ys.iter().sum::<f64>() / n);
+        let num: f64 = seconds
+            .iter()
+            .zip(&ys)
+            .map(|(x, y)| (x - mx) * (y - my))
+            .sum();
+        let den: f64 = seconds.iter().map(|x| (x - mx) * (x - mx)).sum();
+        let slope = node["slope"].as_f64().unwrap();
+        assert!(
+            (slope - num / den).abs() <= 1e-6 * slope.abs().max(1.0),
+            "{node}"
+        );
+    }
 
     for (i, _) in snapshots.iter().enumerate() {
         let golden = std::fs::read_to_string(

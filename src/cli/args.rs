@@ -251,7 +251,7 @@ pub(super) struct SampleArgs {
     )]
     pub divide_by: Option<f64>,
     /// Each value divided by the first sample type's (for heap profiles: bytes or
-    /// objects per allocated object), as pprof's -mean; top only.
+    /// objects per allocated object), as pprof's -mean.
     #[arg(long, help_heading = "Sample type")]
     pub mean: bool,
 }

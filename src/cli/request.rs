@@ -36,12 +36,6 @@ use crate::web::WebOptions;
 
 /// The request of a report command.
 pub(super) fn request(report: Report) -> Result<Request, UsageError> {
-    if report_selection(&report).is_some_and(|s| s.sample.mean) && !matches!(report, Report::Top(_))
-    {
-        return Err(usage(
-            "-mean: pprof's mean values are in heapscope's top only (yet)",
-        ));
-    }
     Ok(match report {
         Report::Top(a) => top(a)?,
         Report::List(a) => list(a)?,
@@ -91,23 +85,6 @@ pub(super) fn request(report: Report) -> Result<Request, UsageError> {
         },
         Report::Shell(a) => shell(a, Vec::new())?,
         Report::Web(a) => web(a, Vec::new())?,
-    })
-}
-
-/// The selection flags of a report that has them.
-fn report_selection(report: &Report) -> Option<&SelectArgs> {
-    Some(match report {
-        Report::Top(a) => &a.select,
-        Report::List(a) => &a.select,
-        Report::Peek(a) => &a.select,
-        Report::Diff(a) => &a.select,
-        Report::Trend(a) => &a.select,
-        Report::Flame(a) => &a.select,
-        Report::Graph(a) => &a.select,
-        Report::Tags(a) => &a.select,
-        Report::Traces(a) => &a.select,
-        Report::Raw(a) => &a.select,
-        _ => return None,
     })
 }
 

@@ -94,7 +94,38 @@ pub fn compute(prep: &Prepared<'_>, opts: &PeekOptions) -> Result<Peek, MatchErr
     )
     .map_err(MatchError::Overflow)?;
     let g = &t.graph;
-    let edges = g.edges.as_ref().map_or(&[][..], |e| e.list.as_slice());
+    // With -mean, nodes show means; edges their sums, as pprof's printTree.
+    let div = prep.mean_divisors().map_err(MatchError::Overflow)?;
+    let values = |n: NodeIndex| {
+        super::prepare::node_values(div.as_ref(), n, g.flat[n.index()], g.cum[n.index()])
+    };
+    let mut edges = g
+        .edges
+        .as_ref()
+        .map_or(&[][..], |e| e.list.as_slice())
+        .to_vec();
+    if prep.mean {
+        // pprof's graph also has the edges of samples whose value is zero
+        // but whose divisor is not: shown with a zero value.
+        let d = graph::accumulate(
+            prep.profile(),
+            &prep.table,
+            &prep.view,
+            0,
+            None,
+            graph::EdgeSet::Touching(&shown),
+        )
+        .map_err(MatchError::Overflow)?;
+        let known: std::collections::HashSet<(NodeIndex, NodeIndex)> =
+            edges.iter().map(|e| (e.src, e.dst)).collect();
+        for e in d.edges.iter().flat_map(|e| &e.list) {
+            if !known.contains(&(e.src, e.dst)) {
+                let mut zero = e.clone();
+                zero.weight = 0;
+                edges.push(zero);
+            }
+        }
+    }
     let names = &prep.table.names;
     let blocks: Vec<Block> = t
         .nodes
@@ -106,10 +137,11 @@ pub fn compute(prep: &Prepared<'_>, opts: &PeekOptions) -> Result<Peek, MatchErr
                 value: e.weight,
                 inline: e.inline,
             };
+            let (flat, cum) = values(n);
             Block {
                 node: n,
-                flat: g.flat[n.index()],
-                cum: g.cum[n.index()],
+                flat,
+                cum,
                 callers: sorted(edges.iter().filter(|e| e.dst == n), names)
                     .into_iter()
                     .map(|e| link(e, e.src))
@@ -127,12 +159,13 @@ pub fn compute(prep: &Prepared<'_>, opts: &PeekOptions) -> Result<Peek, MatchErr
     let flat_sum = t
         .nodes
         .iter()
-        .map(|&n| g.flat[n.index()])
+        .map(|&n| values(n).0)
         .fold(0i64, i64::saturating_add);
     let output_unit = select_output_unit(
-        t.nodes
-            .iter()
-            .map(|&n| (prep.shown(g.flat[n.index()]), prep.shown(g.cum[n.index()]))),
+        t.nodes.iter().map(|&n| {
+            let (flat, cum) = values(n);
+            (prep.shown(flat), prep.shown(cum))
+        }),
         prep.shown(prep.total),
         &prep.sample_unit(),
         &opts.unit,

@@ -251,6 +251,18 @@ impl<'a> Prepared<'a> {
         graph::accumulate(p, &self.table, &self.view, 0, None, graph::EdgeSet::None).map(Some)
     }
 
+    /// Sample `i`'s value of the selected type, over its value of the first
+    /// type with `-mean` (pprof's `-traces`).
+    pub fn sample_value(&self, i: usize) -> i64 {
+        let p = self.profile();
+        let v = p.samples.value(i, self.value_index);
+        if self.mean {
+            mean(v, p.samples.value(i, 0))
+        } else {
+            v
+        }
+    }
+
     /// The selected sample type's unit, lower-cased as pprof does ("bytes"),
     /// safe to show ([`escape::text`]): values are printed with it.
     pub fn sample_unit(&self) -> String {
@@ -262,6 +274,21 @@ impl<'a> Prepared<'a> {
     pub fn sample_unit_raw(&self) -> String {
         let p = self.profile();
         p.str(p.sample_types[self.value_index].unit).to_lowercase()
+    }
+}
+
+/// A node's flat and cum as a report shows them: with `-mean` (`div` from
+/// [`Prepared::mean_divisors`]) each over its divisor, as pprof's
+/// `FlatValue` and `CumValue`; else as summed.
+pub fn node_values(
+    div: Option<&graph::Graph>,
+    n: graph::NodeIndex,
+    flat: i64,
+    cum: i64,
+) -> (i64, i64) {
+    match div {
+        Some(d) => (mean(flat, d.flat[n.index()]), mean(cum, d.cum[n.index()])),
+        None => (flat, cum),
     }
 }
 

@@ -193,7 +193,7 @@ fn write_text(
         let labels = label_text[set]
             .get_or_insert_with(|| label_lines(p, &prep.view, traces, p.samples.labels(i)));
         w.write_all(labels.as_bytes())?;
-        let value = fmt(p.samples.value(i, prep.value_index));
+        let value = fmt(prep.sample_value(i));
         for (k, f) in traces.frames(prep, i).enumerate() {
             let value = if k == 0 { value.as_str() } else { "" };
             let name = escape::text(&prep.table.names[f.node.index()]);
@@ -238,7 +238,7 @@ fn trace_json(prep: &Prepared<'_>, traces: &Traces, i: usize) -> Value {
     let p = prep.profile();
     let g = grouped(p, &prep.view, p.samples.labels(i));
     let mut t = serde_json::Map::new();
-    t.insert("value".into(), json!(p.samples.value(i, prep.value_index)));
+    t.insert("value".into(), json!(prep.sample_value(i)));
     if !g.strings.is_empty() {
         let labels: serde_json::Map<String, Value> = g
             .strings

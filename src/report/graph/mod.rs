@@ -17,7 +17,7 @@ use regex::Regex;
 
 use super::header::{header_with_edges, DroppedEdges, Trimming};
 use super::Prepared;
-use crate::profile::graph::{NodeInfo, Overflow, TrimOptions};
+use crate::profile::graph::{NodeIndex, NodeInfo, Overflow, TrimOptions};
 use crate::support::escape;
 use crate::support::paths::go_base;
 use crate::units;
@@ -160,13 +160,27 @@ pub fn compute(prep: &Prepared<'_>, opts: &GraphOptions) -> Result<Drawing, Over
         prep.value_index,
         &opts.trim,
         &sample_tags,
+        prep.mean,
     )?;
     let g = &v.graph;
+    // With -mean, every value drawn is over its divisor, as pprof's
+    // FlatValue, CumValue and WeightValue; selection and order use the sums.
+    let div = v.mean.as_ref();
+    let values = |n: NodeIndex| {
+        super::prepare::node_values(
+            div.map(|d| &d.graph),
+            n,
+            g.flat[n.index()],
+            g.cum[n.index()],
+        )
+    };
+    let edge_value = |e: &crate::profile::graph::Edge| div.map_or(e.weight, |d| d.edge_value(e));
     let unit = prep.sample_unit();
     let output_unit = select_output_unit(
-        v.nodes
-            .iter()
-            .map(|&n| (prep.shown(g.flat[n.index()]), prep.shown(g.cum[n.index()]))),
+        v.nodes.iter().map(|&n| {
+            let (flat, cum) = values(n);
+            (prep.shown(flat), prep.shown(cum))
+        }),
         prep.shown(prep.total),
         &unit,
         &opts.unit,
@@ -177,7 +191,7 @@ pub fn compute(prep: &Prepared<'_>, opts: &GraphOptions) -> Result<Drawing, Over
     let flat_sum = v
         .nodes
         .iter()
-        .map(|&n| g.flat[n.index()])
+        .map(|&n| values(n).0)
         .fold(0i64, i64::saturating_add);
     let mut legend = header_with_edges(
         prep,
@@ -209,7 +223,7 @@ pub fn compute(prep: &Prepared<'_>, opts: &GraphOptions) -> Result<Drawing, Over
     let max_flat = v
         .nodes
         .iter()
-        .map(|&n| g.flat[n.index()].unsigned_abs())
+        .map(|&n| values(n).0.unsigned_abs())
         .max()
         .unwrap_or(0) as f64;
     let share = |x: i64| {
@@ -226,7 +240,7 @@ pub fn compute(prep: &Prepared<'_>, opts: &GraphOptions) -> Result<Drawing, Over
         .iter()
         .enumerate()
         .map(|(i, &n)| {
-            let (flat, cum) = (g.flat[n.index()], g.cum[n.index()]);
+            let (flat, cum) = values(n);
             let flat_value = fmt(flat);
             let mut value_lines = Vec::new();
             let pct = |x: i64| units::percentage(x, total).trim().to_string();
@@ -269,9 +283,10 @@ pub fn compute(prep: &Prepared<'_>, opts: &GraphOptions) -> Result<Drawing, Over
         .into_iter()
         .map(|e| {
             let (from, to) = (index[e.src.index()], index[e.dst.index()]);
-            let value = fmt(e.weight);
+            let drawn = edge_value(e);
+            let value = fmt(drawn);
             let arrow = if e.residual { "..." } else { "->" };
-            let w = e.weight as i128;
+            let w = drawn as i128;
             let (weight, penwidth, color) = if total == 0 {
                 (None, None, None)
             } else {
@@ -281,7 +296,7 @@ pub fn compute(prep: &Prepared<'_>, opts: &GraphOptions) -> Result<Drawing, Over
                 (
                     (weight > 1).then_some(weight),
                     (penwidth > 1).then_some(penwidth),
-                    Some(dot_color(share(e.weight), false)),
+                    Some(dot_color(share(drawn), false)),
                 )
             };
             Edge {
@@ -552,7 +567,11 @@ fn nodelets(
     sort_label_weights(&mut labels, flat_tags);
     labels.truncate(MAX_NODELETS);
     for (i, t) in labels.iter().enumerate() {
-        let w = if flat_tags { t.flat } else { t.cum };
+        let w = if flat_tags {
+            t.flat_value()
+        } else {
+            t.cum_value()
+        };
         if w == 0 {
             continue;
         }
@@ -585,10 +604,10 @@ fn numeric_nodelets(
         .iter()
         .enumerate()
     {
-        let (w, dotted) = if flat_tags || t.flat == t.cum {
-            (t.flat, false)
+        let (w, dotted) = if flat_tags || t.flat_value() == t.cum_value() {
+            (t.flat_value(), false)
         } else {
-            (t.cum, true)
+            (t.cum_value(), true)
         };
         if w != 0 {
             out.push(Nodelet {
@@ -635,11 +654,15 @@ fn collapsed_tags(tags: &[LabelWeight], count: usize, flat: bool) -> Vec<LabelWe
                 let t = g[0];
                 return LabelWeight {
                     name: label(t),
+                    flat: t.flat_value(),
+                    cum: t.cum_value(),
+                    flat_div: 0,
+                    cum_div: 0,
                     ..t.clone()
                 };
             }
             let (mut min, mut max) = (g[0], g[0]);
-            let (mut flat, mut cum) = (0i64, 0i64);
+            let (mut flat, mut cum, mut flat_div, mut cum_div) = (0i64, 0i64, 0i64, 0i64);
             for (k, &t) in g.iter().enumerate() {
                 if k > 0 {
                     if (units::scale(t.value, &t.unit, &min.unit).0 as i64) < min.value {
@@ -651,13 +674,17 @@ fn collapsed_tags(tags: &[LabelWeight], count: usize, flat: bool) -> Vec<LabelWe
                 }
                 flat = flat.wrapping_add(t.flat);
                 cum = cum.wrapping_add(t.cum);
+                flat_div = flat_div.wrapping_add(t.flat_div);
+                cum_div = cum_div.wrapping_add(t.cum_div);
             }
             LabelWeight {
                 name: format!("{}..{}", label(min), label(max)),
                 unit: String::new(),
                 value: 0,
-                flat,
-                cum,
+                flat: super::prepare::mean(flat, flat_div),
+                cum: super::prepare::mean(cum, cum_div),
+                flat_div: 0,
+                cum_div: 0,
             }
         })
         .collect();

@@ -41,6 +41,22 @@ pub struct LabelWeight {
     pub value: i64,
     pub flat: i64,
     pub cum: i64,
+    /// With `-mean`, the sums of the first sample type over the same
+    /// samples (pprof's `FlatDiv`, `CumDiv`); 0 otherwise.
+    pub flat_div: i64,
+    pub cum_div: i64,
+}
+
+impl LabelWeight {
+    /// pprof's `FlatValue`: the flat value, over its divisor with `-mean`.
+    pub fn flat_value(&self) -> i64 {
+        crate::report::prepare::mean(self.flat, self.flat_div)
+    }
+
+    /// pprof's `CumValue`: the cum value, over its divisor with `-mean`.
+    pub fn cum_value(&self) -> i64 {
+        crate::report::prepare::mean(self.cum, self.cum_div)
+    }
 }
 
 /// All tags of one node, as pprof keeps them.
@@ -235,6 +251,8 @@ impl TagCollector<'_> {
                     value: 0,
                     flat: s.flat,
                     cum: s.cum,
+                    flat_div: 0,
+                    cum_div: 0,
                 });
                 continue;
             }
@@ -249,6 +267,8 @@ impl TagCollector<'_> {
                     value: s.value,
                     flat: s.flat,
                     cum: s.cum,
+                    flat_div: 0,
+                    cum_div: 0,
                 });
             }
         }
@@ -286,6 +306,25 @@ pub struct Visual {
     /// Edges dropped under the edge cutoff in the last trimming step (what
     /// pprof reports).
     pub dropped_edges: usize,
+    /// With `-mean`, the divisors of the nodes and edges (the tags' are in
+    /// their [`LabelWeight`]s).
+    pub mean: Option<MeanDivisors>,
+}
+
+/// pprof's `FlatDiv`, `CumDiv` and `WeightDiv`: the first sample type summed
+/// over the same samples as the values, node by node and edge by edge.
+#[derive(Debug, Clone)]
+pub struct MeanDivisors {
+    pub graph: Graph,
+    pub edges: FxHashMap<(NodeIndex, NodeIndex), i64>,
+}
+
+impl MeanDivisors {
+    /// An edge's value as drawn: its weight over its divisor.
+    pub fn edge_value(&self, e: &Edge) -> i64 {
+        let div = self.edges.get(&(e.src, e.dst)).copied().unwrap_or(0);
+        crate::report::prepare::mean(e.weight, div)
+    }
 }
 
 /// One build of the graph over a set of nodes (`kept`; all when `None`):
@@ -363,6 +402,7 @@ pub fn trimmed(
     value_index: usize,
     opts: &TrimOptions,
     sample_tags: &SampleLabels,
+    mean: bool,
 ) -> Result<Visual, Overflow> {
     let values = graph::accumulate(p, table, view, value_index, None, graph::EdgeSet::None)?;
     let NodeCut {
@@ -372,7 +412,7 @@ pub fn trimmed(
         edge_cutoff,
     } = graph::node_cut(&values, opts)?;
     let orig_count = nodes.len();
-    let kept = (dropped_nodes > 0).then(|| mask(table.len(), &nodes));
+    let mut kept = (dropped_nodes > 0).then(|| mask(table.len(), &nodes));
     let mut built = build(
         p,
         table,
@@ -405,13 +445,13 @@ pub fn trimmed(
         let count = select_top(&nodes, &built.tags, opts.node_count);
         if count != nodes.len() {
             nodes.truncate(count);
-            let kept = mask(table.len(), &nodes);
+            kept = Some(mask(table.len(), &nodes));
             built = build(
                 p,
                 table,
                 view,
                 value_index,
-                Some(&kept),
+                kept.as_deref(),
                 &nodes,
                 sample_tags,
             )?;
@@ -424,6 +464,26 @@ pub fn trimmed(
     }
     let dropped_edges = trim_edges(&mut built.edges, edge_cutoff);
     remove_redundant_edges(&nodes, &mut built.edges, &table.names);
+    let mean = if mean {
+        // The same passes over the first sample type: what each value is
+        // divided by.
+        let div = build(p, table, view, 0, kept.as_deref(), &nodes, sample_tags)?;
+        for (n, tags) in built.tags.iter_mut() {
+            if let Some(d) = div.tags.get(n) {
+                set_divisors(tags, d);
+            }
+        }
+        Some(MeanDivisors {
+            graph: div.graph,
+            edges: div
+                .edges
+                .iter()
+                .map(|e| ((e.src, e.dst), e.weight))
+                .collect(),
+        })
+    } else {
+        None
+    };
     Ok(Visual {
         nodes,
         graph: built.graph,
@@ -432,7 +492,29 @@ pub fn trimmed(
         dropped_nodes,
         orig_count,
         dropped_edges,
+        mean,
     })
+}
+
+/// Gives each tag of `tags` its divisors: the same tag's values in `div`.
+fn set_divisors(tags: &mut NodeLabels, div: &NodeLabels) {
+    let find = |ts: &[LabelWeight], name: &str| {
+        ts.iter().find(|t| t.name == name).map(|t| (t.flat, t.cum))
+    };
+    for t in &mut tags.labels {
+        (t.flat_div, t.cum_div) = find(&div.labels, &t.name).unwrap_or((0, 0));
+    }
+    for (set, ts) in &mut tags.numeric {
+        let divs = div
+            .numeric
+            .iter()
+            .find(|(s, _)| s == set)
+            .map(|(_, d)| &d[..])
+            .unwrap_or(&[]);
+        for t in ts {
+            (t.flat_div, t.cum_div) = find(divs, &t.name).unwrap_or((0, 0));
+        }
+    }
 }
 
 /// pprof's `TrimLowFrequencyEdges`; returns how many were dropped.
@@ -685,7 +767,7 @@ mod tests {
         let view = View::all();
         let table = NodeTable::new(p, &view, &NodeOptions::default());
         let tags = SampleLabels::new(p, &view, "minimum");
-        let v = trimmed(p, &table, &view, 0, o, &tags).unwrap();
+        let v = trimmed(p, &table, &view, 0, o, &tags, false).unwrap();
         (table, v)
     }
 
@@ -723,6 +805,8 @@ mod tests {
     fn tags_count_as_nodes_when_selecting() {
         let mut tags: FxHashMap<NodeIndex, NodeLabels> = FxHashMap::default();
         let tag = |flat| LabelWeight {
+            flat_div: 0,
+            cum_div: 0,
             name: format!("{flat}B"),
             unit: "bytes".to_string(),
             value: flat,
