@@ -97,8 +97,9 @@ Examples:
 pub(super) const TREND: &str = "\
 Snapshots are put in time order by the time recorded in each profile (--keep-order keeps
 the order of the arguments). For each node: its value in every snapshot, the total
-change, the slope (per hour when the profiles carry times, else per snapshot) and in how
-many steps it grew.
+change, the slope and in how many steps it grew. The slope is per second, per minute or
+per hour: the unit the snapshots' span reaches (under a minute, under an hour, longer); per
+snapshot when the profiles carry no times.
 
 Leak ranking: a node is a likely leak when its value grew in at least 3 of every 4 steps
 between snapshots, grew overall by at least 1% of the last snapshot's total, and never

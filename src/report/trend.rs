@@ -77,8 +77,7 @@ pub struct Series {
     pub node: NodeIndex,
     pub values: Vec<i64>,
     pub change: i64,
-    /// Least-squares slope, per hour when the snapshots have times, else
-    /// per snapshot.
+    /// Least-squares slope per [`Trend::slope_per`].
     pub slope: f64,
     /// Steps (between consecutive snapshots) in which the value grew.
     pub grew: usize,
@@ -90,9 +89,56 @@ pub struct Series {
 pub struct Trend {
     pub totals: Vec<i64>,
     pub series: Vec<Series>,
-    /// Whether slopes are per hour (all snapshots have distinct times).
-    pub per_hour: bool,
+    /// What the slopes are per: a unit of time that fits the series' span
+    /// when every snapshot has a time of its own, else a snapshot.
+    pub slope_per: SlopePer,
     pub leaks: usize,
+}
+
+/// What a slope is per: a second, a minute or an hour, chosen by the span
+/// of the snapshots' times (under a minute, under an hour, longer), so that
+/// the slope is a change the series has seen rather than an extrapolation;
+/// or a snapshot when the snapshots have no times (or two share one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SlopePer {
+    Second,
+    Minute,
+    Hour,
+    Snapshot,
+}
+
+impl SlopePer {
+    /// The unit for snapshots spanning `span_nanos`.
+    pub fn of_span(span_nanos: i64) -> SlopePer {
+        const SECOND: i64 = 1_000_000_000;
+        if span_nanos < 60 * SECOND {
+            SlopePer::Second
+        } else if span_nanos < 3600 * SECOND {
+            SlopePer::Minute
+        } else {
+            SlopePer::Hour
+        }
+    }
+
+    /// Nanoseconds in the unit; `None` for a snapshot.
+    fn nanos(self) -> Option<f64> {
+        match self {
+            SlopePer::Second => Some(1e9),
+            SlopePer::Minute => Some(6e10),
+            SlopePer::Hour => Some(3.6e12),
+            SlopePer::Snapshot => None,
+        }
+    }
+
+    /// "second", "minute", "hour" or "snapshot", as the header and JSON say.
+    pub fn name(self) -> &'static str {
+        match self {
+            SlopePer::Second => "second",
+            SlopePer::Minute => "minute",
+            SlopePer::Hour => "hour",
+            SlopePer::Snapshot => "snapshot",
+        }
+    }
 }
 
 /// Least-squares slope of `ys` over `xs`.
@@ -172,18 +218,25 @@ pub fn compute(
         totals.push(total);
         per_snapshot.push(if opts.cum { g.cum } else { g.flat });
     }
-    let per_hour = snapshots.iter().all(|s| s.time_nanos != 0)
+    let timed = snapshots.iter().all(|s| s.time_nanos != 0)
         && snapshots
             .windows(2)
             .all(|w| w[1].time_nanos > w[0].time_nanos);
-    let xs: Vec<f64> = if per_hour {
-        let t0 = snapshots[0].time_nanos;
-        snapshots
-            .iter()
-            .map(|s| (s.time_nanos - t0) as f64 / 3.6e12)
-            .collect()
-    } else {
-        (0..snapshots.len()).map(|i| i as f64).collect()
+    let slope_per = match (snapshots.first(), snapshots.last()) {
+        (Some(first), Some(last)) if timed => {
+            SlopePer::of_span(last.time_nanos.saturating_sub(first.time_nanos))
+        }
+        _ => SlopePer::Snapshot,
+    };
+    let xs: Vec<f64> = match slope_per.nanos() {
+        Some(unit) => {
+            let t0 = snapshots[0].time_nanos;
+            snapshots
+                .iter()
+                .map(|s| s.time_nanos.saturating_sub(t0) as f64 / unit)
+                .collect()
+        }
+        None => (0..snapshots.len()).map(|i| i as f64).collect(),
     };
     let last_total = *totals.last().unwrap_or(&0);
     let mut series: Vec<Series> = (0..prep.table.len())
@@ -217,7 +270,7 @@ pub fn compute(
     Ok(Trend {
         totals,
         series,
-        per_hour,
+        slope_per,
         leaks,
     })
 }
@@ -309,17 +362,20 @@ fn write_text(
         leak_steps(steps),
     )?;
 
-    let slope_head = if trend.per_hour {
-        "per hour"
-    } else {
-        "per snapshot"
-    };
+    let slope_head = format!("per {}", trend.slope_per.name());
     let mut table = Table::new();
     table
         .load_preset(presets::NOTHING)
         .set_content_arrangement(ContentArrangement::Disabled)
         .set_header([
-            "", "first", "last", "change", slope_head, "grew", "trend", "",
+            "",
+            "first",
+            "last",
+            "change",
+            &slope_head,
+            "grew",
+            "trend",
+            "",
         ]);
     let steps = snapshots.len().saturating_sub(1);
     for s in &trend.series {
@@ -375,7 +431,7 @@ fn write_json(
         "sample_type": prep.sample_type_raw(),
         "unit": prep.sample_unit_raw(),
         "value": if opts.cum { "cum" } else { "flat" },
-        "slope_per": if trend.per_hour { "hour" } else { "snapshot" },
+        "slope_per": trend.slope_per.name(),
         "snapshots": snaps,
         "leaks": trend.leaks,
         "nodes": nodes,
@@ -408,6 +464,17 @@ mod tests {
     fn sparkline_scales_between_min_and_max() {
         assert_eq!(sparkline(&[0, 7, 14]), "▁▅█");
         assert_eq!(sparkline(&[5, 5]), "▁▁");
+    }
+
+    #[test]
+    fn the_slope_is_per_the_unit_the_span_reaches() {
+        let s = 1_000_000_000;
+        assert_eq!(SlopePer::of_span(5 * s), SlopePer::Second);
+        assert_eq!(SlopePer::of_span(60 * s - 1), SlopePer::Second);
+        assert_eq!(SlopePer::of_span(60 * s), SlopePer::Minute);
+        assert_eq!(SlopePer::of_span(3600 * s - 1), SlopePer::Minute);
+        assert_eq!(SlopePer::of_span(3600 * s), SlopePer::Hour);
+        assert_eq!(SlopePer::of_span(30 * 24 * 3600 * s), SlopePer::Hour);
     }
 
     #[test]
