@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use crate::util::{self, bytes_value, manifest, top_rows, GoldenCase};
+use crate::util::{self, bytes_value, manifest, profile, top_rows, GoldenCase};
 
 /// heapscope's `top` arguments for a pprof `-top` invocation. pprof's
 /// non-interactive `-top` shows all nodes; heapscope's default is 10, as
@@ -671,4 +671,62 @@ fn trend_values_equal_pprof_per_snapshot_and_leaks_come_first() {
         assert_eq!(n["change"], 0, "{steady}");
         assert_eq!(n["leak"], false, "{steady}");
     }
+}
+
+/// `diff` calls an alloc change "allocated during the interval" only for
+/// two snapshots of one process (the same mappings and build IDs, AFTER
+/// later): leak.1 and leak.6 are one process's; leak_build2 is another
+/// build (another file, `[vdso]` elsewhere), server and churn other
+/// programs. In-use changes are retained growth either way.
+#[test]
+fn diff_says_interval_only_for_one_process() {
+    let change = |before: &str, after: &str, sample: &str| {
+        let (b, a) = (profile(before), profile(after));
+        let out = util::run(&["diff", sample, &b, &a]);
+        assert!(out.status.success(), "{}", util::stderr(&out));
+        let text = util::stdout(&out);
+        let line = text.lines().find(|l| l.starts_with("Change: ")).unwrap();
+        line.to_string()
+    };
+    let interval = "Change: allocated during the interval: alloc values count from process \
+                    start, so the change is what was allocated between the snapshots";
+    let two_runs = "Change: two runs, not snapshots of one process (their mappings or build \
+                    IDs differ, or a time is missing): alloc values count from each \
+                    process's start, so the change compares the two runs' totals";
+    let reversed = "Change: minus what was allocated between the snapshots: AFTER was taken \
+                    before BEFORE in one process, and alloc values count from its start";
+    assert_eq!(
+        change("leak.1.pb.gz", "leak.6.pb.gz", "-alloc_space"),
+        interval
+    );
+    assert_eq!(
+        change("leak.3.pb.gz", "leak.4.pb.gz", "-alloc_objects"),
+        interval
+    );
+    assert_eq!(
+        change("leak.6.pb.gz", "leak.1.pb.gz", "-alloc_space"),
+        reversed
+    );
+    assert_eq!(
+        change("leak.6.pb.gz", "leak_build2.pb.gz", "-alloc_space"),
+        two_runs
+    );
+    assert_eq!(
+        change("server.pb.gz", "churn.pb.gz", "-alloc_space"),
+        two_runs
+    );
+    for (b, a) in [
+        ("leak.1.pb.gz", "leak.6.pb.gz"),
+        ("server.pb.gz", "churn.pb.gz"),
+    ] {
+        assert!(change(b, a, "-inuse_space").starts_with("Change: retained growth"));
+    }
+    let json = |before: &str, after: &str| {
+        let (b, a) = (profile(before), profile(after));
+        let out = util::run(&["diff", "--format=json", &b, &a]);
+        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        doc["one_process"].clone()
+    };
+    assert_eq!(json("leak.1.pb.gz", "leak.6.pb.gz"), true);
+    assert_eq!(json("leak.6.pb.gz", "leak_build2.pb.gz"), false);
 }

@@ -35,6 +35,68 @@ pub struct BeforeAfter {
     pub before: Range<usize>,
     pub after_name: String,
     pub before_name: String,
+    /// Whether BEFORE and AFTER are two snapshots of one process.
+    pub relation: Relation,
+}
+
+/// How BEFORE and AFTER relate: snapshots of one process have one profile
+/// each and the same mappings (address ranges, offsets, files and build
+/// IDs: the kernel places `[vdso]` and shared libraries anew in every run)
+/// and times of their own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Relation {
+    /// One process, AFTER taken later.
+    OneProcess,
+    /// One process, AFTER taken earlier.
+    OneProcessReversed,
+    /// Two runs (or merged profiles, or no times to tell).
+    TwoRuns,
+}
+
+/// What tells one process's profiles from another's: its mappings as
+/// (start, limit, offset, file, build ID), and when the profile was taken.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Process {
+    mappings: Vec<(u64, u64, u64, String, String)>,
+    time_nanos: i64,
+}
+
+impl Process {
+    fn of(p: &Profile) -> Self {
+        Process {
+            mappings: p
+                .mappings
+                .iter()
+                .map(|m| {
+                    let (file, build_id) = (p.str(m.file), p.str(m.build_id));
+                    let (file, build_id) = (file.to_string(), build_id.to_string());
+                    (
+                        m.memory_start,
+                        m.memory_limit,
+                        m.file_offset,
+                        file,
+                        build_id,
+                    )
+                })
+                .collect(),
+            time_nanos: p.time_nanos,
+        }
+    }
+
+    /// How `after` relates to `before`.
+    fn relation(before: &Process, after: &Process) -> Relation {
+        let same = !after.mappings.is_empty()
+            && after.mappings == before.mappings
+            && before.time_nanos != 0
+            && after.time_nanos != 0;
+        if same && after.time_nanos > before.time_nanos {
+            Relation::OneProcess
+        } else if same && after.time_nanos < before.time_nanos {
+            Relation::OneProcessReversed
+        } else {
+            Relation::TwoRuns
+        }
+    }
 }
 
 thread_local! {
@@ -104,7 +166,12 @@ pub fn load_before_after(
 ) -> anyhow::Result<BeforeAfter> {
     let mut both = NamedCombiner::default();
     let (after, after_name) = both.load_all(after, notes)?;
+    let after_count = both.processes.len();
     let (before, before_name) = both.load_all(before, notes)?;
+    let relation = match &both.processes[..] {
+        [a, b] if after_count == 1 => Process::relation(b, a),
+        _ => Relation::TwoRuns,
+    };
     let mut loaded = both.finish()?;
     loaded.name = format!("{before_name} vs {after_name}");
     Ok(BeforeAfter {
@@ -113,6 +180,7 @@ pub fn load_before_after(
         before,
         after_name,
         before_name,
+        relation,
     })
 }
 
@@ -192,6 +260,8 @@ fn normalize_to(
 struct NamedCombiner {
     combiner: combine::Combiner,
     names: Vec<String>,
+    /// Each profile's process, in load order.
+    processes: Vec<Process>,
 }
 
 impl NamedCombiner {
@@ -207,6 +277,7 @@ impl NamedCombiner {
             .map_err(|e| anyhow!("{source}: {e}"))?;
         let NamedProfile { name, profile } = loaded;
         self.names.push(name.clone());
+        self.processes.push(Process::of(&profile));
         let time_nanos = profile.time_nanos;
         let range = self
             .combiner
@@ -229,6 +300,7 @@ impl NamedCombiner {
         let opts = spec.read_options();
         let first = self.names.len();
         if let Some(loaded) = already_loaded(spec) {
+            self.processes.push(Process::of(&loaded.profile));
             let range = self
                 .combiner
                 .add(loaded.profile)

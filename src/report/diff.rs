@@ -14,7 +14,7 @@ use super::header::{report_header, Trimming};
 use super::prepare;
 use super::table::{inline_mark, TopRow, TOP_LEGEND};
 use super::{Format, Prepared, Selection};
-use crate::input::combine::{self, BeforeAfter};
+use crate::input::combine::{self, BeforeAfter, Relation};
 use crate::input::InputSpec;
 use crate::profile::graph::{self, InlineMark, NodeIndex, Overflow, TrimOptions};
 use crate::support::escape;
@@ -53,6 +53,8 @@ pub struct DiffInputs {
     pub normalized: bool,
     /// Sum of |value| over BEFORE's samples.
     pub base_total: i64,
+    /// Whether BEFORE and AFTER are snapshots of one process.
+    pub relation: Relation,
 }
 
 /// A node's change and its BEFORE values.
@@ -190,6 +192,7 @@ pub fn run(
         before,
         after_name,
         before_name,
+        relation,
     } = both;
 
     let prep = prepare::for_report(&loaded, selection, notes)?;
@@ -201,6 +204,7 @@ pub fn run(
         after_name,
         normalized: normalize,
         base_total,
+        relation,
     };
     write(out, &prep, &inputs, options).with_context(|| loaded.name.clone())
 }
@@ -216,19 +220,25 @@ pub fn write(
     let diff = compute(prep, inputs, opts)?;
     match opts.format {
         Format::Text => write_text(w, prep, inputs, &diff, opts)?,
-        Format::Json => write_json(w, prep, &diff)?,
+        Format::Json => write_json(w, prep, inputs, &diff)?,
     }
     Ok(())
 }
 
-/// What a change of the selected sample type means.
-fn meaning(sample_type: &str) -> &'static str {
+/// What a change of the selected sample type means; alloc values count
+/// from process start, so their change is an interval's allocations only
+/// between two snapshots of one process.
+fn meaning(sample_type: &str, relation: Relation) -> &'static str {
     if sample_type.starts_with("inuse") {
         "retained growth: what AFTER holds minus what BEFORE held (in-use values are gauges)"
-    } else if sample_type.starts_with("alloc") {
-        "allocated during the interval: alloc values count from process start, so the change is what was allocated between the snapshots"
-    } else {
+    } else if !sample_type.starts_with("alloc") {
         "AFTER minus BEFORE"
+    } else if relation == Relation::OneProcess {
+        "allocated during the interval: alloc values count from process start, so the change is what was allocated between the snapshots"
+    } else if relation == Relation::OneProcessReversed {
+        "minus what was allocated between the snapshots: AFTER was taken before BEFORE in one process, and alloc values count from its start"
+    } else {
+        "two runs, not snapshots of one process (their mappings or build IDs differ, or a time is missing): alloc values count from each process's start, so the change compares the two runs' totals"
     }
 }
 
@@ -268,7 +278,7 @@ fn write_text(
     );
     let net = diff.after_total.saturating_sub(diff.base_total);
     let header = [
-        format!("Change: {}", meaning(&prep.sample_type())),
+        format!("Change: {}", meaning(&prep.sample_type(), inputs.relation)),
         format!(
             "Before: {} total in {}{}",
             human(diff.base_total),
@@ -328,7 +338,12 @@ fn write_text(
     Ok(())
 }
 
-fn write_json(w: &mut dyn Write, prep: &Prepared<'_>, diff: &Diff) -> io::Result<()> {
+fn write_json(
+    w: &mut dyn Write,
+    prep: &Prepared<'_>,
+    inputs: &DiffInputs,
+    diff: &Diff,
+) -> io::Result<()> {
     let nodes: Vec<Value> = diff
         .rows
         .iter()
@@ -355,6 +370,7 @@ fn write_json(w: &mut dyn Write, prep: &Prepared<'_>, diff: &Diff) -> io::Result
         "base_total": diff.base_total,
         "total": diff.after_total,
         "dropped_nodes": diff.dropped_nodes,
+        "one_process": inputs.relation != Relation::TwoRuns,
         "nodes": nodes,
     });
     super::json::write_pretty(&mut *w, &doc)?;
