@@ -520,3 +520,130 @@ fn package_palette_colours_by_package_as_pprof_web_ui() {
             == Some(2)
     );
 }
+
+/// `-mean`: frames keep the widths of their sums, and each tooltip is the
+/// frame's value over the first sample type's (alloc_objects) over the
+/// same samples — for frames that are one node each, `top -mean`'s cum.
+/// `--folded` gives each stack's own average: its alloc_space over its
+/// alloc_objects, as the plain folded lines of each type give them.
+#[test]
+fn mean_flame_averages_each_frame_as_top_mean_and_each_folded_stack() {
+    let churn = profile("churn.pb.gz");
+    let svg = ok(&["flame", "-mean", "-alloc_space", &churn]);
+    let titles = titles_of_well_formed_svg(&svg);
+    // The graph's title: the mean over every sample, top's total.
+    assert!(svg.contains(
+        ">mean_alloc_space: 379 B per alloc_objects (widths: sums; tooltips: each frame&apos;s mean)<"
+    ));
+    let top = ok(&["top", "-mean", "-alloc_space", "-cum", "-unit=B", &churn]);
+    for name in ["runtime.main", "main.main", "main.handle", "main.render"] {
+        let cum = top
+            .lines()
+            .find(|l| l.ends_with(&format!("  {name}")))
+            .and_then(|l| l.split_whitespace().nth(3))
+            .unwrap_or_else(|| panic!("{name} in top"));
+        let want = format!(
+            "{name} ({} B per alloc_objects: ",
+            cum.trim_end_matches('B')
+        );
+        assert!(
+            titles.iter().any(|t| t.starts_with(&want)),
+            "{want}: {titles:?}"
+        );
+    }
+    // Widths are the sums: the same frames, as wide, as without -mean.
+    let widths = |svg: &str| -> Vec<i64> { frames_of(svg).into_iter().map(|f| f.2).collect() };
+    assert_eq!(
+        widths(&svg),
+        widths(&ok(&["flame", "-alloc_space", &churn]))
+    );
+
+    let out = run(&["flame", "-mean", "-alloc_space", "--folded", &churn]);
+    assert!(out.status.success());
+    assert!(stderr(&out)
+        .contains("-mean: each folded value is its stack's alloc_space over its alloc_objects"));
+    let sums = |flag: &str| -> HashMap<Vec<String>, i64> {
+        folded(&ok(&["flame", "--folded", flag, &churn]))
+            .into_iter()
+            .collect()
+    };
+    let (space, objects) = (sums("-alloc_space"), sums("-alloc_objects"));
+    let means = folded(&stdout(&out));
+    assert_eq!(means.len(), space.len());
+    for (stack, mean) in means {
+        let div = objects.get(&stack).copied().unwrap_or(0);
+        let want = if div == 0 {
+            space[&stack]
+        } else {
+            space[&stack] / div
+        };
+        assert_eq!(mean, want, "{stack:?}");
+    }
+
+    let out = run(&[
+        "flame",
+        "-mean",
+        "--base",
+        &profile("leak.1.pb.gz"),
+        &profile("leak.6.pb.gz"),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("-mean: a differential flame graph"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// `-divide_by`: folded values, the title's total and every tooltip as `top`
+/// shows values, each multiplied by 1/F and truncated (F = 1024 divides
+/// exactly in floating point); widths unchanged.
+#[test]
+fn divide_by_divides_folded_values_title_and_tooltips() {
+    let churn = profile("churn.pb.gz");
+    let plain = folded(&ok(&["flame", "--folded", "-alloc_space", &churn]));
+    let divided = folded(&ok(&[
+        "flame",
+        "--folded",
+        "-alloc_space",
+        "-divide_by=1024",
+        &churn,
+    ]));
+    assert_eq!(divided.len(), plain.len());
+    for ((s1, v1), (s2, v2)) in plain.iter().zip(&divided) {
+        assert_eq!(s1, s2);
+        assert_eq!(*v2, v1 / 1024, "{s1:?}");
+    }
+    let total: i64 = plain.iter().map(|(_, v)| v).sum();
+    let svg = ok(&["flame", "-alloc_space", "-divide_by=1024", &churn]);
+    let titles = titles_of_well_formed_svg(&svg);
+    // top's total, in bytes: the same 1/1024 of the folded values' sum.
+    let top = ok(&["top", "-alloc_space", "-divide_by=1024", "-unit=B", &churn]);
+    assert!(
+        top.contains(&format!("of {}B total", total / 1024)),
+        "{top}"
+    );
+    // In human units (MB: 2^20 bytes, two decimals) in the title and in
+    // main.handle's tooltip (every stack but the runtime's goes through it).
+    let mb = |v: i64| format!("{:.2} MB", v as f64 / 1048576.0);
+    assert!(
+        svg.contains(&format!(">alloc_space: {}<", mb(total / 1024))),
+        "{}",
+        mb(total / 1024)
+    );
+    let handle: i64 = plain
+        .iter()
+        .filter(|(s, _)| s.iter().any(|f| f == "main.handle"))
+        .map(|(_, v)| v)
+        .sum();
+    let want = format!("main.handle ({}, ", mb(handle / 1024));
+    assert!(
+        titles.iter().any(|t| t.starts_with(&want)),
+        "{want} {titles:?}"
+    );
+    let widths = |svg: &str| -> Vec<i64> { frames_of(svg).into_iter().map(|f| f.2).collect() };
+    assert_eq!(
+        widths(&svg),
+        widths(&ok(&["flame", "-alloc_space", &churn]))
+    );
+}

@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use crate::util::{self, bytes_value, manifest, profile, top_rows, GoldenCase};
+use crate::util::{self, bytes_value, manifest, top_rows, GoldenCase};
 
 /// heapscope's `top` arguments for a pprof `-top` invocation. pprof's
 /// non-interactive `-top` shows all nodes; heapscope's default is 10, as
@@ -681,7 +681,7 @@ fn trend_values_equal_pprof_per_snapshot_and_leaks_come_first() {
 #[test]
 fn diff_says_interval_only_for_one_process() {
     let change = |before: &str, after: &str, sample: &str| {
-        let (b, a) = (profile(before), profile(after));
+        let (b, a) = (util::profile(before), util::profile(after));
         let out = util::run(&["diff", sample, &b, &a]);
         assert!(out.status.success(), "{}", util::stderr(&out));
         let text = util::stdout(&out);
@@ -722,7 +722,7 @@ fn diff_says_interval_only_for_one_process() {
         assert!(change(b, a, "-inuse_space").starts_with("Change: retained growth"));
     }
     let json = |before: &str, after: &str| {
-        let (b, a) = (profile(before), profile(after));
+        let (b, a) = (util::profile(before), util::profile(after));
         let out = util::run(&["diff", "--format=json", &b, &a]);
         let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
         doc["one_process"].clone()

@@ -211,7 +211,7 @@ fn refusals_name_the_whole_flag() {
     for (args, expected) in [
         (
             vec!["top", "-http=localhost:1", &file],
-            "unexpected argument '--http' found",
+            "-http=localhost:1: heapscope top does not take -http (web do)",
         ),
         (
             vec!["-tX", &file],

@@ -374,6 +374,36 @@ fn cmd_long(cmd: &Command, name: &str) -> Option<bool> {
     None
 }
 
+/// Whether `cmd` itself (not its subcommands) has the long flag `name`.
+fn takes_long(cmd: &Command, name: &str) -> bool {
+    cmd.get_arguments().any(|a| {
+        a.get_long_and_visible_aliases()
+            .is_some_and(|longs| longs.contains(&name))
+    })
+}
+
+/// The refusal of a flag heapscope has, given to a command without it:
+/// the whole flag named, with the commands that take it.
+fn not_taken(cmd: &Command, sub: &Command, text: &str, name: &str) -> UsageError {
+    let command = sub.get_name();
+    if command == "raw" && matches!(name, "base" | "diff_base") {
+        return UsageError(format!(
+            "{text}: heapscope raw prints one profile as decoded; pprof's -raw -{name} prints \
+             the difference merged and renumbered by pprof's merge, which raw does not \
+             imitate (traces -{name} shows each sample of the difference)"
+        ));
+    }
+    let takers: Vec<&str> = cmd
+        .get_subcommands()
+        .filter(|s| !s.is_hide_set() && takes_long(s, name))
+        .map(Command::get_name)
+        .collect();
+    UsageError(format!(
+        "{text}: heapscope {command} does not take -{name} ({} do)",
+        takers.join(", ")
+    ))
+}
+
 /// Refuses, before clap reads them, the flags heapscope does not know,
 /// naming the whole flag (clap would read `-tagfocus` as `-t` and name one
 /// letter): a flag of pprof's that heapscope lacks says so.
@@ -402,6 +432,9 @@ pub(super) fn check_flags(cmd: &Command, args: &[OsString]) -> Result<(), UsageE
             continue;
         };
         if let Some(takes_value) = cmd_long(cmd, name) {
+            if let Some(sub) = sub.filter(|sub| !takes_long(sub, name) && !takes_long(cmd, name)) {
+                return Err(not_taken(cmd, sub, text, name));
+            }
             skip_value = takes_value && value.is_none();
             continue;
         }

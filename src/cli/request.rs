@@ -279,6 +279,12 @@ fn flame(a: FlameArgs) -> Result<Request, UsageError> {
         (input, Some((base, _))) => (input, Some(base)),
         (input, None) => (input, None),
     };
+    if a.select.sample.mean && base.is_some() {
+        return Err(usage(
+            "-mean: a differential flame graph's tooltips are changes in bytes or objects, \
+             not averages; draw -mean on each profile",
+        ));
+    }
     Ok(Request::Flame {
         base,
         input,

@@ -32,7 +32,8 @@ impl Change {
 /// The frames inferno draws from `rows` (in the order given, as a flame
 /// chart: neighbouring rows merge frame by frame), by depth (0 is the
 /// "all" frame above the roots) and left edge in counts, with their
-/// values. Rows of width 0 are not drawn and are left out.
+/// values. Rows of width 0 are not drawn: they add to the frames above
+/// them (their `before`: a `-mean` divisor), but start none of their own.
 pub(super) fn frames(rows: &[Row]) -> FxHashMap<(usize, u64), Change> {
     let mut out: FxHashMap<(usize, u64), Change> = FxHashMap::default();
     // The open frames of the current stack, root first: left edge, values.
@@ -40,7 +41,9 @@ pub(super) fn frames(rows: &[Row]) -> FxHashMap<(usize, u64), Change> {
     let mut all = Change::default();
     let mut prev: &[u32] = &[];
     let mut x: u64 = 0;
-    for row in rows.iter().filter(|r| r.width > 0) {
+    // A row drawn with no width (a `-mean` stack whose value is zero)
+    // still adds its `before` to the frames above it.
+    for row in rows.iter().filter(|r| r.width > 0 || r.before != 0) {
         let common = prev
             .iter()
             .zip(&row.path)
@@ -77,6 +80,7 @@ pub(super) struct Styler {
     max_change: i64,
     before_total: i64,
     bytes: bool,
+    ratio: Option<f64>,
 }
 
 impl Styler {
@@ -97,10 +101,22 @@ impl Styler {
             max_change,
             before_total,
             bytes,
+            ratio: None,
         }
     }
 
+    /// Values shown multiplied by `ratio` (1/`-divide_by`), as `top` shows
+    /// them; percentages do not change.
+    pub(super) fn shown_by(mut self, ratio: Option<f64>) -> Self {
+        self.ratio = ratio;
+        self
+    }
+
     fn amount(&self, v: i64) -> String {
+        let v = match self.ratio {
+            Some(r) => (v as f64 * r) as i64,
+            None => v,
+        };
         if self.bytes {
             units::human_bytes(v)
         } else {

@@ -71,6 +71,16 @@ fn elide(key: &mut Vec<u32>, marker: u32) {
 /// Folds the samples in `range` that the filters keep into distinct stacks,
 /// each cut to [`MAX_DEPTH`] frames.
 pub fn fold(prep: &Prepared<'_>, range: Range<usize>) -> Result<(Stacks, DepthCut), Overflow> {
+    fold_values(prep, range, prep.value_index)
+}
+
+/// [`fold`] of the values of sample type `value_index` (`-mean`'s
+/// divisors are the first type's).
+pub fn fold_values(
+    prep: &Prepared<'_>,
+    range: Range<usize>,
+    value_index: usize,
+) -> Result<(Stacks, DepthCut), Overflow> {
     let p = prep.profile();
     let texts = FrameTexts::new(prep);
     let marker = texts.elided();
@@ -83,7 +93,7 @@ pub fn fold(prep: &Prepared<'_>, range: Range<usize>) -> Result<(Stacks, DepthCu
         if !prep.view.sample_kept(i) {
             continue;
         }
-        let w = p.samples.value(i, prep.value_index);
+        let w = p.samples.value(i, value_index);
         if w == 0 {
             continue;
         }

@@ -18,6 +18,7 @@
 
 mod diff;
 mod fold;
+mod mean;
 mod palette;
 mod svg;
 mod tree;
@@ -131,6 +132,9 @@ pub fn run(
     let context = || loaded.name.clone();
     let mut by_package = |frame: &svg::Drawn<'_>| palette::by_package(frame);
     let package = options.palette == Palette::Package;
+    if prep.mean {
+        return write_mean(out, notes, &prep, after_range, options).with_context(context);
+    }
     if before_range.is_none() && !options.folded && !options.inverted {
         let cut = tree::lines_cut_narrow(&prep, after_range.clone(), options.min_width)
             .with_context(context)?;
@@ -173,7 +177,7 @@ pub fn run(
                 text
             })
             .collect();
-        let styler = diff::Styler::new(&rows, prep.sample_unit() == "bytes");
+        let styler = diff::Styler::new(&rows, prep.sample_unit() == "bytes").shown_by(prep.ratio);
         let mut style = |frame: &svg::Drawn<'_>| {
             let mut restyled = styler.style(frame);
             if package {
@@ -191,7 +195,7 @@ pub fn run(
     note_negative(notes, &loaded.name, negative)?;
     if options.folded {
         for l in &lines {
-            writeln!(out, "{l}")?;
+            writeln!(out, "{}", shown_line(&prep, l, before_stacks.is_some()))?;
         }
         return Ok(());
     }
@@ -200,6 +204,98 @@ pub fn run(
     let labels = svg::labels(&prep, total, before_total, options);
     let style = package.then_some(&mut by_package as &mut svg::Style<'_>);
     svg::write_svg(out, &prep, &lines, labels, options, style).with_context(context)
+}
+
+/// A folded line with its values as shown: multiplied by 1/`-divide_by`
+/// and truncated, as `top` shows them (the last value, and the one before
+/// it with a base).
+fn shown_line(prep: &prepare::Prepared<'_>, line: &str, two: bool) -> String {
+    if prep.ratio.is_none() {
+        return line.to_string();
+    }
+    let columns = if two { 3 } else { 2 };
+    let parts: Vec<&str> = line.rsplitn(columns, ' ').collect();
+    if parts.len() != columns {
+        return line.to_string();
+    }
+    let mut out = parts[columns - 1].to_string();
+    for v in parts[..columns - 1].iter().rev() {
+        match v.parse::<i64>() {
+            Ok(v) => out.push_str(&format!(" {}", prep.shown(v))),
+            Err(_) => return line.to_string(),
+        }
+    }
+    out
+}
+
+/// The `-mean` flame graph (see [`mean`]): widths from the sums, each
+/// frame's average in its tooltip; with `--folded`, each stack's average.
+fn write_mean(
+    out: &mut dyn Write,
+    notes: &mut dyn Write,
+    prep: &prepare::Prepared<'_>,
+    range: std::ops::Range<usize>,
+    options: &FlameOptions,
+) -> anyhow::Result<()> {
+    let (mut values, cut) = fold::fold(prep, range.clone())?;
+    let (mut divisors, _) = fold::fold_values(prep, range, 0)?;
+    if options.inverted {
+        values = fold::invert(values);
+        divisors = fold::invert(divisors);
+    }
+    if let Some(note) = cut.note() {
+        writeln!(notes, "heapscope: {}: {note}", prep.loaded.name)?;
+    }
+    let cut_below = (!options.folded).then_some(options.min_width);
+    let (rows, negative) = fold::rows(&values, Some(&divisors), |_, v| v, cut_below);
+    note_negative(notes, &prep.loaded.name, negative)?;
+    let texts = fold::FrameTexts::new(prep);
+    let line = |r: &fold::Row, value: i64| {
+        let mut text = String::new();
+        texts.write(&r.path, &mut text);
+        text.push_str(&format!(" {value}"));
+        text
+    };
+    if options.folded {
+        writeln!(
+            notes,
+            "heapscope: {}: -mean: each folded value is its stack's {} over its {} \
+             (an average: the values do not add up)",
+            prep.loaded.name,
+            prep.sample_type_raw().trim_start_matches("mean_"),
+            first_type(prep)
+        )?;
+        for r in rows.iter().filter(|r| r.width > 0) {
+            let avg = prepare::mean(r.after, r.before);
+            writeln!(out, "{}", line(r, prep.shown(avg)))?;
+        }
+        return Ok(());
+    }
+    let lines: Vec<String> = rows
+        .iter()
+        .filter(|r| r.width > 0)
+        .map(|r| line(r, r.width))
+        .collect();
+    let averages = mean::Averages::new(&rows, prep);
+    let package = options.palette == Palette::Package;
+    let mut style = |frame: &svg::Drawn<'_>| {
+        let mut restyled = averages.style(frame);
+        if package {
+            restyled.fill = Some(palette::package_fill(frame.name));
+        }
+        restyled
+    };
+    let labels = svg::labels(prep, prep.total, None, options);
+    svg::write_svg(out, prep, &lines, labels, options, Some(&mut style))
+}
+
+/// The first sample type's name: what `-mean` divides by.
+fn first_type(prep: &prepare::Prepared<'_>) -> String {
+    let p = prep.profile();
+    p.sample_types
+        .first()
+        .map(|t| crate::support::escape::text(p.str(t.kind)).into_owned())
+        .unwrap_or_default()
 }
 
 /// Tells of stacks left out for their negative values.

@@ -23,7 +23,12 @@ fn count_name(unit: &str) -> &'static str {
 /// Writes `svg` with inferno's tooltips ("f (1,234,567 bytes, 12.34%)")
 /// in human units ("f (1.18 MB, 12.34%)"). A tooltip is the text between
 /// the last `(` before `)</title>` and it, with no `(`, `)` or `<` inside.
-fn write_humanized(w: &mut dyn Write, svg: &[u8]) -> io::Result<()> {
+fn write_humanized(
+    w: &mut dyn Write,
+    svg: &[u8],
+    count: &str,
+    fmt: &dyn Fn(i64) -> String,
+) -> io::Result<()> {
     let mut done = 0;
     for close in memchr::memmem::find_iter(svg, b")</title>") {
         let Some(open) = memchr::memrchr3(b'(', b')', b'<', &svg[done..close]) else {
@@ -33,9 +38,9 @@ fn write_humanized(w: &mut dyn Write, svg: &[u8]) -> io::Result<()> {
         if svg[open] != b'(' {
             continue;
         }
-        if let Some((bytes, rest)) = tooltip_bytes(&svg[open + 1..close]) {
+        if let Some((count, rest)) = tooltip_count(&svg[open + 1..close], count) {
             w.write_all(&svg[done..=open])?;
-            write!(w, "{}, ", units::human_bytes(bytes))?;
+            write!(w, "{}, ", fmt(count))?;
             w.write_all(rest)?;
             done = close;
         }
@@ -44,12 +49,14 @@ fn write_humanized(w: &mut dyn Write, svg: &[u8]) -> io::Result<()> {
 }
 
 /// The count and the rest of a tooltip's "1,234,567 bytes, 12.34%": digits
-/// in groups of three after the first one to three, " bytes, ", and text
-/// ending in `%`.
-fn tooltip_bytes(text: &[u8]) -> Option<(i64, &[u8])> {
+/// in groups of three after the first one to three, " COUNT, " (inferno's
+/// count name: "bytes", "objects"), and text ending in `%`.
+fn tooltip_count<'t>(text: &'t [u8], count: &str) -> Option<(i64, &'t [u8])> {
     let space = memchr::memchr(b' ', text)?;
     let (number, rest) = text.split_at(space);
-    let rest = rest.strip_prefix(b" bytes, ")?;
+    let rest = rest.strip_prefix(b" ")?;
+    let rest = rest.strip_prefix(count.as_bytes())?;
+    let rest = rest.strip_prefix(b", ")?;
     if !rest.ends_with(b"%") {
         return None;
     }
@@ -218,6 +225,7 @@ pub fn labels(
 ) -> Labels {
     let unit = prep.sample_unit();
     let amount = |v: i64| {
+        let v = prep.shown(v);
         if unit == "bytes" {
             units::human_bytes(v)
         } else {
@@ -225,6 +233,15 @@ pub fn labels(
         }
     };
     let mut default = format!("{}: {}", prep.sample_type(), amount(total));
+    if prep.mean {
+        // `total` is the mean over every sample, as top's.
+        let p = prep.profile();
+        let per = p.sample_types.first().map_or("", |t| p.str(t.kind));
+        default.push_str(&format!(
+            " per {} (widths: sums; tooltips: each frame's mean)",
+            escape::text(per)
+        ));
+    }
     if let Some(before) = before_total {
         let change = total.saturating_sub(before);
         let sign = if change > 0 { "+" } else { "" };
@@ -300,8 +317,12 @@ pub fn write_svg(
     if let Some(style) = style {
         svg = restyle(&svg, opts.reverse, style);
     }
+    // Tooltips in human units, values as shown (-divide_by).
     if prep.sample_unit() == "bytes" {
-        write_humanized(w, &svg)?;
+        write_humanized(w, &svg, "bytes", &|v| units::human_bytes(prep.shown(v)))?;
+    } else if prep.ratio.is_some() {
+        let count = count_name(&prep.sample_unit());
+        write_humanized(w, &svg, count, &|v| format!("{} {count}", prep.shown(v)))?;
     } else {
         w.write_all(&svg)?;
     }
@@ -407,7 +428,7 @@ mod tests {
             "<title>main.f (1,234,567 bytes, 12.34%)</title><title>all (512 bytes, 100%)</title>\
                    <title>g (2,048 bytes, 1.00%; +0.50%)</title>";
         let mut out = Vec::new();
-        write_humanized(&mut out, svg.as_bytes()).unwrap();
+        write_humanized(&mut out, svg.as_bytes(), "bytes", &units::human_bytes).unwrap();
         assert_eq!(
             String::from_utf8(out).unwrap(),
             "<title>main.f (1.18 MB, 12.34%)</title><title>all (512 B, 100%)</title>\
@@ -424,7 +445,7 @@ mod tests {
                    <title>i (12 objects, 1%)</title><title>j (12 bytes, 1)</title>\
                    <title>k (12 bytes, (1%)</title><title>(7 bytes, 5%)</title>";
         let mut out = Vec::new();
-        write_humanized(&mut out, svg.as_bytes()).unwrap();
+        write_humanized(&mut out, svg.as_bytes(), "bytes", &units::human_bytes).unwrap();
         assert_eq!(
             String::from_utf8(out).unwrap(),
             "<title>f(x) (2 kB, 1%)</title>\

@@ -468,7 +468,7 @@ pub fn trimmed(
         // The same passes over the first sample type: what each value is
         // divided by.
         let div = build(p, table, view, 0, kept.as_deref(), &nodes, sample_tags)?;
-        for (n, tags) in built.tags.iter_mut() {
+        for (n, tags) in &mut built.tags {
             if let Some(d) = div.tags.get(n) {
                 set_divisors(tags, d);
             }
@@ -509,8 +509,7 @@ fn set_divisors(tags: &mut NodeLabels, div: &NodeLabels) {
             .numeric
             .iter()
             .find(|(s, _)| s == set)
-            .map(|(_, d)| &d[..])
-            .unwrap_or(&[]);
+            .map_or(&[][..], |(_, d)| &d[..]);
         for t in ts {
             (t.flat_div, t.cum_div) = find(divs, &t.name).unwrap_or((0, 0));
         }
