@@ -569,3 +569,52 @@ fn graph_errors() {
     let g = parse(&stdout(&out));
     assert!(g.nodes.is_empty() && !g.legend.is_empty());
 }
+
+/// pprof's differential call graph: `graph -diff_base=BEFORE AFTER` (and
+/// `-base`) as DOT, node by node and edge by edge equal to `go tool pprof
+/// -dot -diff_base` (golden/base), and the built-in SVG drawn from the same
+/// graph: every node's label lines (names, signed values and shares of the
+/// base's total) and the legend are its text.
+#[test]
+fn diff_base_graph_equals_pprof_and_its_builtin_svg_draws_the_same_nodes() {
+    for golden in ["dot_diff_base.dot", "dot_base_drop_negative.dot"] {
+        let case = manifest_in("base")
+            .into_iter()
+            .find(|c| c.golden == format!("base/{golden}"))
+            .expect("golden in the manifest");
+        let mut args = vec!["graph".to_string(), "--format=dot".to_string()];
+        for a in case.args.iter().filter(|a| *a != "-dot") {
+            args.push(match a.split_once('=') {
+                Some((flag @ ("-base" | "-diff_base"), name)) => {
+                    format!("{flag}={}", profile(name))
+                }
+                _ => a.clone(),
+            });
+        }
+        args.push(profile(&case.profile));
+        let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+        let dot = stdout(&run(&argv));
+        let (got, want) = (parse(&dot), parse(&case.expected()));
+        assert!(got.nodes.len() > 3, "{golden}");
+        assert_eq!(got.nodes, want.nodes, "{golden}");
+        assert_eq!(got.nodelets, want.nodelets, "{golden}");
+        assert_eq!(got.edges, want.edges, "{golden}");
+        if golden == "dot_diff_base.dot" {
+            // leak.6 against leak.1: main.loadBatch shrank.
+            assert!(
+                got.nodes["main.loadBatch"]["label"].contains("\\n-"),
+                "{golden}"
+            );
+        }
+
+        let mut svg_args: Vec<&str> = argv
+            .iter()
+            .filter(|a| **a != "--format=dot")
+            .copied()
+            .collect();
+        svg_args.insert(1, "--renderer=builtin");
+        let out = run(&svg_args);
+        assert!(out.status.success(), "{svg_args:?}: {}", stderr(&out));
+        check_svg_holds_labels(&stdout(&out), &dot);
+    }
+}
