@@ -226,13 +226,8 @@ pub fn compute(prep: &Prepared<'_>, opts: &GraphOptions) -> Result<Drawing, Over
         .map(|&n| values(n).0.unsigned_abs())
         .max()
         .unwrap_or(0) as f64;
-    let share = |x: i64| {
-        if total == 0 {
-            0.0
-        } else {
-            x as f64 / total.unsigned_abs() as f64
-        }
-    };
+    // As pprof divides: over a zero total, 0/0 is NaN and x/0 infinite.
+    let share = |x: i64| x as f64 / total.unsigned_abs() as f64;
 
     let no_tags = NodeLabels::default();
     let nodes: Vec<Node> = v
@@ -515,10 +510,9 @@ pub fn shorten_function_name(name: &str) -> String {
 /// light shade for backgrounds, a dark one for lines and borders.
 pub fn dot_color(score: f64, background: bool) -> String {
     let (mut saturation, value) = if background { (0.1, 0.93) } else { (1.0, 0.7) };
+    // A NaN score (a zero cum over a zero total) stays NaN, as in pprof:
+    // its green channel becomes 0 (Go's and Rust's casts of NaN to a byte).
     let mut score = score.clamp(-1.0, 1.0);
-    if score.is_nan() {
-        score = 0.0;
-    }
     if score.abs() < 0.2 {
         saturation *= score.abs() / 0.2;
     }
@@ -838,6 +832,10 @@ mod tests {
         assert_eq!(dot_color(60.16 / 87.03, true), "#edd7d5");
         assert_eq!(dot_color(0.0, false), "#b2b2b2");
         assert_eq!(dot_color(0.0, true), "#ededed");
+        // 0 over a zero total, as pprof draws it (go tool pprof -dot -mean
+        // -inuse_objects server.pb.gz, whose mean total is 0).
+        assert_eq!(dot_color(f64::NAN, false), "#b20000");
+        assert_eq!(dot_color(f64::NAN, true), "#ed00d5");
     }
 
     #[test]
