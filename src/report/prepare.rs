@@ -131,20 +131,15 @@ impl<'a> Prepared<'a> {
         }
         view.unmatched.splice(0..0, unmatched);
         let p = &loaded.profile;
-        let total = report_total(p, &view, value_index, selection.relative_percentages)
-            .ok_or(PrepareError::Overflow(Overflow))?;
-        let total = if selection.mean {
-            // pprof's computeTotal: the sum over the divisor's sum.
-            let div = if selection.relative_percentages {
-                view.total(p, 0)
-            } else {
-                p.total(0)
-            }
-            .ok_or(PrepareError::Overflow(Overflow))?;
-            mean(total, div)
-        } else {
-            total
-        };
+        let mean_index = selection.mean.then_some(0);
+        let total = report_total(
+            p,
+            &view,
+            value_index,
+            mean_index,
+            selection.relative_percentages,
+        )
+        .ok_or(PrepareError::Overflow(Overflow))?;
         if let Some(better) =
             sample_type::better_choice(p, value_index, |i| view.sample_visible(p, i))
         {
@@ -302,25 +297,39 @@ pub fn mean(value: i64, div: i64) -> i64 {
     }
 }
 
-/// pprof's report total: the sum of |value| over all samples (those the
-/// filters keep, with `-relative_percentages`), or over the samples of a
-/// `-diff_base` (labelled `pprof::base`) when that is not zero.
-fn report_total(p: &Profile, view: &View, value_index: usize, relative: bool) -> Option<i64> {
+/// pprof's report total (`computeTotal`): the sum of |value| over all
+/// samples (those the filters keep, with `-relative_percentages`), or over
+/// the samples of a `-diff_base` (labelled `pprof::base`) when that is not
+/// zero. With `-mean` (`mean_index`, the divisor's sample type), that sum
+/// over the same samples' divisors, summed with their signs (a base's are
+/// negative).
+fn report_total(
+    p: &Profile,
+    view: &View,
+    value_index: usize,
+    mean_index: Option<usize>,
+    relative: bool,
+) -> Option<i64> {
     let counts = |i: usize| !relative || view.sample_visible(p, i);
-    let mut total: i64 = 0;
-    let mut base: i64 = 0;
+    let (mut total, mut div, mut base, mut base_div) = (0i64, 0i64, 0i64, 0i64);
     let marked = combine::base_label_sets(p);
     for i in (0..p.samples.len()).filter(|&i| counts(i)) {
         let v = p.samples.value(i, value_index).checked_abs()?;
+        let d = mean_index.map_or(0, |m| p.samples.value(i, m));
         total = total.checked_add(v)?;
+        div = div.checked_add(d)?;
         if marked
             .as_ref()
             .is_some_and(|m| m[p.samples.label_set[i].index()])
         {
             base = base.checked_add(v)?;
+            base_div = base_div.checked_add(d)?;
         }
     }
-    Some(if base > 0 { base } else { total })
+    if base > 0 {
+        (total, div) = (base, base_div);
+    }
+    Some(mean(total, div))
 }
 
 /// [`Prepared::new`] with its errors as a report gives them: named by the
