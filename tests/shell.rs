@@ -273,6 +273,20 @@ fn report_flags_name_the_command() {
         &["peek", "-alloc_space", "handlePut"],
     );
     same(&["-dot"], &["graph", "--format=dot"]);
+    // pprof's -svg, though gctrace has a --svg FILE of its own.
+    same(
+        &["-svg", "-renderer=builtin"],
+        &["graph", "--format=svg", "--renderer=builtin"],
+    );
+    let out = tempfile::tempdir().unwrap();
+    let svg = out.path().join("g.svg");
+    let arg = format!("-output={}", svg.display());
+    let done = run(&["-svg", &arg, "-renderer=builtin", &file]);
+    assert!(done.status.success(), "{}", stderr(&done));
+    assert_eq!(
+        std::fs::read(&svg).unwrap(),
+        run(&["graph", "--renderer=builtin", &file]).stdout
+    );
 }
 
 /// The shell at a terminal: rustyline needs a terminal it knows.

@@ -227,7 +227,7 @@ pub(super) fn invocation(cmd: &Command, mut args: Vec<OsString>) -> Result<Invoc
             rest.push(arg);
             continue;
         };
-        let Some(report) = pprof_command(name).filter(|_| cmd_long(cmd, name).is_none()) else {
+        let Some(report) = pprof_command(name).filter(|_| !profile_report_long(cmd, name)) else {
             rest.push(arg);
             continue;
         };
@@ -372,6 +372,18 @@ fn cmd_long(cmd: &Command, name: &str) -> Option<bool> {
         stack.extend(cmd.get_subcommands());
     }
     None
+}
+
+/// Whether a command that reads a profile has the long flag `name`: such
+/// a flag is heapscope's even where pprof has a report of that name. The
+/// text commands' flags (gctrace's `--svg FILE`) do not count: pprof's
+/// invocation never runs them, so `-svg` there is pprof's report.
+fn profile_report_long(cmd: &Command, name: &str) -> bool {
+    takes_long(cmd, name)
+        || cmd
+            .get_subcommands()
+            .filter(|s| !matches!(s.get_name(), "gctrace" | "memstats"))
+            .any(|s| takes_long(s, name))
 }
 
 /// Whether `cmd` itself (not its subcommands) has the long flag `name`.
