@@ -262,7 +262,7 @@ fn write_mean(
             "heapscope: {}: -mean: each folded value is its stack's {} over its {} \
              (an average: the values do not add up)",
             prep.loaded.name,
-            prep.sample_type_raw().trim_start_matches("mean_"),
+            prep.sample_type().trim_start_matches("mean_"),
             first_type(prep)
         )?;
         for r in rows.iter().filter(|r| r.width > 0) {
