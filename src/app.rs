@@ -322,9 +322,7 @@ pub fn run(request: &Request, out: &mut dyn Write, notes: &mut dyn Write) -> any
         }),
         Request::Raw {
             input, selection, ..
-        } => output::write_to(to, out, |w| {
-            with_prepared(input, selection, notes, |prep, _| Ok(raw::write(w, prep)?))
-        }),
+        } => output::write_to(to, out, |w| raw::run(w, notes, input, selection)),
         Request::MemStats { input, format, .. } => {
             output::write_to(to, out, |w| memstats::run(w, notes, input, *format))
         }

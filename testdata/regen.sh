@@ -683,6 +683,13 @@ make_goldens() {
 	golden server.dot_mean.dot server.pb.gz -dot -mean
 	golden server.dot_mean_alloc.dot server.pb.gz -dot -mean -alloc_space
 	golden churn.dot_mean.dot churn.pb.gz -dot -mean
+	# -raw with a base: the difference merged and renumbered by pprof's merge.
+	GDIR=golden/base
+	golden raw_base.txt leak.6.pb.gz -raw -base=leak.1.pb.gz
+	golden raw_diff_base.txt leak.6.pb.gz -raw -diff_base=leak.1.pb.gz
+	golden raw_base_two_builds.txt leak_build2.pb.gz -raw -base=leak.6.pb.gz
+	golden raw_base_two_programs.txt churn.pb.gz -raw -base=server.pb.gz
+	GDIR=golden
 
 	check_goldens "$GOTEST"
 }

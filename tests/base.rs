@@ -27,7 +27,8 @@ fn args(case: &GoldenCase) -> Vec<String> {
 
 /// The lines with runs of white space collapsed (pprof's printf widths and
 /// heapscope's aligned columns differ), without the graph legend's help
-/// line (pprof 1.25.5 links a short URL). `list` is compared byte for byte.
+/// line (pprof 1.25.5 links a short URL). `list` and `raw` are compared
+/// byte for byte.
 fn tokens(text: &str) -> Vec<String> {
     text.lines()
         .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
@@ -44,7 +45,7 @@ fn tokens(text: &str) -> Vec<String> {
 #[test]
 fn base_reports_equal_pprof() {
     let cases = manifest_in("base");
-    assert_eq!(cases.len(), 20, "base goldens in the manifest");
+    assert_eq!(cases.len(), 24, "base goldens in the manifest");
     let mut failures = Vec::new();
     for case in &cases {
         let args = args(case);
@@ -56,7 +57,10 @@ fn base_reports_equal_pprof() {
             case.golden,
             util::stderr(&out)
         );
-        let list = case.args.iter().any(|a| a.starts_with("-list="));
+        let list = case
+            .args
+            .iter()
+            .any(|a| a.starts_with("-list=") || a == "-raw");
         let (got, want) = (util::stdout(&out), case.expected());
         let same = if list {
             got == want

@@ -367,19 +367,6 @@ fn usage_errors_exit_2() {
         2,
         &["-nodecount=3: heapscope info does not take -nodecount (top, diff, trend, graph do)"],
     );
-    // pprof prints -raw -base merged and renumbered; heapscope says why not.
-    for flag in ["base", "diff_base"] {
-        let arg = format!("-{flag}={}", profile("leak.1.pb.gz"));
-        fails_with(
-            &["raw", &arg, &profile("leak.6.pb.gz")],
-            None,
-            2,
-            &[
-                &format!("heapscope raw prints one profile as decoded; pprof's -raw -{flag}"),
-                "which raw does not imitate",
-            ],
-        );
-    }
 }
 
 #[test]

@@ -713,6 +713,8 @@ pub(super) struct RawArgs {
     #[command(flatten)]
     pub select: SelectArgs,
     #[command(flatten)]
+    pub base: BaseArgs,
+    #[command(flatten)]
     pub output: OutputFileArgs,
     #[command(flatten)]
     pub input: ProfileArgs,

@@ -176,11 +176,14 @@ profiles: period, time, every sample with all its values, location ids and label
 location with its address, mapping and lines (function file:line:column s=start line),
 every mapping with its [FN][FL][LN][IN] flags. Ids are the file's own, and samples whose
 values are all zero are shown. -focus/-ignore drop samples and -hide/-show drop lines, as
-in pprof; the sample type and granularity flags change nothing here. Reads one profile.
+in pprof; the sample type and granularity flags change nothing here. Reads one profile;
+with -base or -diff_base, the difference as pprof's merge leaves it (samples that cancel
+dropped, tables renumbered by first use), as pprof's -raw -base prints it.
 
 Examples:
   heapscope raw pprof.heap
-  heapscope raw -focus=handlePut pprof.heap | less";
+  heapscope raw -focus=handlePut pprof.heap | less
+  heapscope raw -base=before.heap after.heap";
 
 /// After the flags of `heapscope top --help`.
 pub(super) const TOP: &str = "\

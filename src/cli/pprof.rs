@@ -398,13 +398,6 @@ fn takes_long(cmd: &Command, name: &str) -> bool {
 /// the whole flag named, with the commands that take it.
 fn not_taken(cmd: &Command, sub: &Command, text: &str, name: &str) -> UsageError {
     let command = sub.get_name();
-    if command == "raw" && matches!(name, "base" | "diff_base") {
-        return UsageError(format!(
-            "{text}: heapscope raw prints one profile as decoded; pprof's -raw -{name} prints \
-             the difference merged and renumbered by pprof's merge, which raw does not \
-             imitate (traces -{name} shows each sample of the difference)"
-        ));
-    }
     let takers: Vec<&str> = cmd
         .get_subcommands()
         .filter(|s| !s.is_hide_set() && takes_long(s, name))

@@ -150,8 +150,10 @@ fn traces(a: TracesArgs) -> Result<Request, UsageError> {
 }
 
 fn raw(a: RawArgs) -> Result<Request, UsageError> {
+    let mut input = with_base(&a.input, &a.base)?;
+    input.sources = one_profile(&a.input, "raw")?.sources;
     Ok(Request::Raw {
-        input: one_profile(&a.input, "raw")?,
+        input,
         selection: selection(&a.select, None)?,
         output: a.output.output,
     })

@@ -443,6 +443,10 @@ pub fn merge_identical(p: &mut Profile) -> Result<(), Overflow> {
     let mut order: Vec<usize> = Vec::new();
     let mut values: Vec<i64> = Vec::new();
     for i in 0..samples.len() {
+        // pprof's merge passes over samples whose values are all zero.
+        if samples.values(i).iter().all(|&v| v == 0) {
+            continue;
+        }
         let key = (
             samples
                 .stack(i)
@@ -479,6 +483,152 @@ pub fn merge_identical(p: &mut Profile) -> Result<(), Overflow> {
     }
     p.samples = merged;
     Ok(())
+}
+
+/// Renumbers a merged profile's tables as pprof's merge leaves them, for
+/// `raw -base`: mappings, functions and locations that pprof's merge takes
+/// for one become one, and each table holds only what the samples use,
+/// numbered from 1 in the order the samples first use it (stacks leaf
+/// first), the first profile's first mapping (its main binary) first. A
+/// mapping is one by its size rounded up to 4 kB, offset and build ID (or
+/// file), a location's address moving with its mapping's start; a
+/// function by its start line and names; a location by its address in its
+/// mapping and its lines, keyed as pprof's `Location.key` writes them.
+pub fn renumber_as_merged(p: &mut Profile) {
+    #[derive(PartialEq, Eq, Hash)]
+    struct MappingKey<'a>(u64, u64, &'a str);
+    #[derive(PartialEq, Eq, Hash)]
+    struct LocationKey(u64, u64, String, bool);
+    let mut mappings: Vec<super::Mapping> = Vec::new();
+    let mut mapping_keys: FxHashMap<MappingKey<'_>, usize> = FxHashMap::default();
+    // Per old mapping: its new index, how far its addresses move, and the
+    // new mapping's start.
+    let mut mapping_of: Vec<Option<(usize, i64, u64)>> = vec![None; p.mappings.len()];
+    let mut functions: Vec<super::Function> = Vec::new();
+    let mut function_keys: FxHashMap<(i64, StrId, StrId, StrId), usize> = FxHashMap::default();
+    let mut function_of: Vec<Option<usize>> = vec![None; p.functions.len()];
+    let mut locations: Vec<Location> = Vec::new();
+    let mut lines: Vec<super::Line> = Vec::new();
+    let mut location_keys: FxHashMap<LocationKey, usize> = FxHashMap::default();
+    let mut location_of: Vec<Option<usize>> = vec![None; p.locations.len()];
+
+    let mut map_mapping = |old: usize| -> (usize, i64, u64) {
+        if let Some(m) = mapping_of[old] {
+            return m;
+        }
+        let src = &p.mappings[old];
+        const ROUNDING: u64 = 0x1000;
+        let size = src.memory_limit.wrapping_sub(src.memory_start);
+        let size = size.wrapping_add(ROUNDING - 1);
+        let size = size - size % ROUNDING;
+        let who = match (p.str(src.build_id), p.str(src.file)) {
+            ("", file) => file,
+            (build_id, _) => build_id,
+        };
+        let key = MappingKey(size, src.file_offset, who);
+        let m = match mapping_keys.get(&key) {
+            Some(&at) => (
+                at,
+                (mappings[at].memory_start as i64).wrapping_sub(src.memory_start as i64),
+                mappings[at].memory_start,
+            ),
+            None => {
+                mappings.push(super::Mapping {
+                    id: mappings.len() as u64 + 1,
+                    ..src.clone()
+                });
+                mapping_keys.insert(key, mappings.len() - 1);
+                (mappings.len() - 1, 0, src.memory_start)
+            }
+        };
+        mapping_of[old] = Some(m);
+        m
+    };
+    if !p.mappings.is_empty() {
+        map_mapping(0);
+    }
+    let mut frames = Vec::with_capacity(p.samples.frames.len());
+    for i in 0..p.samples.len() {
+        for &old in p.samples.stack(i) {
+            if let Some(new) = location_of[old.index()] {
+                frames.push(LocationIndex::from_index(new));
+                continue;
+            }
+            let src = &p.locations[old.index()];
+            let mapping = src.mapping.to_option().map(|m| map_mapping(m.index()));
+            let address = (src.address as i64).wrapping_add(mapping.map_or(0, |m| m.1)) as u64;
+            let start = lines.len() as u32;
+            // pprof's key writes each line's function at 2i, its line at
+            // 2i+1 and its column at 2i+2 of 3n slots.
+            let src_lines = p.location_lines(src);
+            let mut key_parts = vec![String::new(); src_lines.len() * 3];
+            for (k, line) in src_lines.iter().enumerate() {
+                let function = line.function.to_option().map(|f| {
+                    let f = f.index();
+                    *function_of[f].get_or_insert_with(|| {
+                        let src = &p.functions[f];
+                        let key = (src.start_line, src.name, src.system_name, src.filename);
+                        *function_keys.entry(key).or_insert_with(|| {
+                            functions.push(super::Function {
+                                id: functions.len() as u64 + 1,
+                                ..src.clone()
+                            });
+                            functions.len() - 1
+                        })
+                    })
+                });
+                if let Some(f) = function {
+                    key_parts[2 * k] = format!("{:x}", f + 1);
+                }
+                key_parts[2 * k + 1] = format_hex_i64(line.line);
+                key_parts[2 * k + 2] = format_hex_i64(line.column);
+                lines.push(super::Line {
+                    function: function.map_or(FunctionIndex::NONE, FunctionIndex::from_index),
+                    ..*line
+                });
+            }
+            let (key_address, key_mapping) = match mapping {
+                Some((m, _, start)) => (address.wrapping_sub(start), m as u64 + 1),
+                None => (address, 0),
+            };
+            let key = LocationKey(key_address, key_mapping, key_parts.join("|"), src.is_folded);
+            let new = match location_keys.get(&key) {
+                Some(&at) => {
+                    lines.truncate(start as usize);
+                    at
+                }
+                None => {
+                    locations.push(Location {
+                        id: locations.len() as u64 + 1,
+                        mapping: mapping
+                            .map_or(MappingIndex::NONE, |m| MappingIndex::from_index(m.0)),
+                        address,
+                        lines: start..lines.len() as u32,
+                        is_folded: src.is_folded,
+                    });
+                    location_keys.insert(key, locations.len() - 1);
+                    locations.len() - 1
+                }
+            };
+            location_of[old.index()] = Some(new);
+            frames.push(LocationIndex::from_index(new));
+        }
+    }
+    drop(mapping_keys);
+    p.samples.frames = frames;
+    p.mappings = mappings;
+    p.functions = functions;
+    p.locations = locations;
+    p.lines = lines;
+}
+
+/// Go's `strconv.FormatInt(v, 16)`: lower-case hex with a sign.
+fn format_hex_i64(v: i64) -> String {
+    if v < 0 {
+        format!("-{:x}", v.unsigned_abs())
+    } else {
+        format!("{v:x}")
+    }
 }
 
 /// Sum of each sample type's values over a range of samples; an error when

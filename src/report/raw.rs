@@ -6,7 +6,8 @@
 //!
 //! It shows the profile as read: ids as the file gives them, samples whose
 //! values are all zero included, numeric labels without a unit as bare
-//! numbers. As pprof does, it applies the profile's own `drop_frames` and
+//! numbers; with a base, the difference as pprof's merge leaves it
+//! (`profile::combine::renumber_as_merged`). As pprof does, it applies the profile's own `drop_frames` and
 //! the filters: `-focus`/`-ignore` drop samples, `-hide`/`-show` drop
 //! lines from locations and locations left without any from the stacks.
 //! What heapscope reads differently from pprof shows here too: a legacy
@@ -15,11 +16,31 @@
 
 use std::io::{self, Write};
 
-use super::Prepared;
+use anyhow::Context;
+
+use super::{Prepared, Selection};
+use crate::input::combine;
+use crate::input::InputSpec;
 use crate::profile::filter::View;
 use crate::profile::{FunctionIndex, Label, Location, LocationIndex, MappingIndex, Profile, StrId};
 use crate::support::escape;
 use crate::support::time::format_go_time;
+
+/// Runs `raw`: loads the profile (with a base, the difference merged and
+/// renumbered as pprof's merge leaves it), prepares it and writes the dump.
+pub fn run(
+    w: &mut dyn Write,
+    notes: &mut dyn Write,
+    input: &InputSpec,
+    selection: &Selection,
+) -> anyhow::Result<()> {
+    let mut loaded = combine::load_merged(input, notes)?;
+    if input.base.is_some() {
+        crate::profile::combine::renumber_as_merged(&mut loaded.profile);
+    }
+    let prep = super::prepare::for_report(&loaded, selection, notes)?;
+    write(w, &prep).with_context(|| loaded.name.clone())
+}
 
 /// Writes the dump.
 pub fn write(w: &mut dyn Write, prep: &Prepared<'_>) -> io::Result<()> {
