@@ -689,6 +689,9 @@ make_goldens() {
 	golden raw_diff_base.txt leak.6.pb.gz -raw -diff_base=leak.1.pb.gz
 	golden raw_base_two_builds.txt leak_build2.pb.gz -raw -base=leak.6.pb.gz
 	golden raw_base_two_programs.txt churn.pb.gz -raw -base=server.pb.gz
+	# -mean over a -diff_base: the base's divisors, negated, make the total negative.
+	golden top_diff_base_mean.txt leak.6.pb.gz -top -diff_base=leak.1.pb.gz -mean
+	golden peek_base_mean.txt leak.6.pb.gz -peek=handle -base=leak.1.pb.gz -mean -alloc_space
 	GDIR=golden
 
 	check_goldens "$GOTEST"

@@ -45,7 +45,7 @@ fn tokens(text: &str) -> Vec<String> {
 #[test]
 fn base_reports_equal_pprof() {
     let cases = manifest_in("base");
-    assert_eq!(cases.len(), 24, "base goldens in the manifest");
+    assert_eq!(cases.len(), 26, "base goldens in the manifest");
     let mut failures = Vec::new();
     for case in &cases {
         let args = args(case);
