@@ -686,6 +686,21 @@ make_goldens() {
 	golden heapz.top.txt java.heapz.txt -top -symbolize=none
 	golden heapz.top_lines_objects.txt java.heapz.txt -top -lines -sample_index=inuse_objects -symbolize=none
 	golden heapz.raw.txt java.heapz.txt -raw -symbolize=none
+	# The stories' profiles, for heap and doctor: every node of each sample
+	# type (exact integers), and the bytes label's histogram (-tags) of a
+	# whole profile and of one allocating site.
+	local story st
+	for story in cacheleak sparse stuck proxy loader healthy; do
+		for st in inuse_space inuse_objects alloc_space alloc_objects; do
+			golden "story.$story.$st.functions.txt" "$story.pb.gz" -top -unit=B -nodecount=1000000 -nodefraction=0 "-sample_index=$st"
+		done
+	done
+	for st in inuse_space inuse_objects alloc_space alloc_objects; do
+		golden "story.cacheleak.tags.$st.txt" cacheleak.pb.gz -tags -unit=B "-sample_index=$st"
+		golden "story.cacheleak.tags_render.$st.txt" cacheleak.pb.gz -tags -unit=B "-sample_index=$st" '-focus=^main\.render$'
+		golden "story.sparse.tags_parse.$st.txt" sparse.pb.gz -tags -unit=B "-sample_index=$st" '-focus=^main\.parseRecord$'
+	done
+	golden story.cacheleak.top_lines.txt cacheleak.pb.gz -top -lines -unit=B -nodecount=1000000 -nodefraction=0 -sample_index=inuse_space
 
 	check_goldens "$GOTEST"
 }

@@ -215,7 +215,7 @@ pub fn write_text(w: &mut dyn Write, ev: &Evidence, findings: &[Finding]) -> io:
     for (i, f) in findings.iter().enumerate() {
         writeln!(
             w,
-            "\n{}. {}: {}",
+            "\n{}. [{}] {}",
             i + 1,
             f.kind,
             escape::text_lines(&f.summary)
