@@ -366,6 +366,31 @@ fn doctor_loader_is_runaway_growth_at_io_readall() {
         .as_str()
         .unwrap()
         .contains("stream instead of reading whole"));
+    // With a limit, when it is reached: gctrace's own projection.
+    let mut args = vec![
+        "doctor".to_string(),
+        "--format".into(),
+        "json".into(),
+        "--limit=1GiB".into(),
+    ];
+    args.extend(evidence("loader"));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let limited = json(&args);
+    let first_limited = &limited["findings"][0];
+    assert_eq!(number(first_limited, "limit_bytes"), (1u64 << 30) as f64);
+    let gc = json(&[
+        "gctrace",
+        "--format",
+        "json",
+        "--limit=1GiB",
+        &log("loader.gctrace.log"),
+    ]);
+    assert_eq!(
+        number(first_limited, "limit_reached_by_live_in_s"),
+        gc["summary"]["projection"]["live_reaches_limit_s"]
+            .as_f64()
+            .unwrap()
+    );
     // gctrace agrees; memstats sees the outgrown buffers' idle memory.
     assert!(reader_kinds("gctrace", &log("loader.gctrace.log")).contains(&"runaway_growth".into()));
     let all = kinds(&doc["findings"]);
@@ -447,6 +472,17 @@ fn doctor_cacheleak_series_is_a_leak_at_main_render() {
         .starts_with("heapscope trend "));
 }
 
+/// A finding's number by name.
+fn number(finding: &Value, name: &str) -> f64 {
+    finding["numbers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["name"] == name)
+        .and_then(|n| n["value"].as_f64())
+        .unwrap_or_else(|| panic!("no number {name}: {finding}"))
+}
+
 /// A `Name = value` field of a pasted MemStats block.
 fn memstat(file: &str, name: &str) -> u64 {
     std::fs::read_to_string(log(file))
@@ -481,6 +517,8 @@ fn doctor_sparse_is_fragmentation_at_main_parse_record() {
             golden_share("sparse", "inuse_space", "main.parseRecord"),
         )],
     );
+    assert_eq!(number(first, "heap_inuse_bytes"), inuse as f64);
+    assert_eq!(number(first, "fragmentation_bytes"), (inuse - alloc) as f64);
     // It keeps about one in 16 of the records it made.
     let note = first["sites"][0]["note"].as_str().unwrap();
     assert!(note.contains("objects of 208 B"), "{note}");
@@ -500,6 +538,7 @@ fn doctor_stuck_is_goroutine_stacks() {
     let stacks = memstat("stuck.memstats.txt", "Stack");
     let summary = first["summary"].as_str().unwrap();
     assert!(summary.contains(&format!("StackSys {stacks}")), "{summary}");
+    assert_eq!(number(first, "stack_sys_bytes"), stacks as f64);
     let s = sites(first);
     // What the stuck workers hold: their requests, and the goroutines.
     assert_eq!(s[0].0, "main.newRequest");

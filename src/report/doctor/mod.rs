@@ -179,6 +179,15 @@ pub fn run(
     Ok(())
 }
 
+/// A figure as text: whole numbers whole, others to 4 significant digits.
+fn number(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{v:.0}")
+    } else {
+        crate::units::go_g(v, 4)
+    }
+}
+
 fn site_text(s: &Site) -> String {
     let at = if s.file.is_empty() {
         String::new()
@@ -220,6 +229,14 @@ pub fn write_text(w: &mut dyn Write, ev: &Evidence, findings: &[Finding]) -> io:
             f.kind,
             escape::text_lines(&f.summary)
         )?;
+        if !f.numbers.is_empty() {
+            let numbers: Vec<String> = f
+                .numbers
+                .iter()
+                .map(|(k, v)| format!("{k}={}", number(*v)))
+                .collect();
+            writeln!(w, "   numbers: {}", numbers.join(", "))?;
+        }
         for (name, what) in &f.evidence {
             writeln!(
                 w,

@@ -79,8 +79,9 @@ pub struct Finding {
     /// One of [`KINDS`].
     pub kind: &'static str,
     pub summary: String,
-    /// The figures behind it, by name.
-    pub numbers: Vec<(String, String)>,
+    /// The figures behind it, by name (bytes, shares as fractions, seconds,
+    /// counts, as the name says).
+    pub numbers: Vec<(String, f64)>,
     /// (source, what it says).
     pub evidence: Vec<(String, String)>,
     /// What the sites are: "holding in-use space", …
@@ -404,12 +405,13 @@ fn leak(profiles: &[HeapEvidence]) -> Option<Finding> {
             human_bytes(last_total),
             human_bytes(growth(leaks[0].1)),
         ),
-        numbers: vec![
-            ("snapshots".to_string(), profiles.len().to_string()),
-            ("leaking_sites".to_string(), leaks.len().to_string()),
-            ("leak_growth_bytes".to_string(), total_growth.to_string()),
-            ("last_inuse_bytes".to_string(), last_total.to_string()),
-        ],
+        numbers: named(&[
+            ("snapshots", profiles.len() as f64),
+            ("leaking_sites", leaks.len() as f64),
+            ("leak_growth_bytes", total_growth as f64),
+            ("last_inuse_bytes", last_total as f64),
+            ("span_s", span_s.unwrap_or(0.0)),
+        ]),
         evidence: vec![(
             profiles
                 .iter()
@@ -448,10 +450,7 @@ fn dominant(p: &HeapEvidence) -> Option<Finding> {
             s * 100.0,
             human_bytes(total)
         ),
-        numbers: vec![
-            ("inuse_bytes".to_string(), r.flat[0].to_string()),
-            ("share".to_string(), format!("{s:.4}")),
-        ],
+        numbers: named(&[("inuse_bytes", r.flat[0] as f64), ("share", s)]),
         evidence: vec![(p.name.clone(), "heap profile".to_string())],
         sites_of: "",
         sites: Vec::new(),
@@ -466,13 +465,119 @@ fn dominant(p: &HeapEvidence) -> Option<Finding> {
     })
 }
 
-/// Adds a runtime finding, merging it into one of its kind already found.
+fn named(numbers: &[(&str, f64)]) -> Vec<(String, f64)> {
+    numbers
+        .iter()
+        .filter(|n| n.1.is_finite())
+        .map(|&(k, v)| (k.to_string(), v))
+        .collect()
+}
+
+/// The figures of a gctrace run behind a finding of `kind`.
+fn gctrace_numbers(kind: &str, s: &gctrace::Summary) -> Vec<(String, f64)> {
+    let mut n = vec![("cycles", s.cycles as f64), ("span_s", s.span_s)];
+    match kind {
+        "runaway_growth" => {
+            if let Some(g) = &s.growth {
+                n.extend([
+                    ("live_floor_start_mb", g.floor_start_mb as f64),
+                    ("live_floor_end_mb", g.floor_end_mb as f64),
+                    ("growth_factor", g.factor),
+                    ("late_rate_mb_per_s", g.late_rate_mb_s),
+                ]);
+            }
+            n.push(("live_last_mb", s.live.last as f64));
+            if let Some(p) = &s.projection {
+                n.extend([
+                    ("limit_bytes", p.limit_bytes as f64),
+                    ("limit_reached_by_live_in_s", p.live_s),
+                    ("limit_reached_by_goal_in_s", p.goal_s),
+                ]);
+            }
+        }
+        "churn" | "gc_thrash" | "gc_cpu" => {
+            n.extend([
+                ("cycles_per_s", s.cycles_per_s.unwrap_or(0.0)),
+                ("allocated_mb", s.allocated_mb as f64),
+                ("median_live_mb", s.median_live_mb),
+                ("gc_cpu_share", s.gc_cpu_share.unwrap_or(0.0)),
+                ("median_interval_ms", s.median_interval_ms.unwrap_or(0.0)),
+                ("median_reclaimed_share", s.median_reclaimed.unwrap_or(0.0)),
+            ]);
+            if let Some(w) = s.gc_cpu_windows.iter().map(|w| w.2).reduce(f64::max) {
+                n.push(("gc_cpu_share_peak_window", w));
+            }
+        }
+        "long_mark" => n.extend([
+            ("longest_mark_cycle", s.longest_mark.0 as f64),
+            ("longest_mark_ms", s.longest_mark.1),
+            ("marking_share", s.marking_share.unwrap_or(0.0)),
+        ]),
+        "forced_gc" => n.push(("forced_cycles", s.forced.len() as f64)),
+        _ => {}
+    }
+    named(&n)
+}
+
+/// The figures of a MemStats block behind a finding of `kind`.
+fn memstats_numbers(
+    kind: &str,
+    m: &memstats::MemStats,
+    d: &memstats::Diagnosis,
+) -> Vec<(String, f64)> {
+    let f = |v: Option<u64>| v.map_or(f64::NAN, |v| v as f64);
+    let i = |v: Option<i64>| v.map_or(f64::NAN, |v| v as f64);
+    let n: Vec<(&str, f64)> = match kind {
+        "fragmentation" => vec![
+            ("heap_inuse_bytes", f(m.heap_inuse)),
+            ("heap_alloc_bytes", f(m.heap_alloc)),
+            ("fragmentation_bytes", i(d.fragmentation)),
+            (
+                "fragmentation_share",
+                d.fragmentation_share.unwrap_or(f64::NAN),
+            ),
+        ],
+        "idle_not_released" => vec![
+            ("heap_idle_bytes", f(m.heap_idle)),
+            ("heap_released_bytes", f(m.heap_released)),
+            ("idle_kept_bytes", i(d.idle_kept)),
+            ("sys_bytes", f(m.sys)),
+        ],
+        "goroutine_stacks" => vec![
+            ("stack_sys_bytes", f(m.stack_sys)),
+            ("stack_inuse_bytes", f(m.stack_inuse)),
+            ("sys_bytes", f(m.sys)),
+            ("stack_share", d.stack_share.unwrap_or(f64::NAN)),
+        ],
+        "churn" | "gc_cpu" => vec![
+            ("total_alloc_bytes", f(m.total_alloc)),
+            ("heap_alloc_bytes", f(m.heap_alloc)),
+            ("alloc_ratio", d.alloc_ratio.unwrap_or(f64::NAN)),
+            ("num_gc", f(m.num_gc)),
+            ("gc_cpu_fraction", m.gc_cpu_fraction.unwrap_or(f64::NAN)),
+        ],
+        "long_pauses" => match &d.pauses {
+            Some(p) => vec![
+                ("longest_pause_ns", p.max_ns as f64),
+                ("longest_pause_cycle", p.longest_cycle as f64),
+                ("median_pause_ns", p.median_ns as f64),
+                ("pauses_of_1ms_or_more", p.notable as f64),
+            ],
+            None => Vec::new(),
+        },
+        _ => Vec::new(),
+    };
+    named(&n)
+}
+
+/// Adds a runtime finding, merging it into one of its kind already found
+/// (its numbers added under names not taken yet).
 fn add(
     out: &mut Vec<Finding>,
     (source, reader): (&str, &str),
     kind: &'static str,
-    message: &str,
-    threshold: &str,
+    (message, threshold): (&str, &str),
+    numbers: Vec<(String, f64)>,
 ) {
     // A leak found in a series is the cause of the growth the log shows.
     let kind_in = if kind == "runaway_growth" && out.iter().any(|f| f.kind == "leak") {
@@ -483,12 +588,17 @@ fn add(
     if let Some(f) = out.iter_mut().find(|f| f.kind == kind_in) {
         f.evidence
             .push((source.to_string(), format!("{reader} says: {message}")));
+        for (k, v) in numbers {
+            if !f.numbers.iter().any(|n| n.0 == k) {
+                f.numbers.push((k, v));
+            }
+        }
         return;
     }
     out.push(Finding {
         kind,
         summary: message.to_string(),
-        numbers: Vec::new(),
+        numbers,
         evidence: vec![(source.to_string(), reader.to_string())],
         sites_of: "",
         sites: Vec::new(),
@@ -515,24 +625,26 @@ pub fn findings(ev: &Evidence, options: &DoctorOptions) -> Vec<Finding> {
                 format!("{name} (run {} of {count})", i + 1)
             };
             for f in &summary.findings {
+                let numbers = gctrace_numbers(f.kind, &summary);
                 add(
                     &mut out,
                     (&source, "gctrace"),
                     f.kind,
-                    &f.message,
-                    &f.threshold,
+                    (&f.message, &f.threshold),
+                    numbers,
                 );
             }
         }
     }
     for (name, m) in &ev.memstats {
-        for f in memstats::diagnose(m).findings {
+        let d = memstats::diagnose(m);
+        for f in &d.findings {
             add(
                 &mut out,
                 (name, "memstats"),
                 f.kind,
-                &f.message,
-                &f.threshold,
+                (&f.message, &f.threshold),
+                memstats_numbers(f.kind, m, &d),
             );
         }
     }
