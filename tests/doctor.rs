@@ -439,6 +439,22 @@ fn doctor_cacheleak_series_is_a_leak_at_main_render() {
             golden_share("cacheleak", "inuse_space", "main.render"),
         )],
     );
+    // Its file:line is the line of main.render holding the most, as pprof's
+    // -lines shows it.
+    let (line, _) = golden_flats("story.cacheleak.top_lines.txt")
+        .into_iter()
+        .filter(|(n, _)| n.starts_with("main.render "))
+        .max_by_key(|(_, v)| *v)
+        .unwrap();
+    let site = &first["sites"][0];
+    assert_eq!(
+        line,
+        format!(
+            "main.render {}:{}",
+            site["file"].as_str().unwrap(),
+            site["line"]
+        )
+    );
     // The steady and the oscillating sites are no leak; trend agrees.
     let trend = json(&[
         "trend", "--format", "json", &files[0], &files[1], &files[2], &files[3], &files[4],

@@ -429,3 +429,38 @@ fn write_json(w: &mut dyn Write, h: &Heap) -> io::Result<()> {
         }),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(flat: Values) -> Row {
+        Row {
+            node: NodeIndex::from_index(0),
+            name: "f".to_string(),
+            file: String::new(),
+            line: 0,
+            flat,
+            cum: flat,
+            sizes: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn kind_follows_retention_and_share() {
+        let totals = [1000, 10, 100_000, 1000];
+        // Allocates 10% of all and keeps 1%: churn.
+        assert_eq!(row([100, 1, 10_000, 100]).kind(&totals), "churn");
+        // Keeps 5% exactly: not churn any more.
+        assert_eq!(row([500, 1, 10_000, 100]).kind(&totals), "");
+        // Allocates under 5% of all: too small to matter.
+        assert_eq!(row([10, 1, 4_000, 40]).kind(&totals), "");
+        // Keeps 60% and holds 30% of the in-use space: holds.
+        assert_eq!(row([300, 3, 500, 5]).kind(&totals), "holds");
+        // Nothing allocated: no retention, no kind.
+        assert_eq!(row([0, 0, 0, 0]).kind(&totals), "");
+        assert_eq!(row([0, 0, 0, 0]).retention(), None);
+        assert_eq!(row([300, 3, 500, 5]).average(true), Some(100));
+        assert_eq!(row([300, 0, 500, 5]).average(true), None);
+    }
+}

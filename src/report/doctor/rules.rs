@@ -671,3 +671,65 @@ pub fn findings(ev: &Evidence, options: &DoctorOptions) -> Vec<Finding> {
     out.sort_by_key(|f| rank(f.kind));
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_names_are_shell_words() {
+        assert_eq!(sh("testdata/profiles/a.pb.gz"), "testdata/profiles/a.pb.gz");
+        assert_eq!(sh("my heap.txt"), "'my heap.txt'");
+        assert_eq!(sh("it's"), r"'it'\''s'");
+        assert_eq!(sh(""), "''");
+        assert_eq!(exact("main.(*T).Put"), r"^main\.\(\*T\)\.Put$");
+    }
+
+    #[test]
+    fn every_kind_has_a_rank_and_advice() {
+        for (i, k) in KINDS.iter().enumerate() {
+            assert_eq!(rank(k), i);
+            assert!(!advice(k).is_empty(), "{k}");
+        }
+        assert_eq!(rank("unknown"), KINDS.len());
+    }
+
+    #[test]
+    fn a_log_growth_joins_the_series_leak() {
+        let mut out = vec![Finding {
+            kind: "leak",
+            summary: String::new(),
+            numbers: Vec::new(),
+            evidence: Vec::new(),
+            sites_of: "",
+            sites: Vec::new(),
+            try_: Vec::new(),
+            dig: Vec::new(),
+            threshold: String::new(),
+        }];
+        add(
+            &mut out,
+            ("gc.log", "gctrace"),
+            "runaway_growth",
+            ("runaway growth: …", "t"),
+            vec![("cycles".to_string(), 3.0)],
+        );
+        add(
+            &mut out,
+            ("m.txt", "memstats"),
+            "churn",
+            ("churn: …", "t"),
+            Vec::new(),
+        );
+        assert_eq!(out.len(), 2);
+        assert_eq!(
+            out[0].evidence,
+            [(
+                "gc.log".to_string(),
+                "gctrace says: runaway growth: …".to_string()
+            )]
+        );
+        assert_eq!(out[0].numbers, [("cycles".to_string(), 3.0)]);
+        assert_eq!(out[1].kind, "churn");
+    }
+}
