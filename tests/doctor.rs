@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use crate::util::{self, bytes_value, profile, run, stderr, stdout, testdata, top_rows};
+use crate::util::{bytes_value, profile, run, stderr, stdout, testdata, top_rows};
 
 const TYPES: [&str; 4] = [
     "inuse_space",
@@ -683,5 +683,4 @@ fn doctor_refuses_what_is_no_evidence() {
     let out = run(&["doctor", "--limit=lots", &log("loader.gctrace.log")]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("-limit=lots"));
-    let _ = util::testdata();
 }
