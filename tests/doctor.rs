@@ -678,6 +678,23 @@ fn doctor_refuses_what_is_no_evidence() {
         "{}",
         stderr(&out)
     );
+    // Bytes that are no profile, and a profile past the memory budget.
+    let noise = dir.path().join("noise.bin");
+    std::fs::write(&noise, [0x84u8, 0x8f, 0x4c, 0xe7, 0x00, 0x11, 0x90]).unwrap();
+    let out = run(&["doctor", noise.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("noise.bin: not a pprof profile"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run(&["doctor", "-max_size=2000000", &profile("server.pb.gz")]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("server.pb.gz: the decoded") && stderr(&out).contains("-max_size"),
+        "{}",
+        stderr(&out)
+    );
     // Nothing to read is a usage error.
     assert_eq!(run(&["doctor"]).status.code(), Some(2));
     let out = run(&["doctor", "--limit=lots", &log("loader.gctrace.log")]);

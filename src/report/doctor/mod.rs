@@ -90,7 +90,8 @@ fn heap_of(named: &NamedProfile, selection: &Selection) -> anyhow::Result<Heap> 
 /// Decodes a profile's bytes as `input::load` does: names as pprof shows
 /// them, then the profile's own pruning.
 fn decode_profile(source: &Source, data: &[u8], spec: &InputSpec) -> anyhow::Result<NamedProfile> {
-    let mut profile = input::decode(data).map_err(|e| anyhow!("{source}: {e}"))?;
+    let mut profile =
+        input::decode_within(data, spec.max_size).map_err(|e| anyhow!("{source}: {e}"))?;
     crate::profile::names::apply(&mut profile, &spec.symbolize);
     crate::profile::prune::apply(&mut profile);
     Ok(NamedProfile {
