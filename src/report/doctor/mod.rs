@@ -198,8 +198,9 @@ fn site_text(s: &Site) -> String {
         format!("  {}", escape::text(&s.file))
     };
     format!(
-        "{:>6.1}%  {}{}  ({})",
+        "{:>6.1}% of {}  {}{}  ({})",
         s.share * 100.0,
+        s.measure,
         escape::text(&s.function),
         at,
         escape::text(&s.note)

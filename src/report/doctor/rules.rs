@@ -191,7 +191,8 @@ fn allocators(p: &HeapEvidence) -> Vec<Site> {
     }
 }
 
-/// Fragmentation's sites: nodes holding some of many small objects.
+/// Fragmentation's sites: nodes holding some of many small objects, else
+/// the allocators of many small objects.
 fn sparse_holders(p: &HeapEvidence) -> Vec<Site> {
     let sites = sites_by(
         p,
@@ -209,6 +210,27 @@ fn sparse_holders(p: &HeapEvidence) -> Vec<Site> {
                 r.flat[3],
                 human_bytes(r.average(false).unwrap_or(0)),
                 share(r.flat[1], r.flat[3]) * 100.0
+            )
+        },
+    );
+    if !sites.is_empty() {
+        return sites;
+    }
+    // None held in the (sampled) profile: the allocators of many small
+    // objects, by allocated objects.
+    let sites = sites_by(
+        p,
+        3,
+        |r| {
+            r.average(false)
+                .is_some_and(|a| a <= thresholds::SMALL_OBJECT)
+        },
+        |r| {
+            format!(
+                "allocated {} objects of {} on average, keeps {} of them",
+                r.flat[3],
+                human_bytes(r.average(false).unwrap_or(0)),
+                r.flat[1]
             )
         },
     );
@@ -319,15 +341,15 @@ fn dig(kind: &str, f: &Files<'_>, sites: &[Site]) -> Vec<String> {
 fn sites_for(kind: &str, p: &HeapEvidence) -> (&'static str, Vec<Site>) {
     match kind {
         "churn" | "gc_cpu" | "gc_thrash" | "idle_not_released" => (
-            "allocating the most, churning first; share of allocated space",
+            "allocating the most, churning first",
             allocators(p),
         ),
         "fragmentation" => (
-            "keeping a few of many small objects; share of in-use space",
+            "keeping a few of many small objects",
             sparse_holders(p),
         ),
         "forced_gc" => ("", Vec::new()),
-        _ => ("holding the most; share of in-use space", holders(p)),
+        _ => ("holding the most", holders(p)),
     }
 }
 
@@ -425,7 +447,7 @@ fn leak(profiles: &[HeapEvidence]) -> Option<Finding> {
                 human_bytes(last_total)
             ),
         )],
-        sites_of: "growing in every snapshot; share of the last snapshot's in-use space",
+        sites_of: "growing across the snapshots; shares of the last one",
         sites,
         try_: Vec::new(),
         dig: Vec::new(),
