@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use crate::util::{bytes_value, profile, run, stderr, stdout, testdata, top_rows};
+use crate::util::{self, bytes_value, profile, run, stderr, stdout, testdata, top_rows};
 
 const TYPES: [&str; 4] = [
     "inuse_space",
@@ -598,6 +598,18 @@ fn doctor_healthy_gets_no_finding() {
         &evidence("healthy")[2],
     ]));
     assert!(text.contains("\nNo findings: "), "{text}");
+}
+
+#[test]
+fn doctor_reads_stdin() {
+    let text = std::fs::read(log("proxy.gctrace.log")).unwrap();
+    let out = util::run_with_stdin(&["doctor", "--format", "json", "-"], &text);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let doc: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(doc["evidence"][0]["source"], "<stdin>");
+    assert_eq!(doc["findings"][0]["kind"], "churn");
+    // Without a profile, no sites.
+    assert_eq!(doc["findings"][0]["sites"], serde_json::json!([]));
 }
 
 #[test]

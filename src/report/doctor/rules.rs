@@ -340,14 +340,10 @@ fn dig(kind: &str, f: &Files<'_>, sites: &[Site]) -> Vec<String> {
 /// Whose sites a finding names, and which.
 fn sites_for(kind: &str, p: &HeapEvidence) -> (&'static str, Vec<Site>) {
     match kind {
-        "churn" | "gc_cpu" | "gc_thrash" | "idle_not_released" => (
-            "allocating the most, churning first",
-            allocators(p),
-        ),
-        "fragmentation" => (
-            "keeping a few of many small objects",
-            sparse_holders(p),
-        ),
+        "churn" | "gc_cpu" | "gc_thrash" | "idle_not_released" => {
+            ("allocating the most, churning first", allocators(p))
+        }
+        "fragmentation" => ("keeping a few of many small objects", sparse_holders(p)),
         "forced_gc" => ("", Vec::new()),
         _ => ("holding the most", holders(p)),
     }
