@@ -713,3 +713,21 @@ fn doctor_refuses_what_is_no_evidence() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("-limit=lots"));
 }
+
+/// A Go 1.5 gctrace log (five clock phases) is recognised and judged like
+/// a current one: godoc building its index runs away (tests/gctrace.rs).
+#[test]
+fn doctor_reads_a_go_1_5_gctrace_log() {
+    let path = testdata()
+        .join("quoted/go1.5-godoc.gctrace.log")
+        .to_string_lossy()
+        .into_owned();
+    let doc = doctor(&[path]);
+    let kinds: Vec<&str> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["runaway_growth", "gc_cpu"]);
+}
