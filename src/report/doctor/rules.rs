@@ -522,6 +522,11 @@ fn gctrace_numbers(kind: &str, s: &gctrace::Summary) -> Vec<(String, f64)> {
                 ("median_interval_ms", s.median_interval_ms.unwrap_or(0.0)),
                 ("median_reclaimed_share", s.median_reclaimed.unwrap_or(0.0)),
             ]);
+            // Go 1.19+ logs: what the pacer paces on, when stacks and
+            // globals add to the live heap.
+            if s.median_paced_mb > s.median_live_mb {
+                n.push(("median_live_stacks_globals_mb", s.median_paced_mb));
+            }
             if let Some(w) = s.gc_cpu_windows.iter().map(|w| w.2).reduce(f64::max) {
                 n.push(("gc_cpu_share_peak_window", w));
             }
@@ -701,6 +706,39 @@ mod tests {
         assert_eq!(sh("it's"), r"'it'\''s'");
         assert_eq!(sh(""), "''");
         assert_eq!(exact("main.(*T).Put"), r"^main\.\(\*T\)\.Put$");
+    }
+
+    /// A churning run beside 3 MB of stacks and 1 MB of globals: the
+    /// figures name what the pacer paces on (1 + 4 MB) beside the live
+    /// heap; without them, only the live heap.
+    #[test]
+    fn gctrace_figures_name_stacks_and_globals_when_there_are_some() {
+        let log = |stacks: u64| {
+            (1..=40u64)
+                .map(|n| {
+                    format!(
+                        "gc {n} @{:.3}s 5%: 0.1+1.0+0.2 ms clock, 0.1+0.2/1.5/3.0+0.2 ms cpu, \
+                         8->10->1 MB, 8 MB goal, {stacks} MB stacks, 1 MB globals, 2 P\n",
+                        n as f64 * 0.01
+                    )
+                })
+                .collect::<String>()
+        };
+        let figure = |stacks: u64| {
+            let t = gctrace::parse(&log(stacks));
+            let s = gctrace::summarize(&t.cycles, &gctrace::Options::default());
+            gctrace_numbers("churn", &s)
+                .into_iter()
+                .find(|(k, _)| k == "median_live_stacks_globals_mb")
+                .map(|(_, v)| v)
+        };
+        assert_eq!(figure(3), Some(5.0));
+        assert_eq!(figure(0), Some(2.0));
+        let t = gctrace::parse(&log(0).replace(", 1 MB globals", ", 0 MB globals"));
+        let s = gctrace::summarize(&t.cycles, &gctrace::Options::default());
+        assert!(gctrace_numbers("churn", &s)
+            .iter()
+            .all(|(k, _)| k != "median_live_stacks_globals_mb"));
     }
 
     #[test]
