@@ -731,3 +731,26 @@ fn doctor_reads_a_go_1_5_gctrace_log() {
         .collect();
     assert_eq!(kinds, ["runaway_growth", "gc_cpu"]);
 }
+
+/// `heap --format json`: `file` and `line` by line, empty by function
+/// (pprof's `-functions` nodes are names only).
+#[test]
+fn heap_json_rows_have_a_file_and_line_by_line_only() {
+    let path = profile("loader.pb.gz");
+    let by_function = json(&["heap", "--format", "json", &path]);
+    for row in by_function["rows"].as_array().unwrap() {
+        assert_eq!(
+            (row["file"].as_str(), row["line"].as_i64()),
+            (Some(""), Some(0))
+        );
+    }
+    let by_line = json(&["heap", "-lines", "--format", "json", &path]);
+    let rows = by_line["rows"].as_array().unwrap();
+    assert!(!rows.is_empty());
+    for row in rows {
+        let (file, line) = (row["file"].as_str().unwrap(), row["line"].as_i64().unwrap());
+        assert!(line > 0 && file.ends_with(".go"), "{row}");
+        let name = row["name"].as_str().unwrap();
+        assert!(name.ends_with(&format!(" {file}:{line}")), "{name}");
+    }
+}
