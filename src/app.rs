@@ -11,8 +11,10 @@ use crate::goruntime::{gctrace, memstats};
 use crate::input::combine::load_merged;
 use crate::input::{InputSpec, Source};
 use crate::report::diff::{self, DiffOptions};
+use crate::report::doctor::{self, DoctorOptions};
 use crate::report::flame::{self, FlameOptions};
 use crate::report::graph::{self, GraphOptions};
+use crate::report::heap::{self, HeapOptions};
 use crate::report::list::{self, ListOptions};
 use crate::report::peek::{self, PeekOptions};
 use crate::report::prepare::for_report as prepare;
@@ -46,6 +48,18 @@ pub enum Request {
         input: InputSpec,
         selection: Selection,
         options: TagsOptions,
+        output: Option<PathBuf>,
+    },
+    Heap {
+        input: InputSpec,
+        selection: Selection,
+        options: HeapOptions,
+        output: Option<PathBuf>,
+    },
+    /// `doctor`: findings from any mix of evidence.
+    Doctor {
+        input: InputSpec,
+        options: DoctorOptions,
         output: Option<PathBuf>,
     },
     List {
@@ -138,6 +152,8 @@ impl Request {
             Request::Top { output, .. }
             | Request::Info { output, .. }
             | Request::Tags { output, .. }
+            | Request::Heap { output, .. }
+            | Request::Doctor { output, .. }
             | Request::List { output, .. }
             | Request::Peek { output, .. }
             | Request::Diff { output, .. }
@@ -165,6 +181,8 @@ impl Request {
             Request::Top { input, .. }
             | Request::Info { input, .. }
             | Request::Tags { input, .. }
+            | Request::Heap { input, .. }
+            | Request::Doctor { input, .. }
             | Request::List { input, .. }
             | Request::Peek { input, .. }
             | Request::Trend { input, .. }
@@ -240,6 +258,19 @@ pub fn run(request: &Request, out: &mut dyn Write, notes: &mut dyn Write) -> any
                 tags::write(w, prep, options)
             })
         }),
+        Request::Heap {
+            input,
+            selection,
+            options,
+            ..
+        } => output::write_to(to, out, |w| {
+            with_prepared(input, selection, notes, |prep, _| {
+                heap::write(w, prep, options)
+            })
+        }),
+        Request::Doctor { input, options, .. } => {
+            output::write_to(to, out, |w| doctor::run(w, notes, input, options))
+        }
         Request::Info { input, format, .. } => output::write_to(to, out, |w| {
             let loaded = load_merged(input, notes)?;
             Ok(info::write(w, &loaded, *format)?)

@@ -13,8 +13,8 @@
 #                                     tcmalloc profiles, gctrace logs, MemStats blocks,
 #                                     golden/legacy/ (needs g++ and gperftools:
 #                                     Debian's libgoogle-perftools-dev)
-#   testdata/regen.sh --stories       only the verdicts' evidence: the loader, proxy and
-#                                     healthy programs' gctrace logs, MemStats blocks and
+#   testdata/regen.sh --stories       only the verdicts' evidence: the six story programs'
+#                                     gctrace logs, MemStats blocks and (STORIES_ONLY="a b": those)
 #                                     profiles, built with ${GO:-go} (Go 1.25.5)
 #
 # Needs only Go toolchains: the programs were built with go1.19.8 (`go` on
@@ -254,11 +254,13 @@ text_forms() {
 # ===========================================================================
 # The verdicts' evidence (default mode and --stories)
 # ===========================================================================
-# Three stories, each a program in gen/ run under GODEBUG=gctrace=1 with the
+# Six stories, each a program in gen/ run under GODEBUG=gctrace=1 with the
 # Go named by $GO (Go 1.25.5; the modules say `go 1.25`): its stderr is the
 # log, and at the end it writes its protobuf heap profile and debug=1 text
 # form, whose MemStats block is also kept as pasted (without `# `).
-STORIES=(loader proxy healthy)
+STORIES=(loader proxy healthy cacheleak sparse stuck)
+# STORIES_ONLY="a b" remakes only those stories (the checks still read all).
+[ -z "${STORIES_ONLY:-}" ] || read -r -a STORIES <<<"$STORIES_ONLY"
 
 stories() {
 	local go=${GO:-go} d
@@ -286,6 +288,18 @@ stories() {
 	[ "$n" -ge 100 ] || die "proxy: only $n GC cycles, not churn"
 	n=$(grep -c '^gc ' logs/healthy.gctrace.log)
 	[ "$n" -ge 5 ] && [ "$n" -le 30 ] || die "healthy: $n GC cycles"
+	# cacheleak: a series of five snapshots (cacheleak.1–4, then cacheleak).
+	for n in 1 2 3 4; do
+		is_gzip "profiles/cacheleak.$n.pb.gz" || die "cacheleak.$n.pb.gz is not gzipped"
+	done
+	# sparse: spans in use at least 3 times the live bytes.
+	local inuse alloc
+	inuse=$(sed -n 's/^HeapInuse = //p' logs/sparse.memstats.txt)
+	alloc=$(sed -n 's/^HeapAlloc = //p' logs/sparse.memstats.txt)
+	[ "$inuse" -ge $((3 * alloc)) ] || die "sparse: HeapInuse $inuse, HeapAlloc $alloc: not fragmented"
+	# stuck: at least 64 MiB of goroutine stacks.
+	n=$(sed -n 's/^Stack = \([0-9]*\) .*/\1/p' logs/stuck.memstats.txt)
+	[ "$n" -ge $((64 << 20)) ] || die "stuck: StackSys $n"
 	echo "wrote the stories: ${STORIES[*]}"
 }
 
@@ -693,6 +707,21 @@ make_goldens() {
 	golden top_diff_base_mean.txt leak.6.pb.gz -top -diff_base=leak.1.pb.gz -mean
 	golden peek_base_mean.txt leak.6.pb.gz -peek=handle -base=leak.1.pb.gz -mean -alloc_space
 	GDIR=golden
+	# The stories' profiles, for heap and doctor: every node of each sample
+	# type (exact integers), and the bytes label's histogram (-tags) of a
+	# whole profile and of one allocating site.
+	local story st
+	for story in cacheleak sparse stuck proxy loader healthy; do
+		for st in inuse_space inuse_objects alloc_space alloc_objects; do
+			golden "story.$story.$st.functions.txt" "$story.pb.gz" -top -unit=B -nodecount=1000000 -nodefraction=0 "-sample_index=$st"
+		done
+	done
+	for st in inuse_space inuse_objects alloc_space alloc_objects; do
+		golden "story.cacheleak.tags.$st.txt" cacheleak.pb.gz -tags -unit=B "-sample_index=$st"
+		golden "story.cacheleak.tags_render.$st.txt" cacheleak.pb.gz -tags -unit=B "-sample_index=$st" '-focus=^main\.render$'
+		golden "story.sparse.tags_parse.$st.txt" sparse.pb.gz -tags -unit=B "-sample_index=$st" '-focus=^main\.parseRecord$'
+	done
+	golden story.cacheleak.top_lines.txt cacheleak.pb.gz -top -lines -unit=B -nodecount=1000000 -nodefraction=0 -sample_index=inuse_space
 
 	check_goldens "$GOTEST"
 }

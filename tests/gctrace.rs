@@ -341,3 +341,151 @@ fn logs_on_stdin_and_logs_without_cycles() {
     assert!(stdout(&out).contains("No GC cycles"), "{}", stdout(&out));
     assert!(!stderr(&out).contains("panicked"));
 }
+
+// Go 1.5 and 1.6 logs, quoted from public sources (testdata/README.md):
+// five clock phases and seven CPU times a line, folded onto the three
+// phases of later Go (scan and synchronize Ps are concurrent: marking).
+
+fn quoted(name: &str) -> String {
+    util::testdata()
+        .join("quoted")
+        .join(name)
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// A Go 1.5 cycle as read here: time, P%, Ps, the five clock phases and
+/// the seven CPU times (assist, background and idle as three).
+struct Early {
+    number: u64,
+    at: f64,
+    percent: u64,
+    procs: f64,
+    clock: Vec<f64>,
+    cpu: Vec<f64>,
+}
+
+fn early_cycles(path: &str) -> Vec<Early> {
+    let text = std::fs::read_to_string(path).unwrap();
+    let floats =
+        |s: &str, sep: &[char]| -> Vec<f64> { s.split(sep).map(|p| p.parse().unwrap()).collect() };
+    text.lines()
+        .map(|l| {
+            let (head, rest) = l.split_once(": ").unwrap();
+            let (clock, rest) = rest.split_once(" ms clock, ").unwrap();
+            let (cpu, _) = rest.split_once(" ms cpu, ").unwrap();
+            let words: Vec<&str> = head.split(' ').collect();
+            let procs = l.split(" MB goal, ").nth(1).unwrap().split(' ').next();
+            Early {
+                number: words[1].parse().unwrap(),
+                at: words[2][1..words[2].len() - 1].parse().unwrap(),
+                percent: words[3].trim_end_matches('%').parse().unwrap(),
+                procs: procs.unwrap().parse().unwrap(),
+                clock: floats(clock, &['+']),
+                cpu: floats(cpu, &['+', '/']),
+            }
+        })
+        .collect()
+}
+
+/// The GC CPU the runtime counts for P% (Go 1.5's gcMarkTermination:
+/// sweep termination, scan, synchronize Ps, assists, background marking
+/// and mark termination; idle marking left out).
+fn early_gc_cpu(c: &Early) -> f64 {
+    c.cpu[0] + c.cpu[1] + c.cpu[2] + c.cpu[3] + c.cpu[4] + c.cpu[6]
+}
+
+/// godoc building its search index under Go 1.5, as gcvis's example log
+/// (davecheney/gcvis, examples/go15_stderr.log, made by
+/// examples/godoc.sh): the index only grows while it is built, so the
+/// live heap's floor rises (1 → 38 MB, still rising when the log ends),
+/// and the GC takes a tenth of the CPU.
+#[test]
+fn go_1_5_godoc_runs_away_at_a_tenth_of_the_cpu() {
+    let path = quoted("go1.5-godoc.gctrace.log");
+    let c = early_cycles(&path);
+    let doc = json(&path);
+    assert_eq!(doc["malformed_count"], 0);
+    assert_eq!(kinds(&doc), ["runaway_growth", "gc_cpu"]);
+    let s = &doc["summary"];
+    assert_eq!(s["cycles"], 130);
+    assert_eq!(s["growth"]["floor_start_mb"], 1);
+    assert_eq!(s["growth"]["floor_end_mb"], 38);
+    // The log starts at gc 1: all the GC's CPU since the start over the
+    // CPU the 4 Ps offered until the last cycle is the runtime's own P%
+    // of that cycle (10%), truncated — only with the scan phase's CPU in
+    // it (without, 4.7%).
+    let last = &c[c.len() - 1];
+    let all: f64 = c.iter().map(early_gc_cpu).sum();
+    let since_start = all / (last.at * 1000.0 * last.procs);
+    assert_eq!((since_start * 100.0) as u64, last.percent);
+    assert_eq!(last.percent, 10);
+    let scan: f64 = c.iter().map(|c| c.cpu[1]).sum();
+    assert!((all - scan) / (last.at * 4000.0) < 0.05);
+    // heapscope's share runs from the first cycle to the last, the first
+    // cycle's own CPU left out.
+    let share = (all - early_gc_cpu(&c[0])) / ((last.at - c[0].at) * 4000.0);
+    assert!(close(s["gc_cpu_share"].as_f64().unwrap(), share));
+    assert!(share >= 0.10);
+    // Stop-the-world: sweep termination + mark termination; marking:
+    // scan + synchronize Ps + mark.
+    let stw: f64 = c.iter().map(|c| c.clock[0] + c.clock[4]).sum();
+    assert!(close(s["total_stw_ms"].as_f64().unwrap(), stw));
+    let mark: f64 = c.iter().map(|c| c.clock[1] + c.clock[2] + c.clock[3]).sum();
+    assert!(close(s["total_mark_ms"].as_f64().unwrap(), mark));
+    let first = &doc["cycles"][0];
+    assert_eq!(first["early_phases"]["scan_ms"], 2.3);
+    assert_eq!(first["early_phases"]["synchronize_ps_ms"], 0.074);
+}
+
+/// A program on 8 Ps under Go 1.5, quoted in golang/go#15068 ("runtime:
+/// efficiency of collection 1.5.3 vs 1.6", the "1.5" log): cycles 60 ms
+/// apart, each ending with nearly all the heap marked live (1.8%
+/// reclaimed, median), at 28% of the CPU — thrash; and cycle 554 marked
+/// for 107 ms (72 ms of it the concurrent root scan), though no pause
+/// passed 18.2 ms.
+#[test]
+fn go_1_5_back_to_back_cycles_are_thrash_with_a_long_mark() {
+    let path = quoted("go1.5-thrash.gctrace.log");
+    let c = early_cycles(&path);
+    let doc = json(&path);
+    assert_eq!(kinds(&doc), ["gc_thrash", "long_mark"]);
+    let s = &doc["summary"];
+    assert_eq!(s["forced_cycles"], serde_json::json!([553]));
+    let gc554 = c.iter().find(|c| c.number == 554).unwrap();
+    let mark = gc554.clock[1] + gc554.clock[2] + gc554.clock[3];
+    assert_eq!(mark, 107.0);
+    assert_eq!(s["longest_mark"]["cycle"], 554);
+    assert!(close(s["longest_mark"]["mark_ms"].as_f64().unwrap(), mark));
+    assert!(close(
+        s["longest_pauses"][0]["stw_ms"].as_f64().unwrap(),
+        gc554.clock[0] + gc554.clock[4]
+    ));
+    let msg = s["findings"][0]["message"].as_str().unwrap();
+    assert!(
+        msg.contains("every 60.0 ms (median) and each reclaims only 1.8%"),
+        "{msg}"
+    );
+    let last = &c[c.len() - 1];
+    let cpu: f64 = c[1..].iter().map(early_gc_cpu).sum();
+    let share = cpu / ((last.at - c[0].at) * 1000.0 * last.procs);
+    assert!(close(s["gc_cpu_share"].as_f64().unwrap(), share));
+    assert!((share - 0.284).abs() < 0.001, "{share}");
+}
+
+/// An HTTPS proxy on 32 Ps under Go 1.5.3 calling runtime.GC() every
+/// second, quoted in golang/go#15068 (its first log): a live heap of
+/// 29–97 MB, about 1% of the CPU in GC, marks of at most 12 ms — nothing
+/// to flag; the forced cycle, all of it with the world stopped, is listed.
+#[test]
+fn go_1_5_3_proxy_gets_no_finding() {
+    let path = quoted("go1.5.3-proxy.gctrace.log");
+    let doc = json(&path);
+    assert_eq!(kinds(&doc), Vec::<String>::new());
+    let s = &doc["summary"];
+    assert_eq!(s["forced_cycles"], serde_json::json!([59]));
+    assert!(s["gc_cpu_share"].as_f64().unwrap() < 0.02);
+    let text = ok(&["gctrace", &path]);
+    assert!(text.contains("Findings: none"), "{text}");
+    assert!(text.contains("forced: 59"), "{text}");
+}

@@ -700,3 +700,48 @@ fn traces_and_raw_show_profile_strings_escaped() {
         assert!(raw.lines().any(|l| l == line), "{line}\n{raw}");
     }
 }
+
+#[test]
+fn heap_and_doctor_write_hostile_strings_inert() {
+    use prost::Message;
+    let dir = tempfile::tempdir().unwrap();
+    // A heap profile (the four types after the hostile one) in a file
+    // whose name holds an escape sequence.
+    let path = dir.path().join("heap\u{1b}[31m.pb");
+    let profile = hostile_profile(&[
+        ("alloc_objects", "count"),
+        ("alloc_space", "bytes"),
+        ("inuse_objects", "count"),
+        ("inuse_space", "bytes"),
+    ]);
+    std::fs::write(&path, profile.encode_to_vec()).unwrap();
+    let path = path.to_str().unwrap();
+
+    let heap = ok(&["heap", path]);
+    assert_inert("heap", &heap);
+    assert!(
+        heap.lines().any(|l| l.ends_with(&format!("  main.f{E}"))),
+        "{heap}"
+    );
+    let heap = ok(&["heap", "--format", "json", path]);
+    assert_inert("heap", &heap);
+    let doc: Value = serde_json::from_str(&heap).unwrap();
+    assert!(doc["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["name"] == format!("main.f{H}")));
+
+    let doctor = ok(&["doctor", path]);
+    assert_inert("doctor", &doctor);
+    assert!(
+        doctor.contains("heap\\u{1b}[31m.pb: heap profile"),
+        "{doctor}"
+    );
+    let doctor = ok(&["doctor", "--format", "json", path]);
+    assert_inert("doctor", &doctor);
+    let doc: Value = serde_json::from_str(&doctor).unwrap();
+    // A source goes by its escaped name, in JSON too (as in trend's).
+    let source = doc["evidence"][0]["source"].as_str().unwrap();
+    assert!(source.ends_with("/heap\\u{1b}[31m.pb"), "{source}");
+}

@@ -3,6 +3,7 @@
 mod base;
 mod budget;
 mod cli;
+mod doctor;
 mod flags;
 mod flame;
 mod frames;

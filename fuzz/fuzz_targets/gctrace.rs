@@ -11,7 +11,11 @@ fn harness() -> &'static Harness {
     HARNESS.get_or_init(|| {
         Harness::new(
             "gctrace",
-            &["gctrace FILE", "gctrace --format json --svg SVG FILE"],
+            &[
+                "gctrace FILE",
+                "gctrace --format json --svg SVG FILE",
+                "doctor --format json FILE",
+            ],
         )
     })
 }

@@ -23,6 +23,8 @@ fn harness() -> &'static Harness {
                 "diff FILE FILE",
                 "traces FILE",
                 "raw FILE",
+                "heap FILE",
+                "doctor --format json FILE",
             ],
         )
     })

@@ -11,7 +11,11 @@ fn harness() -> &'static Harness {
     HARNESS.get_or_init(|| {
         Harness::new(
             "memstats",
-            &["memstats FILE", "memstats --format json FILE"],
+            &[
+                "memstats FILE",
+                "memstats --format json FILE",
+                "doctor FILE",
+            ],
         )
     })
 }

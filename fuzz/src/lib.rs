@@ -41,6 +41,10 @@ pub const PROFILE_COMMANDS: &[&str] = &[
     "traces -lines -hide=runtime FILE",
     "traces --format json -sample_index=0 FILE",
     "raw -focus=main -show=main FILE",
+    "heap --nodecount=0 FILE",
+    "heap --format json -alloc_space -lines FILE",
+    "doctor FILE",
+    "doctor --format json FILE FILE",
 ];
 
 /// The same reports on two profiles: `diff`, `trend` and `flame --base`

@@ -14,6 +14,7 @@ use crate::input::DEFAULT_MAX_SIZE;
 use crate::profile::graph::TrimOptions;
 use crate::report::diff::DiffOptions;
 use crate::report::graph::GraphOptions;
+use crate::report::heap::HeapOptions;
 use crate::report::top::TopOptions;
 use crate::report::trend::TrendOptions;
 
@@ -117,6 +118,13 @@ pub(super) enum Report {
     /// for Go heap profiles, the allocation size distribution.
     #[command(after_help = help::TAGS)]
     Tags(TagsArgs),
+    /// A Go heap profile's four values per node side by side, average object size,
+    /// retention (churn or holds) and each node's allocation sizes.
+    #[command(
+        after_help = help::HEAP,
+        mut_arg("nodecount", default(HeapOptions::default().node_count)),
+    )]
+    Heap(HeapArgs),
     /// Every sample's stack with its value and labels, as go tool pprof -traces prints it.
     #[command(
         after_help = help::TRACES,
@@ -148,6 +156,14 @@ pub(super) enum Report {
         mut_arg("symbolize", |a| a.hide(true)),
     )]
     Gctrace(GctraceArgs),
+    /// Findings from any mix of heap profiles, ?debug=1 texts, gctrace logs and MemStats:
+    /// the cause, the call sites responsible, what to try and how to dig further.
+    #[command(
+        after_help = help::DOCTOR,
+        mut_arg("format", no_heading),
+        mut_arg("symbolize", |a| a.hide(true)),
+    )]
+    Doctor(DoctorArgs),
     /// The shell: `heapscope [FLAGS] PROFILE…` with no command is rewritten
     /// to this hidden one (see `pprof::invocation`).
     #[command(hide = true)]
@@ -693,6 +709,23 @@ pub(super) struct TagsArgs {
 }
 
 #[derive(Args, Debug)]
+pub(super) struct HeapArgs {
+    #[command(flatten)]
+    pub select: SelectArgs,
+    #[command(flatten)]
+    pub count: NodeCountArgs,
+    /// Allocation sizes shown per node (the largest by allocated space); 0 hides them.
+    #[arg(long, value_name = "N", default_value_t = HeapOptions::default().sizes, help_heading = "Report")]
+    pub sizes: usize,
+    #[command(flatten)]
+    pub format: FormatArgs,
+    #[command(flatten)]
+    pub output: OutputFileArgs,
+    #[command(flatten)]
+    pub input: ProfileArgs,
+}
+
+#[derive(Args, Debug)]
 pub(super) struct TracesArgs {
     #[command(flatten)]
     pub select: SelectArgs,
@@ -751,10 +784,34 @@ pub(super) struct GctraceArgs {
     /// Also write a chart of heap at GC start, live heap and goal over time to FILE (SVG).
     #[arg(long, value_name = "FILE")]
     pub svg: Option<PathBuf>,
+    #[command(flatten)]
+    pub limit: LimitArgs,
+}
+
+/// `--limit` of the commands that project a rising live heap (`gctrace`, `doctor`).
+#[derive(Args, Debug)]
+pub(super) struct LimitArgs {
     /// A memory limit (GOMEMLIMIT, the container's): say when a rising live heap reaches it
     /// (a size: 16GiB, 512MB, 1.5G; units of 1024).
     #[arg(long, value_name = "SIZE")]
     pub limit: Option<String>,
+}
+
+/// `doctor`: any mix of evidence files.
+#[derive(Args, Debug)]
+pub(super) struct DoctorArgs {
+    #[command(flatten)]
+    pub format: FormatArgs,
+    #[command(flatten)]
+    pub limit: LimitArgs,
+    #[command(flatten)]
+    pub output: OutputFileArgs,
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// Heap profiles (one or a series), ?debug=1 texts, gctrace logs, MemStats blocks;
+    /// each told by its content (- for stdin).
+    #[arg(value_name = "EVIDENCE", required = true)]
+    pub evidence: Vec<String>,
 }
 
 /// The shell's own flags: where its profiles come from. The flags that

@@ -213,6 +213,41 @@ Examples:
   heapscope tags -focus=json -tagfocus=bytes=1kB: pprof.heap
   heapscope tags --format json pprof.heap";
 
+/// After the flags of `heapscope heap --help`.
+pub(super) const HEAP: &str = "\
+Per node (flat, as pprof's -top -sample_index=X gives each): in-use space and objects,
+allocated space and objects, the average object size of each, and retention (in-use space
+over allocated space). kind says churn when a node allocates at least 5% of all allocated
+space and keeps under 5% of it (garbage at once: it paces the GC; pool or reuse it), holds
+when it keeps at least half of what it allocated and holds at least 5% of the in-use space
+(it grows the heap: a leak, a cache, a whole input in memory). sizes lists the node's
+allocation sizes from the bytes label (pprof's -tags, split by node): size ×allocated
+objects (in-use objects). Rows are sorted by the flat of the chosen sample type
+(-inuse_space by default); -focus, -ignore, -hide, -show, -lines apply as to top.
+
+Examples:
+  heapscope heap pprof.heap
+  heapscope heap -alloc_space --nodecount=5 pprof.heap
+  heapscope heap --format json pprof.heap";
+
+/// After the flags of `heapscope doctor --help`.
+pub(super) const DOCTOR: &str = "\
+Each file is told by its content: a heap profile (protobuf, gzipped or not), a ?debug=1
+text (a profile and its runtime.MemStats block), a GODEBUG=gctrace=1 log, a pasted
+MemStats block. Several heap profiles are a series, in time order: a node whose in-use
+space grows as trend's leak rule says is a leak. Findings come most important first:
+causes (leak, runaway growth, goroutine stacks, fragmentation, churn, GC thrash) before
+their symptoms (GC CPU, idle memory not returned, long marks, a dominant holder, long
+pauses, forced cycles). Each names the evidence it comes from, the call sites responsible
+when a profile is given (function, file:line, share), what to try and the heapscope command
+to dig further. A healthy program gets no finding. The thresholds are gctrace's and
+memstats' (see their help) and the README's doctor section.
+
+Examples:
+  heapscope doctor gc.log heap.debug1.txt
+  heapscope doctor snap1.pb.gz snap2.pb.gz snap3.pb.gz
+  heapscope doctor --format json --limit=4GiB gc.log pprof.heap";
+
 /// After the flags of `heapscope completions --help`.
 pub(super) const COMPLETIONS: &str = "\
 The script completes commands and flags as heapscope spells them in its help (--nodecount);

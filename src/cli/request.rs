@@ -10,9 +10,9 @@ use regex::Regex;
 
 use super::args::{
     BaseArgs, DiffArgs, FetchArgs, FlameArgs, FormatArg, FormatArgs, GctraceArgs, GranularityArg,
-    GraphArgs, GraphFormatArg, ListArgs, PaletteArg, PeekArgs, ProfileArgs, RawArgs, RendererArg,
-    Report, SelectArgs, ShellArgs, SourceArgs, TextArgs, TopArgs, TracesArgs, TrendArgs, TrimArgs,
-    WebArgs,
+    GraphArgs, GraphFormatArg, LimitArgs, ListArgs, PaletteArg, PeekArgs, ProfileArgs, RawArgs,
+    RendererArg, Report, SelectArgs, ShellArgs, SourceArgs, TextArgs, TopArgs, TracesArgs,
+    TrendArgs, TrimArgs, WebArgs,
 };
 use super::args::{FrameArgs, UnitArgs};
 use crate::app::Request;
@@ -21,8 +21,10 @@ use crate::profile::filter::{Filters, TagFilter};
 use crate::profile::frames::FrameOptions;
 use crate::profile::graph::{Granularity, NodeOptions, TrimOptions};
 use crate::report::diff::DiffOptions;
+use crate::report::doctor::DoctorOptions;
 use crate::report::flame::{FlameOptions, Palette};
 use crate::report::graph::{GraphFormat, GraphOptions, Renderer};
+use crate::report::heap::HeapOptions;
 use crate::report::list::ListOptions;
 use crate::report::peek::PeekOptions;
 use crate::report::source::SourceSearch;
@@ -53,6 +55,21 @@ pub(super) fn request(report: Report) -> Result<Request, UsageError> {
             },
             output: a.output.output,
         },
+        Report::Heap(a) if a.select.sample.mean => {
+            return Err(usage(
+                "-mean: heap already shows each node's average object size beside its four values",
+            ));
+        }
+        Report::Heap(a) => Request::Heap {
+            input: profiles(&a.input.profiles, &[], &a.input.source)?,
+            selection: selection(&a.select, None)?,
+            options: HeapOptions {
+                node_count: a.count.nodecount,
+                sizes: a.sizes,
+                format: format(&a.format),
+            },
+            output: a.output.output,
+        },
         Report::Traces(a) => traces(a)?,
         Report::Raw(a) => raw(a)?,
         Report::Info(a) => Request::Info {
@@ -69,23 +86,39 @@ pub(super) fn request(report: Report) -> Result<Request, UsageError> {
             input: text_input(&text, "gctrace")?,
             format: format(&text.format),
             svg,
-            limit: limit
-                .map(|l| {
-                    crate::units::parse_bytes(&l)
-                        .filter(|&v| v > 0)
-                        .ok_or_else(|| {
-                            usage(format!(
-                                "-limit={} is not a size: write it as 16GiB, 512MB or 1073741824",
-                                crate::support::escape::text(&l)
-                            ))
-                        })
-                })
-                .transpose()?,
+            limit: memory_limit(limit)?,
             output: text.output.output,
         },
+        Report::Doctor(a) => {
+            let names: Vec<&str> = a.evidence.iter().map(String::as_str).collect();
+            Request::Doctor {
+                input: inputs(&names, &a.source)?,
+                options: DoctorOptions {
+                    format: format(&a.format),
+                    limit: memory_limit(a.limit)?,
+                },
+                output: a.output.output,
+            }
+        }
         Report::Shell(a) => shell(a, Vec::new())?,
         Report::Web(a) => web(a, Vec::new())?,
     })
+}
+
+/// `--limit`, in bytes.
+fn memory_limit(a: LimitArgs) -> Result<Option<u64>, UsageError> {
+    a.limit
+        .map(|l| {
+            crate::units::parse_bytes(&l)
+                .filter(|&v| v > 0)
+                .ok_or_else(|| {
+                    usage(format!(
+                        "-limit={} is not a size: write it as 16GiB, 512MB or 1073741824",
+                        crate::support::escape::text(&l)
+                    ))
+                })
+        })
+        .transpose()
 }
 
 /// The shell's request: its profiles (named: its commands come from

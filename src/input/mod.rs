@@ -405,6 +405,25 @@ pub fn decode(data: &[u8]) -> Result<Profile, LoadError> {
     pprof::decode(data).map_err(|e| protobuf_error(e, data))
 }
 
+/// [`decode`] under the memory budget of `max_size`, the bytes themselves
+/// counted as held (for readers that must hold them whole to tell what
+/// they are, as `doctor`).
+pub fn decode_within(data: &[u8], max_size: u64) -> Result<Profile, LoadError> {
+    if data.is_empty() {
+        return Err(LoadError::Empty);
+    }
+    let limit = memory_limit(max_size);
+    let held = data.len() as u64;
+    if legacy::is_legacy_heap(data) {
+        return legacy::decode_within(data, limit.saturating_sub(held)).map_err(LoadError::Legacy);
+    }
+    let mut decoder = pprof::Decoder::with_limit(limit).holding(held);
+    decoder
+        .feed(data)
+        .and_then(|()| decoder.finish())
+        .map_err(|e| protobuf_error(e, data))
+}
+
 /// Reads and decodes one profile, and applies its own `drop_frames` hint as
 /// pprof does when it fetches a profile. A fetched profile is saved once it
 /// decodes, named by its sample types, and the path written to `notes`.

@@ -5,9 +5,11 @@
 //! and table layout ([`table`]).
 
 pub mod diff;
+pub mod doctor;
 pub mod flame;
 pub mod graph;
 pub mod header;
+pub mod heap;
 pub mod info;
 pub mod json;
 pub mod list;

@@ -154,12 +154,17 @@ pub struct Growth {
     pub late_rate_mb_s: f64,
     pub late_rise_mb: f64,
     pub late_mean_mb: f64,
-    /// Heap goal over live heap at the last cycle (1 + GOGC/100, when no
-    /// limit is near).
+    /// The heap goal plus stacks and globals over the live heap plus
+    /// stacks and globals, at the last cycle: 1 + GOGC/100 when no limit is
+    /// near, as the pacer sets the goal (Go 1.18 and later) to the live
+    /// heap plus (live heap, stacks and globals) × GOGC/100. Before Go 1.19
+    /// the log prints no stacks or globals, and this is goal over live.
     pub goal_ratio: f64,
 }
 
-/// When a rising live heap reaches a limit.
+/// When a rising live heap reaches a limit. A memory limit (GOMEMLIMIT, a
+/// container's) counts the stacks and globals too: the live heap reaches it
+/// when live + stacks + globals (as of the last cycle) does.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Projection {
     pub limit_bytes: u64,
@@ -221,6 +226,11 @@ pub struct Summary {
     pub allocated_mb: u64,
     /// The median live heap, MB.
     pub median_live_mb: f64,
+    /// The median of live heap + stacks + globals, MB: what the pacer
+    /// paces on since Go 1.18 (a cycle starts each time the program has
+    /// allocated GOGC% of it); the live heap alone for logs before Go 1.19,
+    /// which print no stacks or globals.
+    pub median_paced_mb: f64,
     /// Median time between consecutive cycles, ms.
     pub median_interval_ms: Option<f64>,
     /// Median share of the heap a cycle reclaims ((end − live) / end).
@@ -324,6 +334,7 @@ fn growth(cycles: &[Cycle]) -> Option<Growth> {
     let late_rate_mb_s = slope(&late).unwrap_or(0.0) + 0.0;
     let late_span = late[late.len() - 1].0 - late[0].0;
     let last = &cycles[cycles.len() - 1];
+    let roots = last.roots_mb();
     Some(Growth {
         floor_start_mb,
         floor_end_mb,
@@ -331,8 +342,8 @@ fn growth(cycles: &[Cycle]) -> Option<Growth> {
         late_rate_mb_s,
         late_rise_mb: late_rate_mb_s * late_span,
         late_mean_mb,
-        goal_ratio: if last.live_mb > 0 {
-            last.goal_mb as f64 / last.live_mb as f64
+        goal_ratio: if last.live_mb.saturating_add(roots) > 0 {
+            last.goal_mb.saturating_add(roots) as f64 / last.live_mb.saturating_add(roots) as f64
         } else {
             1.0
         },
@@ -341,9 +352,11 @@ fn growth(cycles: &[Cycle]) -> Option<Growth> {
 
 const MB: f64 = (1u64 << 20) as f64;
 
-fn project(g: &Growth, last_live_mb: u64, limit: u64) -> Projection {
+/// `last_mb`: the last cycle's live heap plus its stacks and globals (which
+/// stay as they are).
+fn project(g: &Growth, last_mb: u64, limit: u64) -> Projection {
     let limit_mb = limit as f64 / MB;
-    let live = last_live_mb as f64;
+    let live = last_mb as f64;
     // When the live heap, rising at the later half's rate, reaches `level`.
     let time_to = |level: f64| {
         if live >= level {
@@ -357,8 +370,9 @@ fn project(g: &Growth, last_live_mb: u64, limit: u64) -> Projection {
     Projection {
         limit_bytes: limit,
         live_s: time_to(limit_mb),
-        // The goal is live × ratio: it reaches the limit when the live heap
-        // reaches limit / ratio.
+        // The goal plus stacks and globals is (live + stacks + globals) ×
+        // ratio: it reaches the limit when live + stacks + globals reaches
+        // limit / ratio.
         goal_s: time_to(limit_mb / g.goal_ratio.max(1.0)),
     }
 }
@@ -431,6 +445,11 @@ pub fn summarize(cycles: &[Cycle], options: &Options) -> Summary {
         .fold(0u64, u64::saturating_add);
     let mut lives: Vec<f64> = cycles.iter().map(|c| c.live_mb as f64).collect();
     let median_live_mb = median(&mut lives).unwrap_or(0.0);
+    let mut paced: Vec<f64> = cycles
+        .iter()
+        .map(|c| c.live_mb.saturating_add(c.roots_mb()) as f64)
+        .collect();
+    let median_paced_mb = median(&mut paced).unwrap_or(0.0);
 
     // The GC CPU share over the run and over windows of it.
     let gc_cpu_share = cpu_share(cycles, first.at_s, last.at_s);
@@ -451,9 +470,14 @@ pub fn summarize(cycles: &[Cycle], options: &Options) -> Summary {
     let growth = growth(cycles);
     let projection = match (growth, options.limit) {
         (Some(g), Some(limit))
-            if g.late_rate_mb_s > 0.0 || last.live_mb as f64 * MB >= limit as f64 =>
+            if g.late_rate_mb_s > 0.0
+                || last.live_mb.saturating_add(last.roots_mb()) as f64 * MB >= limit as f64 =>
         {
-            Some(project(&g, last.live_mb, limit))
+            Some(project(
+                &g,
+                last.live_mb.saturating_add(last.roots_mb()),
+                limit,
+            ))
         }
         _ => None,
     };
@@ -492,6 +516,7 @@ pub fn summarize(cycles: &[Cycle], options: &Options) -> Summary {
         cycles_per_s: (span_s > 0.0).then(|| unforced.len().saturating_sub(1) as f64 / span_s),
         allocated_mb,
         median_live_mb,
+        median_paced_mb,
         median_interval_ms,
         median_reclaimed,
         findings: Vec::new(),
@@ -515,8 +540,12 @@ fn findings(s: &Summary, cycles: &[Cycle], big: &[&&Cycle]) -> Vec<Finding> {
         {
             let limit = match s.projection {
                 Some(p) if p.live_s == 0.0 => format!(
-                    " The live heap ({} MB) is already past the limit of {}.",
+                    " The live heap ({} MB{}) is already past the limit of {}.",
                     last.live_mb,
+                    match last.roots_mb() {
+                        0 => String::new(),
+                        r => format!(" and {r} MB of stacks and globals"),
+                    },
                     crate::units::human_bytes(p.limit_bytes.min(i64::MAX as u64) as i64)
                 ),
                 Some(p) => format!(
@@ -599,7 +628,7 @@ fn findings(s: &Summary, cycles: &[Cycle], big: &[&&Cycle]) -> Vec<Finding> {
     let unforced = cycles.iter().filter(|c| !c.forced).count();
     let mut churn = false;
     if let (Some(rate), Some(share)) = (s.cycles_per_s, s.median_reclaimed) {
-        let ratio = s.allocated_mb as f64 / s.median_live_mb.max(1.0);
+        let ratio = s.allocated_mb as f64 / s.median_paced_mb.max(1.0);
         if !thrash
             && unforced >= CHURN_MIN_CYCLES
             && rate >= CHURN_CYCLES_PER_S
@@ -612,8 +641,8 @@ fn findings(s: &Summary, cycles: &[Cycle], big: &[&&Cycle]) -> Vec<Finding> {
                 kind: "churn",
                 message: format!(
                     "churn: the GC ran {unforced} times in {:.2} s ({:.0} cycles a second), the \
-                     program allocating about {} MB, {:.0}× its live heap ({} MB, median), and \
-                     each cycle reclaiming {:.0}% of the heap (median): short-lived allocations \
+                     program allocating about {} MB, {:.0}× its live heap{} ({} MB, median), \
+                     and each cycle reclaiming {:.0}% of the heap (median): short-lived allocations \
                      drive the GC, at {:.1}% of the CPU. Reuse buffers (sync.Pool, one buffer \
                      per worker), preallocate, stream instead of copying; `heapscope top \
                      -alloc_space` on a heap profile shows who allocates. A higher GOGC (or a \
@@ -622,7 +651,13 @@ fn findings(s: &Summary, cycles: &[Cycle], big: &[&&Cycle]) -> Vec<Finding> {
                     rate,
                     s.allocated_mb,
                     ratio,
-                    s.median_live_mb,
+                    if s.median_paced_mb > s.median_live_mb {
+                        // What the pacer paces on since Go 1.18.
+                        " plus stacks and globals"
+                    } else {
+                        ""
+                    },
+                    s.median_paced_mb,
                     share * 100.0,
                     cpu * 100.0,
                 ),
@@ -938,6 +973,77 @@ mod tests {
             heap[3],
             if forced { " (forced)" } else { "" }
         )
+    }
+
+    /// Since Go 1.18 the pacer sets the goal to live + (live + stacks +
+    /// globals) × GOGC/100, and a memory limit counts stacks and globals
+    /// too (Go 1.19+ lines print them): the verdicts count them with the
+    /// live heap.
+    #[test]
+    fn stacks_and_globals_count_with_the_live_heap() {
+        // A live heap rising 100 MB a second from 100 to 800 MB beside
+        // 500 MB of stacks and 12 MB of globals, GOGC=100: the goal is
+        // live + (live + 512), so (goal + 512) / (live + 512) = 2.
+        let mut log = String::new();
+        for n in 1..=8u64 {
+            let live = 100 * n;
+            log += &format!(
+                "gc {n} @{n}.000s 1%: 0.1+1.0+0.2 ms clock, 0.2+0.1/0.1/0.1+0.4 ms cpu, \
+                 {}->{}->{live} MB, {} MB goal, 500 MB stacks, 12 MB globals, 4 P\n",
+                live + 50,
+                live + 60,
+                2 * live + 512,
+            );
+        }
+        let options = Options {
+            limit: Some(4 << 30),
+        };
+        let s = summarize(&parse(&log).cycles, &options);
+        let g = s.growth.unwrap();
+        assert!((g.goal_ratio - 2.0).abs() < 1e-9);
+        assert!((g.late_rate_mb_s - 100.0).abs() < 1e-9);
+        // The limit (4096 MB) is reached when live + 512 is: live at 3584
+        // MB, (3584 − 800) / 100 s from the last cycle; the goal's total,
+        // (live + 512) × 2, when live is 1536 MB: (1536 − 800) / 100 s.
+        let p = s.projection.unwrap();
+        assert!((p.live_s - 27.84).abs() < 1e-9, "{p:?}");
+        assert!((p.goal_s - 7.36).abs() < 1e-9, "{p:?}");
+        assert_eq!(s.findings[0].kind, "runaway_growth");
+        assert!(
+            s.findings[0].message.contains(
+                "reaches the limit of 4 GB in about 7.4 s, the live heap itself in about 27.8 s"
+            ),
+            "{}",
+            s.findings[0].message
+        );
+
+        // The churn of `frequent_cycles_of_garbage_are_churn` (351 MB
+        // allocated over a 1 MB live heap) beside 3 MB of stacks and 1 MB
+        // of globals: the pacer paces on 1 + 4 = 5 MB, and 351 MB is 70.2×
+        // that, under 100×: no churn, but the GC CPU (10%) is still heavy.
+        let mut log = String::new();
+        for n in 1..=40u64 {
+            log += &format!(
+                "gc {n} @{:.3}s 5%: 0.1+1.0+0.2 ms clock, 0.1+0.2/1.5/3.0+0.2 ms cpu, \
+                 8->10->1 MB, 8 MB goal, 3 MB stacks, 1 MB globals, 2 P\n",
+                n as f64 * 0.01
+            );
+        }
+        let s = summarize(&parse(&log).cycles, &Options::default());
+        assert_eq!((s.median_live_mb, s.median_paced_mb), (1.0, 5.0));
+        let kinds: Vec<&str> = s.findings.iter().map(|f| f.kind).collect();
+        assert_eq!(kinds, ["gc_cpu"]);
+        // 1 MB of globals only: 2 MB, 175.5×, churn.
+        let log = log.replace("3 MB stacks", "0 MB stacks");
+        let s = summarize(&parse(&log).cycles, &Options::default());
+        assert_eq!(s.findings[0].kind, "churn");
+        assert!(
+            s.findings[0]
+                .message
+                .contains("351 MB, 176× its live heap plus stacks and globals (2 MB, median)"),
+            "{}",
+            s.findings[0].message
+        );
     }
 
     #[test]

@@ -24,7 +24,7 @@ pub use diagnose::{
     gc_cpu_ms, runs, scavenge_summary, summarize, thresholds, Finding, Growth, Options, Projection,
     ScavengeSummary, Span, Summary,
 };
-pub use parse::{parse, parse_within, Cycle, Scavenge, Trace, MALFORMED_KEPT};
+pub use parse::{parse, parse_within, Cycle, EarlyPhases, Scavenge, Trace, MALFORMED_KEPT};
 pub use render::{write, write_svg};
 
 /// Runs `gctrace`: reads the log from the input, writes the chart to `svg`

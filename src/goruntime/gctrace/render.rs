@@ -158,10 +158,15 @@ fn write_run(w: &mut dyn Write, s: &Summary, scavenges: &[Scavenge]) -> io::Resu
         writeln!(
             w,
             "            {rate:.1} cycles a second (unforced); about {} MB allocated, {:.0}× the \
-             median live heap ({} MB)",
+             median live heap{} ({} MB)",
             s.allocated_mb,
-            s.allocated_mb as f64 / s.median_live_mb.max(1.0),
-            s.median_live_mb
+            s.allocated_mb as f64 / s.median_paced_mb.max(1.0),
+            if s.median_paced_mb > s.median_live_mb {
+                " with stacks and globals"
+            } else {
+                ""
+            },
+            s.median_paced_mb
         )?;
     }
     writeln!(
@@ -318,6 +323,14 @@ fn cycle_json(c: &Cycle) -> Value {
         "globals_mb": c.globals_mb,
         "procs": c.procs,
         "forced": c.forced,
+        // Go 1.5 and 1.6: the phases folded into mark and background mark.
+        "early_phases": c.early.map(|e| json!({
+            "scan_ms": e.scan_ms,
+            "synchronize_ps_ms": e.synchronize_ms,
+            "mark_ms": e.mark_ms,
+            "scan_cpu_ms": e.scan_cpu_ms,
+            "synchronize_ps_cpu_ms": e.synchronize_cpu_ms,
+        })),
     })
 }
 
@@ -342,6 +355,7 @@ fn summary_json(s: &Summary, scavenges: &[Scavenge]) -> Value {
         "cycles_per_s": s.cycles_per_s,
         "allocated_mb": s.allocated_mb,
         "median_live_mb": s.median_live_mb,
+        "median_live_stacks_globals_mb": s.median_paced_mb,
         "heap_start_mb": span_json(&s.heap_start),
         "heap_end_mb": span_json(&s.heap_end),
         "live_mb": span_json(&s.live),

@@ -1,0 +1,3 @@
+module heapscope.test/cacheleak
+
+go 1.25

@@ -1,0 +1,3 @@
+module heapscope.test/sparse
+
+go 1.25

@@ -1,0 +1,3 @@
+module heapscope.test/stuck
+
+go 1.25
