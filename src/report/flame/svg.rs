@@ -346,6 +346,7 @@ mod tests {
             max_size: u64::MAX,
             fetch: Default::default(),
             symbolize: Default::default(),
+            keep_allocator_frames: false,
         };
         // Other profiles (comma-separated paths) for a longer check.
         let paths = std::env::var("HEAPSCOPE_FLAME_PROFILES").unwrap_or_else(|_| {
