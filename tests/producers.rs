@@ -182,6 +182,13 @@ fn allocator_frames_are_dropped_by_default_with_pprof_numbers() {
         assert!(golden.contains(&format!("of {total}B total")), "{base}");
 
         let samples = info_samples(profile);
+        let info = run_ok(&["info".to_string(), util::profile(profile)]);
+        assert!(
+            info.contains(&format!(
+                "Allocator frames: dropped from {samples} of {samples} stacks"
+            )),
+            "{base}:\n{info}"
+        );
         let text = run_ok(&["top".to_string(), util::profile(profile)]);
         let s = if samples == 1 { "" } else { "s" };
         let line = format!(
@@ -249,7 +256,7 @@ fn every_report_runs_on_every_producer() {
                 &["top", "-files"],
             ] {
                 let mut args: Vec<String> = cmd.iter().map(ToString::to_string).collect();
-                if keep && cmd[0] != "info" {
+                if keep {
                     args.push("--keep_allocator_frames".to_string());
                 }
                 args.push(path.clone());
