@@ -195,6 +195,11 @@ fn allocator_frames_are_dropped_by_default_with_pprof_numbers() {
             "Dropped allocator frames from {samples} stack{s} (--keep_allocator_frames keeps them)\n"
         );
         assert!(text.contains(&line), "{base}:\n{text}");
+        let svg = run_ok(&["flame".to_string(), util::profile(profile)]);
+        assert!(
+            svg.contains(&format!("allocator frames dropped from {samples} stacks")),
+            "{base}: the flame graph's subtitle"
+        );
         let kept = run_ok(&[
             "top".to_string(),
             "--keep_allocator_frames".to_string(),
