@@ -762,7 +762,8 @@ make_goldens() {
 
 # The other producers' profiles (made by --producers), in golden/producers/
 # (their own manifest): top at functions and lines granularity for every
-# sample type, the default top, and peek and list where there is source.
+# sample type, the default top, -dot, -traces and -raw, and peek, list and
+# tags where there is something to show.
 # pprof keeps the allocator's frames; heapscope's tests compare with
 # --keep_allocator_frames.
 producer_goldens() {
@@ -777,6 +778,9 @@ producer_goldens() {
 		read -r -a types < <(sed -n '/^Samples:$/{n;p;q}' <<<"$raw" | sed 's|/[^ ]*||g')
 		[ "${#types[@]}" -gt 0 ] || die "$prof: no sample types"
 		golden "$base.top.txt" "$prof" -top
+		golden "$base.dot" "$prof" -dot
+		golden "$base.traces.txt" "$prof" -traces
+		golden "$base.raw.txt" "$prof" -raw
 		for s in "${types[@]}"; do
 			local all=(-top -unit=B -nodecount=1000000 -nodefraction=0 -sample_index=$s)
 			golden "$base.$s.functions.txt" "$prof" "${all[@]}"
@@ -793,6 +797,8 @@ producer_goldens() {
 	golden jemalloc_nodebug.peek_main.txt jemalloc_nodebug.pb.gz '-peek=^heapscope_jemalloc_gen::main$'
 	golden node.peek_makecache.txt node.pb.gz '-peek=^makeCache$'
 	golden python.peek_record.txt python.pb.gz '-peek=^record$'
+	# Go's bytes labels (the other producers write none).
+	golden generics.tags.txt generics.pb.gz -tags
 	GDIR=golden
 	grep -q 'main.Collect\[go.shape.interface { Key string; Size  }\]' golden/producers/generics.alloc_space.functions.txt ||
 		die "generics: no Collect over the interface shape"
