@@ -296,7 +296,7 @@ stories() {
 }
 
 # ===========================================================================
-# The other producers (--producers only)
+# The other producers (default mode and --producers)
 # ===========================================================================
 # One small heap profile per producer the project can install, each made by
 # its program in gen/ (gen/README.md says how to run them by hand). Each
@@ -1002,6 +1002,7 @@ make_big_goldens() {
 case $MODE in
 full)
 	build_profiles
+	producers
 	make_goldens
 	text_forms
 	stories
