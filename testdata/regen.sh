@@ -16,6 +16,11 @@
 #   testdata/regen.sh --stories       only the verdicts' evidence: the six story programs'
 #                                     gctrace logs, MemStats blocks and (STORIES_ONLY="a b": those)
 #                                     profiles, built with ${GO:-go} (Go 1.25.5)
+#   testdata/regen.sh --producers     only the other producers' profiles (gen/README.md): Go
+#                                     1.25 generics (${GO:-go}), Rust jemalloc_pprof (cargo),
+#                                     Node @datadog/pprof (node, npm), Python pypprof
+#                                     (python3); a missing toolchain is skipped with a
+#                                     message. Then --goldens-only remakes their goldens.
 #
 # Needs only Go toolchains: the programs were built with go1.19.8 (`go` on
 # PATH); the goldens are the output of the reference pprof, Go 1.25.5's
@@ -31,7 +36,7 @@
 set -euo pipefail
 
 usage() {
-	sed -n '6,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+	sed -n '6,23p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 MODE=full
@@ -43,6 +48,7 @@ case $# in
 	--big) MODE=big ;;
 	--text-forms) MODE=text-forms ;;
 	--stories) MODE=stories ;;
+	--producers) MODE=producers ;;
 	-h | --help)
 		usage
 		exit 0
@@ -120,7 +126,7 @@ golden() {
 		cat "$err" >&2
 		die "go tool pprof $* ${profs[*]} (in $PDIR) failed"
 	fi
-	if grep -Ev "^(tag(focus|ignore):Interpreted '.*' as range, not regexp|(Tag)?(Focus|Ignore|Show|Hide) expression matched no samples|Local symbolization failed for [^ ]*: open [^ ]*: no such file or directory|Some binary filenames not available\. Symbolization may be incomplete\.|Try setting PPROF_BINARY_PATH to the search path for local binaries\.)$" "$err" | grep -q .; then
+	if grep -Ev "^(tag(focus|ignore):Interpreted '.*' as range, not regexp|(Tag)?(Focus|Ignore|Show|Hide) expression matched no samples|Local symbolization failed for [^ ]*: open [^ ]*: no such file or directory|Some binary filenames not available\. Symbolization may be incomplete\.|Try setting PPROF_BINARY_PATH to the search path for local binaries\.|Main binary filename not available\.)$" "$err" | grep -q .; then
 		cat "$err" >&2
 		die "go tool pprof $* ${profs[*]} (in $PDIR) wrote to stderr"
 	fi
@@ -301,6 +307,83 @@ stories() {
 	n=$(sed -n 's/^Stack = \([0-9]*\) .*/\1/p' logs/stuck.memstats.txt)
 	[ "$n" -ge $((64 << 20)) ] || die "stuck: StackSys $n"
 	echo "wrote the stories: ${STORIES[*]}"
+}
+
+# ===========================================================================
+# The other producers (default mode and --producers)
+# ===========================================================================
+# One small heap profile per producer the project can install, each made by
+# its program in gen/ (gen/README.md says how to run them by hand). Each
+# toolchain is optional: when one is missing, its profiles are left as they
+# are and a message says so. Their goldens are made by make_goldens
+# (golden/producers/), so run --goldens-only afterwards.
+
+# skip WHAT WHY: says a producer is skipped.
+skip() { echo "regen.sh: skipping $1: $2" >&2; }
+
+producer_go() {
+	local go=${GO:-go}
+	command -v "$go" >/dev/null || { skip "Go 1.25 (generics)" "no $go"; return 0; }
+	case "$("$go" version)" in
+	*go1.25*) ;;
+	*) skip "Go 1.25 (generics)" "$go is $("$go" version)"; return 0 ;;
+	esac
+	local m
+	m=$(cd gen/generics && "$go" vet . && "$go" build -gcflags=-m -o "$BIN/generics" . 2>&1)
+	grep -q 'inlining call to newBlock' <<<"$m" || die "generics: newBlock is not inlined"
+	"$BIN/generics" profiles/generics.pb.gz
+	rm -f "$BIN/generics"
+	is_gzip profiles/generics.pb.gz || die "generics.pb.gz is not gzipped"
+}
+
+producer_rust() {
+	command -v cargo >/dev/null || { skip "Rust (jemalloc_pprof)" "no cargo"; return 0; }
+	command -v objcopy >/dev/null || { skip "Rust (jemalloc_pprof)" "no objcopy"; return 0; }
+	# Its own target directory, outside heapscope's (building jemalloc takes
+	# minutes: set JEMALLOC_GEN_TARGET to keep one between runs).
+	local target=${JEMALLOC_GEN_TARGET:-$BIN/jemalloc-target}
+	# Its source files named gen/jemalloc/... rather than by this checkout's
+	# path (the remap applies to the program's own crate only).
+	CARGO_TARGET_DIR=$target cargo rustc --release --locked \
+		--manifest-path gen/jemalloc/Cargo.toml -- "--remap-path-prefix=$PWD/gen=gen"
+	# The same binary twice: with its line tables, and with them stripped
+	# (symbols only). The path is in the profiles' mappings.
+	cp "$target/release/heapscope-jemalloc-gen" "$BIN/jemalloc-gen"
+	objcopy --strip-debug "$BIN/jemalloc-gen" "$BIN/jemalloc-gen-nodebug"
+	# Every allocation sampled (lg_prof_sample:0), as jemalloc_pprof's
+	# README sets it (with the unprefixed_malloc feature, MALLOC_CONF).
+	local conf=prof:true,prof_active:true,lg_prof_sample:0
+	MALLOC_CONF=$conf "$BIN/jemalloc-gen" profiles/jemalloc.pb.gz
+	MALLOC_CONF=$conf "$BIN/jemalloc-gen-nodebug" profiles/jemalloc_nodebug.pb.gz
+	rm -f "$BIN/jemalloc-gen" "$BIN/jemalloc-gen-nodebug"
+	is_gzip profiles/jemalloc.pb.gz || die "jemalloc.pb.gz is not gzipped"
+}
+
+producer_node() {
+	command -v node >/dev/null && command -v npm >/dev/null ||
+		{ skip "Node (@datadog/pprof)" "no node or npm"; return 0; }
+	mkdir -p "$BIN/node"
+	cp gen/node/package.json gen/node/package-lock.json gen/node/main.js "$BIN/node/"
+	(cd "$BIN/node" && npm ci --no-audit --no-fund >/dev/null)
+	node "$BIN/node/main.js" profiles/node.pb.gz
+	is_gzip profiles/node.pb.gz || die "node.pb.gz is not gzipped"
+}
+
+producer_python() {
+	command -v python3 >/dev/null || { skip "Python (pypprof)" "no python3"; return 0; }
+	python3 -m venv "$BIN/py"
+	"$BIN/py/bin/pip" install --quiet -r gen/python/requirements.txt
+	"$BIN/py/bin/python" gen/python/main.py profiles/python.pb.gz
+	is_gzip profiles/python.pb.gz || die "python.pb.gz is not gzipped"
+}
+
+producers() {
+	mkdir -p profiles
+	producer_go
+	producer_rust
+	producer_node
+	producer_python
+	echo "wrote the producers' profiles; now run --goldens-only for their goldens"
 }
 
 # ===========================================================================
@@ -722,8 +805,64 @@ make_goldens() {
 		golden "story.sparse.tags_parse.$st.txt" sparse.pb.gz -tags -unit=B "-sample_index=$st" '-focus=^main\.parseRecord$'
 	done
 	golden story.cacheleak.top_lines.txt cacheleak.pb.gz -top -lines -unit=B -nodecount=1000000 -nodefraction=0 -sample_index=inuse_space
+	producer_goldens
 
 	check_goldens "$GOTEST"
+}
+
+# The other producers' profiles (made by --producers), in golden/producers/
+# (their own manifest): top at functions and lines granularity for every
+# sample type, the default top, -dot, -traces and -raw, and peek, list and
+# tags where there is something to show.
+# pprof keeps the allocator's frames; heapscope's tests compare with
+# --keep_allocator_frames.
+producer_goldens() {
+	rm -rf golden/producers
+	mkdir golden/producers
+	printf 'golden\tprofile\targs\n' >golden/producers/MANIFEST.tsv
+	GDIR=golden/producers
+	local prof base s types raw
+	for prof in generics.pb.gz jemalloc.pb.gz jemalloc_nodebug.pb.gz node.pb.gz python.pb.gz; do
+		base=${prof%.pb.gz}
+		raw=$(pprof -raw "profiles/$prof" 2>/dev/null)
+		read -r -a types < <(sed -n '/^Samples:$/{n;p;q}' <<<"$raw" | sed 's|/[^ ]*||g')
+		[ "${#types[@]}" -gt 0 ] || die "$prof: no sample types"
+		golden "$base.top.txt" "$prof" -top
+		golden "$base.dot" "$prof" -dot
+		golden "$base.traces.txt" "$prof" -traces
+		golden "$base.raw.txt" "$prof" -raw
+		for s in "${types[@]}"; do
+			local all=(-top -unit=B -nodecount=1000000 -nodefraction=0 -sample_index=$s)
+			golden "$base.$s.functions.txt" "$prof" "${all[@]}"
+			golden "$base.$s.lines.txt" "$prof" "${all[@]}" -lines
+		done
+	done
+	# Go 1.25 generics: the shapes with parentheses, simplified as pprof does.
+	golden generics.peek_collect.txt generics.pb.gz '-peek=^main\.Collect' -sample_index=alloc_space
+	golden generics.list_fillblocks.txt generics.pb.gz '-list=^main\.fillBlocks$' -sample_index=alloc_space "-source_path=$(pwd)/gen"
+	golden generics.list_collect.txt generics.pb.gz '-list=^main\.Collect\[go\.shape\.interface' -sample_index=alloc_space "-source_path=$(pwd)/gen"
+	# Rust: source named gen/jemalloc/src/main.rs (found up from -source_path).
+	golden jemalloc.peek_fill_cache.txt jemalloc.pb.gz '-peek=^heapscope_jemalloc_gen::fill_cache$'
+	golden jemalloc.list_fill_cache.txt jemalloc.pb.gz '-list=^heapscope_jemalloc_gen::fill_cache$' "-source_path=$(pwd)/gen"
+	golden jemalloc_nodebug.peek_main.txt jemalloc_nodebug.pb.gz '-peek=^heapscope_jemalloc_gen::main$'
+	golden node.peek_makecache.txt node.pb.gz '-peek=^makeCache$'
+	golden python.peek_record.txt python.pb.gz '-peek=^record$'
+	# Go's bytes labels (the other producers write none).
+	golden generics.tags.txt generics.pb.gz -tags
+	GDIR=golden
+	grep -q 'main.Collect\[go.shape.interface { Key string; Size  }\]' golden/producers/generics.alloc_space.functions.txt ||
+		die "generics: no Collect over the interface shape"
+	grep -q '(inline)' golden/producers/generics.alloc_space.functions.txt || die "generics: nothing inlined"
+	grep -q '100%  prof_backtrace_impl$' golden/producers/jemalloc.top.txt ||
+		die "jemalloc: prof_backtrace_impl does not hold every flat value"
+	grep -q ' gen/jemalloc/src/main.rs:' golden/producers/jemalloc.inuse_space.lines.txt ||
+		die "jemalloc: no lines in gen/jemalloc/src/main.rs"
+	grep -q 'main.rs:' golden/producers/jemalloc_nodebug.inuse_space.lines.txt &&
+		die "jemalloc_nodebug: has line tables"
+	local n=$(($(wc -l <golden/producers/MANIFEST.tsv) - 1))
+	[ "$n" -eq "$(find golden/producers -maxdepth 1 -type f ! -name MANIFEST.tsv | wc -l)" ] ||
+		die "golden/producers/MANIFEST.tsv and golden/producers/ disagree"
+	echo "wrote $n goldens in golden/producers/"
 }
 
 # edge_rows FILE: "callers callees" of the matched node of a one-node peek.
@@ -913,6 +1052,7 @@ make_big_goldens() {
 case $MODE in
 full)
 	build_profiles
+	producers
 	make_goldens
 	text_forms
 	stories
@@ -922,4 +1062,5 @@ goldens) make_goldens ;;
 big) make_big_goldens ;;
 text-forms) text_forms ;;
 stories) stories ;;
+producers) producers ;;
 esac

@@ -16,6 +16,7 @@ mod malformed;
 mod memstats;
 mod names;
 mod output_file;
+mod producers;
 mod safe_output;
 mod shell;
 mod tags;

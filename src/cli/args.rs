@@ -146,6 +146,7 @@ pub(super) enum Report {
         mut_arg("format", no_heading),
         mut_arg("max_size", text_max_size),
         mut_arg("symbolize", |a| a.hide(true)),
+        mut_arg("keep_allocator_frames", |a| a.hide(true)),
     )]
     Memstats(TextArgs),
     /// A GODEBUG=gctrace=1 log: cycles, heap over time, pauses, marks, runaway growth, thrash, churn.
@@ -154,6 +155,7 @@ pub(super) enum Report {
         mut_arg("format", no_heading),
         mut_arg("max_size", text_max_size),
         mut_arg("symbolize", |a| a.hide(true)),
+        mut_arg("keep_allocator_frames", |a| a.hide(true)),
     )]
     Gctrace(GctraceArgs),
     /// Findings from any mix of heap profiles, ?debug=1 texts, gctrace logs and MemStats:
@@ -489,6 +491,10 @@ pub(super) struct SourceArgs {
     /// demangle=full everything, demangle=none (or none) the names as written; ':'-joined.
     #[arg(long, value_name = "CHOICES", default_value = "")]
     pub symbolize: String,
+    /// Keep the allocator's own frames (jemalloc, tcmalloc, mimalloc, malloc, Rust's alloc
+    /// shims) at the leaf of each stack, as pprof does; by default they are dropped.
+    #[arg(long = "keep_allocator_frames")]
+    pub keep_allocator_frames: bool,
 }
 
 /// The profiles of the commands that read any number of them.

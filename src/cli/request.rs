@@ -465,6 +465,7 @@ fn inputs(names: &[&str], source: &SourceArgs) -> Result<InputSpec, UsageError> 
         fetch: fetch_options(&source.fetch)?,
         symbolize: crate::profile::names::Symbolize::parse(&source.symbolize)
             .map_err(|e| usage(format!("-symbolize: {e}")))?,
+        keep_allocator_frames: source.keep_allocator_frames,
     })
 }
 
@@ -476,6 +477,7 @@ fn single(all: &InputSpec, i: usize) -> InputSpec {
         max_size: all.max_size,
         fetch: all.fetch.clone(),
         symbolize: all.symbolize,
+        keep_allocator_frames: all.keep_allocator_frames,
     }
 }
 

@@ -158,6 +158,9 @@ pub struct ReadOptions {
     pub fetch: FetchOptions,
     /// How function names are demangled and simplified (`-symbolize`).
     pub symbolize: crate::profile::names::Symbolize,
+    /// `--keep_allocator_frames`: leave the allocator's leaf frames in
+    /// (see `profile::allocator`).
+    pub keep_allocator_frames: bool,
 }
 
 /// Where profiles come from, how large each may be, and how URLs are
@@ -170,6 +173,9 @@ pub struct InputSpec {
     pub fetch: FetchOptions,
     /// How function names are demangled and simplified (`-symbolize`).
     pub symbolize: crate::profile::names::Symbolize,
+    /// `--keep_allocator_frames`: leave the allocator's leaf frames in
+    /// (see `profile::allocator`).
+    pub keep_allocator_frames: bool,
     /// Profiles subtracted from these (pprof's `-base`, `-diff_base`), read
     /// with the same limits.
     pub base: Option<Base>,
@@ -222,6 +228,7 @@ impl InputSpec {
             max_size: self.max_size,
             fetch: self.fetch.clone(),
             symbolize: self.symbolize,
+            keep_allocator_frames: self.keep_allocator_frames,
         }
     }
 }
@@ -481,6 +488,10 @@ pub fn load_onto(
     // Names first: pprof prunes by the demangled names.
     crate::profile::names::apply(&mut profile, &opts.symbolize);
     crate::profile::prune::apply_from(&mut profile, start, location_base);
+    if !opts.keep_allocator_frames {
+        profile.allocator_stacks_cut =
+            crate::profile::allocator::drop_leaf_frames(&mut profile, start, location_base);
+    }
     Ok(NamedProfile {
         name: source.to_string(),
         profile,

@@ -200,6 +200,9 @@ impl Combiner {
             out.time_nanos = p.time_nanos;
         }
         out.duration_nanos = out.duration_nanos.saturating_add(p.duration_nanos);
+        out.allocator_stacks_cut = out
+            .allocator_stacks_cut
+            .saturating_add(p.allocator_stacks_cut);
         out.period = out.period.max(p.period);
         for &c in &p.comments {
             let text = p.str(c);

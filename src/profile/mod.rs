@@ -3,6 +3,7 @@
 //! stored as flat arrays. Every input format decodes into this; every report
 //! reads from it.
 
+pub mod allocator;
 pub mod combine;
 pub mod filter;
 pub mod frames;
@@ -343,6 +344,9 @@ pub struct Profile {
     pub comments: Vec<StrId>,
     pub default_sample_type: StrId,
     pub doc_url: StrId,
+    /// Stacks whose allocator frames were cut at load
+    /// (`allocator::drop_leaf_frames`), for the header lines.
+    pub allocator_stacks_cut: u64,
 }
 
 impl Profile {

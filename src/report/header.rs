@@ -1,5 +1,6 @@
 //! The lines pprof prints above a report: the profile's own (File, Build
-//! ID, comments, Type, Doc, Time, Duration), the active filters, and what
+//! ID, comments, Type, Doc, Time, Duration, and heapscope's note on dropped
+//! allocator frames), the active filters, and what
 //! trimming left ("Showing nodes accounting for …", "Dropped N nodes …").
 
 use super::Prepared;
@@ -56,6 +57,14 @@ pub fn profile_header(
         labels.push(format!(
             "Duration: {duration}, Total samples = {} {ratio}",
             format_value(total)
+        ));
+    }
+    // heapscope's own line (pprof keeps these frames): see profile::allocator.
+    if p.allocator_stacks_cut != 0 {
+        let n = p.allocator_stacks_cut;
+        labels.push(format!(
+            "Dropped allocator frames from {n} stack{} (--keep_allocator_frames keeps them)",
+            if n == 1 { "" } else { "s" }
         ));
     }
     labels

@@ -142,6 +142,14 @@ fn write_text(w: &mut dyn Write, loaded: &NamedProfile) -> io::Result<()> {
             "no (some locations have no function names; heapscope shows their binary or <unknown>)"
         }
     )?;
+    if p.allocator_stacks_cut != 0 {
+        writeln!(
+            w,
+            "Allocator frames: dropped from {} of {} stacks (--keep_allocator_frames keeps them)",
+            p.allocator_stacks_cut,
+            p.samples.len()
+        )?;
+    }
     Ok(())
 }
 
@@ -167,6 +175,7 @@ fn write_json(w: &mut dyn Write, loaded: &NamedProfile) -> io::Result<()> {
         "mappings": p.mappings.len(),
         "strings": p.strings.len(),
         "symbolized": p.is_symbolized(),
+        "allocator_stacks_cut": p.allocator_stacks_cut,
         "comments": p.comments.iter().map(|&c| p.str(c)).collect::<Vec<_>>(),
     });
     super::json::write_pretty(&mut *w, &doc)?;

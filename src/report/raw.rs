@@ -12,7 +12,8 @@
 //! lines from locations and locations left without any from the stacks.
 //! What heapscope reads differently from pprof shows here too: a legacy
 //! Go text profile's `#` lines name the frames (pprof leaves them
-//! unsymbolized and adds a mapping of its own).
+//! unsymbolized and adds a mapping of its own). A profile without any
+//! mapping (Node's, Python's) is shown in the empty mapping pprof gives it.
 
 use std::io::{self, Write};
 
@@ -105,6 +106,11 @@ pub fn write(w: &mut dyn Write, prep: &Prepared<'_>) -> io::Result<()> {
         write_location(w, prep, i, loc)?;
     }
     writeln!(w, "Mappings")?;
+    if p.mappings.is_empty() {
+        // pprof gives a profile without mappings one of its own, empty,
+        // before any report (`locateBinaries`).
+        writeln!(w, "1: 0x0/0x0/0x0   ")?;
+    }
     for m in &p.mappings {
         let mut bits = String::new();
         for (set, name) in [
@@ -206,6 +212,9 @@ fn write_location(
     let mut head = format!("{:>6}: {:#x} ", loc.id, loc.address);
     if loc.mapping != MappingIndex::NONE {
         head.push_str(&format!("M={} ", p.mappings[loc.mapping.index()].id));
+    } else if p.mappings.is_empty() {
+        // Every location is in pprof's own mapping (see `write`).
+        head.push_str("M=1 ");
     }
     if loc.is_folded {
         head.push_str("[F] ");

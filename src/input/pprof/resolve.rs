@@ -235,6 +235,7 @@ impl Decoder {
             default_sample_type,
             doc_url,
             strings: raw.strings,
+            allocator_stacks_cut: 0,
         })
     }
 }

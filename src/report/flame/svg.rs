@@ -216,7 +216,7 @@ pub struct Labels {
 
 /// The default title and subtitle: sample type and total in human units
 /// (and, for a differential graph, the change since BEFORE's total), the
-/// file and time.
+/// file, time, filters and the stacks that lost their allocator frames.
 pub fn labels(
     prep: &Prepared<'_>,
     total: i64,
@@ -261,6 +261,12 @@ pub fn labels(
     }
     for f in &prep.filters {
         parts.push(escape::text(f).into_owned());
+    }
+    if p.allocator_stacks_cut != 0 {
+        parts.push(format!(
+            "allocator frames dropped from {} stacks",
+            p.allocator_stacks_cut
+        ));
     }
     // Inferno writes these as XML text; what is escaped here holds no
     // character XML forbids.
@@ -367,6 +373,7 @@ mod tests {
             max_size: u64::MAX,
             fetch: Default::default(),
             symbolize: Default::default(),
+            keep_allocator_frames: false,
         };
         // Other profiles (comma-separated paths) for a longer check.
         let paths = std::env::var("HEAPSCOPE_FLAME_PROFILES").unwrap_or_else(|_| {

@@ -587,6 +587,7 @@ mod tests {
             max_size: u64::MAX,
             fetch: Default::default(),
             symbolize: Default::default(),
+            keep_allocator_frames: false,
         };
         let mut compared = 0;
         for name in [

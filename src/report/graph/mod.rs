@@ -705,6 +705,7 @@ mod tests {
             max_size: u64::MAX,
             fetch: Default::default(),
             symbolize: Default::default(),
+            keep_allocator_frames: false,
         };
         input::load(&Source::parse(&path), &opts, &mut Vec::new()).unwrap()
     }

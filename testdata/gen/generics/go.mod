@@ -1,0 +1,3 @@
+module heapscope.test/generics
+
+go 1.25
