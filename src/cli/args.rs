@@ -776,6 +776,8 @@ pub(super) struct WebArgs {
     #[arg(long = "no_browser")]
     pub no_browser: bool,
     #[command(flatten)]
+    pub base: BaseArgs,
+    #[command(flatten)]
     pub input: ProfileArgs,
 }
 

@@ -13,6 +13,7 @@
 //! Content-Security-Policy. Mirrors pprof's `internal/driver/webui.go`.
 
 mod assets;
+mod compare;
 mod flame;
 mod query;
 
@@ -78,6 +79,7 @@ pub fn run(
     let ui = Ui {
         loaded: Rc::new(loaded),
         sources: input.sources.clone(),
+        series: series(input),
         defaults,
         extra,
         download: download(input),
@@ -208,10 +210,19 @@ fn download(input: &InputSpec) -> Option<(String, Vec<u8>)> {
     Some((name, bytes))
 }
 
+/// The profiles of the Diff and Trend views, oldest first: the base's
+/// (`-base`, `-diff_base`) and then the others, in argument order.
+fn series(input: &InputSpec) -> Vec<Source> {
+    let base = input.base.iter().flat_map(|b| b.sources.iter());
+    base.chain(&input.sources).cloned().collect()
+}
+
 /// The served profile and the views' defaults.
 struct Ui {
     loaded: Rc<NamedProfile>,
     sources: Vec<Source>,
+    /// Every profile read, oldest first, for Diff and Trend.
+    series: Vec<Source>,
     defaults: Query,
     /// Flags every view gets (`--source_path`, `--trim_path`).
     extra: Vec<String>,
@@ -305,7 +316,8 @@ impl Ui {
         };
         match path {
             "/" | "/ui" => Answer::redirect(307, with_query("/ui/")),
-            "/ui/" | "/ui/flamegraph" | "/ui/top" | "/ui/graph" | "/ui/peek" | "/ui/source" => {
+            "/ui/" | "/ui/flamegraph" | "/ui/top" | "/ui/graph" | "/ui/peek" | "/ui/source"
+            | "/ui/diff" | "/ui/trend" => {
                 Answer::new(200, "text/html; charset=utf-8", assets::INDEX_HTML)
             }
             "/ui/flamegraph2" | "/ui/flamegraphold" => {
@@ -332,6 +344,8 @@ impl Ui {
             "/ui/data/graph" => self.data(View::Graph, raw_query),
             "/ui/data/peek" => self.data(View::Peek, raw_query),
             "/ui/data/source" => self.data(View::Source, raw_query),
+            "/ui/data/diff" => self.data(View::Diff, raw_query),
+            "/ui/data/trend" => self.data(View::Trend, raw_query),
             _ => Answer::text(404, "Not found"),
         }
     }
@@ -339,21 +353,33 @@ impl Ui {
     /// A view's data as JSON: the report (the batch command's JSON, or the
     /// flame graph's tree), the legend, the sample types, notes.
     fn data(&self, view: View, raw_query: &str) -> Answer {
+        match self.view_data(view, raw_query) {
+            Ok(data) => Answer::json(200, &data),
+            Err(message) => error(&message),
+        }
+    }
+
+    /// A view's data, or the message saying why it cannot be made.
+    fn view_data(&self, view: View, raw_query: &str) -> Result<Value, String> {
         let q = self.query(raw_query);
         let mut data = json!({
             "sample_types": self.sample_types(),
             "show_from": self.has_flag("top", "show_from"),
             "command": q.command(view, &self.extra, &self.sources),
+            "profiles": self.series.len(),
         });
+        if matches!(view, View::Diff | View::Trend) {
+            return compare::data(self, view, &q, data);
+        }
         if matches!(view, View::Peek | View::Source) && q.get("f").is_none() {
             data["message"] =
                 json!("Choose a function: click one in another view, or give a regex (f=RE).");
-            return Answer::json(200, &data);
+            return Ok(data);
         }
         let request = match cli::parse(q.args(view, &self.extra, &self.sources)) {
             Ok(cli::Action::Run(r)) => r,
-            Ok(cli::Action::Print(_)) => return Answer::text(500, "not a report"),
-            Err(e) => return error(&clap_message(&e)),
+            Ok(cli::Action::Print(_)) => return Err("not a report".into()),
+            Err(e) => return Err(clap_message(&e)),
         };
         let mut out = Vec::new();
         let mut notes = Vec::new();
@@ -364,7 +390,7 @@ impl Ui {
                 app::run(&request, &mut out, &mut notes)
             });
             if let Err(e) = ran {
-                return error(&format!("{e:#}"));
+                return Err(format!("{e:#}"));
             }
         }
         let mut lines = None;
@@ -391,11 +417,11 @@ impl Ui {
                     if view == View::Flame {
                         match flame_report::drawn_lines(&prep, flame::MIN_WIDTH) {
                             Ok(drawn) => lines = Some(drawn),
-                            Err(e) => return error(&format!("{}: {e:#}", self.loaded.name)),
+                            Err(e) => return Err(format!("{}: {e:#}", self.loaded.name)),
                         }
                     }
                 }
-                Err(e) => return error(&format!("{e:#}")),
+                Err(e) => return Err(format!("{e:#}")),
             }
         }
         data["notes"] = String::from_utf8_lossy(&notes)
@@ -413,16 +439,13 @@ impl Ui {
             View::Graph => json!({ "svg": String::from_utf8_lossy(&out) }),
             _ => match serde_json::from_slice(&out) {
                 Ok(v) => v,
-                Err(e) => return error(&format!("the report's JSON: {e}")),
+                Err(e) => return Err(format!("the report's JSON: {e}")),
             },
         };
         if view == View::Top && q.get("all").is_some_and(|v| v != "0" && v != "false") {
-            match self.every_sample_type(&q) {
-                Ok(all) => data["all"] = all,
-                Err(message) => return error(&message),
-            }
+            data["all"] = self.every_sample_type(&q)?;
         }
-        Answer::json(200, &data)
+        Ok(data)
     }
 
     /// Top for every sample type of the profile (the four heap values side
