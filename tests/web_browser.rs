@@ -398,9 +398,19 @@ fn hostile_names_run_no_script() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("hostile.pb");
     std::fs::write(&path, hostile.encode_to_vec()).unwrap();
-    let served = Served::start(&[path.to_str().unwrap()]);
+    // A second snapshot, every value doubled, for Diff and Trend.
+    for sample in &mut hostile.sample {
+        for v in &mut sample.value {
+            *v *= 2;
+        }
+    }
+    let later = dir.path().join("hostile2.pb");
+    std::fs::write(&later, hostile.encode_to_vec()).unwrap();
+    let served = Served::start(&[path.to_str().unwrap(), later.to_str().unwrap()]);
     let base = format!("http://127.0.0.1:{}", served.port);
     for view in [
+        "ui/diff",
+        "ui/trend",
         "ui/",
         "ui/top",
         "ui/top?g=files",
@@ -568,4 +578,88 @@ fn top_shows_every_sample_type_side_by_side() {
         expected.sort_by_key(key);
         assert_eq!(drawn, expected, "{kind}");
     }
+}
+
+#[test]
+fn diff_shows_grown_and_shrunk() {
+    let Some((_guard, browser)) = setup() else {
+        return;
+    };
+    let before = profile("leak.1.pb.gz");
+    let after = profile("leak.6.pb.gz");
+    let served = Served::start(&[&before, &after]);
+    browser.open(&format!("http://127.0.0.1:{}/ui/diff", served.port));
+    let cli = cli_json(&["diff", "--format=json", &before, &after]);
+    let drawn = browser.js(
+        "return [...document.querySelectorAll('#diff tbody tr')].map(r => \
+         [r.getAttribute('data-name'), +r.cells[0].getAttribute('data-value'), \
+          +r.cells[2].getAttribute('data-value'), r.className]);",
+    );
+    let expected: Value = cli["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| {
+            let d = if n["flat"] != 0 {
+                &n["flat"]
+            } else {
+                &n["cum"]
+            };
+            let class = match d.as_i64().unwrap() {
+                d if d > 0 => "grew",
+                d if d < 0 => "shrank",
+                _ => "",
+            };
+            json!([n["name"], n["flat"], n["cum"], class])
+        })
+        .collect();
+    assert_eq!(drawn, expected);
+    let classes = drawn.to_string();
+    assert!(classes.contains("\"grew\"") && classes.contains("\"shrank\""));
+    // The flame graph of the change: frames that grew and frames that shrank.
+    let changes = browser.js(
+        "return [...document.querySelectorAll('#flame.diff .frame')].map(f => +f.getAttribute('data-change'));",
+    );
+    let changes: Vec<i64> = changes
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_i64().unwrap())
+        .collect();
+    assert!(changes.iter().any(|&c| c > 0) && changes.iter().any(|&c| c < 0));
+    // The Diff and Trend tabs are offered with several profiles.
+    assert_eq!(
+        browser.js("return document.querySelector('#views a[data-view=trend]').hidden"),
+        false
+    );
+}
+
+#[test]
+fn trend_shows_sparklines_leaks_first() {
+    let Some((_guard, browser)) = setup() else {
+        return;
+    };
+    let files: Vec<String> = (1..=6)
+        .map(|i| profile(&format!("leak.{i}.pb.gz")))
+        .collect();
+    let names: Vec<&str> = files.iter().map(String::as_str).collect();
+    let served = Served::start(&names);
+    browser.open(&format!("http://127.0.0.1:{}/ui/trend", served.port));
+    let mut args = vec!["trend", "--format=json"];
+    args.extend(&names);
+    let cli = cli_json(&args);
+    let drawn = browser.js(
+        "return [...document.querySelectorAll('#trend tbody tr')].map(r => \
+         [r.getAttribute('data-name'), r.classList.contains('leak'), \
+          r.querySelector('td.spark svg polyline').getAttribute('points').split(' ').length, \
+          +r.cells[2].getAttribute('data-value')]);",
+    );
+    let expected: Value = cli["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| json!([n["name"], n["leak"], 6, n["values"][5]]))
+        .collect();
+    assert_eq!(drawn, expected);
+    assert_eq!(drawn[0][1], true, "likely leaks first");
 }
