@@ -685,3 +685,51 @@ fn one_profile_has_no_diff_or_trend() {
     }
     assert_eq!(served.get("/ui/diff").status, 200);
 }
+
+#[test]
+fn the_html_file_follows_the_output_rules() {
+    let file = profile("server.pb.gz");
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("ui.html");
+    let out_s = out.to_str().unwrap();
+    let written = run(&["web", "--html", out_s, &file]);
+    assert!(written.status.success(), "{written:?}");
+    let page = std::fs::read_to_string(&out).unwrap();
+    assert!(page.starts_with("<!DOCTYPE html>"));
+    assert!(page.contains("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; script-src 'sha256-"));
+    assert_eq!(page.matches("<script>").count(), 1);
+    // The top view's data is the top command's.
+    let start = page.find("id=\"heapscope-data\">").unwrap() + "id=\"heapscope-data\">".len();
+    let end = start + page[start..].find("</script>").unwrap();
+    let data: Value = serde_json::from_str(&page[start..end]).unwrap();
+    assert_eq!(
+        data["views"]["top"]["report"],
+        cli_json(&["top", "--format=json", "-nodecount=500", &file])
+    );
+    assert!(data["views"]["diff"].is_null(), "one profile: no diff");
+    // Never over an input, never with -http; a directory is an error.
+    for (args, code, message) in [
+        (
+            vec!["web", "--html", file.as_str(), file.as_str()],
+            2,
+            "is one of the input profiles",
+        ),
+        (
+            vec!["-http=:0", "--html", out_s, file.as_str()],
+            2,
+            "--html FILE writes a file",
+        ),
+        (
+            vec!["web", "--html", dir.path().to_str().unwrap(), file.as_str()],
+            1,
+            "is a directory",
+        ),
+    ] {
+        let o = run(&args);
+        assert_eq!(o.status.code(), Some(code), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&o.stderr).contains(message),
+            "{o:?}"
+        );
+    }
+}

@@ -440,6 +440,28 @@ fn hostile_names_run_no_script() {
             "{view}"
         );
     }
+    // The same in the --html file.
+    let url = html_file(
+        dir.path(),
+        &[path.to_str().unwrap(), later.to_str().unwrap()],
+    );
+    for view in ["flamegraph", "top", "graph", "diff", "trend"] {
+        browser.open(&format!("{url}#{view}"));
+        assert_eq!(
+            browser.js("return document.body.getAttribute('data-ready')"),
+            view
+        );
+        browser.js(
+            "for (const f of document.querySelectorAll('.frame, tr')) { \
+               f.dispatchEvent(new MouseEvent('mousemove', {clientX: 5, clientY: 5})); f.click(); }",
+        );
+        assert!(!browser.alert_open(), "--html {view}: an alert opened");
+        assert_eq!(browser.js("return typeof window.__pwned"), "undefined");
+        assert_eq!(
+            browser.js("return document.querySelectorAll('img, main script').length"),
+            0
+        );
+    }
     browser.open(&format!("{base}/ui/top"));
     let names = browser.js(TOP_ROWS).to_string();
     assert!(
@@ -662,4 +684,87 @@ fn trend_shows_sparklines_leaks_first() {
         .collect();
     assert_eq!(drawn, expected);
     assert_eq!(drawn[0][1], true, "likely leaks first");
+}
+
+/// Writes `heapscope web --html FILE ARGS…` into `dir`; the file's URL.
+fn html_file(dir: &Path, args: &[&str]) -> String {
+    let path = dir.join("profile.html");
+    let mut all = vec!["web", "--html", path.to_str().unwrap()];
+    all.extend(args);
+    let out = run(&all);
+    assert!(out.status.success(), "{out:?}");
+    format!("file://{}", path.display())
+}
+
+#[test]
+fn the_html_file_shows_the_numbers_offline() {
+    let Some((_guard, browser)) = setup() else {
+        return;
+    };
+    let before = profile("leak.1.pb.gz");
+    let after = profile("leak.6.pb.gz");
+    let dir = tempfile::tempdir().unwrap();
+    let url = html_file(dir.path(), &["-alloc_space", &before, &after]);
+    let page = std::fs::read_to_string(dir.path().join("profile.html")).unwrap();
+    for attr in ["src=", "href=\"http", "url(http", "url(//", "@import"] {
+        assert!(!page.contains(attr), "{attr}");
+    }
+    browser.open(&format!("{url}#top"));
+    // The script ran under the page's policy, and asked for nothing.
+    assert_eq!(
+        browser.js("return document.body.getAttribute('data-ready')"),
+        "top"
+    );
+    let cli = cli_json(&[
+        "top",
+        "--format=json",
+        "-alloc_space",
+        "-nodecount=500",
+        &before,
+        &after,
+    ]);
+    assert_eq!(browser.js(TOP_ROWS), rows(&cli));
+    // The flame graph holds the merged total; the graph is drawn.
+    browser.navigate_by("location.hash = 'flamegraph'");
+    let root =
+        browser.js("return +document.querySelector('#flame .frame').getAttribute('data-value')");
+    assert_eq!(root, cli["total"]);
+    browser.navigate_by("location.hash = 'graph'");
+    assert!(
+        browser
+            .js("return document.querySelectorAll('#graph g.node').length")
+            .as_i64()
+            > Some(5)
+    );
+    // Diff, as `diff` gives it.
+    browser.navigate_by("location.hash = 'diff'");
+    let diff = cli_json(&["diff", "--format=json", "-alloc_space", &before, &after]);
+    let flats = browser.js(
+        "return [...document.querySelectorAll('#diff tbody tr')].map(r => +r.cells[0].getAttribute('data-value'));",
+    );
+    let expected: Value = diff["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["flat"].clone())
+        .collect();
+    assert_eq!(flats, expected);
+    browser.navigate_by("location.hash = 'trend'");
+    assert!(
+        browser
+            .js("return document.querySelectorAll('#trend td.spark svg').length")
+            .as_i64()
+            > Some(0)
+    );
+    assert_eq!(
+        browser.js("return performance.getEntriesByType('resource').length"),
+        0,
+        "no request"
+    );
+    assert_eq!(
+        browser.js(
+            "return [...document.querySelectorAll('#views a')].map(a => a.getAttribute('href'))"
+        ),
+        json!(["#flamegraph", "#top", "#graph", "#diff", "#trend"])
+    );
 }

@@ -143,6 +143,7 @@ pub(super) fn web(a: WebArgs, settings: Vec<String>) -> Result<Request, UsageErr
         options: WebOptions {
             http: a.http,
             open_browser: !a.no_browser,
+            html: a.html,
         },
     })
 }

@@ -15,10 +15,12 @@
 mod assets;
 mod compare;
 mod flame;
+mod page;
 mod query;
 
 use std::io::{self, Write};
 use std::net::{IpAddr, SocketAddr, TcpListener};
+use std::path::PathBuf;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -34,6 +36,7 @@ use crate::input::combine::{load_merged, with_loaded};
 use crate::input::{InputSpec, NamedProfile, Source};
 use crate::report::flame as flame_report;
 use crate::report::{header, prepare, Selection};
+use crate::support::output;
 use crate::units;
 use crate::UsageError;
 use query::{Query, View};
@@ -46,6 +49,9 @@ pub struct WebOptions {
     pub http: Option<String>,
     /// Open the default browser on the UI (not with `-no_browser`).
     pub open_browser: bool,
+    /// Write the UI as one self-contained HTML file here instead of serving
+    /// it (`--html FILE`).
+    pub html: Option<PathBuf>,
 }
 
 impl Default for WebOptions {
@@ -53,6 +59,7 @@ impl Default for WebOptions {
         WebOptions {
             http: None,
             open_browser: true,
+            html: None,
         }
     }
 }
@@ -64,9 +71,10 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-
                    frame-ancestors 'none'";
 
 /// Loads the profile, serves the UI until Ctrl-C (SIGINT) or SIGTERM, and
-/// says where on `notes`, as pprof does.
+/// says where on `notes`, as pprof does; or, with `html`, writes the UI as
+/// one file (`page`).
 pub fn run(
-    _out: &mut dyn Write,
+    out: &mut dyn Write,
     notes: &mut dyn Write,
     input: &InputSpec,
     settings: &[String],
@@ -75,6 +83,11 @@ pub fn run(
     let mut extra = Vec::new();
     let defaults = Query::from_settings(settings, &mut extra)?;
     let (host, port) = address(options.http.as_deref())?;
+    if options.html.is_some() && options.http.is_some() {
+        return Err(
+            UsageError("--html FILE writes a file; it serves nothing (drop -http)".into()).into(),
+        );
+    }
     let loaded = load_merged(input, notes)?;
     let ui = Ui {
         loaded: Rc::new(loaded),
@@ -89,6 +102,9 @@ pub fn run(
         cli::parse(ui.query("").args(View::Top, &ui.extra, &ui.sources))
     {
         return Err(e.into());
+    }
+    if let Some(path) = &options.html {
+        return output::write_to(Some(path), out, |w| page::write(w, &ui));
     }
     let listener = TcpListener::bind((host.as_str(), port))
         .with_context(|| format!("cannot listen on {host}:{port}"))?;

@@ -15,7 +15,14 @@
     "/ui/diff": "diff",
     "/ui/trend": "trend",
   };
-  const VIEW = VIEWS[location.pathname] || "flamegraph";
+  // A file written by `web --html` carries every view's data in a data
+  // block; its views are picked by the URL's fragment (#top) and it makes
+  // no request.
+  const EMBEDDED = document.getElementById("heapscope-data");
+  const STATIC = EMBEDDED ? JSON.parse(EMBEDDED.textContent).views : null;
+  const VIEW = STATIC
+    ? (Object.prototype.hasOwnProperty.call(STATIC, location.hash.slice(1)) ? location.hash.slice(1) : "flamegraph")
+    : VIEWS[location.pathname] || "flamegraph";
   const FILTERS = ["f", "i", "h", "s", "sf", "tf", "ti"];
   let selected = null; // the selected function's name
   let data = null;
@@ -44,6 +51,7 @@
   }
 
   function url(view, changes) {
+    if (STATIC) return "#" + view;
     const p = new URLSearchParams(location.search);
     for (const [k, v] of Object.entries(changes || {})) {
       if (v === null || v === "") p.delete(k);
@@ -90,7 +98,28 @@
     $("errors").textContent = message;
   }
 
+  // The file's bar: its views only, nothing that needs the server.
+  function setupStaticBar() {
+    for (const a of document.querySelectorAll("#views a")) {
+      const view = a.getAttribute("data-view");
+      if (!view || !Object.prototype.hasOwnProperty.call(STATIC, view)) {
+        a.remove();
+        continue;
+      }
+      if (view === VIEW) a.classList.add("current");
+      a.href = "#" + view;
+    }
+    for (const id of ["refine", "copy"]) $(id).hidden = true;
+    for (const id of ["sample", "granularity"]) $(id).parentElement.hidden = true;
+    $("regex").placeholder = "search (regex)";
+    window.addEventListener("hashchange", () => location.reload());
+  }
+
   function setupBar() {
+    if (STATIC) {
+      setupStaticBar();
+      return;
+    }
     for (const a of document.querySelectorAll("#views a[data-view]")) {
       const view = a.getAttribute("data-view");
       if (view === VIEW) a.classList.add("current");
@@ -309,13 +338,17 @@
       if (!g) return;
       const name = g.getAttribute("data-name");
       select(name);
-      go("graph", { f: "^" + regexQuote(name) + "$" });
+      if (!STATIC) go("graph", { f: "^" + regexQuote(name) + "$" });
     });
     apply();
   }
 
   // Top: a table sortable by flat, cum and name.
   function drawTop(main) {
+    if (STATIC) {
+      drawTopTable(main);
+      return;
+    }
     const all = el("label", { id: "all-label" }, el("input", { type: "checkbox", id: "all", checked: !!data.all }), " all sample types side by side");
     all.querySelector("input").addEventListener("change", (ev) => go("top", { all: ev.target.checked ? "1" : null }));
     main.append(all);
@@ -323,6 +356,10 @@
       drawTopAll(main);
       return;
     }
+    drawTopTable(main);
+  }
+
+  function drawTopTable(main) {
     const nodes = data.report.nodes.slice();
     const total = data.report.total;
     let order = new URLSearchParams(location.search).get("sort") === "cum" ? "cum" : "flat";
@@ -697,8 +734,8 @@
     setupCommand();
     const main = $("main");
     try {
-      const resp = await fetch("/ui/data/" + VIEW + location.search);
-      data = await resp.json();
+      if (STATIC) data = STATIC[VIEW];
+      else data = await (await fetch("/ui/data/" + VIEW + location.search)).json();
     } catch (e) {
       showError("Could not load the view: " + e);
       return;
