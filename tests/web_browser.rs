@@ -768,3 +768,63 @@ fn the_html_file_shows_the_numbers_offline() {
         json!(["#flamegraph", "#top", "#graph", "#diff", "#trend"])
     );
 }
+
+/// The README's screenshots: with HEAPSCOPE_SCREENSHOTS=DIR, the flame
+/// graph, top, graph, Diff and Trend views of testdata profiles saved as
+/// PNGs of a 1000×650 window into DIR (`HEAPSCOPE_SCREENSHOTS=docs/screenshots
+/// cargo test --test tests web_browser::screenshots`); without it, nothing.
+#[test]
+fn screenshots_for_the_readme() {
+    use base64::Engine as _;
+    let Some(dir) = std::env::var_os("HEAPSCOPE_SCREENSHOTS") else {
+        return;
+    };
+    let Some((_guard, browser)) = setup() else {
+        return;
+    };
+    // Relative to the crate, where `cargo test` runs the tests.
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    browser
+        .call(
+            "POST",
+            "/window/rect",
+            // The window's frame included: a viewport of about 1000×650.
+            Some(json!({"width": 1000, "height": 790})),
+        )
+        .expect("resized");
+    let shoot = |name: &str| {
+        let answer = browser
+            .call("GET", "/screenshot", None)
+            .expect("a screenshot");
+        let png = base64::engine::general_purpose::STANDARD
+            .decode(answer["value"].as_str().expect("base64"))
+            .expect("a PNG");
+        assert!(png.starts_with(b"\x89PNG"));
+        std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+    };
+    // Paths relative to the crate (where the tests run), as a reader types them.
+    let served = Served::start(&["-alloc_space", "testdata/profiles/server.pb.gz"]);
+    let base = format!("http://127.0.0.1:{}", served.port);
+    browser.open(&format!("{base}/ui/flamegraph"));
+    // Hover a frame below the root for its tooltip.
+    browser.js(
+        "const f = document.querySelectorAll('#flame .frame')[3]; const r = f.getBoundingClientRect(); \
+         f.dispatchEvent(new MouseEvent('mousemove', {clientX: r.left + 20, clientY: r.top + 8}));",
+    );
+    shoot("flame");
+    browser.open(&format!("{base}/ui/top"));
+    shoot("top");
+    browser.open(&format!("{base}/ui/graph?n=25"));
+    shoot("graph");
+    let leaks: Vec<String> = (1..=6)
+        .map(|i| format!("testdata/profiles/leak.{i}.pb.gz"))
+        .collect();
+    let names: Vec<&str> = leaks.iter().map(String::as_str).collect();
+    let served = Served::start(&names);
+    let base = format!("http://127.0.0.1:{}", served.port);
+    browser.open(&format!("{base}/ui/diff"));
+    shoot("diff");
+    browser.open(&format!("{base}/ui/trend"));
+    shoot("trend");
+}
