@@ -733,3 +733,17 @@ fn the_html_file_follows_the_output_rules() {
         );
     }
 }
+
+#[test]
+fn a_base_is_subtracted_as_pprof_does() {
+    let before = profile("leak.1.pb.gz");
+    let after = profile("leak.6.pb.gz");
+    let served = Served::start(&["-base", &before, &after]);
+    let data = served.data("top", "");
+    let base = format!("-base={before}");
+    let cli = cli_json(&["top", "--format=json", "-nodecount=500", &base, &after]);
+    assert_eq!(data["report"], cli);
+    // The command shown is the one that prints it.
+    let line = data["command"].as_str().unwrap();
+    assert!(line.contains(&format!("--base={before}")), "{line}");
+}

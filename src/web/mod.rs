@@ -93,6 +93,7 @@ pub fn run(
         loaded: Rc::new(loaded),
         sources: input.sources.clone(),
         series: series(input),
+        base_flags: base_flags(input),
         defaults,
         extra,
         download: download(input),
@@ -233,12 +234,29 @@ fn series(input: &InputSpec) -> Vec<Source> {
     base.chain(&input.sources).cloned().collect()
 }
 
+/// The flags that subtract the base again (`--base=PATH`,
+/// `--diff_base=PATH`, `--normalize`), for the commands that take them.
+fn base_flags(input: &InputSpec) -> Vec<String> {
+    let Some(base) = &input.base else {
+        return Vec::new();
+    };
+    let flag = if base.diff { "--diff_base" } else { "--base" };
+    let mut flags: Vec<String> = base.sources.iter().map(|s| format!("{flag}={s}")).collect();
+    if base.normalize {
+        flags.push("--normalize".into());
+    }
+    flags
+}
+
 /// The served profile and the views' defaults.
 struct Ui {
     loaded: Rc<NamedProfile>,
     sources: Vec<Source>,
     /// Every profile read, oldest first, for Diff and Trend.
     series: Vec<Source>,
+    /// The base's flags, shown in top's command (the other commands have
+    /// no such flags, or, as `flame --base`, draw something else).
+    base_flags: Vec<String>,
     defaults: Query,
     /// Flags every view gets (`--source_path`, `--trim_path`).
     extra: Vec<String>,
@@ -378,10 +396,14 @@ impl Ui {
     /// A view's data, or the message saying why it cannot be made.
     fn view_data(&self, view: View, raw_query: &str) -> Result<Value, String> {
         let q = self.query(raw_query);
+        let mut shown = self.extra.clone();
+        if view == View::Top {
+            shown.extend(self.base_flags.iter().cloned());
+        }
         let mut data = json!({
             "sample_types": self.sample_types(),
             "show_from": self.has_flag("top", "show_from"),
-            "command": q.command(view, &self.extra, &self.sources),
+            "command": q.command(view, &shown, &self.sources),
             "profiles": self.series.len(),
         });
         if matches!(view, View::Diff | View::Trend) {
