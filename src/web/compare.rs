@@ -54,8 +54,7 @@ pub(super) fn data(ui: &Ui, view: View, q: &Query, mut data: Value) -> Result<Va
         let snapshots = report["snapshots"].as_array();
         data["total"] = snapshots
             .and_then(|s| s.last())
-            .map(|s| s["total"].clone())
-            .unwrap_or(Value::Null);
+            .map_or(Value::Null, |s| s["total"].clone());
     }
     data["report"] = report;
     data["notes"] = String::from_utf8_lossy(&notes)

@@ -183,12 +183,11 @@ impl Query {
     fn flags(&self, view: View, extra: &[String]) -> (&'static str, Vec<String>, Vec<String>) {
         let command = match view {
             View::Top => "top",
-            View::Flame => "flame",
+            View::Flame | View::DiffFlame => "flame",
             View::Peek => "peek",
             View::Source => "list",
             View::Graph => "graph",
             View::Diff => "diff",
-            View::DiffFlame => "flame",
             View::Trend => "trend",
         };
         let mut args: Vec<String> = Vec::new();
