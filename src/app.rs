@@ -206,6 +206,9 @@ impl Request {
         {
             files.push(("--svg", path));
         }
+        if let Request::Web { options, .. } = self {
+            files.extend(options.html.as_deref().map(|p| ("--html", p)));
+        }
         files
     }
 }

@@ -595,3 +595,155 @@ fn the_command_line_prints_the_view() {
         assert_eq!(stdout(&ran), stdout(&run(&args)), "{line}");
     }
 }
+
+#[test]
+fn diff_shows_the_numbers_of_diff_and_flame_base() {
+    let before = profile("leak.1.pb.gz");
+    let middle = profile("leak.3.pb.gz");
+    let after = profile("leak.6.pb.gz");
+    for served in [
+        Served::start(&[&before, &middle, &after]),
+        Served::start(&["-base", &before, &after]),
+    ] {
+        for (query, flags) in [
+            ("", &[][..]),
+            (
+                "si=alloc_space&sort=cum&n=8",
+                &["-alloc_space", "-cum", "-nodecount=8"][..],
+            ),
+        ] {
+            let data = served.data("diff", query);
+            let mut args = vec!["diff", "--format=json"];
+            args.extend(flags);
+            args.extend([before.as_str(), after.as_str()]);
+            assert_eq!(data["report"], cli_json(&args), "{query}");
+            assert_eq!(data["total"], data["report"]["base_total"]);
+            // The differential flame graph: BEFORE's and AFTER's totals at
+            // the root, as `flame --base --folded` sums them.
+            let mut args = vec!["flame", "--folded", "--base", before.as_str()];
+            args.extend(
+                flags
+                    .iter()
+                    .filter(|f| !f.contains("node") && **f != "-cum"),
+            );
+            args.push(&after);
+            let folded = stdout(&run(&args));
+            let (mut b, mut a) = (0i64, 0i64);
+            for line in folded.lines() {
+                let mut words = line.rsplit(' ');
+                a += words.next().unwrap().parse::<i64>().unwrap();
+                b += words.next().unwrap().parse::<i64>().unwrap();
+            }
+            let root = &data["flame"]["root"];
+            assert_eq!((root[3].as_i64(), root[1].as_i64()), (Some(b), Some(a)));
+            // Grown and shrunk nodes are both there.
+            let nodes = data["report"]["nodes"].as_array().unwrap();
+            assert!(nodes.iter().any(|n| n["cum"].as_i64() > Some(0)), "{query}");
+        }
+    }
+    let served = Served::start(&[&before, &after]);
+    let data = served.data("diff", "");
+    let nodes = data["report"]["nodes"].as_array().unwrap();
+    assert!(nodes.iter().any(|n| n["flat"].as_i64() < Some(0)));
+    assert!(nodes.iter().any(|n| n["flat"].as_i64() > Some(0)));
+}
+
+#[test]
+fn trend_shows_the_numbers_of_trend() {
+    let files: Vec<String> = (1..=6)
+        .map(|i| profile(&format!("leak.{i}.pb.gz")))
+        .collect();
+    let names: Vec<&str> = files.iter().map(String::as_str).collect();
+    let served = Served::start(&names);
+    for (query, flags) in [
+        ("", &[][..]),
+        (
+            "sort=cum&n=5&si=inuse_objects",
+            &["-cum", "-nodecount=5", "-inuse_objects"][..],
+        ),
+    ] {
+        let data = served.data("trend", query);
+        let mut args = vec!["trend", "--format=json"];
+        args.extend(flags);
+        args.extend(&names);
+        let cli = cli_json(&args);
+        assert_eq!(data["report"], cli, "{query}");
+        assert_eq!(data["profiles"], 6);
+        assert!(data["report"]["leaks"].as_i64() > Some(0));
+        assert_eq!(data["report"]["nodes"][0]["leak"], true);
+    }
+}
+
+#[test]
+fn one_profile_has_no_diff_or_trend() {
+    let served = Served::start(&[&profile("server.pb.gz")]);
+    for view in ["diff", "trend"] {
+        let data = served.data(view, "");
+        assert_eq!(data["profiles"], 1);
+        assert!(data["message"].as_str().unwrap().contains("two or more"));
+        assert!(data["report"].is_null());
+    }
+    assert_eq!(served.get("/ui/diff").status, 200);
+}
+
+#[test]
+fn the_html_file_follows_the_output_rules() {
+    let file = profile("server.pb.gz");
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("ui.html");
+    let out_s = out.to_str().unwrap();
+    let written = run(&["web", "--html", out_s, &file]);
+    assert!(written.status.success(), "{written:?}");
+    let page = std::fs::read_to_string(&out).unwrap();
+    assert!(page.starts_with("<!DOCTYPE html>"));
+    assert!(page.contains("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; script-src 'sha256-"));
+    assert_eq!(page.matches("<script>").count(), 1);
+    // The top view's data is the top command's.
+    let start = page.find("id=\"heapscope-data\">").unwrap() + "id=\"heapscope-data\">".len();
+    let end = start + page[start..].find("</script>").unwrap();
+    let data: Value = serde_json::from_str(&page[start..end]).unwrap();
+    assert_eq!(
+        data["views"]["top"]["report"],
+        cli_json(&["top", "--format=json", "-nodecount=500", &file])
+    );
+    assert!(data["views"]["diff"].is_null(), "one profile: no diff");
+    // Never over an input, never with -http; a directory is an error.
+    for (args, code, message) in [
+        (
+            vec!["web", "--html", file.as_str(), file.as_str()],
+            2,
+            "is one of the input profiles",
+        ),
+        (
+            vec!["-http=:0", "--html", out_s, file.as_str()],
+            2,
+            "--html FILE writes a file",
+        ),
+        (
+            vec!["web", "--html", dir.path().to_str().unwrap(), file.as_str()],
+            1,
+            "is a directory",
+        ),
+    ] {
+        let o = run(&args);
+        assert_eq!(o.status.code(), Some(code), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&o.stderr).contains(message),
+            "{o:?}"
+        );
+    }
+}
+
+#[test]
+fn a_base_is_subtracted_as_pprof_does() {
+    let before = profile("leak.1.pb.gz");
+    let after = profile("leak.6.pb.gz");
+    let served = Served::start(&["-base", &before, &after]);
+    let data = served.data("top", "");
+    let base = format!("-base={before}");
+    let cli = cli_json(&["top", "--format=json", "-nodecount=500", &base, &after]);
+    assert_eq!(data["report"], cli);
+    // The command shown is the one that prints it.
+    let line = data["command"].as_str().unwrap();
+    assert!(line.contains(&format!("--base={before}")), "{line}");
+}

@@ -398,9 +398,19 @@ fn hostile_names_run_no_script() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("hostile.pb");
     std::fs::write(&path, hostile.encode_to_vec()).unwrap();
-    let served = Served::start(&[path.to_str().unwrap()]);
+    // A second snapshot, every value doubled, for Diff and Trend.
+    for sample in &mut hostile.sample {
+        for v in &mut sample.value {
+            *v *= 2;
+        }
+    }
+    let later = dir.path().join("hostile2.pb");
+    std::fs::write(&later, hostile.encode_to_vec()).unwrap();
+    let served = Served::start(&[path.to_str().unwrap(), later.to_str().unwrap()]);
     let base = format!("http://127.0.0.1:{}", served.port);
     for view in [
+        "ui/diff",
+        "ui/trend",
         "ui/",
         "ui/top",
         "ui/top?g=files",
@@ -428,6 +438,28 @@ fn hostile_names_run_no_script() {
             browser.js("return document.querySelectorAll('img, main script').length"),
             0,
             "{view}"
+        );
+    }
+    // The same in the --html file.
+    let url = html_file(
+        dir.path(),
+        &[path.to_str().unwrap(), later.to_str().unwrap()],
+    );
+    for view in ["flamegraph", "top", "graph", "diff", "trend"] {
+        browser.open(&format!("{url}#{view}"));
+        assert_eq!(
+            browser.js("return document.body.getAttribute('data-ready')"),
+            view
+        );
+        browser.js(
+            "for (const f of document.querySelectorAll('.frame, tr')) { \
+               f.dispatchEvent(new MouseEvent('mousemove', {clientX: 5, clientY: 5})); f.click(); }",
+        );
+        assert!(!browser.alert_open(), "--html {view}: an alert opened");
+        assert_eq!(browser.js("return typeof window.__pwned"), "undefined");
+        assert_eq!(
+            browser.js("return document.querySelectorAll('img, main script').length"),
+            0
         );
     }
     browser.open(&format!("{base}/ui/top"));
@@ -568,4 +600,231 @@ fn top_shows_every_sample_type_side_by_side() {
         expected.sort_by_key(key);
         assert_eq!(drawn, expected, "{kind}");
     }
+}
+
+#[test]
+fn diff_shows_grown_and_shrunk() {
+    let Some((_guard, browser)) = setup() else {
+        return;
+    };
+    let before = profile("leak.1.pb.gz");
+    let after = profile("leak.6.pb.gz");
+    let served = Served::start(&[&before, &after]);
+    browser.open(&format!("http://127.0.0.1:{}/ui/diff", served.port));
+    let cli = cli_json(&["diff", "--format=json", &before, &after]);
+    let drawn = browser.js(
+        "return [...document.querySelectorAll('#diff tbody tr')].map(r => \
+         [r.getAttribute('data-name'), +r.cells[0].getAttribute('data-value'), \
+          +r.cells[2].getAttribute('data-value'), r.className]);",
+    );
+    let expected: Value = cli["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| {
+            let d = if n["flat"] != 0 {
+                &n["flat"]
+            } else {
+                &n["cum"]
+            };
+            let class = match d.as_i64().unwrap() {
+                d if d > 0 => "grew",
+                d if d < 0 => "shrank",
+                _ => "",
+            };
+            json!([n["name"], n["flat"], n["cum"], class])
+        })
+        .collect();
+    assert_eq!(drawn, expected);
+    let classes = drawn.to_string();
+    assert!(classes.contains("\"grew\"") && classes.contains("\"shrank\""));
+    // The flame graph of the change: frames that grew and frames that shrank.
+    let changes = browser.js(
+        "return [...document.querySelectorAll('#flame.diff .frame')].map(f => +f.getAttribute('data-change'));",
+    );
+    let changes: Vec<i64> = changes
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_i64().unwrap())
+        .collect();
+    assert!(changes.iter().any(|&c| c > 0) && changes.iter().any(|&c| c < 0));
+    // The Diff and Trend tabs are offered with several profiles.
+    assert_eq!(
+        browser.js("return document.querySelector('#views a[data-view=trend]').hidden"),
+        false
+    );
+}
+
+#[test]
+fn trend_shows_sparklines_leaks_first() {
+    let Some((_guard, browser)) = setup() else {
+        return;
+    };
+    let files: Vec<String> = (1..=6)
+        .map(|i| profile(&format!("leak.{i}.pb.gz")))
+        .collect();
+    let names: Vec<&str> = files.iter().map(String::as_str).collect();
+    let served = Served::start(&names);
+    browser.open(&format!("http://127.0.0.1:{}/ui/trend", served.port));
+    let mut args = vec!["trend", "--format=json"];
+    args.extend(&names);
+    let cli = cli_json(&args);
+    let drawn = browser.js(
+        "return [...document.querySelectorAll('#trend tbody tr')].map(r => \
+         [r.getAttribute('data-name'), r.classList.contains('leak'), \
+          r.querySelector('td.spark svg polyline').getAttribute('points').split(' ').length, \
+          +r.cells[2].getAttribute('data-value')]);",
+    );
+    let expected: Value = cli["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| json!([n["name"], n["leak"], 6, n["values"][5]]))
+        .collect();
+    assert_eq!(drawn, expected);
+    assert_eq!(drawn[0][1], true, "likely leaks first");
+}
+
+/// Writes `heapscope web --html FILE ARGS…` into `dir`; the file's URL.
+fn html_file(dir: &Path, args: &[&str]) -> String {
+    let path = dir.join("profile.html");
+    let mut all = vec!["web", "--html", path.to_str().unwrap()];
+    all.extend(args);
+    let out = run(&all);
+    assert!(out.status.success(), "{out:?}");
+    format!("file://{}", path.display())
+}
+
+#[test]
+fn the_html_file_shows_the_numbers_offline() {
+    let Some((_guard, browser)) = setup() else {
+        return;
+    };
+    let before = profile("leak.1.pb.gz");
+    let after = profile("leak.6.pb.gz");
+    let dir = tempfile::tempdir().unwrap();
+    let url = html_file(dir.path(), &["-alloc_space", &before, &after]);
+    let page = std::fs::read_to_string(dir.path().join("profile.html")).unwrap();
+    for attr in ["src=", "href=\"http", "url(http", "url(//", "@import"] {
+        assert!(!page.contains(attr), "{attr}");
+    }
+    browser.open(&format!("{url}#top"));
+    // The script ran under the page's policy, and asked for nothing.
+    assert_eq!(
+        browser.js("return document.body.getAttribute('data-ready')"),
+        "top"
+    );
+    let cli = cli_json(&[
+        "top",
+        "--format=json",
+        "-alloc_space",
+        "-nodecount=500",
+        &before,
+        &after,
+    ]);
+    assert_eq!(browser.js(TOP_ROWS), rows(&cli));
+    // The flame graph holds the merged total; the graph is drawn.
+    browser.navigate_by("location.hash = 'flamegraph'");
+    let root =
+        browser.js("return +document.querySelector('#flame .frame').getAttribute('data-value')");
+    assert_eq!(root, cli["total"]);
+    browser.navigate_by("location.hash = 'graph'");
+    assert!(
+        browser
+            .js("return document.querySelectorAll('#graph g.node').length")
+            .as_i64()
+            > Some(5)
+    );
+    // Diff, as `diff` gives it.
+    browser.navigate_by("location.hash = 'diff'");
+    let diff = cli_json(&["diff", "--format=json", "-alloc_space", &before, &after]);
+    let flats = browser.js(
+        "return [...document.querySelectorAll('#diff tbody tr')].map(r => +r.cells[0].getAttribute('data-value'));",
+    );
+    let expected: Value = diff["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["flat"].clone())
+        .collect();
+    assert_eq!(flats, expected);
+    browser.navigate_by("location.hash = 'trend'");
+    assert!(
+        browser
+            .js("return document.querySelectorAll('#trend td.spark svg').length")
+            .as_i64()
+            > Some(0)
+    );
+    assert_eq!(
+        browser.js("return performance.getEntriesByType('resource').length"),
+        0,
+        "no request"
+    );
+    assert_eq!(
+        browser.js(
+            "return [...document.querySelectorAll('#views a')].map(a => a.getAttribute('href'))"
+        ),
+        json!(["#flamegraph", "#top", "#graph", "#diff", "#trend"])
+    );
+}
+
+/// The README's screenshots: with HEAPSCOPE_SCREENSHOTS=DIR, the flame
+/// graph, top, graph, Diff and Trend views of testdata profiles saved as
+/// PNGs of a 1000×650 window into DIR (`HEAPSCOPE_SCREENSHOTS=docs/screenshots
+/// cargo test --test tests web_browser::screenshots`); without it, nothing.
+#[test]
+fn screenshots_for_the_readme() {
+    use base64::Engine as _;
+    let Some(dir) = std::env::var_os("HEAPSCOPE_SCREENSHOTS") else {
+        return;
+    };
+    let Some((_guard, browser)) = setup() else {
+        return;
+    };
+    // Relative to the crate, where `cargo test` runs the tests.
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    browser
+        .call(
+            "POST",
+            "/window/rect",
+            // The window's frame included: a viewport of about 1000×650.
+            Some(json!({"width": 1000, "height": 790})),
+        )
+        .expect("resized");
+    let shoot = |name: &str| {
+        let answer = browser
+            .call("GET", "/screenshot", None)
+            .expect("a screenshot");
+        let png = base64::engine::general_purpose::STANDARD
+            .decode(answer["value"].as_str().expect("base64"))
+            .expect("a PNG");
+        assert!(png.starts_with(b"\x89PNG"));
+        std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+    };
+    // Paths relative to the crate (where the tests run), as a reader types them.
+    let served = Served::start(&["-alloc_space", "testdata/profiles/server.pb.gz"]);
+    let base = format!("http://127.0.0.1:{}", served.port);
+    browser.open(&format!("{base}/ui/flamegraph"));
+    // Hover a frame below the root for its tooltip.
+    browser.js(
+        "const f = document.querySelectorAll('#flame .frame')[3]; const r = f.getBoundingClientRect(); \
+         f.dispatchEvent(new MouseEvent('mousemove', {clientX: r.left + 20, clientY: r.top + 8}));",
+    );
+    shoot("flame");
+    browser.open(&format!("{base}/ui/top"));
+    shoot("top");
+    browser.open(&format!("{base}/ui/graph?n=25"));
+    shoot("graph");
+    let leaks: Vec<String> = (1..=6)
+        .map(|i| format!("testdata/profiles/leak.{i}.pb.gz"))
+        .collect();
+    let names: Vec<&str> = leaks.iter().map(String::as_str).collect();
+    let served = Served::start(&names);
+    let base = format!("http://127.0.0.1:{}", served.port);
+    browser.open(&format!("{base}/ui/diff"));
+    shoot("diff");
+    browser.open(&format!("{base}/ui/trend"));
+    shoot("trend");
 }

@@ -840,6 +840,11 @@ pub(super) struct WebArgs {
     /// Do not open a browser.
     #[arg(long = "no_browser")]
     pub no_browser: bool,
+    /// Write the UI as one self-contained HTML file (no server, no network) instead of serving it.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    #[command(flatten)]
+    pub base: BaseArgs,
     #[command(flatten)]
     pub input: ProfileArgs,
 }

@@ -272,8 +272,13 @@ Serves the profile's views to a browser: the flame graph (at /ui/ and /ui/flameg
 peek and source, with pprof's URL parameters (si, f, i, h, s, tf, ti, g, unit, sort, ...).
 The profile is read once. Other report flags given here (-alloc_space, -focus=RE, -cum)
 become the views' defaults. Only Host headers naming the served address are answered.
+With several profiles (or -base=BEFORE AFTER), Diff (/ui/diff: the first against the last,
+as diff and flame --base) and Trend (/ui/trend: trend over all of them) are offered too.
+--html FILE writes the views as one self-contained HTML file (no server, no network).
 
 Examples:
   heapscope web pprof.heap
   heapscope -http=:8080 pprof.heap
-  heapscope -http=localhost:8080 -no_browser -alloc_space pprof.heap";
+  heapscope -http=localhost:8080 -no_browser -alloc_space pprof.heap
+  heapscope web before.heap after.heap
+  heapscope web --html heap.html pprof.heap";

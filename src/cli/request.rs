@@ -145,12 +145,15 @@ pub(super) fn web(a: WebArgs, settings: Vec<String>) -> Result<Request, UsageErr
             "the web UI needs a profile file or URL (heapscope -http=:8080 PROFILE…), not stdin",
         ));
     }
+    // The views show the difference from the base, if any; Diff and Trend
+    // compare the base with the others.
     Ok(Request::Web {
-        input: profiles(&a.input.profiles, &[], &a.input.source)?,
+        input: with_base(&a.input, &a.base)?,
         settings,
         options: WebOptions {
             http: a.http,
             open_browser: !a.no_browser,
+            html: a.html,
         },
     })
 }

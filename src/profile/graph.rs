@@ -303,10 +303,36 @@ pub struct Edge {
     stamp: usize,
 }
 
+/// The most cells of [`Edges`]' dense table (16 bytes each, 16 MiB): the
+/// edges of graphs of up to 1024 nodes are found and summed in a table
+/// rather than through the hash.
+const DENSE_EDGE_CELLS: usize = 1 << 20;
+
+/// A (src, dst) cell of the dense table: the edge's index plus one (0:
+/// none yet) with its `residual` and `inline` flags, and, until the pass
+/// ends ([`Edges::flush`]), its weight and the stamp of the last sample that
+/// added to it — one small cache line instead of the table and the list.
+#[derive(Debug, Clone, Copy, Default)]
+struct Cell {
+    weight: i64,
+    stamp: u32,
+    edge: u32,
+}
+
+const CELL_RESIDUAL: u32 = 1 << 31;
+const CELL_INLINE: u32 = 1 << 30;
+const CELL_INDEX: u32 = CELL_INLINE - 1;
+
 /// Edges found in one pass, indexed by (src, dst).
 #[derive(Debug, Clone, Default)]
 pub struct Edges {
     index: FxHashMap<u64, u32>,
+    /// When the node table and the stamps are small enough: the cell of
+    /// (src, dst) at `src * nodes + dst`; the hash and `last` are then unused.
+    dense: Vec<Cell>,
+    nodes: usize,
+    /// The cells hold the weights, flags and stamps (the list's are stale).
+    live: bool,
     /// Per callee node, the last caller seen and its edge: most frames
     /// repeat it, so they skip the hash.
     last: Vec<(NodeIndex, u32)>,
@@ -314,11 +340,90 @@ pub struct Edges {
 }
 
 impl Edges {
-    fn new(nodes: usize) -> Self {
+    /// Edges between `nodes` nodes, from samples stamped below `stamps`.
+    fn new(nodes: usize, stamps: usize) -> Self {
+        let dense = match nodes.checked_mul(nodes) {
+            Some(cells) if cells <= DENSE_EDGE_CELLS && stamps < u32::MAX as usize => {
+                vec![Cell::default(); cells]
+            }
+            _ => Vec::new(),
+        };
+        let last = if dense.is_empty() { nodes } else { 0 };
         Edges {
             index: FxHashMap::default(),
-            last: vec![(NodeIndex::NONE, 0); nodes],
+            live: !dense.is_empty(),
+            dense,
+            nodes,
+            last: vec![(NodeIndex::NONE, 0); last],
             list: Vec::new(),
+        }
+    }
+
+    /// [`add`](Edges::add) through the dense table.
+    #[inline]
+    fn add_dense(
+        &mut self,
+        src: NodeIndex,
+        dst: NodeIndex,
+        w: i64,
+        residual: bool,
+        inline: bool,
+        stamp: usize,
+    ) -> bool {
+        let stamp32 = stamp as u32;
+        let cell = &mut self.dense[src.index() * self.nodes + dst.index()];
+        if cell.edge == 0 {
+            let i = self.list.len();
+            self.list.push(Edge {
+                src,
+                dst,
+                weight: w,
+                residual,
+                inline,
+                stamp,
+            });
+            let mut edge = i as u32 + 1;
+            if residual {
+                edge |= CELL_RESIDUAL;
+            }
+            if inline {
+                edge |= CELL_INLINE;
+            }
+            *cell = Cell {
+                weight: w,
+                stamp: stamp32,
+                edge,
+            };
+            return false;
+        }
+        if cell.stamp == stamp32 {
+            return false;
+        }
+        cell.stamp = stamp32;
+        let (sum, overflow) = cell.weight.overflowing_add(w);
+        cell.weight = sum;
+        if residual {
+            cell.edge |= CELL_RESIDUAL;
+        }
+        if !inline {
+            cell.edge &= !CELL_INLINE;
+        }
+        overflow
+    }
+
+    /// Moves the weights, flags and stamps from the dense table's cells to
+    /// the list, which holds them from then on.
+    fn flush(&mut self) {
+        if !self.live {
+            return;
+        }
+        self.live = false;
+        for e in &mut self.list {
+            let cell = self.dense[e.src.index() * self.nodes + e.dst.index()];
+            e.weight = cell.weight;
+            e.stamp = cell.stamp as usize;
+            e.residual = cell.edge & CELL_RESIDUAL != 0;
+            e.inline = cell.edge & CELL_INLINE != 0;
         }
     }
 
@@ -332,6 +437,9 @@ impl Edges {
         inline: bool,
         stamp: usize,
     ) -> bool {
+        if self.live {
+            return self.add_dense(src, dst, w, residual, inline, stamp);
+        }
         let last = self.last[dst.index()];
         let i = if last.0 == src {
             last.1 as usize
@@ -367,9 +475,18 @@ impl Edges {
     /// if there is none yet (then the second result is true).
     #[inline]
     fn find_or_push(&mut self, edge: Edge) -> (usize, bool) {
-        let key = (u64::from(edge.src.raw()) << 32) | u64::from(edge.dst.raw());
+        debug_assert!(!self.live, "the cells are flushed first");
         let next = self.list.len();
-        let i = *self.index.entry(key).or_insert(next as u32) as usize;
+        let i = if self.dense.is_empty() {
+            let key = (u64::from(edge.src.raw()) << 32) | u64::from(edge.dst.raw());
+            *self.index.entry(key).or_insert(next as u32) as usize
+        } else {
+            let cell = &mut self.dense[edge.src.index() * self.nodes + edge.dst.index()];
+            if cell.edge == 0 {
+                cell.edge = next as u32 + 1;
+            }
+            ((cell.edge & CELL_INDEX) - 1) as usize
+        };
         if i == next {
             self.list.push(edge);
         }
@@ -378,7 +495,9 @@ impl Edges {
 
     /// Drops the lookup tables once the list is final.
     fn seal(&mut self) {
+        self.flush();
         self.index = FxHashMap::default();
+        self.dense = Vec::new();
         self.last = Vec::new();
     }
 }
@@ -497,7 +616,9 @@ impl Graph {
         for (a, b) in self.cum.iter_mut().zip(&other.cum) {
             *a = a.checked_add(*b).ok_or(Overflow)?;
         }
-        if let (Some(edges), Some(more)) = (self.edges.as_mut(), other.edges) {
+        if let (Some(edges), Some(mut more)) = (self.edges.as_mut(), other.edges) {
+            edges.flush();
+            more.flush();
             for e in more.list {
                 let (weight, residual, inline) = (e.weight, e.residual, e.inline);
                 let (i, new) = edges.find_or_push(e);
@@ -585,7 +706,7 @@ fn pass<V: Visitor>(
     let mut flat = vec![0i64; n];
     let mut cum = vec![0i64; n];
     let mut seen = vec![0usize; n];
-    let mut edges = (!matches!(edge_set, EdgeSet::None)).then(|| Edges::new(n));
+    let mut edges = (!matches!(edge_set, EdgeSet::None)).then(|| Edges::new(n, range.end + 1));
     let mut overflow = false;
     let samples = &p.samples;
     for i in range {
@@ -836,6 +957,50 @@ pub(crate) mod tests {
         Function, FunctionIndex, Label, Line, Location, MappingIndex, Samples, StringTable,
         ValueType,
     };
+
+    #[test]
+    fn the_dense_table_finds_what_the_hash_finds() {
+        let n = NodeIndex::from_index;
+        // (src, dst, weight, residual, inline, stamp): repeats within a
+        // sample count once; flags as pprof combines them.
+        let adds = [
+            (0, 1, 5, false, true, 1),
+            (1, 2, 5, false, false, 1),
+            (0, 1, 5, false, true, 1),
+            (0, 1, 7, true, false, 2),
+            (2, 1, 3, false, true, 2),
+            (1, 2, -4, false, false, 3),
+            (0, 1, i64::MAX, false, true, 4),
+        ];
+        let run = |mut edges: Edges| {
+            let overflows: Vec<bool> = adds
+                .iter()
+                .map(|&(s, d, w, r, i, stamp)| edges.add(n(s), n(d), w, r, i, stamp))
+                .collect();
+            edges.seal();
+            let list: Vec<_> = edges
+                .list
+                .iter()
+                .map(|e| (e.src, e.dst, e.weight, e.residual, e.inline))
+                .collect();
+            (overflows, list)
+        };
+        let dense = Edges::new(3, 10);
+        assert!(dense.live);
+        let hashed = Edges::new(3, usize::MAX);
+        assert!(hashed.dense.is_empty());
+        let (overflows, list) = run(dense);
+        assert_eq!((overflows.clone(), list.clone()), run(hashed));
+        assert_eq!(overflows, [false, false, false, false, false, false, true]);
+        assert_eq!(
+            list,
+            [
+                (n(0), n(1), 12i64.wrapping_add(i64::MAX), true, false),
+                (n(1), n(2), 1, false, false),
+                (n(2), n(1), 3, false, true),
+            ]
+        );
+    }
 
     /// Builds a profile from stacks of function names (root last, as pprof
     /// stores them), one location per frame, no inlining unless a frame is

@@ -13,11 +13,14 @@
 //! Content-Security-Policy. Mirrors pprof's `internal/driver/webui.go`.
 
 mod assets;
+mod compare;
 mod flame;
+mod page;
 mod query;
 
 use std::io::{self, Write};
 use std::net::{IpAddr, SocketAddr, TcpListener};
+use std::path::PathBuf;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -33,6 +36,7 @@ use crate::input::combine::{load_merged, with_loaded};
 use crate::input::{InputSpec, NamedProfile, Source};
 use crate::report::flame as flame_report;
 use crate::report::{header, prepare, Selection};
+use crate::support::output;
 use crate::units;
 use crate::UsageError;
 use query::{Query, View};
@@ -45,6 +49,9 @@ pub struct WebOptions {
     pub http: Option<String>,
     /// Open the default browser on the UI (not with `-no_browser`).
     pub open_browser: bool,
+    /// Write the UI as one self-contained HTML file here instead of serving
+    /// it (`--html FILE`).
+    pub html: Option<PathBuf>,
 }
 
 impl Default for WebOptions {
@@ -52,6 +59,7 @@ impl Default for WebOptions {
         WebOptions {
             http: None,
             open_browser: true,
+            html: None,
         }
     }
 }
@@ -63,9 +71,10 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-
                    frame-ancestors 'none'";
 
 /// Loads the profile, serves the UI until Ctrl-C (SIGINT) or SIGTERM, and
-/// says where on `notes`, as pprof does.
+/// says where on `notes`, as pprof does; or, with `html`, writes the UI as
+/// one file (`page`).
 pub fn run(
-    _out: &mut dyn Write,
+    out: &mut dyn Write,
     notes: &mut dyn Write,
     input: &InputSpec,
     settings: &[String],
@@ -74,10 +83,17 @@ pub fn run(
     let mut extra = Vec::new();
     let defaults = Query::from_settings(settings, &mut extra)?;
     let (host, port) = address(options.http.as_deref())?;
+    if options.html.is_some() && options.http.is_some() {
+        return Err(
+            UsageError("--html FILE writes a file; it serves nothing (drop -http)".into()).into(),
+        );
+    }
     let loaded = load_merged(input, notes)?;
     let ui = Ui {
         loaded: Rc::new(loaded),
         sources: input.sources.clone(),
+        series: series(input),
+        base_flags: base_flags(input),
         defaults,
         extra,
         download: download(input),
@@ -87,6 +103,9 @@ pub fn run(
         cli::parse(ui.query("").args(View::Top, &ui.extra, &ui.sources))
     {
         return Err(e.into());
+    }
+    if let Some(path) = &options.html {
+        return output::write_to(Some(path), out, |w| page::write(w, &ui));
     }
     let listener = TcpListener::bind((host.as_str(), port))
         .with_context(|| format!("cannot listen on {host}:{port}"))?;
@@ -208,10 +227,36 @@ fn download(input: &InputSpec) -> Option<(String, Vec<u8>)> {
     Some((name, bytes))
 }
 
+/// The profiles of the Diff and Trend views, oldest first: the base's
+/// (`-base`, `-diff_base`) and then the others, in argument order.
+fn series(input: &InputSpec) -> Vec<Source> {
+    let base = input.base.iter().flat_map(|b| b.sources.iter());
+    base.chain(&input.sources).cloned().collect()
+}
+
+/// The flags that subtract the base again (`--base=PATH`,
+/// `--diff_base=PATH`, `--normalize`), for the commands that take them.
+fn base_flags(input: &InputSpec) -> Vec<String> {
+    let Some(base) = &input.base else {
+        return Vec::new();
+    };
+    let flag = if base.diff { "--diff_base" } else { "--base" };
+    let mut flags: Vec<String> = base.sources.iter().map(|s| format!("{flag}={s}")).collect();
+    if base.normalize {
+        flags.push("--normalize".into());
+    }
+    flags
+}
+
 /// The served profile and the views' defaults.
 struct Ui {
     loaded: Rc<NamedProfile>,
     sources: Vec<Source>,
+    /// Every profile read, oldest first, for Diff and Trend.
+    series: Vec<Source>,
+    /// The base's flags, shown in top's command (the other commands have
+    /// no such flags, or, as `flame --base`, draw something else).
+    base_flags: Vec<String>,
     defaults: Query,
     /// Flags every view gets (`--source_path`, `--trim_path`).
     extra: Vec<String>,
@@ -305,7 +350,8 @@ impl Ui {
         };
         match path {
             "/" | "/ui" => Answer::redirect(307, with_query("/ui/")),
-            "/ui/" | "/ui/flamegraph" | "/ui/top" | "/ui/graph" | "/ui/peek" | "/ui/source" => {
+            "/ui/" | "/ui/flamegraph" | "/ui/top" | "/ui/graph" | "/ui/peek" | "/ui/source"
+            | "/ui/diff" | "/ui/trend" => {
                 Answer::new(200, "text/html; charset=utf-8", assets::INDEX_HTML)
             }
             "/ui/flamegraph2" | "/ui/flamegraphold" => {
@@ -332,6 +378,8 @@ impl Ui {
             "/ui/data/graph" => self.data(View::Graph, raw_query),
             "/ui/data/peek" => self.data(View::Peek, raw_query),
             "/ui/data/source" => self.data(View::Source, raw_query),
+            "/ui/data/diff" => self.data(View::Diff, raw_query),
+            "/ui/data/trend" => self.data(View::Trend, raw_query),
             _ => Answer::text(404, "Not found"),
         }
     }
@@ -339,21 +387,37 @@ impl Ui {
     /// A view's data as JSON: the report (the batch command's JSON, or the
     /// flame graph's tree), the legend, the sample types, notes.
     fn data(&self, view: View, raw_query: &str) -> Answer {
+        match self.view_data(view, raw_query) {
+            Ok(data) => Answer::json(200, &data),
+            Err(message) => error(&message),
+        }
+    }
+
+    /// A view's data, or the message saying why it cannot be made.
+    fn view_data(&self, view: View, raw_query: &str) -> Result<Value, String> {
         let q = self.query(raw_query);
+        let mut shown = self.extra.clone();
+        if view == View::Top {
+            shown.extend(self.base_flags.iter().cloned());
+        }
         let mut data = json!({
             "sample_types": self.sample_types(),
             "show_from": self.has_flag("top", "show_from"),
-            "command": q.command(view, &self.extra, &self.sources),
+            "command": q.command(view, &shown, &self.sources),
+            "profiles": self.series.len(),
         });
+        if matches!(view, View::Diff | View::Trend) {
+            return compare::data(self, view, &q, data);
+        }
         if matches!(view, View::Peek | View::Source) && q.get("f").is_none() {
             data["message"] =
                 json!("Choose a function: click one in another view, or give a regex (f=RE).");
-            return Answer::json(200, &data);
+            return Ok(data);
         }
         let request = match cli::parse(q.args(view, &self.extra, &self.sources)) {
             Ok(cli::Action::Run(r)) => r,
-            Ok(cli::Action::Print(_)) => return Answer::text(500, "not a report"),
-            Err(e) => return error(&clap_message(&e)),
+            Ok(cli::Action::Print(_)) => return Err("not a report".into()),
+            Err(e) => return Err(clap_message(&e)),
         };
         let mut out = Vec::new();
         let mut notes = Vec::new();
@@ -364,7 +428,7 @@ impl Ui {
                 app::run(&request, &mut out, &mut notes)
             });
             if let Err(e) = ran {
-                return error(&format!("{e:#}"));
+                return Err(format!("{e:#}"));
             }
         }
         let mut lines = None;
@@ -391,11 +455,11 @@ impl Ui {
                     if view == View::Flame {
                         match flame_report::drawn_lines(&prep, flame::MIN_WIDTH) {
                             Ok(drawn) => lines = Some(drawn),
-                            Err(e) => return error(&format!("{}: {e:#}", self.loaded.name)),
+                            Err(e) => return Err(format!("{}: {e:#}", self.loaded.name)),
                         }
                     }
                 }
-                Err(e) => return error(&format!("{e:#}")),
+                Err(e) => return Err(format!("{e:#}")),
             }
         }
         data["notes"] = String::from_utf8_lossy(&notes)
@@ -413,16 +477,13 @@ impl Ui {
             View::Graph => json!({ "svg": String::from_utf8_lossy(&out) }),
             _ => match serde_json::from_slice(&out) {
                 Ok(v) => v,
-                Err(e) => return error(&format!("the report's JSON: {e}")),
+                Err(e) => return Err(format!("the report's JSON: {e}")),
             },
         };
         if view == View::Top && q.get("all").is_some_and(|v| v != "0" && v != "false") {
-            match self.every_sample_type(&q) {
-                Ok(all) => data["all"] = all,
-                Err(message) => return error(&message),
-            }
+            data["all"] = self.every_sample_type(&q)?;
         }
-        Answer::json(200, &data)
+        Ok(data)
     }
 
     /// Top for every sample type of the profile (the four heap values side

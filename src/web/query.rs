@@ -38,6 +38,12 @@ pub enum View {
     Peek,
     Source,
     Graph,
+    /// `diff BEFORE AFTER`: the first and the last profile.
+    Diff,
+    /// `flame --folded --base BEFORE AFTER`: the differential flame graph's stacks.
+    DiffFlame,
+    /// `trend` over every profile.
+    Trend,
 }
 
 /// A view's query: pprof's parameters, the URL's over the defaults.
@@ -121,16 +127,22 @@ impl Query {
     pub fn args(&self, view: View, extra: &[String], sources: &[Source]) -> Vec<OsString> {
         let (command, mut flags, positional) = self.flags(view, extra);
         let format = match view {
-            View::Flame => vec!["--folded"],
+            View::Flame | View::DiffFlame => vec!["--folded"],
             View::Graph => vec!["--format=svg", "--renderer=builtin"],
             _ => vec!["--format=json"],
         };
         let mut args: Vec<String> = vec!["heapscope".into(), command.into()];
         args.extend(format.into_iter().map(String::from));
         args.append(&mut flags);
-        args.push("--".into());
-        args.extend(positional);
         let mut args: Vec<OsString> = args.into_iter().map(OsString::from).collect();
+        let mut sources = sources;
+        if let (View::DiffFlame, [base, rest @ ..]) = (view, sources) {
+            args.push("--base".into());
+            args.push(source_arg(base));
+            sources = rest;
+        }
+        args.push("--".into());
+        args.extend(positional.into_iter().map(OsString::from));
         args.extend(sources.iter().map(source_arg));
         args
     }
@@ -171,10 +183,12 @@ impl Query {
     fn flags(&self, view: View, extra: &[String]) -> (&'static str, Vec<String>, Vec<String>) {
         let command = match view {
             View::Top => "top",
-            View::Flame => "flame",
+            View::Flame | View::DiffFlame => "flame",
             View::Peek => "peek",
             View::Source => "list",
             View::Graph => "graph",
+            View::Diff => "diff",
+            View::Trend => "trend",
         };
         let mut args: Vec<String> = Vec::new();
         for &(param, flag) in PARAMS {
@@ -182,8 +196,9 @@ impl Query {
                 continue;
             };
             let applies = match param {
-                "n" | "nf" | "ef" => matches!(view, View::Top | View::Graph),
-                "unit" => view != View::Flame,
+                "n" => matches!(view, View::Top | View::Graph | View::Diff | View::Trend),
+                "nf" | "ef" => matches!(view, View::Top | View::Graph | View::Diff),
+                "unit" => !matches!(view, View::Flame | View::DiffFlame),
                 _ => true,
             };
             if applies {
@@ -196,10 +211,12 @@ impl Query {
         if view == View::Peek && self.get("g").is_none() {
             args.push("--granularity=lines".into());
         }
-        if matches!(view, View::Top | View::Peek) && self.get("sort") == Some("cum") {
+        let sorts = matches!(view, View::Top | View::Peek | View::Diff | View::Trend);
+        if sorts && self.get("sort") == Some("cum") {
             args.push("--cum".into());
         }
-        if self.get("rel").is_some_and(|v| v != "false") {
+        let relative = !matches!(view, View::Diff | View::DiffFlame | View::Trend);
+        if relative && self.get("rel").is_some_and(|v| v != "false") {
             args.push("--relative_percentages".into());
         }
         args.extend(extra.iter().cloned());

@@ -131,6 +131,9 @@ impl SampleLabels {
         set_ids.insert(String::new(), 0);
         let mut names = Vec::new();
         let mut name_ids: FxHashMap<String, u32> = FxHashMap::default();
+        // A value's name depends on the value alone: each distinct value
+        // is formatted once, not once per sample.
+        let mut id_of_value: FxHashMap<i64, u32> = FxHashMap::default();
         let mut label_set = Vec::with_capacity(samples.len());
         let mut values = Vec::new();
         let mut value_ends = Vec::with_capacity(samples.len());
@@ -150,11 +153,13 @@ impl SampleLabels {
                         escape::text(p.str(l.str))
                     ));
                 } else if is_numeric(l) && p.str(l.key) == BYTES {
-                    let name = units::scaled_label(l.num, &unit, output_unit);
-                    let next = names.len() as u32;
-                    let id = *name_ids.entry(name.clone()).or_insert_with(|| {
-                        names.push(name);
-                        next
+                    let id = *id_of_value.entry(l.num).or_insert_with(|| {
+                        let name = units::scaled_label(l.num, &unit, output_unit);
+                        let next = names.len() as u32;
+                        *name_ids.entry(name.clone()).or_insert_with(|| {
+                            names.push(name);
+                            next
+                        })
                     });
                     values.push((id, l.num));
                 }
@@ -445,16 +450,15 @@ pub fn trimmed(
         let count = select_top(&nodes, &built.tags, opts.node_count);
         if count != nodes.len() {
             nodes.truncate(count);
-            kept = Some(mask(table.len(), &nodes));
-            built = build(
-                p,
-                table,
-                view,
-                value_index,
-                kept.as_deref(),
-                &nodes,
-                sample_tags,
-            )?;
+            let shown = mask(table.len(), &nodes);
+            // The kept nodes' tags are those already summed: a node's tags
+            // come from the samples it is on (cum) and those it is the leaf
+            // of (flat), whichever other nodes are kept; and trimming them
+            // again by the same cutoff changes nothing.
+            let tags = std::mem::take(&mut built.tags);
+            built = build(p, table, view, value_index, Some(&shown), &[], sample_tags)?;
+            built.tags = tags.into_iter().filter(|(n, _)| shown[n.index()]).collect();
+            kept = Some(shown);
             sort_by_entropy(&mut nodes, table, &built.graph, &built.edges);
         }
     }

@@ -12,8 +12,17 @@
     "/ui/graph": "graph",
     "/ui/peek": "peek",
     "/ui/source": "source",
+    "/ui/diff": "diff",
+    "/ui/trend": "trend",
   };
-  const VIEW = VIEWS[location.pathname] || "flamegraph";
+  // A file written by `web --html` carries every view's data in a data
+  // block; its views are picked by the URL's fragment (#top) and it makes
+  // no request.
+  const EMBEDDED = document.getElementById("heapscope-data");
+  const STATIC = EMBEDDED ? JSON.parse(EMBEDDED.textContent).views : null;
+  const VIEW = STATIC
+    ? (Object.prototype.hasOwnProperty.call(STATIC, location.hash.slice(1)) ? location.hash.slice(1) : "flamegraph")
+    : VIEWS[location.pathname] || "flamegraph";
   const FILTERS = ["f", "i", "h", "s", "sf", "tf", "ti"];
   let selected = null; // the selected function's name
   let data = null;
@@ -42,6 +51,7 @@
   }
 
   function url(view, changes) {
+    if (STATIC) return "#" + view;
     const p = new URLSearchParams(location.search);
     for (const [k, v] of Object.entries(changes || {})) {
       if (v === null || v === "") p.delete(k);
@@ -88,7 +98,28 @@
     $("errors").textContent = message;
   }
 
+  // The file's bar: its views only, nothing that needs the server.
+  function setupStaticBar() {
+    for (const a of document.querySelectorAll("#views a")) {
+      const view = a.getAttribute("data-view");
+      if (!view || !Object.prototype.hasOwnProperty.call(STATIC, view)) {
+        a.remove();
+        continue;
+      }
+      if (view === VIEW) a.classList.add("current");
+      a.href = "#" + view;
+    }
+    for (const id of ["refine", "copy"]) $(id).hidden = true;
+    for (const id of ["sample", "granularity"]) $(id).parentElement.hidden = true;
+    $("regex").placeholder = "search (regex)";
+    window.addEventListener("hashchange", () => location.reload());
+  }
+
   function setupBar() {
+    if (STATIC) {
+      setupStaticBar();
+      return;
+    }
     for (const a of document.querySelectorAll("#views a[data-view]")) {
       const view = a.getAttribute("data-view");
       if (view === VIEW) a.classList.add("current");
@@ -131,6 +162,7 @@
       sel.append(el("option", { value: t, selected: t === data.sample_type }, t));
     }
     if (!data.show_from) $("showfrom").hidden = true;
+    if (data.profiles > 1) for (const a of document.querySelectorAll("#views a.several")) a.hidden = false;
     const legend = data.legend || [];
     $("legend").textContent = legend.join("\n");
     const type = legend.find((l) => l.startsWith("Type: ")) || "";
@@ -306,13 +338,17 @@
       if (!g) return;
       const name = g.getAttribute("data-name");
       select(name);
-      go("graph", { f: "^" + regexQuote(name) + "$" });
+      if (!STATIC) go("graph", { f: "^" + regexQuote(name) + "$" });
     });
     apply();
   }
 
   // Top: a table sortable by flat, cum and name.
   function drawTop(main) {
+    if (STATIC) {
+      drawTopTable(main);
+      return;
+    }
     const all = el("label", { id: "all-label" }, el("input", { type: "checkbox", id: "all", checked: !!data.all }), " all sample types side by side");
     all.querySelector("input").addEventListener("change", (ev) => go("top", { all: ev.target.checked ? "1" : null }));
     main.append(all);
@@ -320,6 +356,10 @@
       drawTopAll(main);
       return;
     }
+    drawTopTable(main);
+  }
+
+  function drawTopTable(main) {
     const nodes = data.report.nodes.slice();
     const total = data.report.total;
     let order = new URLSearchParams(location.search).get("sort") === "cum" ? "cum" : "flat";
@@ -373,17 +413,28 @@
     main.append(table);
   }
 
-  // The flame graph: an icicle of HTML elements, click to zoom, search.
+  // A change with its sign, in human units.
+  function signed(v) {
+    return (v > 0 ? "+" : "") + human(v);
+  }
+
+  // The flame graph: an icicle of HTML elements, click to zoom, search. A
+  // differential one (the Diff view's: nodes [name, after, children,
+  // before, width]) draws each frame as wide as the larger of its values,
+  // red where it grew and blue where it shrank.
   const ROW = 18;
-  function drawFlame(main) {
-    const rep = data.report;
+  function drawFlame(main, rep, diff) {
     const names = rep.names || [];
     const locations = rep.locations || {};
     const total = data.total || (rep.root ? rep.root[1] : 0);
     // Nodes as objects with parents, built without recursion.
     const nodes = [];
+    let maxChange = 1;
     function build(arr, parent, depth) {
       const n = { name: names[arr[0]], value: arr[1], parent, depth, children: [], raw: arr };
+      n.before = diff ? arr[3] : 0;
+      n.width = diff ? arr[4] : arr[1];
+      if (diff && parent) maxChange = Math.max(maxChange, Math.abs(n.value - n.before));
       nodes.push(n);
       return n;
     }
@@ -402,12 +453,21 @@
       }
     }
     const search = el("div", { id: "search-result" });
-    const box = el("div", { id: "flame" });
+    const box = el("div", { id: "flame", class: diff ? "diff" : "" });
     main.append(search, box);
     let zoom = root;
     let matcher = null;
 
-    function color(name) {
+    function color(n) {
+      if (diff) {
+        // Red grew, blue shrank, the largest change saturated.
+        const d = n.value - n.before;
+        const strength = Math.min(1, Math.abs(d) / maxChange);
+        const light = Math.round(96 - 36 * strength);
+        if (d === 0) return "hsl(0, 0%, 88%)";
+        return d > 0 ? "hsl(8, 80%, " + light + "%)" : "hsl(220, 80%, " + light + "%)";
+      }
+      const name = n.name;
       // Colour by package: the text before the last '.' after the last '/'.
       const slash = name.lastIndexOf("/");
       const dot = name.indexOf(".", slash + 1);
@@ -426,10 +486,14 @@
       let maxDepth = 0;
       const place = (n, left, w, depth) => {
         const f = el("div", { class: "frame", "data-name": n.name, "data-value": n.value });
+        if (diff) {
+          f.setAttribute("data-before", n.before);
+          f.setAttribute("data-change", n.value - n.before);
+        }
         f.style.left = (100 * left) + "%";
         f.style.width = (100 * w) + "%";
         f.style.top = depth * ROW + "px";
-        f.style.backgroundColor = color(n.name);
+        f.style.backgroundColor = color(n);
         if (matcher && n !== root && matcher.test(n.name)) f.classList.add("match");
         if (n === zoom) f.classList.add("zoomed");
         f.append(el("span", {}, n.name));
@@ -452,7 +516,7 @@
         const [n, left, depth] = todo.pop();
         let at = left;
         for (const c of n.children) {
-          const w = zoom.value ? c.value / zoom.value : 0;
+          const w = zoom.width ? c.width / zoom.width : 0;
           if (w >= minWidth) {
             place(c, at, w, depth + 1);
             todo.push([c, at, depth + 1]);
@@ -467,11 +531,14 @@
     function tooltip(ev, n) {
       const t = $("tooltip");
       t.textContent = "";
-      t.append(
-        el("div", { class: "tname" }, n.name),
-        el("div", {}, human(n.value) + " (" + pct(n.value, total) + " of total" +
-          (zoom !== root ? ", " + pct(n.value, zoom.value) + " of " + zoom.name : "") + ")")
-      );
+      t.append(el("div", { class: "tname" }, n.name));
+      if (diff) {
+        t.append(el("div", {}, "before " + human(n.before) + ", after " + human(n.value) + ": " +
+          signed(n.value - n.before) + " (" + pct(n.value - n.before, total) + " of before's total)"));
+      } else {
+        t.append(el("div", {}, human(n.value) + " (" + pct(n.value, total) + " of total" +
+          (zoom !== root ? ", " + pct(n.value, zoom.value) + " of " + zoom.name : "") + ")"));
+      }
       const at = locations[n.name];
       if (at) t.append(el("div", { class: "tloc" }, at));
       t.hidden = false;
@@ -508,6 +575,116 @@
     $("regex").addEventListener("input", runSearch);
     window.addEventListener("resize", draw);
     runSearch();
+  }
+
+  // Diff: the first profile against the last, as `diff` and `flame
+  // --base` give them: the differential flame graph, then every node's
+  // change (red grew, blue shrank) sortable by flat, cum and name.
+  function drawDiff(main) {
+    const rep = data.report;
+    const total = rep.base_total;
+    const series = data.series || [];
+    main.append(el("p", { class: "diff-legend" },
+      series[0] + " → " + series[series.length - 1] + "  ",
+      el("span", { class: "grew" }, "grew"), el("span", { class: "shrank" }, "shrank")));
+    main.append(el("h2", { class: "part" }, "Flame graph of the change"));
+    if (data.flame && data.flame.root) drawFlame(main, data.flame, true);
+    main.append(el("h2", { class: "part" }, "Top changes"));
+    const nodes = rep.nodes.slice();
+    let order = new URLSearchParams(location.search).get("sort") === "cum" ? "cum" : "flat";
+    const table = el("table", { id: "diff", class: "report" });
+    const head = el("tr");
+    const columns = [
+      ["flat", "Flat change"], [null, "Flat%"], ["cum", "Cum change"], [null, "Cum%"],
+      [null, "Before (cum)"], [null, "After (cum)"], [null, "Status"], ["name", "Name"],
+    ];
+    for (const [key, label] of columns) {
+      const th = el("th", key ? { "data-sort": key, class: "sortable" } : {}, label);
+      if (key) th.addEventListener("click", () => {
+        order = key;
+        fill();
+      });
+      head.append(th);
+    }
+    const body = el("tbody");
+    table.append(el("thead", {}, head), body);
+    function fill() {
+      if (order === "name") nodes.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      else nodes.sort((a, b) => Math.abs(b[order]) - Math.abs(a[order]) || (a.name < b.name ? -1 : 1));
+      body.textContent = "";
+      for (const n of nodes) {
+        const d = order === "cum" ? n.cum : n.flat || n.cum;
+        const tr = el("tr", { "data-name": n.name, class: d > 0 ? "grew" : d < 0 ? "shrank" : "" },
+          el("td", { class: "change", "data-value": n.flat }, signed(n.flat)),
+          el("td", {}, pct(n.flat, total)),
+          el("td", { class: "change", "data-value": n.cum }, signed(n.cum)),
+          el("td", {}, pct(n.cum, total)),
+          el("td", { "data-value": n.base_cum }, human(n.base_cum)),
+          el("td", { "data-value": n.base_cum + n.cum }, human(n.base_cum + n.cum)),
+          el("td", { class: "status" }, n.status || ""),
+          el("td", { class: "name" }, n.name));
+        tr.addEventListener("click", () => {
+          for (const r of body.querySelectorAll("tr.selected")) r.classList.remove("selected");
+          tr.classList.add("selected");
+          select(n.name);
+        });
+        body.append(tr);
+      }
+    }
+    fill();
+    main.append(table);
+  }
+
+  // A sparkline: the values as an inline SVG polyline, lowest at the bottom.
+  const SVG_NS = "http://www.w3.org/2000/svg";
+  function sparkline(values) {
+    const w = 120, h = 22;
+    const svg = document.createElementNS(SVG_NS, "svg");
+    svg.setAttribute("width", w);
+    svg.setAttribute("height", h);
+    svg.setAttribute("viewBox", "0 0 " + w + " " + h);
+    const lo = Math.min(0, ...values), hi = Math.max(...values);
+    const span = hi - lo || 1;
+    const step = values.length > 1 ? (w - 4) / (values.length - 1) : 0;
+    const points = values.map((v, i) =>
+      (2 + i * step).toFixed(1) + "," + (h - 2 - ((v - lo) / span) * (h - 4)).toFixed(1));
+    const line = document.createElementNS(SVG_NS, "polyline");
+    line.setAttribute("points", points.join(" "));
+    svg.append(line);
+    return svg;
+  }
+
+  // Trend: each node's value over the profiles, likely leaks first, as
+  // `trend` ranks them, with a sparkline of its series.
+  function drawTrend(main) {
+    const rep = data.report;
+    const snaps = rep.snapshots || [];
+    main.append(el("p", {}, snaps.length + " snapshots, " + rep.leaks + " likely leak" +
+      (rep.leaks === 1 ? "" : "s") + " (" + rep.value + " values)"));
+    const table = el("table", { id: "trend", class: "report" });
+    table.append(el("thead", {}, el("tr", {},
+      el("th", {}, "Series"), el("th", {}, "First"), el("th", {}, "Last"), el("th", {}, "Change"),
+      el("th", {}, "Slope per " + rep.slope_per), el("th", {}, "Grew"), el("th", {}, "Leak"),
+      el("th", {}, "Name"))));
+    const body = el("tbody");
+    for (const n of rep.nodes) {
+      const v = n.values;
+      const spark = el("td", { class: "spark", title: v.map((x) => human(x)).join(" → ") });
+      spark.append(sparkline(v));
+      const tr = el("tr", { "data-name": n.name, class: n.leak ? "leak" : "" },
+        spark,
+        el("td", { "data-value": v[0] }, human(v[0])),
+        el("td", { "data-value": v[v.length - 1] }, human(v[v.length - 1])),
+        el("td", { "data-value": n.change }, signed(n.change)),
+        el("td", {}, signed(Math.round(n.slope))),
+        el("td", {}, n.grew_steps + "/" + Math.max(0, v.length - 1)),
+        el("td", { class: "status" }, n.leak ? "likely leak" : ""),
+        el("td", { class: "name" }, n.name));
+      tr.addEventListener("click", () => select(n.name));
+      body.append(tr);
+    }
+    table.append(body);
+    main.append(table);
   }
 
   // Peek: each matching node with its callers above and callees below.
@@ -557,8 +734,8 @@
     setupCommand();
     const main = $("main");
     try {
-      const resp = await fetch("/ui/data/" + VIEW + location.search);
-      data = await resp.json();
+      if (STATIC) data = STATIC[VIEW];
+      else data = await (await fetch("/ui/data/" + VIEW + location.search)).json();
     } catch (e) {
       showError("Could not load the view: " + e);
       return;
@@ -569,7 +746,9 @@
       fillBar();
       if (data.message) main.append(el("p", { class: "message" }, data.message));
       else if (VIEW === "top") drawTop(main);
-      else if (VIEW === "flamegraph") drawFlame(main);
+      else if (VIEW === "flamegraph") drawFlame(main, data.report, false);
+      else if (VIEW === "diff") drawDiff(main);
+      else if (VIEW === "trend") drawTrend(main);
       else if (VIEW === "graph") drawGraph(main);
       else if (VIEW === "peek") drawPeek(main);
       else drawSource(main);
