@@ -365,7 +365,7 @@ fn usage_errors_exit_2() {
         &["info", "-nodecount=3", &file],
         None,
         2,
-        &["-nodecount=3: heapscope info does not take -nodecount (top, diff, trend, graph do)"],
+        &["-nodecount=3: heapscope info does not take -nodecount (top, diff, trend, graph, heap do)"],
     );
 }
 
