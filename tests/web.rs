@@ -746,4 +746,13 @@ fn a_base_is_subtracted_as_pprof_does() {
     // The command shown is the one that prints it.
     let line = data["command"].as_str().unwrap();
     assert!(line.contains(&format!("--base={before}")), "{line}");
+    // So do the graph's, peek's and the source's: their commands take the
+    // base too; the flame graph's would draw the differential graph.
+    for (view, query) in [("graph", ""), ("peek", "f=handle"), ("source", "f=handle")] {
+        let data = served.data(view, query);
+        let line = data["command"].as_str().unwrap();
+        assert!(line.contains(&format!("--base={before}")), "{view}: {line}");
+    }
+    let line = served.data("flamegraph", "")["command"].clone();
+    assert!(!line.as_str().unwrap().contains("--base"), "{line}");
 }

@@ -254,8 +254,8 @@ struct Ui {
     sources: Vec<Source>,
     /// Every profile read, oldest first, for Diff and Trend.
     series: Vec<Source>,
-    /// The base's flags, shown in top's command (the other commands have
-    /// no such flags, or, as `flame --base`, draw something else).
+    /// The base's flags, shown in the commands of top, graph, peek and
+    /// source (`flame --base` draws the differential flame graph instead).
     base_flags: Vec<String>,
     defaults: Query,
     /// Flags every view gets (`--source_path`, `--trim_path`).
@@ -397,7 +397,7 @@ impl Ui {
     fn view_data(&self, view: View, raw_query: &str) -> Result<Value, String> {
         let q = self.query(raw_query);
         let mut shown = self.extra.clone();
-        if view == View::Top {
+        if matches!(view, View::Top | View::Graph | View::Peek | View::Source) {
             shown.extend(self.base_flags.iter().cloned());
         }
         let mut data = json!({
