@@ -40,7 +40,7 @@ use crate::profile::{Mapping, Profile, ValueType};
 use crate::support::escape;
 
 use builder::{Builder, MAPPING_COST, ROW_BYTE_COST, SYMBOL_COST};
-use mappings::{assign_mappings, massage_mappings, parse_mapping, RawMapping};
+use mappings::{assign_mappings, massage_mappings, MapReader, RawMapping};
 pub use parse::{is_legacy_heap, scale_heap_sample};
 use parse::{is_memory_map_sentinel, parse_header, parse_row, Row};
 use symbols::parse_symbol;
@@ -201,11 +201,12 @@ pub fn decode_within(data: &[u8], limit: u64) -> Result<Profile, LegacyError> {
 
     let mut pending: Option<Row> = None;
     let mut map_entries: Vec<RawMapping> = Vec::new();
+    let mut map_reader = MapReader::default();
     let mut in_map = false;
     for (i, raw) in lines {
         b.budget.line = i + 1;
         if in_map {
-            if let Some(m) = parse_mapping(raw) {
+            if let Some(m) = map_reader.line(raw) {
                 let text = (m.file.len() + m.build_id.len()) as u64;
                 b.budget.charge(MAPPING_COST + 2 * text)?;
                 map_entries.push(m);
