@@ -92,7 +92,8 @@ impl MapReader {
         if let Some((name, value)) = line.split_once('=') {
             let value = value.trim();
             if self.vars.len() < MAX_VARS && value.len() <= MAX_VALUE {
-                self.vars.push((format!("${}", name.trim()), value.to_string()));
+                self.vars
+                    .push((format!("${}", name.trim()), value.to_string()));
             }
         }
         None
@@ -107,7 +108,11 @@ impl MapReader {
         let mut out = String::with_capacity(line.len());
         let mut rest = line;
         while let Some(c) = rest.chars().next() {
-            match self.vars.iter().find(|(name, _)| rest.starts_with(name.as_str())) {
+            match self
+                .vars
+                .iter()
+                .find(|(name, _)| rest.starts_with(name.as_str()))
+            {
                 Some((name, value)) => {
                     out.push_str(value);
                     rest = &rest[name.len()..];
@@ -341,17 +346,25 @@ mod tests {
         let mut r = MapReader::default();
         assert_eq!(r.line("\tsource=/home"), None);
         assert_eq!(r.line("  src=/usr"), None);
-        let m = r.line("  00400000-00fcb000: $source/cppbench_server_main").unwrap();
+        let m = r
+            .line("  00400000-00fcb000: $source/cppbench_server_main")
+            .unwrap();
         assert_eq!(m.file, "/home/cppbench_server_main");
         assert_eq!((m.start, m.limit), (0x400000, 0xfcb000));
         // The earlier variable wins where both match ($src vs $source).
-        let m = r.line("7f00-7f10 r-xp 00000000 08:01 1 $src/$sourcex").unwrap();
+        let m = r
+            .line("7f00-7f10 r-xp 00000000 08:01 1 $src/$sourcex")
+            .unwrap();
         assert_eq!(m.file, "/usr//homex");
         // Values built of earlier ones do not grow without bound.
         let mut r = MapReader::default();
         r.line("a=0123456789");
         for i in 0..100 {
-            let prev = if i == 0 { "a".to_string() } else { format!("v{}", i - 1) };
+            let prev = if i == 0 {
+                "a".to_string()
+            } else {
+                format!("v{}", i - 1)
+            };
             r.line(&format!("v{i}=${prev}${prev}"));
         }
         assert!(r.vars.len() <= MAX_VARS);
