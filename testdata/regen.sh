@@ -341,8 +341,17 @@ producer_rust() {
 	local conf=prof:true,prof_active:true,lg_prof_sample:0
 	MALLOC_CONF=$conf "$BIN/jemalloc-gen" profiles/jemalloc.pb.gz
 	MALLOC_CONF=$conf "$BIN/jemalloc-gen-nodebug" profiles/jemalloc_nodebug.pb.gz
-	rm -f "$BIN/jemalloc-gen" "$BIN/jemalloc-gen-nodebug"
+	# jemalloc's own prof.dump text, sampled at 4 KiB (lg_prof_sample:12)
+	# so that its rows are estimates to unsample (the profile beside it is
+	# not kept).
+	MALLOC_CONF=prof:true,prof_active:true,lg_prof_sample:12 "$BIN/jemalloc-gen" \
+		"$BIN/unused.pb.gz" profiles/jemalloc.prof_dump.txt
+	rm -f "$BIN/jemalloc-gen" "$BIN/jemalloc-gen-nodebug" "$BIN/unused.pb.gz"
 	is_gzip profiles/jemalloc.pb.gz || die "jemalloc.pb.gz is not gzipped"
+	head -1 profiles/jemalloc.prof_dump.txt | grep -qx 'heap_v2/4096' ||
+		die "jemalloc.prof_dump.txt: no heap_v2/4096 header"
+	grep -q '^MAPPED_LIBRARIES:$' profiles/jemalloc.prof_dump.txt ||
+		die "jemalloc.prof_dump.txt: no memory map"
 }
 
 producer_node() {
