@@ -808,6 +808,24 @@ producer_goldens() {
 	golden python.peek_record.txt python.pb.gz '-peek=^record$'
 	# Go's bytes labels (the other producers write none).
 	golden generics.tags.txt generics.pb.gz -tags
+	# google/pprof's own test data (README.md): a Java heapz profile and a
+	# tcmalloc heapz_v2 one without symbols, named by their binaries.
+	# -symbolize=none only quiets pprof's look for the binaries.
+	local none=-symbolize=none
+	for pair in pprof_java:pprof_java.heapz.txt:inuse_objects,inuse_space \
+		pprof_cppbench:pprof_cppbench.heap.txt:objects,space; do
+		IFS=: read -r base prof s <<<"$pair"
+		IFS=, read -r -a types <<<"$s"
+		golden "$base.top.txt" "$prof" -top $none
+		golden "$base.raw.txt" "$prof" -raw $none
+		for s in "${types[@]}"; do
+			local all=(-top -unit=B -nodecount=1000000 -nodefraction=0 -sample_index=$s $none)
+			golden "$base.$s.functions.txt" "$prof" "${all[@]}"
+			golden "$base.$s.lines.txt" "$prof" "${all[@]}" -lines
+		done
+	done
+	golden pprof_cppbench.space.addresses.txt pprof_cppbench.heap.txt -top -addresses -unit=B -nodecount=1000000 -nodefraction=0 $none
+	golden pprof_java.peek.txt pprof_java.heapz.txt '-peek=function011$' $none
 	GDIR=golden
 	grep -q 'main.Collect\[go.shape.interface { Key string; Size  }\]' golden/producers/generics.alloc_space.functions.txt ||
 		die "generics: no Collect over the interface shape"

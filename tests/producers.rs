@@ -1,8 +1,9 @@
 //! Profiles of the other producers (testdata/gen: Go 1.25 generics, Rust's
 //! jemalloc_pprof with and without debug info, Node's @datadog/pprof,
-//! Python's pypprof) against Go 1.25.5 pprof's outputs in
-//! golden/producers, and heapscope's default of dropping the allocator's
-//! leaf frames, which pprof keeps.
+//! Python's pypprof; google/pprof's own Java heapz and tcmalloc test data)
+//! against Go 1.25.5 pprof's outputs in golden/producers, heapscope's
+//! default of dropping the allocator's leaf frames, which pprof keeps, and
+//! jemalloc's own dump text, which pprof does not read.
 
 use std::collections::HashMap;
 
@@ -81,7 +82,7 @@ fn run_ok(args: &[String]) -> String {
 #[test]
 fn every_producer_equals_pprof_byte_for_byte() {
     let cases = manifest_in("producers");
-    assert_eq!(cases.len(), 49);
+    assert_eq!(cases.len(), 63);
     for p in PROFILES {
         assert!(
             cases
