@@ -31,8 +31,11 @@
 # /usr/lib/go-1.19/src (Debian's golang-1.19-src installs them under
 # /usr/share/go-1.19/src; golang-1.19-go adds the link). Profiles contain addresses, timestamps and run-to-run
 # noise, so every run that rebuilds them produces different bytes: after a
-# full run, every golden changes. --goldens-only keeps the profiles and must
-# reproduce the existing goldens byte for byte (plus any newly added ones).
+# full run, every golden changes. The full run makes every profile first
+# (each part deleting only the files it makes; names.pb, java.heapz.txt and
+# google/pprof's test data are made by none and kept), then the goldens.
+# --goldens-only keeps the profiles and must reproduce the existing goldens
+# byte for byte (plus any newly added ones).
 set -euo pipefail
 
 usage() {
@@ -140,9 +143,12 @@ golden() {
 # The text forms: legacy heap profiles, runtime.MemStats blocks, gctrace logs
 # ---------------------------------------------------------------------------
 
-# Files the text-forms section owns, besides logs/ and golden/legacy/.
+# Files the text-forms section owns, besides golden/legacy/ (the stories
+# own the other logs).
 TEXT_PROFILES=(churn.pb.gz churn.heap.txt runaway.heap.txt thrash.heap.txt
 	fragment.heap.txt cxx.heapprofile.txt cxx.heap_v2.txt)
+TEXT_LOGS=(churn.gctrace.log churn.damaged.gctrace.log runaway.gctrace.log
+	thrash.gctrace.log fragment.memstats.txt)
 
 # golden_legacy NAME PROFILE ARGS... : like golden (below) into
 # golden/legacy/, except that pprof's note on Go's legacy profiles, which name
@@ -165,8 +171,9 @@ golden_legacy() {
 }
 
 text_forms() {
-	rm -rf logs golden/legacy
+	rm -rf golden/legacy
 	for f in "${TEXT_PROFILES[@]}"; do rm -f "profiles/$f"; done
+	for f in "${TEXT_LOGS[@]}"; do rm -f "logs/$f"; done
 	mkdir -p logs golden/legacy
 
 	local d
@@ -372,6 +379,10 @@ producer_python() {
 	is_gzip profiles/python.pb.gz || die "python.pb.gz is not gzipped"
 }
 
+# The files the producers make (each only when its toolchain is there).
+PRODUCER_PROFILES=(generics.pb.gz jemalloc.pb.gz jemalloc_nodebug.pb.gz
+	jemalloc.prof_dump.txt node.pb.gz python.pb.gz)
+
 producers() {
 	mkdir -p profiles
 	producer_go
@@ -390,9 +401,39 @@ build_trimpath() {
 	rm -f "$BIN/inline_trimpath" "$BIN/trimpath.heap.txt"
 }
 
+# The files build_profiles makes. The other parts make theirs (text forms,
+# stories, producers); the kept ones are made by none and never deleted:
+# names.pb (tests/names.rs writes it with HEAPSCOPE_BLESS=1), java.heapz.txt
+# (hand-written) and google/pprof's test data (README.md says where from).
+BUILT_PROFILES=(inline.pb.gz inline.pb inline.heap.txt recursion.pb.gz gotest.pb.gz
+	gotest.pb gotest.cpu.pb.gz server.pb.gz server.heap.txt leak.{1,2,3,4,5,6}.pb.gz
+	leak_build2.pb.gz trimpath.pb.gz)
+KEPT_PROFILES=(names.pb java.heapz.txt pprof_java.heapz.txt pprof_cppbench.heap.txt)
+
+# check_owners die|warn: every file in profiles/ is made by one part of this
+# script or kept, so that a full run deletes and remakes exactly its own.
+check_owners() {
+	local owned=" ${BUILT_PROFILES[*]} ${TEXT_PROFILES[*]} ${PRODUCER_PROFILES[*]} ${KEPT_PROFILES[*]} "
+	local d f
+	for d in "${STORIES[@]}"; do owned+="$d.pb.gz $d.heap.txt "; done
+	for f in profiles/*; do
+		case $owned in
+		*" ${f#profiles/} "*) ;;
+		*)
+			[ "$1" = die ] && die "profiles/${f#profiles/} is made by no part of regen.sh (list it)"
+			echo "regen.sh: warning: profiles/${f#profiles/} is made by no part of regen.sh (list it)" >&2
+			;;
+		esac
+	done
+	for f in "${KEPT_PROFILES[@]}"; do
+		[ -e "profiles/$f" ] || die "profiles/$f is gone: it is made by nothing (restore it from git)"
+	done
+}
+
 build_profiles() {
-	rm -rf profiles
 	mkdir -p profiles
+	local f
+	for f in "${BUILT_PROFILES[@]}"; do rm -f "profiles/$f"; done
 
 	# 1. inline: inlined frames (+ the legacy text form of the same profile).
 	(
@@ -468,7 +509,6 @@ build_profiles() {
 	# standard-library (fmt/print.go) paths, as release builds often do.
 	build_trimpath
 
-	local f
 	for f in profiles/*.pb.gz; do is_gzip "$f" || die "$f is not gzipped"; done
 
 	# The goldens must not depend on pprof finding the binaries: remove them.
@@ -1028,14 +1068,21 @@ make_big_goldens() {
 
 case $MODE in
 full)
+	# Every profile first: the goldens read profiles of every part (churn.pb.gz
+	# and the tcmalloc text of the text forms, the producers').
+	check_owners die
 	build_profiles
-	producers
-	make_goldens
 	text_forms
 	stories
+	producers
+	check_owners die
+	make_goldens
 	echo "wrote $(ls profiles | wc -l) profiles"
 	;;
-goldens) make_goldens ;;
+goldens)
+	check_owners warn
+	make_goldens
+	;;
 big) make_big_goldens ;;
 text-forms) text_forms ;;
 stories) stories ;;
