@@ -345,3 +345,35 @@ fn jemalloc_prof_dump_is_unsampled_as_heap_v2() {
     let info = run_ok(&["info".to_string(), path]);
     assert!(info.contains("Symbolized: no"), "{info}");
 }
+
+/// A jemalloc dump cut short after a stack (as when the process dies
+/// mid-write) is refused with exit status 1, naming the file and the line
+/// of the stack without counts; a stray line is named too.
+#[test]
+fn a_damaged_jemalloc_dump_names_the_file_and_line() {
+    let text = std::fs::read_to_string(util::profile("jemalloc.prof_dump.txt")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let cut: String = text.lines().take(4).map(|l| format!("{l}\n")).collect();
+    assert!(cut.lines().nth(3).unwrap().starts_with("@ 0x"), "{cut}");
+    let path = dir.path().join("cut.heap");
+    std::fs::write(&path, cut).unwrap();
+    let out = util::run(&["top", &path.to_string_lossy()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = util::stderr(&out);
+    assert!(
+        err.contains(
+            "cut.heap: line 4: a stack of the jemalloc heap profile without its `t*:` counts"
+        ),
+        "{err}"
+    );
+    let path = dir.path().join("stray.heap");
+    std::fs::write(&path, text.replacen("  t0:", "  x0:", 1)).unwrap();
+    let out = util::run(&["top", &path.to_string_lossy()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = util::stderr(&out);
+    assert!(err.contains("stray.heap: line "), "{err}");
+    assert!(
+        err.contains("in a jemalloc heap profile, found \"x0: "),
+        "{err}"
+    );
+}
