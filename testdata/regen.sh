@@ -31,8 +31,11 @@
 # /usr/lib/go-1.19/src (Debian's golang-1.19-src installs them under
 # /usr/share/go-1.19/src; golang-1.19-go adds the link). Profiles contain addresses, timestamps and run-to-run
 # noise, so every run that rebuilds them produces different bytes: after a
-# full run, every golden changes. --goldens-only keeps the profiles and must
-# reproduce the existing goldens byte for byte (plus any newly added ones).
+# full run, every golden changes. The full run makes every profile first
+# (each part deleting only the files it makes; names.pb, java.heapz.txt and
+# google/pprof's test data are made by none and kept), then the goldens.
+# --goldens-only keeps the profiles and must reproduce the existing goldens
+# byte for byte (plus any newly added ones).
 set -euo pipefail
 
 usage() {
@@ -140,9 +143,12 @@ golden() {
 # The text forms: legacy heap profiles, runtime.MemStats blocks, gctrace logs
 # ---------------------------------------------------------------------------
 
-# Files the text-forms section owns, besides logs/ and golden/legacy/.
+# Files the text-forms section owns, besides golden/legacy/ (the stories
+# own the other logs).
 TEXT_PROFILES=(churn.pb.gz churn.heap.txt runaway.heap.txt thrash.heap.txt
 	fragment.heap.txt cxx.heapprofile.txt cxx.heap_v2.txt)
+TEXT_LOGS=(churn.gctrace.log churn.damaged.gctrace.log runaway.gctrace.log
+	thrash.gctrace.log fragment.memstats.txt)
 
 # golden_legacy NAME PROFILE ARGS... : like golden (below) into
 # golden/legacy/, except that pprof's note on Go's legacy profiles, which name
@@ -165,8 +171,9 @@ golden_legacy() {
 }
 
 text_forms() {
-	rm -rf logs golden/legacy
+	rm -rf golden/legacy
 	for f in "${TEXT_PROFILES[@]}"; do rm -f "profiles/$f"; done
+	for f in "${TEXT_LOGS[@]}"; do rm -f "logs/$f"; done
 	mkdir -p logs golden/legacy
 
 	local d
@@ -355,8 +362,17 @@ producer_rust() {
 	local conf=prof:true,prof_active:true,lg_prof_sample:0
 	MALLOC_CONF=$conf "$BIN/jemalloc-gen" profiles/jemalloc.pb.gz
 	MALLOC_CONF=$conf "$BIN/jemalloc-gen-nodebug" profiles/jemalloc_nodebug.pb.gz
-	rm -f "$BIN/jemalloc-gen" "$BIN/jemalloc-gen-nodebug"
+	# jemalloc's own prof.dump text, sampled at 4 KiB (lg_prof_sample:12)
+	# so that its rows are estimates to unsample (the profile beside it is
+	# not kept).
+	MALLOC_CONF=prof:true,prof_active:true,lg_prof_sample:12 "$BIN/jemalloc-gen" \
+		"$BIN/unused.pb.gz" profiles/jemalloc.prof_dump.txt
+	rm -f "$BIN/jemalloc-gen" "$BIN/jemalloc-gen-nodebug" "$BIN/unused.pb.gz"
 	is_gzip profiles/jemalloc.pb.gz || die "jemalloc.pb.gz is not gzipped"
+	head -1 profiles/jemalloc.prof_dump.txt | grep -qx 'heap_v2/4096' ||
+		die "jemalloc.prof_dump.txt: no heap_v2/4096 header"
+	grep -q '^MAPPED_LIBRARIES:$' profiles/jemalloc.prof_dump.txt ||
+		die "jemalloc.prof_dump.txt: no memory map"
 }
 
 producer_node() {
@@ -377,6 +393,10 @@ producer_python() {
 	is_gzip profiles/python.pb.gz || die "python.pb.gz is not gzipped"
 }
 
+# The files the producers make (each only when its toolchain is there).
+PRODUCER_PROFILES=(generics.pb.gz jemalloc.pb.gz jemalloc_nodebug.pb.gz
+	jemalloc.prof_dump.txt node.pb.gz python.pb.gz)
+
 producers() {
 	mkdir -p profiles
 	producer_go
@@ -395,9 +415,39 @@ build_trimpath() {
 	rm -f "$BIN/inline_trimpath" "$BIN/trimpath.heap.txt"
 }
 
+# The files build_profiles makes. The other parts make theirs (text forms,
+# stories, producers); the kept ones are made by none and never deleted:
+# names.pb (tests/names.rs writes it with HEAPSCOPE_BLESS=1), java.heapz.txt
+# (hand-written) and google/pprof's test data (README.md says where from).
+BUILT_PROFILES=(inline.pb.gz inline.pb inline.heap.txt recursion.pb.gz gotest.pb.gz
+	gotest.pb gotest.cpu.pb.gz server.pb.gz server.heap.txt leak.{1,2,3,4,5,6}.pb.gz
+	leak_build2.pb.gz trimpath.pb.gz)
+KEPT_PROFILES=(names.pb java.heapz.txt pprof_java.heapz.txt pprof_cppbench.heap.txt)
+
+# check_owners die|warn: every file in profiles/ is made by one part of this
+# script or kept, so that a full run deletes and remakes exactly its own.
+check_owners() {
+	local owned=" ${BUILT_PROFILES[*]} ${TEXT_PROFILES[*]} ${PRODUCER_PROFILES[*]} ${KEPT_PROFILES[*]} "
+	local d f
+	for d in "${STORIES[@]}"; do owned+="$d.pb.gz $d.heap.txt "; done
+	for f in profiles/*; do
+		case $owned in
+		*" ${f#profiles/} "*) ;;
+		*)
+			[ "$1" = die ] && die "profiles/${f#profiles/} is made by no part of regen.sh (list it)"
+			echo "regen.sh: warning: profiles/${f#profiles/} is made by no part of regen.sh (list it)" >&2
+			;;
+		esac
+	done
+	for f in "${KEPT_PROFILES[@]}"; do
+		[ -e "profiles/$f" ] || die "profiles/$f is gone: it is made by nothing (restore it from git)"
+	done
+}
+
 build_profiles() {
-	rm -rf profiles
 	mkdir -p profiles
+	local f
+	for f in "${BUILT_PROFILES[@]}"; do rm -f "profiles/$f"; done
 
 	# 1. inline: inlined frames (+ the legacy text form of the same profile).
 	(
@@ -473,7 +523,6 @@ build_profiles() {
 	# standard-library (fmt/print.go) paths, as release builds often do.
 	build_trimpath
 
-	local f
 	for f in profiles/*.pb.gz; do is_gzip "$f" || die "$f is not gzipped"; done
 
 	# The goldens must not depend on pprof finding the binaries: remove them.
@@ -849,6 +898,24 @@ producer_goldens() {
 	golden python.peek_record.txt python.pb.gz '-peek=^record$'
 	# Go's bytes labels (the other producers write none).
 	golden generics.tags.txt generics.pb.gz -tags
+	# google/pprof's own test data (README.md): a Java heapz profile and a
+	# tcmalloc heapz_v2 one without symbols, named by their binaries.
+	# -symbolize=none only quiets pprof's look for the binaries.
+	local none=-symbolize=none
+	for pair in pprof_java:pprof_java.heapz.txt:inuse_objects,inuse_space \
+		pprof_cppbench:pprof_cppbench.heap.txt:objects,space; do
+		IFS=: read -r base prof s <<<"$pair"
+		IFS=, read -r -a types <<<"$s"
+		golden "$base.top.txt" "$prof" -top $none
+		golden "$base.raw.txt" "$prof" -raw $none
+		for s in "${types[@]}"; do
+			local all=(-top -unit=B -nodecount=1000000 -nodefraction=0 -sample_index=$s $none)
+			golden "$base.$s.functions.txt" "$prof" "${all[@]}"
+			golden "$base.$s.lines.txt" "$prof" "${all[@]}" -lines
+		done
+	done
+	golden pprof_cppbench.space.addresses.txt pprof_cppbench.heap.txt -top -addresses -unit=B -nodecount=1000000 -nodefraction=0 $none
+	golden pprof_java.peek.txt pprof_java.heapz.txt '-peek=function011$' $none
 	GDIR=golden
 	grep -q 'main.Collect\[go.shape.interface { Key string; Size  }\]' golden/producers/generics.alloc_space.functions.txt ||
 		die "generics: no Collect over the interface shape"
@@ -1051,14 +1118,21 @@ make_big_goldens() {
 
 case $MODE in
 full)
+	# Every profile first: the goldens read profiles of every part (churn.pb.gz
+	# and the tcmalloc text of the text forms, the producers').
+	check_owners die
 	build_profiles
-	producers
-	make_goldens
 	text_forms
 	stories
+	producers
+	check_owners die
+	make_goldens
 	echo "wrote $(ls profiles | wc -l) profiles"
 	;;
-goldens) make_goldens ;;
+goldens)
+	check_owners warn
+	make_goldens
+	;;
 big) make_big_goldens ;;
 text-forms) text_forms ;;
 stories) stories ;;

@@ -1,8 +1,9 @@
 //! Profiles of the other producers (testdata/gen: Go 1.25 generics, Rust's
 //! jemalloc_pprof with and without debug info, Node's @datadog/pprof,
-//! Python's pypprof) against Go 1.25.5 pprof's outputs in
-//! golden/producers, and heapscope's default of dropping the allocator's
-//! leaf frames, which pprof keeps.
+//! Python's pypprof; google/pprof's own Java heapz and tcmalloc test data)
+//! against Go 1.25.5 pprof's outputs in golden/producers, heapscope's
+//! default of dropping the allocator's leaf frames, which pprof keeps, and
+//! jemalloc's own dump text, which pprof does not read.
 
 use std::collections::HashMap;
 
@@ -81,7 +82,7 @@ fn run_ok(args: &[String]) -> String {
 #[test]
 fn every_producer_equals_pprof_byte_for_byte() {
     let cases = manifest_in("producers");
-    assert_eq!(cases.len(), 49);
+    assert_eq!(cases.len(), 63);
     for p in PROFILES {
         assert!(
             cases
@@ -282,4 +283,97 @@ fn every_report_runs_on_every_producer() {
             }
         }
     }
+}
+
+/// jemalloc's own `prof.dump` text (testdata/gen/jemalloc, sampled at
+/// `lg_prof_sample:12`): pprof 1.25.5 refuses it ("unrecognized profile
+/// format"); heapscope reads it as pprof reads tcmalloc's `heap_v2`. Each
+/// stack's `t*: objects: bytes` pair stands for 1/(1 − e^(−(bytes/objects)/4096))
+/// times as much, truncated:
+///
+/// - `2: 32` (16-byte blocks, each recorded with probability 1 − e^(−1/256)):
+///   × 256.500 → 513 objects, 8208 bytes;
+/// - `55: 462652` (fill_cache's 8 KiB buffers, 8411 bytes on average):
+///   × 1.14713 → 63 objects, 530724 bytes;
+/// - `22: 2816` (128-byte blocks): × 32.5026 → 715 objects, 91527 bytes;
+/// - `1: 1048576` (one_big's 1 MiB, always recorded): × 1 → unchanged.
+///
+/// No symbols are in the file, so every frame is named by its binary in the
+/// memory map, as pprof names unsymbolized legacy frames.
+#[test]
+fn jemalloc_prof_dump_is_unsampled_as_heap_v2() {
+    let path = util::profile("jemalloc.prof_dump.txt");
+    let text = std::fs::read_to_string(&path).unwrap();
+    for row in [
+        "  t*: 2: 32 [0: 0]",
+        "  t*: 55: 462652 [0: 0]",
+        "  t*: 22: 2816 [0: 0]",
+    ] {
+        assert!(text.lines().any(|l| l == row), "{row}");
+    }
+    let raw = run_ok(&["raw".to_string(), path.clone()]);
+    let values: Vec<(i64, i64)> = raw
+        .lines()
+        .filter_map(|l| {
+            let (vals, _) = l.split_once(':')?;
+            let mut it = vals.split_whitespace().map(|v| v.parse::<i64>().ok());
+            Some((it.next()??, it.next()??))
+        })
+        .collect();
+    for want in [(513, 8208), (63, 530724), (715, 91527), (1, 1048576)] {
+        assert!(values.contains(&want), "{want:?} not in {values:?}");
+    }
+    assert!(
+        raw.starts_with("PeriodType: space bytes\nPeriod: 4096\n"),
+        "{raw}"
+    );
+    assert!(
+        raw.contains("inuse_objects/count inuse_space/bytes"),
+        "{raw}"
+    );
+
+    let top = run_ok(&["top".to_string(), "-unit=B".to_string(), path.clone()]);
+    let rows = top_rows(&top);
+    let total: i64 = values.iter().map(|v| v.1).sum();
+    assert_eq!(rows[0].name, "[jemalloc-gen]");
+    assert_eq!(bytes_value(&rows[0].flat), total);
+    assert!(
+        top.starts_with("File: jemalloc-gen\nType: inuse_space\n"),
+        "{top}"
+    );
+    assert!(rows.iter().any(|r| r.name == "[libc.so.6]"), "{top}");
+    let info = run_ok(&["info".to_string(), path]);
+    assert!(info.contains("Symbolized: no"), "{info}");
+}
+
+/// A jemalloc dump cut short after a stack (as when the process dies
+/// mid-write) is refused with exit status 1, naming the file and the line
+/// of the stack without counts; a stray line is named too.
+#[test]
+fn a_damaged_jemalloc_dump_names_the_file_and_line() {
+    let text = std::fs::read_to_string(util::profile("jemalloc.prof_dump.txt")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let cut: String = text.lines().take(4).map(|l| format!("{l}\n")).collect();
+    assert!(cut.lines().nth(3).unwrap().starts_with("@ 0x"), "{cut}");
+    let path = dir.path().join("cut.heap");
+    std::fs::write(&path, cut).unwrap();
+    let out = util::run(&["top", &path.to_string_lossy()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = util::stderr(&out);
+    assert!(
+        err.contains(
+            "cut.heap: line 4: a stack of the jemalloc heap profile without its `t*:` counts"
+        ),
+        "{err}"
+    );
+    let path = dir.path().join("stray.heap");
+    std::fs::write(&path, text.replacen("  t0:", "  x0:", 1)).unwrap();
+    let out = util::run(&["top", &path.to_string_lossy()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = util::stderr(&out);
+    assert!(err.contains("stray.heap: line "), "{err}");
+    assert!(
+        err.contains("in a jemalloc heap profile, found \"x0: "),
+        "{err}"
+    );
 }

@@ -19,14 +19,10 @@ pub(super) struct RawMapping {
 }
 
 /// pprof's `parseMappingEntry`: a `/proc/self/maps` line or the brief
-/// `start-end perm file (@offset) buildid` form. Non-executable entries and
-/// lines of neither form give `None`.
-pub(super) fn parse_mapping(line: &str) -> Option<RawMapping> {
+/// `start-end perm file (@offset) buildid` form (its log prefix already
+/// removed). Non-executable entries and lines of neither form give `None`.
+fn parse_mapping(line: &str) -> Option<RawMapping> {
     let p = patterns();
-    let line = match p.log_prefix.find(line) {
-        Some(m) => &line[m.end()..],
-        None => line,
-    };
     let get = |c: &regex::Captures<'_>, i: usize| c.get(i).map_or("", |m| m.as_str()).to_string();
     let (start, end, perm, file, offset, build_id) = if let Some(c) = p.proc_maps.captures(line) {
         (
@@ -63,6 +59,75 @@ pub(super) fn parse_mapping(line: &str) -> Option<RawMapping> {
         file,
         build_id,
     })
+}
+
+/// The memory map's lines as pprof reads them (`parseProcMapsFromScanner`):
+/// a line of neither mapping form that holds `name=value` sets a variable,
+/// and `$name` in every later line is replaced by its value, the earlier
+/// variable first where two could match (Go's `strings.Replacer`).
+#[derive(Default)]
+pub(super) struct MapReader {
+    vars: Vec<(String, String)>,
+}
+
+/// At most this many variables of at most this many bytes each, and a line
+/// grows by at most this much when they are replaced: a value built of
+/// earlier ones could otherwise double with every line.
+const MAX_VARS: usize = 64;
+const MAX_VALUE: usize = 4096;
+const MAX_GROWTH: usize = 64 * 1024;
+
+impl MapReader {
+    /// The mapping a line of the memory map gives, if any.
+    pub(super) fn line(&mut self, raw: &str) -> Option<RawMapping> {
+        let p = patterns();
+        let line = match p.log_prefix.find(raw) {
+            Some(m) => &raw[m.end()..],
+            None => raw,
+        };
+        let line = self.replace(line);
+        if p.proc_maps.is_match(&line) || p.brief_maps.is_match(&line) {
+            return parse_mapping(&line);
+        }
+        if let Some((name, value)) = line.split_once('=') {
+            let value = value.trim();
+            if self.vars.len() < MAX_VARS && value.len() <= MAX_VALUE {
+                self.vars
+                    .push((format!("${}", name.trim()), value.to_string()));
+            }
+        }
+        None
+    }
+
+    /// `line` with the variables replaced, or as it is if that would make
+    /// it too long.
+    fn replace<'l>(&self, line: &'l str) -> std::borrow::Cow<'l, str> {
+        if self.vars.is_empty() || !line.contains('$') {
+            return line.into();
+        }
+        let mut out = String::with_capacity(line.len());
+        let mut rest = line;
+        while let Some(c) = rest.chars().next() {
+            match self
+                .vars
+                .iter()
+                .find(|(name, _)| rest.starts_with(name.as_str()))
+            {
+                Some((name, value)) => {
+                    out.push_str(value);
+                    rest = &rest[name.len()..];
+                }
+                None => {
+                    out.push(c);
+                    rest = &rest[c.len_utf8()..];
+                }
+            }
+            if out.len() > line.len() + MAX_GROWTH {
+                return line.into();
+            }
+        }
+        out.into()
+    }
 }
 
 /// pprof's `adjacent`: two entries that are one mapping split in two.
@@ -273,6 +338,41 @@ impl RangeIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn variables_are_replaced_in_later_lines_as_pprof_does() {
+        // As in google/pprof's cppbench.heap: `source=/home`, then
+        // `$source/cppbench_server_main` (pprof -raw shows /home/...).
+        let mut r = MapReader::default();
+        assert_eq!(r.line("\tsource=/home"), None);
+        assert_eq!(r.line("  src=/usr"), None);
+        let m = r
+            .line("  00400000-00fcb000: $source/cppbench_server_main")
+            .unwrap();
+        assert_eq!(m.file, "/home/cppbench_server_main");
+        assert_eq!((m.start, m.limit), (0x400000, 0xfcb000));
+        // The earlier variable wins where both match ($src vs $source).
+        let m = r
+            .line("7f00-7f10 r-xp 00000000 08:01 1 $src/$sourcex")
+            .unwrap();
+        assert_eq!(m.file, "/usr//homex");
+        // Values built of earlier ones do not grow without bound.
+        let mut r = MapReader::default();
+        r.line("a=0123456789");
+        for i in 0..100 {
+            let prev = if i == 0 {
+                "a".to_string()
+            } else {
+                format!("v{}", i - 1)
+            };
+            r.line(&format!("v{i}=${prev}${prev}"));
+        }
+        assert!(r.vars.len() <= MAX_VARS);
+        assert!(r.vars.iter().all(|(_, v)| v.len() <= MAX_VALUE));
+        let long = format!("1000-2000 r-xp 0 0:0 0 {}", "$v60".repeat(1000));
+        let m = r.line(&long).unwrap();
+        assert!(m.file.len() <= long.len() + MAX_GROWTH);
+    }
 
     #[test]
     fn main_binary_heuristics() {

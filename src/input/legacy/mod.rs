@@ -1,5 +1,6 @@
 //! Decodes legacy text heap profiles (`heap profile: A: B [C: D] @ heap/R`,
-//! what `/debug/pprof/heap?debug=1` and tcmalloc print) into the [`Profile`]
+//! what `/debug/pprof/heap?debug=1` and tcmalloc print; Java's heapz and
+//! jemalloc's own `heap_v2/R` dump in `heapz` and `jemalloc`) into the [`Profile`]
 //! model, with pprof's sample types, unsampling and memory-map handling, and
 //! names frames from the `#` symbol lines Go writes under each record.
 //!
@@ -30,6 +31,7 @@
 
 mod builder;
 mod heapz;
+mod jemalloc;
 mod mappings;
 mod parse;
 mod symbols;
@@ -40,7 +42,7 @@ use crate::profile::{Mapping, Profile, ValueType};
 use crate::support::escape;
 
 use builder::{Builder, MAPPING_COST, ROW_BYTE_COST, SYMBOL_COST};
-use mappings::{assign_mappings, massage_mappings, parse_mapping, RawMapping};
+use mappings::{assign_mappings, massage_mappings, MapReader, RawMapping};
 pub use parse::{is_legacy_heap, scale_heap_sample};
 use parse::{is_memory_map_sentinel, parse_header, parse_row, Row};
 use symbols::parse_symbol;
@@ -74,6 +76,10 @@ pub enum LegacyError {
     HeapzNoResolution,
     /// A Java heapz row with a count of 0.
     HeapzZeroCount { line: usize },
+    /// A line of a jemalloc heap profile that is neither a stack nor counts.
+    JemallocLine { line: usize, text: String },
+    /// A jemalloc stack (`@ …`) not followed by its `t*:` counts.
+    JemallocNoCounts { line: usize },
 }
 
 impl fmt::Display for LegacyError {
@@ -132,6 +138,16 @@ impl fmt::Display for LegacyError {
                 f,
                 "line {line}: Java heap profile row with a count of 0 (the second number)"
             ),
+            LegacyError::JemallocLine { line, text } => write!(
+                f,
+                "line {line}: expected `@ 0xaddr ...` or `t*: objects: bytes [objects: bytes]` \
+                 in a jemalloc heap profile, found {}",
+                escape::quote(text)
+            ),
+            LegacyError::JemallocNoCounts { line } => write!(
+                f,
+                "line {line}: a stack of the jemalloc heap profile without its `t*:` counts"
+            ),
             LegacyError::TooLarge { line, limit } => write!(
                 f,
                 "line {line}: the decoded profile passes the memory limit of {limit} bytes \
@@ -175,6 +191,9 @@ pub fn decode_within(data: &[u8], limit: u64) -> Result<Profile, LegacyError> {
     if heapz::is_heapz(&text) {
         return heapz::decode(&text, limit);
     }
+    if jemalloc::is_jemalloc(&text) {
+        return jemalloc::decode(&text, limit);
+    }
     let mut lines = text.lines().enumerate();
     // The header: the first non-blank line (pprof insists on the very first
     // line; pasted text often starts with a blank one).
@@ -201,11 +220,12 @@ pub fn decode_within(data: &[u8], limit: u64) -> Result<Profile, LegacyError> {
 
     let mut pending: Option<Row> = None;
     let mut map_entries: Vec<RawMapping> = Vec::new();
+    let mut map_reader = MapReader::default();
     let mut in_map = false;
     for (i, raw) in lines {
         b.budget.line = i + 1;
         if in_map {
-            if let Some(m) = parse_mapping(raw) {
+            if let Some(m) = map_reader.line(raw) {
                 let text = (m.file.len() + m.build_id.len()) as u64;
                 b.budget.charge(MAPPING_COST + 2 * text)?;
                 map_entries.push(m);
@@ -239,11 +259,23 @@ pub fn decode_within(data: &[u8], limit: u64) -> Result<Profile, LegacyError> {
         b.add_row(done)?;
     }
 
+    finish(b, sample_types, header.period, map_entries)
+}
+
+/// The profile from what a text reader built: its sample types, period and
+/// pprof's allocator frames, the memory map's mappings given to the
+/// locations.
+fn finish(
+    mut b: Builder,
+    sample_types: &[(&str, &str)],
+    period: i64,
+    map_entries: Vec<RawMapping>,
+) -> Result<Profile, LegacyError> {
     let raw_mappings = massage_mappings(map_entries);
     let mut p = Profile {
         sample_types: Vec::new(),
         period_type: None,
-        period: header.period,
+        period,
         ..Profile::default()
     };
     for (kind, unit) in sample_types {

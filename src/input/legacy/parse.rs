@@ -63,7 +63,7 @@ pub fn is_legacy_heap(data: &[u8]) -> bool {
     // The header is short; look at the start only.
     let head = &data[..data.len().min(4096)];
     let text = String::from_utf8_lossy(head);
-    if super::heapz::is_heapz(&text) {
+    if super::heapz::is_heapz(&text) || super::jemalloc::is_jemalloc(&text) {
         return true;
     }
     let Some((_, line)) = first_line(&text) else {

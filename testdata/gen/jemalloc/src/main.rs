@@ -3,8 +3,8 @@
 //! inlined helper, a map of strings), all live when the profile is taken.
 //!
 //! Run with `MALLOC_CONF=prof:true,prof_active:true,lg_prof_sample:0` (every
-//! allocation sampled) and the output path as the only argument; see
-//! testdata/gen/README.md.
+//! allocation sampled) and the output path (a second: jemalloc's own dump
+//! text too) as arguments; see testdata/gen/README.md.
 
 use std::collections::HashMap;
 use std::hint::black_box;
@@ -76,7 +76,7 @@ fn one_big() -> Box<[u8]> {
 }
 
 fn main() {
-    let path = std::env::args().nth(1).expect("usage: heapscope-jemalloc-gen OUT.pb.gz");
+    let (path, dump_path) = out_paths();
     let squares: Vec<Square> = (1..=2000).map(Square).collect();
     let rects: Vec<Rect> = (0..3000).map(|i| Rect { w: i, h: 3 }).collect();
     let live = (
@@ -90,8 +90,29 @@ fn main() {
 
     let ctl = jemalloc_pprof::PROF_CTL.as_ref().expect("jemalloc profiling is not compiled in");
     let mut ctl = ctl.blocking_lock();
-    assert!(ctl.activated(), "profiling is off: set MALLOC_CONF=prof:true,prof_active:true");
+    check_and_dump(&mut ctl, dump_path.as_deref());
     let pprof = ctl.dump_pprof().expect("dump_pprof");
     std::fs::write(&path, pprof).expect("write the profile");
     black_box(live);
+}
+
+/// Checks that profiling is on and, when asked, writes jemalloc's own
+/// `prof.dump` text (dumped to a temporary file, copied out) before
+/// jemalloc_pprof's conversion allocates anything.
+fn check_and_dump(ctl: &mut jemalloc_pprof::JemallocProfCtl, dump_path: Option<&str>) {
+    assert!(ctl.activated(), "profiling is off: set MALLOC_CONF=prof:true,prof_active:true");
+    if let Some(dump_path) = dump_path {
+        let mut dump = ctl.dump().expect("prof.dump");
+        let mut out = std::fs::File::create(dump_path).expect("create the dump file");
+        std::io::copy(&mut dump, &mut out).expect("copy the dump");
+    }
+}
+
+/// The arguments: where the pprof profile goes and, optionally, where
+/// jemalloc's own `prof.dump` text goes. (These helpers are below `main`,
+/// so that the line numbers the committed profiles record stay put.)
+fn out_paths() -> (String, Option<String>) {
+    let mut args = std::env::args().skip(1);
+    let usage = "usage: heapscope-jemalloc-gen OUT.pb.gz [OUT.prof_dump.txt]";
+    (args.next().expect(usage), args.next())
 }
