@@ -468,7 +468,17 @@ pub fn accumulate(
         if plain {
             values_pass(p, table, view, value_index, range)
         } else {
-            pass(p, table, view, value_index, kept, edge_set, None, range, &mut ())
+            pass(
+                p,
+                table,
+                view,
+                value_index,
+                kept,
+                edge_set,
+                None,
+                range,
+                &mut (),
+            )
         }
     };
     in_halves(p, part)?
@@ -690,9 +700,19 @@ pub fn accumulate_visiting<V: Visitor>(
     visitor: &mut V,
 ) -> Result<Graph, Overflow> {
     let all = 0..p.samples.len();
-    pass(p, table, view, value_index, kept, edge_set, None, all, visitor)?
-        .sealed()
-        .map(|g| g.without_negative(table))
+    pass(
+        p,
+        table,
+        view,
+        value_index,
+        kept,
+        edge_set,
+        None,
+        all,
+        visitor,
+    )?
+    .sealed()
+    .map(|g| g.without_negative(table))
 }
 
 /// One pass over the samples in `range`; the edges keep their lookup
