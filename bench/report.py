@@ -311,7 +311,9 @@ def main():
     verdicts = []
     lines = [
         f"Measured {run.get('date', '?')} at commit {run.get('commit', '?')} on "
-        f"{run.get('host', '?')}; load average {run.get('load', '?')}; "
+        f"{run.get('host', '?')}"
+        + (f" (heapscope: {run['binary']})" if run.get("binary") else "")
+        + f"; load average {run.get('load', '?')}; "
         f"hyperfine, 1 warmup + {run.get('runs', '?')} runs per command, mean ± σ; "
         "peak RSS of one more run.",
         "",

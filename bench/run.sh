@@ -28,6 +28,7 @@ pprof=${BENCH_PPROF:-0}
 big=${BENCH_BIG:-$(dirname "$root")/shared/profiles/big.pb.gz}
 out=
 floor_only=0
+heapscope_bin=${BENCH_HEAPSCOPE:-}
 
 usage() {
 	sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'
@@ -41,6 +42,8 @@ Options:
   --big PATH      the big profile (default ../shared/profiles/big.pb.gz; or BENCH_BIG)
   --pprof         also time go tool pprof -top (or BENCH_PPROF=1); 7-45 s a run
   --floor-only    only the ratios to inflate-only (issue 23), no gzip tables
+  --heapscope BIN time BIN instead of the release build (an older build, to
+                  compare; or BENCH_HEAPSCOPE)
   --out DIR       where results go (default \$CARGO_TARGET_DIR/bench/results/DATE)
 EOF
 }
@@ -56,6 +59,8 @@ while [ $# -gt 0 ]; do
 	--big=*) big=${1#*=} ;;
 	--pprof) pprof=1 ;;
 	--floor-only) floor_only=1 ;;
+	--heapscope) heapscope_bin=$2; shift ;;
+	--heapscope=*) heapscope_bin=${1#*=} ;;
 	--out) out=$2; shift ;;
 	--out=*) out=${1#*=} ;;
 	-h | --help) usage; exit 0 ;;
@@ -83,7 +88,7 @@ has_size() { case ",$sizes," in *",$1,"*) return 0 ;; *) return 1 ;; esac; }
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 log "building release binaries"
 (cd "$root" && nice cargo build --release --quiet -p heapscope -p heapscope-gen)
-hs=$(q "$target/release/heapscope")
+hs=$(q "${heapscope_bin:-$target/release/heapscope}")
 inflate=$(q "$target/release/heapscope-inflate")
 gen=$target/release/heapscope-gen
 
@@ -307,6 +312,7 @@ fi
 	echo "commit=$(cd "$root" && git rev-parse --short HEAD 2>/dev/null || echo unknown)"
 	echo "sets=${sets[*]}"
 	echo "floor_only=$floor_only"
+	echo "binary=${heapscope_bin:-}"
 } >"$out/run.meta"
 rm -f "$out/.rss"
 python3 "$root/bench/report.py" "$out" | tee "$out/report.md"

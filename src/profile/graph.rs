@@ -598,10 +598,10 @@ fn values_pass(
         };
         for &loc in stack {
             let node = single[loc.index()];
-            if node != NodeIndex::NONE {
-                add(node);
-            } else {
+            if node == NodeIndex::NONE {
                 table.slots(loc).iter().for_each(|&node| add(node));
+            } else {
+                add(node);
             }
         }
         // Flat goes to the leaf: the last node of the innermost location
