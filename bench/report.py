@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Turns the results bench/run.sh leaves in a directory into markdown tables:
 each command's time beside gzip -dc of the same files, peak RSS, linear
-growth from the 1x to the 4x synthetic profile, and issue 9's targets.
+growth from the 1x to the 4x synthetic profile, and issue 9's targets; then
+each command against inflating its inputs alone (heapscope-inflate, run in
+turn with it), and issue 23's targets.
 
     bench/report.py target/bench/results/DATE
 """
@@ -25,6 +27,19 @@ TARGETS = {
 # The uncompressed size of what each baseline reads (keys of <set>.meta).
 RAW = {"gzip -dc": "raw1", "gzip -dc (2 files)": "raw2", "gzip -dc (5 files)": "raw5"}
 LINEAR_MAX = 4.4
+
+# Issue 23: command: (most wall time as a multiple of inflating its inputs
+# alone, peak RSS as a multiple of the uncompressed input when there is a
+# target for it). The commands not named have no target.
+FLOOR_TARGETS = {
+    "top -alloc_space": (1.15, 1.5),
+    "top -inuse_space": (1.15, 1.5),
+    "flame -alloc_space": (1.3, None),
+    "diff": (1.2, None),
+    "trend": (1.2, None),
+}
+# The uncompressed size of each command's inputs (keys of <set>.meta).
+FLOOR_RAW = {"diff": "raw2", "trend": "raw5"}
 SMALL_MAX_S = 0.010
 
 TITLES = {
@@ -198,6 +213,75 @@ def linear_table(x1, x4, growth, verdicts):
     return lines
 
 
+def load_floor(out, label):
+    """The rounds of bench/run.sh's floor phase for one set: for each
+    command, a list of (inflate-only run, command run) pairs."""
+    rounds = {}
+    folder = os.path.join(out, "floor", label)
+    if not os.path.isdir(folder):
+        return rounds
+    # ROUND-I.json: commands in bench/run.sh's order (I), rounds in turn.
+    entries = [e for e in os.listdir(folder) if e.endswith(".json")]
+    entries.sort(key=lambda e: tuple(int(x) for x in e[: -len(".json")].split("-")[::-1]))
+    for entry in entries:
+        with open(os.path.join(folder, entry)) as f:
+            results = {r["command"]: r for r in json.load(f)["results"]}
+        for name, r in results.items():
+            floor = results.get("inflate@" + name)
+            if floor is not None:
+                rounds.setdefault(name, []).append((floor, r))
+    return rounds
+
+
+def floor_table(out, label, verdicts):
+    rounds = load_floor(out, label)
+    if not rounds:
+        return []
+    meta = read_kv(os.path.join(out, label + ".meta"))
+    rss = {
+        name: int(kb) * 1024
+        for name, kb in read_tsv(os.path.join(out, "floor", label, "rss.tsv"))
+    }
+    n = max(len(r) for r in rounds.values())
+    lines = [
+        f"**{TITLES.get(label, label)} against inflate-only**: each command and "
+        "`heapscope-inflate` of the same files (flate2 and zlib-rs, as heapscope inflates; "
+        f"several files on two threads) in turn, {n} rounds; times are medians, × the "
+        "median of the rounds' ratios, CPU × the same for user + system time. "
+        f"Inflate-only's peak RSS: {fmt_mb(rss.get('inflate', 0))}.",
+        "",
+        "| command | inflate-only | heapscope | × | target | CPU × | peak RSS | RSS ÷ raw | target | result |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for name, pairs in rounds.items():
+        t0 = median(a["mean"] for a, _ in pairs)
+        t1 = median(b["mean"] for _, b in pairs)
+        ratio = median(b["mean"] / a["mean"] for a, b in pairs)
+        cpu_ratio = median(cpu(b) / cpu(a) for a, b in pairs)
+        raw = int(meta[FLOOR_RAW.get(name, "raw1")])
+        peak = rss.get(name)
+        rss_ratio = peak / raw if peak else None
+        max_ratio, max_rss = FLOOR_TARGETS.get(name, (None, None))
+        if max_ratio is None:
+            result, target = "", ""
+        else:
+            ok = ratio <= max_ratio
+            why = [] if ok else [f"time {ratio:.2f}× > {max_ratio:g}×"]
+            if max_rss is not None and rss_ratio is not None and rss_ratio > max_rss:
+                ok = False
+                why.append(f"RSS {rss_ratio:.2f}× > {max_rss:g}×")
+            verdicts.append((f"{label} floor: {name}", ok))
+            result = "PASS" if ok else "FAIL: " + ", ".join(why)
+            target = f"≤ {max_ratio:g}"
+        rss_target = f"≤ {max_rss:g}" if max_rss is not None else ""
+        lines.append(
+            f"| `heapscope {name}` | {fmt_time(t0)} | {fmt_time(t1)} | {ratio:.2f} | {target} | "
+            f"{cpu_ratio:.2f} | {fmt_mb(peak) if peak else '?'} | "
+            f"{f'{rss_ratio:.2f}' if rss_ratio else '?'} | {rss_target} | {result} |"
+        )
+    return lines
+
+
 def small_table(out, verdicts):
     with open(os.path.join(out, "small.json")) as f:
         results = {r["command"]: r for r in json.load(f)["results"]}
@@ -227,20 +311,26 @@ def main():
     verdicts = []
     lines = [
         f"Measured {run.get('date', '?')} at commit {run.get('commit', '?')} on "
-        f"{run.get('host', '?')}; load average {run.get('load', '?')}; "
+        f"{run.get('host', '?')}"
+        + (f" (heapscope: {run['binary']})" if run.get("binary") else "")
+        + f"; load average {run.get('load', '?')}; "
         f"hyperfine, 1 warmup + {run.get('runs', '?')} runs per command, mean ± σ; "
         "peak RSS of one more run.",
         "",
     ]
     sets = {}
+    floor_only = run.get("floor_only") == "1"
     for label in labels:
-        if label == "small":
+        if label == "small" or floor_only:
             continue
         sets[label] = load_set(out, label)
         lines += set_table(label, *sets[label], verdicts) + [""]
     if "x1" in sets and "x4" in sets:
         growth = load_growth(out)
         lines += linear_table(sets["x1"], sets["x4"], growth, verdicts) + [""]
+    for label in labels:
+        if label != "small":
+            lines += floor_table(out, label, verdicts) + [""]
     if "small" in labels:
         lines += small_table(out, verdicts) + [""]
     met = sum(ok for _, ok in verdicts)

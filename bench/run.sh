@@ -3,12 +3,16 @@
 # files (the floor: reading them), with hyperfine, and prints the targets of
 # issue 9 as a markdown table: time as a ratio to gzip, peak RSS, linear
 # growth from a 1x to a 4x profile (the two sizes run in turn), and `top`
-# on a 2 KB profile.
+# on a 2 KB profile. Then the floor of issue 23: each command and
+# heapscope-inflate (inflating the same files into a sink, with heapscope's
+# inflate library, on both cores when there are several) in turn, one run
+# of each per round, as ratios.
 #
 #   bench/run.sh                  # everything: big.pb.gz, synthetic 1x and 4x
 #   bench/run.sh --quick          # 3 runs per command instead of 10
 #   bench/run.sh --sizes 1,4      # only the synthetic profiles (big, 1, 4, small)
 #   bench/run.sh --pprof          # also go tool pprof -top, one run each (slow)
+#   bench/run.sh --floor-only     # only the inflate-only ratios (no gzip tables)
 #
 # Needs hyperfine, gzip and python3 (Debian: apt-get install hyperfine);
 # `go` only for --pprof. See bench/README.md.
@@ -23,9 +27,11 @@ sizes=big,1,4,small
 pprof=${BENCH_PPROF:-0}
 big=${BENCH_BIG:-$(dirname "$root")/shared/profiles/big.pb.gz}
 out=
+floor_only=0
+heapscope_bin=${BENCH_HEAPSCOPE:-}
 
 usage() {
-	sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'
 	cat <<EOF
 Options:
   --quick         3 runs per command (default 10), for a first look
@@ -35,6 +41,9 @@ Options:
                   (testdata/profiles/churn.pb.gz, 2 KB); default $sizes
   --big PATH      the big profile (default ../shared/profiles/big.pb.gz; or BENCH_BIG)
   --pprof         also time go tool pprof -top (or BENCH_PPROF=1); 7-45 s a run
+  --floor-only    only the ratios to inflate-only (issue 23), no gzip tables
+  --heapscope BIN time BIN instead of the release build (an older build, to
+                  compare; or BENCH_HEAPSCOPE)
   --out DIR       where results go (default \$CARGO_TARGET_DIR/bench/results/DATE)
 EOF
 }
@@ -49,6 +58,9 @@ while [ $# -gt 0 ]; do
 	--big) big=$2; shift ;;
 	--big=*) big=${1#*=} ;;
 	--pprof) pprof=1 ;;
+	--floor-only) floor_only=1 ;;
+	--heapscope) heapscope_bin=$2; shift ;;
+	--heapscope=*) heapscope_bin=${1#*=} ;;
 	--out) out=$2; shift ;;
 	--out=*) out=${1#*=} ;;
 	-h | --help) usage; exit 0 ;;
@@ -75,8 +87,9 @@ has_size() { case ",$sizes," in *",$1,"*) return 0 ;; *) return 1 ;; esac; }
 
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 log "building release binaries"
-(cd "$root" && cargo build --release --quiet -p heapscope -p heapscope-gen)
-hs=$(q "$target/release/heapscope")
+(cd "$root" && nice cargo build --release --quiet -p heapscope -p heapscope-gen)
+hs=$(q "${heapscope_bin:-$target/release/heapscope}")
+inflate=$(q "$target/release/heapscope-inflate")
 gen=$target/release/heapscope-gen
 
 # Generated profiles are cached by the generator's source: a change to the
@@ -126,23 +139,63 @@ set_commands() {
 	for f in "${@:4}"; do five+=("$(q "$f")"); done
 	names=()
 	cmds=()
-	add() { names+=("$1"); cmds+=("$2"); }
-	add "gzip -dc" "gzip -dc $p"
-	add "top -alloc_space" "$hs top -alloc_space $p"
-	add "top -inuse_space" "$hs top -inuse_space $p"
-	add "info" "$hs info $p"
-	add "flame -alloc_space" "$hs flame -alloc_space $p"
-	add "list" "$hs list $regex $p"
-	add "peek" "$hs peek $regex $p"
-	add "gzip -dc (2 files)" "gzip -dc $p $p2"
-	add "diff" "$hs diff $p $p2"
-	add "gzip -dc (5 files)" "gzip -dc ${five[*]}"
-	add "trend" "$hs trend ${five[*]}"
+	floors=()
+	# A command, and what inflating its inputs alone takes (issue 23's floor).
+	add() { names+=("$1"); cmds+=("$2"); floors+=("$inflate $3"); }
+	add "gzip -dc" "gzip -dc $p" "$p"
+	add "top -alloc_space" "$hs top -alloc_space $p" "$p"
+	add "top -inuse_space" "$hs top -inuse_space $p" "$p"
+	add "info" "$hs info $p" "$p"
+	add "flame -alloc_space" "$hs flame -alloc_space $p" "$p"
+	add "list" "$hs list $regex $p" "$p"
+	add "peek" "$hs peek $regex $p" "$p"
+	add "gzip -dc (2 files)" "gzip -dc $p $p2" "$p $p2"
+	add "diff" "$hs diff $p $p2" "$p $p2"
+	add "gzip -dc (5 files)" "gzip -dc ${five[*]}" "${five[*]}"
+	add "trend" "$hs trend ${five[*]}" "${five[*]}"
+}
+
+# The floor of issue 23 for one profile set (label, then set_commands'
+# arguments): each heapscope command and heapscope-inflate of the same
+# files in turn, one run of each per round, so that both meet the machine
+# in the same state; report.py takes the median of the rounds' ratios.
+# Peak RSS of one more run of each.
+floor_set() {
+	local label=$1 names cmds i round dir=$out/floor/$1
+	log "$label: floor, heapscope and inflate-only in turn ($runs rounds)"
+	set_commands "${@:2}"
+	mkdir -p "$dir"
+	: >"$dir/rss.tsv"
+	for round in $(seq "$runs"); do
+		for i in "${!cmds[@]}"; do
+			case ${names[$i]} in gzip*) continue ;; esac
+			nice -n 5 hyperfine -N --style none --runs 1 \
+				--export-json "$dir/$round-$i.json" \
+				--command-name "inflate@${names[$i]}" "${floors[$i]}" \
+				--command-name "${names[$i]}" "${cmds[$i]}" >/dev/null
+		done
+	done
+	for i in "${!cmds[@]}"; do
+		case ${names[$i]} in gzip*) continue ;; esac
+		printf '%s\t%s\n' "${names[$i]}" "$(peak_rss "${cmds[$i]}")" >>"$dir/rss.tsv"
+	done
+	printf '%s\t%s\n' "inflate" "$(peak_rss "${floors[1]}")" >>"$dir/rss.tsv"
+	{
+		echo "profile=$2"
+		echo "raw1=$(raw_size "$2")"
+		echo "raw2=$(raw_size "$2" "$3")"
+		echo "raw5=$(raw_size "${@:5}")"
+		echo "gz1=$(stat -c %s "$2")"
+	} >"$out/$label.meta"
 }
 
 # Benchmarks one profile set: label, then set_commands' arguments.
 bench_set() {
 	local label=$1 names cmds
+	if [ "$floor_only" = 1 ]; then
+		floor_set "$@"
+		return
+	fi
 	log "$label: $2 (runs: $runs)"
 	set_commands "${@:2}"
 	local args=() i
@@ -209,7 +262,7 @@ done
 # meet the machine in the same state; report.py takes the median of each
 # round's ratio. (The sets above run minutes apart, and this machine's
 # speed drifts by 20-30% over minutes.)
-if has_size 1 && has_size 4; then
+if [ "$floor_only" = 0 ] && has_size 1 && has_size 4; then
 	log "growth: 1x and 4x in turn ($runs rounds)"
 	synthetic_set 1
 	set_commands "${set_args[@]}"
@@ -224,6 +277,18 @@ if has_size 1 && has_size 4; then
 				--command-name "${names[$i]}@1x" "${x1_cmds[$i]}" \
 				--command-name "${names[$i]}@4x" "${cmds[$i]}" >/dev/null
 		done
+	done
+fi
+# The floor of issue 23, after the tables above (with --floor-only, instead
+# of them).
+if [ "$floor_only" = 0 ]; then
+	if has_size big && [ -s "$big" ]; then
+		floor_set big "$big" "$big" "$big_regex" "$big" "$big" "$big" "$big" "$big"
+	fi
+	for scale in 1 4; do
+		has_size "$scale" || continue
+		synthetic_set "$scale"
+		floor_set "x$scale" "${set_args[@]}"
 	done
 fi
 if has_size small; then
@@ -246,6 +311,8 @@ fi
 	echo "runs=$runs"
 	echo "commit=$(cd "$root" && git rev-parse --short HEAD 2>/dev/null || echo unknown)"
 	echo "sets=${sets[*]}"
+	echo "floor_only=$floor_only"
+	echo "binary=${heapscope_bin:-}"
 } >"$out/run.meta"
 rm -f "$out/.rss"
 python3 "$root/bench/report.py" "$out" | tee "$out/report.md"

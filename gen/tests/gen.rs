@@ -183,3 +183,29 @@ fn gen_refuses_bad_sizes() {
         );
     }
 }
+
+/// `heapscope-inflate`, the benchmark's floor: the bytes it inflated, of
+/// one file and of several on two threads (a file twice counts twice).
+#[test]
+fn inflate_counts_the_bytes_of_every_file() {
+    let inflate = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_heapscope-inflate"))
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .expect("heapscope-inflate runs")
+    };
+    let profiles = concat!(env!("CARGO_MANIFEST_DIR"), "/../testdata/profiles");
+    let churn = format!("{profiles}/churn.pb.gz");
+    let leak = format!("{profiles}/leak.1.pb.gz");
+    // `gzip -dc | wc -c`: 3741 and 12028 bytes.
+    let out = inflate(&[&churn]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(out.stdout, b"3741\n");
+    let out = inflate(&[&churn, &leak, &churn]);
+    assert_eq!(out.stdout, format!("{}\n", 3741 * 2 + 12028).as_bytes());
+    let out = inflate(&[&format!("{profiles}/no-such-file.gz")]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("no-such-file.gz"), "{}", stderr(&out));
+    assert_eq!(inflate(&[]).status.code(), Some(2));
+}

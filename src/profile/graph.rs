@@ -582,26 +582,163 @@ pub fn accumulate(
     kept: Option<&[bool]>,
     edge_set: EdgeSet<'_>,
 ) -> Result<Graph, Overflow> {
+    let plain = kept.is_none() && matches!(edge_set, EdgeSet::None);
+    let part = |range| {
+        if plain {
+            values_pass(p, table, view, value_index, range)
+        } else {
+            pass(
+                p,
+                table,
+                view,
+                value_index,
+                kept,
+                edge_set,
+                None,
+                range,
+                &mut (),
+            )
+        }
+    };
+    in_halves(p, part)?
+        .sealed()
+        .map(|g| g.without_negative(table))
+}
+
+/// The edges of [`accumulate`] alone, for a graph whose values are known:
+/// samples with no location holding a node `edge_set` wants are skipped, so
+/// the graph's flat and cum count only the others (its edges are whole).
+fn accumulate_edges(
+    p: &Profile,
+    table: &NodeTable,
+    view: &View,
+    value_index: usize,
+    kept: Option<&[bool]>,
+    edge_set: EdgeSet<'_>,
+) -> Result<Graph, Overflow> {
+    let touching: Option<Vec<bool>> = match edge_set {
+        EdgeSet::Touching(mask) => Some(
+            (0..table.slot_starts.len().saturating_sub(1))
+                .map(|l| {
+                    table
+                        .slots(LocationIndex::from_index(l))
+                        .iter()
+                        .any(|n| mask[n.index()])
+                })
+                .collect(),
+        ),
+        _ => None,
+    };
+    let part = |range| {
+        pass(
+            p,
+            table,
+            view,
+            value_index,
+            kept,
+            edge_set,
+            touching.as_deref(),
+            range,
+            &mut (),
+        )
+    };
+    in_halves(p, part)?.sealed()
+}
+
+/// `part` over all samples: on one thread when they are few, else in two
+/// halves of about the same number of frames, one per thread, merged; the
+/// second half's edges first seen there go after the first half's, so the
+/// edge order is the one a single pass gives.
+fn in_halves(
+    p: &Profile,
+    part: impl Fn(std::ops::Range<usize>) -> Result<Graph, Overflow> + Sync,
+) -> Result<Graph, Overflow> {
     let samples = &p.samples;
     let all = 0..samples.len();
     if samples.len() < PARALLEL_SAMPLES {
-        return pass(p, table, view, value_index, kept, edge_set, all, &mut ())?
-            .sealed()
-            .map(|g| g.without_negative(table));
+        return part(all);
     }
-    // Two halves of about the same number of frames, one per thread; the
-    // second half's edges first seen there go after the first half's, so
-    // the edge order is the one a single pass gives.
     let half_frames = samples.frames.len() / 2;
     let mid = samples
         .frame_ends
         .partition_point(|&end| end <= half_frames);
-    let part = |range| pass(p, table, view, value_index, kept, edge_set, range, &mut ());
     let (first, second) = parallel::join(|| part(0..mid), || part(mid..all.end));
-    first?
-        .merge(second?)?
-        .sealed()
-        .map(|g| g.without_negative(table))
+    first?.merge(second?)
+}
+
+/// [`pass`] for flat and cum alone, with every node kept: the same values,
+/// with a location of one node (most) looked up in one step.
+fn values_pass(
+    p: &Profile,
+    table: &NodeTable,
+    view: &View,
+    value_index: usize,
+    range: std::ops::Range<usize>,
+) -> Result<Graph, Overflow> {
+    let n = table.len();
+    let mut flat = vec![0i64; n];
+    let mut cum = vec![0i64; n];
+    let mut seen = vec![usize::MAX; n];
+    // Per location, its node when it has exactly one, else NONE.
+    let single: Vec<NodeIndex> = table
+        .slot_starts
+        .windows(2)
+        .map(|w| {
+            if w[1] == w[0] + 1 {
+                table.slots[w[0] as usize]
+            } else {
+                NodeIndex::NONE
+            }
+        })
+        .collect();
+    let mut overflow = false;
+    let samples = &p.samples;
+    let (nv, ends, frames) = (samples.num_values, &samples.frame_ends, &samples.frames);
+    let mut start = range.start.checked_sub(1).map_or(0, |i| ends[i]);
+    for i in range {
+        let end = ends[i];
+        let stack = &frames[start..end];
+        start = end;
+        if !view.sample_kept(i) {
+            continue;
+        }
+        let w = samples.values[i * nv + value_index];
+        if w == 0 {
+            continue;
+        }
+        let mut add = |node: NodeIndex| {
+            let ni = node.index();
+            if seen[ni] != i {
+                seen[ni] = i;
+                let (sum, o) = cum[ni].overflowing_add(w);
+                cum[ni] = sum;
+                overflow |= o;
+            }
+        };
+        for &loc in stack {
+            let node = single[loc.index()];
+            if node == NodeIndex::NONE {
+                table.slots(loc).iter().for_each(|&node| add(node));
+            } else {
+                add(node);
+            }
+        }
+        // Flat goes to the leaf: the last node of the innermost location
+        // that has any.
+        if let Some(&leaf) = stack.iter().find_map(|&loc| table.slots(loc).last()) {
+            let (sum, o) = flat[leaf.index()].overflowing_add(w);
+            flat[leaf.index()] = sum;
+            overflow |= o;
+        }
+    }
+    if overflow {
+        return Err(Overflow);
+    }
+    Ok(Graph {
+        flat,
+        cum,
+        edges: None,
+    })
 }
 
 /// Below this many samples a pass runs on one thread.
@@ -684,13 +821,24 @@ pub fn accumulate_visiting<V: Visitor>(
     visitor: &mut V,
 ) -> Result<Graph, Overflow> {
     let all = 0..p.samples.len();
-    pass(p, table, view, value_index, kept, edge_set, all, visitor)?
-        .sealed()
-        .map(|g| g.without_negative(table))
+    pass(
+        p,
+        table,
+        view,
+        value_index,
+        kept,
+        edge_set,
+        None,
+        all,
+        visitor,
+    )?
+    .sealed()
+    .map(|g| g.without_negative(table))
 }
 
 /// One pass over the samples in `range`; the edges keep their lookup
-/// tables, for [`Graph::merge`].
+/// tables, for [`Graph::merge`]. With `touching` (per location), samples
+/// with none of those locations are skipped.
 #[allow(clippy::too_many_arguments)]
 fn pass<V: Visitor>(
     p: &Profile,
@@ -699,6 +847,7 @@ fn pass<V: Visitor>(
     value_index: usize,
     kept: Option<&[bool]>,
     edge_set: EdgeSet<'_>,
+    touching: Option<&[bool]>,
     range: std::ops::Range<usize>,
     visitor: &mut V,
 ) -> Result<Graph, Overflow> {
@@ -715,6 +864,9 @@ fn pass<V: Visitor>(
         }
         let w = samples.value(i, value_index);
         if w == 0 {
+            continue;
+        }
+        if touching.is_some_and(|t| !samples.stack(i).iter().any(|l| t[l.index()])) {
             continue;
         }
         let stamp = i + 1;
@@ -892,7 +1044,7 @@ pub fn trimmed(
     }
     if edges_possible {
         let kept = (nodes.len() < before).then(|| mask(table.len(), &nodes));
-        let g = accumulate(p, table, view, value_index, kept.as_deref(), edge_set)?;
+        let g = accumulate_edges(p, table, view, value_index, kept.as_deref(), edge_set)?;
         let mut edges = g.edges.unwrap_or_default();
         let count = edges.list.len();
         edges

@@ -380,16 +380,33 @@ impl Decoder {
                     let most = bytes.len() as u64 * FRAME_COST;
                     budget.charge(most, "samples")?;
                     let before = samples.frames.len();
+                    let frames = &mut samples.frames;
+                    frames.reserve(bytes.len());
                     let mut pos = 0;
                     while pos < bytes.len() {
+                        // Ids 1 to 16383 (one or two bytes, all Go writes
+                        // in most profiles) without a branch on their
+                        // length, which is as good as random.
+                        if let Some(&[b0, b1]) = bytes.get(pos..pos + 2) {
+                            let more = (b0 >> 7) as u32;
+                            if more & (b1 >> 7) as u32 == 0 {
+                                let id =
+                                    (b0 & 0x7f) as u32 | ((b1 as u32) << 7 & more.wrapping_neg());
+                                if id != 0 {
+                                    pos += 1 + more as usize;
+                                    let frame = id - 1;
+                                    max_frame = max_frame.max(frame);
+                                    frames.push(LocationIndex::from_raw(frame.wrapping_add(base)));
+                                    continue;
+                                }
+                            }
+                        }
                         let start = pos;
                         let id = wire::read_varint(bytes, &mut pos)
                             .ok_or_else(|| wire::varint_error(bytes, start, offset))?;
                         let frame = frame_of(id, &mut self.big_ids, budget)?;
                         max_frame = max_frame.max(frame);
-                        samples
-                            .frames
-                            .push(LocationIndex::from_raw(frame.wrapping_add(base)));
+                        frames.push(LocationIndex::from_raw(frame.wrapping_add(base)));
                     }
                     budget.refund(most - (samples.frames.len() - before) as u64 * FRAME_COST);
                 }

@@ -59,42 +59,35 @@ fn split_lines(
         .max()
         .unwrap_or(0)
         .max(1);
-    let mut items = Vec::new();
+    let first_items = |range: Range<usize>| first_cursors(prep, range, max_slots, of);
+    let (mut items, stopped, more) = if range.len() >= parallel_items {
+        // Two halves on two threads; the sums and stops below are taken in
+        // sample order, as one pass would.
+        let mid = range.start + range.len() / 2;
+        let (a, b) = parallel::join(
+            || first_items(range.start..mid),
+            || first_items(mid..range.end),
+        );
+        (a.0, a.1, Some(b))
+    } else {
+        let (items, stopped) = first_items(range);
+        (items, stopped, None)
+    };
     let mut total: i64 = 0;
-    for i in range {
-        if !prep.view.sample_kept(i) {
-            continue;
+    for item in &items {
+        total = total.checked_add(item.w).ok_or(Overflow)?;
+    }
+    if stopped {
+        return Ok(None);
+    }
+    if let Some((more, stopped)) = more {
+        for item in &more {
+            total = total.checked_add(item.w).ok_or(Overflow)?;
         }
-        let w = p.samples.value(i, prep.value_index);
-        if w < 0 {
+        if stopped {
             return Ok(None);
         }
-        if w == 0 {
-            continue;
-        }
-        let stack = p.samples.stack(i);
-        if stack.len() > MAX_DEPTH / max_slots
-            && stack.iter().map(|&l| table.slots(l).len()).sum::<usize>() > MAX_DEPTH
-        {
-            return Ok(None);
-        }
-        let start = if i == 0 {
-            0
-        } else {
-            p.samples.frame_ends[i - 1]
-        };
-        let mut item = Cursor {
-            pos: p.samples.frame_ends[i] as u32,
-            start: start as u32,
-            slot: 0,
-            elem: END,
-            w,
-        };
-        item.settle(frames, table, of);
-        if item.elem != END {
-            total = total.checked_add(w).ok_or(Overflow)?;
-            items.push(item);
-        }
+        items.extend(more);
     }
     let threshold = pct / (100.0 / total as f64);
 
@@ -151,6 +144,57 @@ fn split_lines(
     }
     let lines = tree_lines(&main.tree, &texts, parallel_nodes);
     Ok(Some((lines, total)))
+}
+
+/// The cursors of the samples in `range` that the drawn tree starts from
+/// (those kept, of a positive value, with a frame), at their root frames;
+/// and whether `range` stopped early, at a sample that the general path
+/// must handle ([`lines_cut_narrow`] returns `None` then): a negative value
+/// or a stack deeper than [`MAX_DEPTH`].
+fn first_cursors(
+    prep: &Prepared<'_>,
+    range: Range<usize>,
+    max_slots: usize,
+    of: &[u32],
+) -> (Vec<Cursor>, bool) {
+    let p = prep.profile();
+    let (table, frames) = (&prep.table, &p.samples.frames[..]);
+    let mut items = Vec::new();
+    for i in range {
+        if !prep.view.sample_kept(i) {
+            continue;
+        }
+        let w = p.samples.value(i, prep.value_index);
+        if w < 0 {
+            return (items, true);
+        }
+        if w == 0 {
+            continue;
+        }
+        let stack = p.samples.stack(i);
+        if stack.len() > MAX_DEPTH / max_slots
+            && stack.iter().map(|&l| table.slots(l).len()).sum::<usize>() > MAX_DEPTH
+        {
+            return (items, true);
+        }
+        let start = if i == 0 {
+            0
+        } else {
+            p.samples.frame_ends[i - 1]
+        };
+        let mut item = Cursor {
+            pos: p.samples.frame_ends[i] as u32,
+            start: start as u32,
+            slot: 0,
+            elem: END,
+            w,
+        };
+        item.settle(frames, table, of);
+        if item.elem != END {
+            items.push(item);
+        }
+    }
+    (items, false)
 }
 
 /// The folded line of every node of the drawn tree that has a value of its
