@@ -430,6 +430,7 @@ check_owners() {
 	local owned=" ${BUILT_PROFILES[*]} ${TEXT_PROFILES[*]} ${PRODUCER_PROFILES[*]} ${KEPT_PROFILES[*]} "
 	local d f
 	for d in "${STORIES[@]}"; do owned+="$d.pb.gz $d.heap.txt "; done
+	owned+="cacheleak.1.pb.gz cacheleak.2.pb.gz cacheleak.3.pb.gz cacheleak.4.pb.gz "
 	for f in profiles/*; do
 		case $owned in
 		*" ${f#profiles/} "*) ;;
