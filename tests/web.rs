@@ -756,3 +756,52 @@ fn a_base_is_subtracted_as_pprof_does() {
     let line = served.data("flamegraph", "")["command"].clone();
     assert!(!line.as_str().unwrap().contains("--base"), "{line}");
 }
+
+#[test]
+fn drop_negative_is_honoured_by_the_views_that_take_it() {
+    // leak.1 has less than leak.6: with leak.6 as the base, most nodes are
+    // negative, and -drop_negative drops them as the commands do.
+    let before = profile("leak.6.pb.gz");
+    let after = profile("leak.1.pb.gz");
+    let base = format!("-base={before}");
+    let served = Served::start(&["-drop_negative", &base, &after]);
+    let dropped = cli_json(&[
+        "top",
+        "--format=json",
+        "-nodecount=500",
+        "-drop_negative",
+        &base,
+        &after,
+    ]);
+    let kept = cli_json(&["top", "--format=json", "-nodecount=500", &base, &after]);
+    assert_ne!(dropped, kept);
+    let data = served.data("top", "");
+    assert_eq!(data["report"], dropped);
+    let line = data["command"].as_str().unwrap();
+    assert!(line.contains("--drop_negative"), "{line}");
+    let peek = served.data("peek", "f=main");
+    let cli = cli_json(&[
+        "peek",
+        "--format=json",
+        "-granularity=lines",
+        "-drop_negative",
+        &base,
+        "main",
+        &after,
+    ]);
+    assert_eq!(peek["report"], cli);
+    let graph = served.data("graph", "");
+    let out = run(&[
+        "graph",
+        "--format=svg",
+        "--renderer=builtin",
+        "-drop_negative",
+        &base,
+        &after,
+    ]);
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(graph["report"]["svg"].as_str().unwrap(), stdout(&out));
+    // The flame graph draws what shrank (flame refuses -drop_negative).
+    let line = served.data("flamegraph", "")["command"].clone();
+    assert!(!line.as_str().unwrap().contains("drop_negative"), "{line}");
+}

@@ -2,7 +2,8 @@
 //! `ts`, `th`, `g`, `n`, `nf`, `ef`, `unit`, `sort`, `rel`, as pprof's
 //! `internal/driver/config.go` names them) turned into heapscope's command
 //! line for one view, and the command line's report flags turned into the
-//! parameters' defaults. Every view is then parsed by `cli` and run by
+//! parameters' defaults (`-drop_negative` as a parameter of its own, for
+//! the views whose commands take it). Every view is then parsed by `cli` and run by
 //! `app`, so its numbers are the batch command's.
 
 use std::ffi::OsString;
@@ -100,6 +101,7 @@ impl Query {
                 ("functions" | "files" | "lines", None) => q.set("g", name),
                 ("cum" | "flat", None) => q.set("sort", name),
                 ("relative_percentages", None) => q.set("rel", "true"),
+                ("drop_negative", None) => q.set("drop_negative", "true"),
                 ("source_path" | "trim_path", Some(v)) => extra.push(format!("--{name}={v}")),
                 (_, Some(v)) => match PARAMS.iter().find(|(_, flag)| *flag == name) {
                     Some((param, _)) => q.set(param, v),
@@ -214,6 +216,10 @@ impl Query {
         let sorts = matches!(view, View::Top | View::Peek | View::Diff | View::Trend);
         if sorts && self.get("sort") == Some("cum") {
             args.push("--cum".into());
+        }
+        let drops = matches!(view, View::Top | View::Peek | View::Graph);
+        if drops && self.get("drop_negative").is_some_and(|v| v != "false") {
+            args.push("--drop_negative".into());
         }
         let relative = !matches!(view, View::Diff | View::DiffFlame | View::Trend);
         if relative && self.get("rel").is_some_and(|v| v != "false") {
