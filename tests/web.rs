@@ -805,3 +805,18 @@ fn drop_negative_is_honoured_by_the_views_that_take_it() {
     let line = served.data("flamegraph", "")["command"].clone();
     assert!(!line.as_str().unwrap().contains("drop_negative"), "{line}");
 }
+
+#[test]
+fn source_path_on_the_command_line_is_lists_alone() {
+    // Regression: -source_path reached top too, which refused it (exit 2).
+    let gen = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/gen");
+    let path = format!("-source_path={gen}");
+    let served = Served::start(&[&path, &profile("server.pb.gz")]);
+    let top = served.data("top", "");
+    assert!(!top["command"].as_str().unwrap().contains("source_path"));
+    let source = served.data("source", "f=main%5C.handlePut%24");
+    let line = source["command"].as_str().unwrap();
+    assert!(line.contains(&format!("--source_path={gen}")), "{line}");
+    let cli = cli_json(&["list", "--format=json", &path, "main\\.handlePut$", &profile("server.pb.gz")]);
+    assert_eq!(source["report"], cli);
+}

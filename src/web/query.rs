@@ -225,7 +225,14 @@ impl Query {
         if relative && self.get("rel").is_some_and(|v| v != "false") {
             args.push("--relative_percentages".into());
         }
-        args.extend(extra.iter().cloned());
+        // `-source_path` is list's alone (the other commands refuse it).
+        let lists = view == View::Source;
+        args.extend(
+            extra
+                .iter()
+                .filter(|flag| lists || !flag.starts_with("--source_path="))
+                .cloned(),
+        );
         let mut positional = Vec::new();
         if matches!(view, View::Peek | View::Source) {
             positional.push(self.get("f").unwrap_or_default().to_string());
@@ -319,6 +326,11 @@ mod tests {
         let args = strings(q.args(View::Source, &["--source_path=/s".into()], &[]));
         assert_eq!(args[1], "list");
         assert_eq!(args[args.len() - 3..], ["--source_path=/s", "--", "a&b"]);
+        // The other commands refuse -source_path; -trim_path they all take.
+        let extra = ["--source_path=/s".into(), "--trim_path=/t".into()];
+        let args = strings(q.args(View::Top, &extra, &[]));
+        assert!(!args.contains(&"--source_path=/s".to_string()), "{args:?}");
+        assert!(args.contains(&"--trim_path=/t".to_string()), "{args:?}");
     }
 
     #[test]
