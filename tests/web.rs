@@ -817,6 +817,78 @@ fn source_path_on_the_command_line_is_lists_alone() {
     let source = served.data("source", "f=main%5C.handlePut%24");
     let line = source["command"].as_str().unwrap();
     assert!(line.contains(&format!("--source_path={gen}")), "{line}");
-    let cli = cli_json(&["list", "--format=json", &path, "main\\.handlePut$", &profile("server.pb.gz")]);
+    let cli = cli_json(&[
+        "list",
+        "--format=json",
+        &path,
+        "main\\.handlePut$",
+        &profile("server.pb.gz"),
+    ]);
     assert_eq!(source["report"], cli);
+}
+
+/// The views embedded in the file `heapscope web --html FILE ARGS… PROFILE` writes.
+fn html_views(args: &[&str], file: &str) -> Value {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("ui.html");
+    let mut all = vec!["web", "--html", out.to_str().unwrap()];
+    all.extend_from_slice(args);
+    all.push(file);
+    let written = run(&all);
+    assert!(written.status.success(), "{written:?}");
+    let page = std::fs::read_to_string(&out).unwrap();
+    let start = page.find("id=\"heapscope-data\">").unwrap() + "id=\"heapscope-data\">".len();
+    let end = start + page[start..].find("</script>").unwrap();
+    let data: Value = serde_json::from_str(&page[start..end]).unwrap();
+    data["views"].clone()
+}
+
+#[test]
+fn the_html_file_peeks_at_tops_nodes_and_lists_their_source() {
+    let file = profile("server.pb.gz");
+    let gen = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/gen");
+    let path = format!("-source_path={gen}");
+    let views = html_views(&["-nodecount=5", &path], &file);
+    let names: Vec<&str> = views["top"]["report"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names.len(), 5);
+    // Peek of exactly Top's nodes, at Top's granularity (functions).
+    let quoted: Vec<String> = names.iter().map(|n| regex::escape(n)).collect();
+    let focus = format!("^(?:{})$", quoted.join("|"));
+    let peek = cli_json(&[
+        "peek",
+        "--format=json",
+        "-granularity=functions",
+        &focus,
+        &file,
+    ]);
+    assert_eq!(views["peek"]["report"], peek);
+    let peeked: Vec<&str> = peek["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["name"].as_str().unwrap())
+        .collect();
+    let mut sorted = names.clone();
+    sorted.sort_unstable();
+    let mut peeked_sorted = peeked.clone();
+    peeked_sorted.sort_unstable();
+    assert_eq!(peeked_sorted, sorted);
+    // Source as list prints it, with the text of the lines.
+    let list = cli_json(&["list", "--format=json", &path, &focus, &file]);
+    assert_eq!(views["source"]["report"], list);
+    assert!(views["source"]["report"].to_string().contains("\"source\""));
+    // Sources that cannot be read: the tab says why, with no report.
+    let views = html_views(
+        &["-nodecount=5", "-trim_path=/", "-source_path=/nonexistent"],
+        &file,
+    );
+    assert!(views["source"]["report"].is_null());
+    let message = views["source"]["message"].as_str().unwrap();
+    assert!(message.contains("-source_path=DIR"), "{message}");
+    assert!(views["peek"]["report"]["nodes"].as_array().unwrap().len() >= 5);
 }
