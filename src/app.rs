@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 
 use crate::goruntime::{gctrace, memstats};
-use crate::input::combine::load_merged;
+use crate::input::combine::{load_merged, load_shared};
 use crate::input::{InputSpec, Source};
 use crate::report::diff::{self, DiffOptions};
 use crate::report::doctor::{self, DoctorOptions};
@@ -221,7 +221,7 @@ fn with_prepared(
     notes: &mut dyn Write,
     write: impl FnOnce(&Prepared<'_>, &mut dyn Write) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
-    let loaded = load_merged(input, notes)?;
+    let loaded = load_shared(input, notes)?;
     let prep = prepare(&loaded, selection, notes)?;
     write(&prep, notes).with_context(|| loaded.name.clone())
 }

@@ -756,3 +756,139 @@ fn a_base_is_subtracted_as_pprof_does() {
     let line = served.data("flamegraph", "")["command"].clone();
     assert!(!line.as_str().unwrap().contains("--base"), "{line}");
 }
+
+#[test]
+fn drop_negative_is_honoured_by_the_views_that_take_it() {
+    // leak.1 has less than leak.6: with leak.6 as the base, most nodes are
+    // negative, and -drop_negative drops them as the commands do.
+    let before = profile("leak.6.pb.gz");
+    let after = profile("leak.1.pb.gz");
+    let base = format!("-base={before}");
+    let served = Served::start(&["-drop_negative", &base, &after]);
+    let dropped = cli_json(&[
+        "top",
+        "--format=json",
+        "-nodecount=500",
+        "-drop_negative",
+        &base,
+        &after,
+    ]);
+    let kept = cli_json(&["top", "--format=json", "-nodecount=500", &base, &after]);
+    assert_ne!(dropped, kept);
+    let data = served.data("top", "");
+    assert_eq!(data["report"], dropped);
+    let line = data["command"].as_str().unwrap();
+    assert!(line.contains("--drop_negative"), "{line}");
+    let peek = served.data("peek", "f=main");
+    let cli = cli_json(&[
+        "peek",
+        "--format=json",
+        "-granularity=lines",
+        "-drop_negative",
+        &base,
+        "main",
+        &after,
+    ]);
+    assert_eq!(peek["report"], cli);
+    let graph = served.data("graph", "");
+    let out = run(&[
+        "graph",
+        "--format=svg",
+        "--renderer=builtin",
+        "-drop_negative",
+        &base,
+        &after,
+    ]);
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(graph["report"]["svg"].as_str().unwrap(), stdout(&out));
+    // The flame graph draws what shrank (flame refuses -drop_negative).
+    let line = served.data("flamegraph", "")["command"].clone();
+    assert!(!line.as_str().unwrap().contains("drop_negative"), "{line}");
+}
+
+#[test]
+fn source_path_on_the_command_line_is_lists_alone() {
+    // Regression: -source_path reached top too, which refused it (exit 2).
+    let gen = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/gen");
+    let path = format!("-source_path={gen}");
+    let served = Served::start(&[&path, &profile("server.pb.gz")]);
+    let top = served.data("top", "");
+    assert!(!top["command"].as_str().unwrap().contains("source_path"));
+    let source = served.data("source", "f=main%5C.handlePut%24");
+    let line = source["command"].as_str().unwrap();
+    assert!(line.contains(&format!("--source_path={gen}")), "{line}");
+    let cli = cli_json(&[
+        "list",
+        "--format=json",
+        &path,
+        "main\\.handlePut$",
+        &profile("server.pb.gz"),
+    ]);
+    assert_eq!(source["report"], cli);
+}
+
+/// The views embedded in the file `heapscope web --html FILE ARGS… PROFILE` writes.
+fn html_views(args: &[&str], file: &str) -> Value {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("ui.html");
+    let mut all = vec!["web", "--html", out.to_str().unwrap()];
+    all.extend_from_slice(args);
+    all.push(file);
+    let written = run(&all);
+    assert!(written.status.success(), "{written:?}");
+    let page = std::fs::read_to_string(&out).unwrap();
+    let start = page.find("id=\"heapscope-data\">").unwrap() + "id=\"heapscope-data\">".len();
+    let end = start + page[start..].find("</script>").unwrap();
+    let data: Value = serde_json::from_str(&page[start..end]).unwrap();
+    data["views"].clone()
+}
+
+#[test]
+fn the_html_file_peeks_at_tops_nodes_and_lists_their_source() {
+    let file = profile("server.pb.gz");
+    let gen = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/gen");
+    let path = format!("-source_path={gen}");
+    let views = html_views(&["-nodecount=5", &path], &file);
+    let names: Vec<&str> = views["top"]["report"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names.len(), 5);
+    // Peek of exactly Top's nodes, at Top's granularity (functions).
+    let quoted: Vec<String> = names.iter().map(|n| regex::escape(n)).collect();
+    let focus = format!("^(?:{})$", quoted.join("|"));
+    let peek = cli_json(&[
+        "peek",
+        "--format=json",
+        "-granularity=functions",
+        &focus,
+        &file,
+    ]);
+    assert_eq!(views["peek"]["report"], peek);
+    let peeked: Vec<&str> = peek["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["name"].as_str().unwrap())
+        .collect();
+    let mut sorted = names.clone();
+    sorted.sort_unstable();
+    let mut peeked_sorted = peeked.clone();
+    peeked_sorted.sort_unstable();
+    assert_eq!(peeked_sorted, sorted);
+    // Source as list prints it, with the text of the lines.
+    let list = cli_json(&["list", "--format=json", &path, &focus, &file]);
+    assert_eq!(views["source"]["report"], list);
+    assert!(views["source"]["report"].to_string().contains("\"source\""));
+    // Sources that cannot be read: the tab says why, with no report.
+    let views = html_views(
+        &["-nodecount=5", "-trim_path=/", "-source_path=/nonexistent"],
+        &file,
+    );
+    assert!(views["source"]["report"].is_null());
+    let message = views["source"]["message"].as_str().unwrap();
+    assert!(message.contains("-source_path=DIR"), "{message}");
+    assert!(views["peek"]["report"]["nodes"].as_array().unwrap().len() >= 5);
+}

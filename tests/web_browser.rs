@@ -736,6 +736,48 @@ fn the_html_file_shows_the_numbers_offline() {
             .as_i64()
             > Some(5)
     );
+    // Peek of Top's nodes, as `peek` gives it; Source lists them, or says
+    // why it cannot (the sources' paths are this machine's).
+    browser.navigate_by("location.hash = 'peek'");
+    let names: Vec<String> = cli["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| regex::escape(n["name"].as_str().unwrap()))
+        .collect();
+    let focus = format!("^(?:{})$", names.join("|"));
+    let peek = cli_json(&[
+        "peek",
+        "--format=json",
+        "-alloc_space",
+        "-granularity=functions",
+        &focus,
+        &before,
+        &after,
+    ]);
+    let expected: Value = peek["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| json!([n["name"], n["cum"]]))
+        .collect();
+    assert_eq!(
+        browser.js(
+            "return [...document.querySelectorAll('table.peek')].map(t => \
+             [t.getAttribute('data-name'), +t.querySelector('tr.self td').getAttribute('data-value')])"
+        ),
+        expected
+    );
+    browser.navigate_by("location.hash = 'source'");
+    assert!(
+        browser
+            .js(
+                "return document.querySelectorAll('section.function td.code').length \
+                 + document.querySelectorAll('#main p.message').length"
+            )
+            .as_i64()
+            > Some(0)
+    );
     // Diff, as `diff` gives it.
     browser.navigate_by("location.hash = 'diff'");
     let diff = cli_json(&["diff", "--format=json", "-alloc_space", &before, &after]);
@@ -765,7 +807,15 @@ fn the_html_file_shows_the_numbers_offline() {
         browser.js(
             "return [...document.querySelectorAll('#views a')].map(a => a.getAttribute('href'))"
         ),
-        json!(["#flamegraph", "#top", "#graph", "#diff", "#trend"])
+        json!([
+            "#flamegraph",
+            "#top",
+            "#graph",
+            "#peek",
+            "#source",
+            "#diff",
+            "#trend"
+        ])
     );
 }
 

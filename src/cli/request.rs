@@ -146,7 +146,12 @@ pub(super) fn web(a: WebArgs, settings: Vec<String>) -> Result<Request, UsageErr
         ));
     }
     // The views show the difference from the base, if any; Diff and Trend
-    // compare the base with the others.
+    // compare the base with the others. `-drop_negative` is a setting of
+    // the views that take it (top, peek, graph).
+    let mut settings = settings;
+    if a.base.drop_negative {
+        settings.push("drop_negative".into());
+    }
     Ok(Request::Web {
         input: with_base(&a.input, &a.base)?,
         settings,

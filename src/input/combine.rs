@@ -132,6 +132,22 @@ fn already_loaded(spec: &InputSpec) -> Option<NamedProfile> {
     })
 }
 
+/// [`load_merged`] for a report that only reads the profile: the one
+/// [`with_loaded`] holds is shared as it is, not copied (a copy of a
+/// 300,000-stack profile costs more than most reports on it).
+pub fn load_shared(spec: &InputSpec, notes: &mut dyn Write) -> anyhow::Result<Rc<NamedProfile>> {
+    let held = LOADED.with(|l| {
+        l.borrow()
+            .as_ref()
+            .filter(|(sources, _)| spec.base.is_none() && *sources == spec.sources)
+            .map(|(_, loaded)| Rc::clone(loaded))
+    });
+    match held {
+        Some(loaded) => Ok(loaded),
+        None => load_merged(spec, notes).map(Rc::new),
+    }
+}
+
 /// Loads the sources; several are merged into one profile whose values sum
 /// node by node, as pprof merges them. With a base (`-base`,
 /// `-diff_base`), the base's samples are subtracted as pprof does

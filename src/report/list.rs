@@ -45,7 +45,7 @@ pub fn run(
     options: &ListOptions,
     search: &SourceSearch,
 ) -> anyhow::Result<()> {
-    let loaded = combine::load_merged(input, notes)?;
+    let loaded = combine::load_shared(input, notes)?;
     let mut selection = selection.clone();
     selection.nodes.granularity = Granularity::Lines;
     selection.nodes.object_names = true;

@@ -18,6 +18,7 @@ mod flame;
 mod page;
 mod query;
 
+use std::cell::RefCell;
 use std::io::{self, Write};
 use std::net::{IpAddr, SocketAddr, TcpListener};
 use std::path::PathBuf;
@@ -97,6 +98,7 @@ pub fn run(
         defaults,
         extra,
         download: download(input),
+        cache: RefCell::default(),
     };
     // The defaults are checked once, as the command line's flags.
     if let Err(cli::ParseError::Usage(e)) =
@@ -261,6 +263,40 @@ struct Ui {
     /// Flags every view gets (`--source_path`, `--trim_path`).
     extra: Vec<String>,
     download: Option<(String, Vec<u8>)>,
+    cache: RefCell<AnswerCache>,
+}
+
+/// The views' answers last made, by view and query string, most recent
+/// last: going back to a view, or switching a sample type back, answers at
+/// once. At most [`AnswerCache::ENTRIES`] answers of at most
+/// [`AnswerCache::LARGEST`] bytes each are kept.
+#[derive(Default)]
+struct AnswerCache {
+    answers: Vec<(String, Vec<u8>)>,
+}
+
+impl AnswerCache {
+    const ENTRIES: usize = 24;
+    const LARGEST: usize = 8 << 20;
+
+    fn get(&mut self, key: &str) -> Option<Vec<u8>> {
+        let at = self.answers.iter().position(|(k, _)| k == key)?;
+        let entry = self.answers.remove(at);
+        let body = entry.1.clone();
+        self.answers.push(entry);
+        Some(body)
+    }
+
+    fn put(&mut self, key: String, body: &[u8]) {
+        if body.len() > Self::LARGEST {
+            return;
+        }
+        self.answers.retain(|(k, _)| *k != key);
+        if self.answers.len() >= Self::ENTRIES {
+            self.answers.remove(0);
+        }
+        self.answers.push((key, body.to_vec()));
+    }
 }
 
 /// An answer: status, content type, body, extra headers.
@@ -386,9 +422,22 @@ impl Ui {
 
     /// A view's data as JSON: the report (the batch command's JSON, or the
     /// flame graph's tree), the legend, the sample types, notes.
+    /// A view's data as JSON; answers already made are kept
+    /// ([`AnswerCache`]), as the profile and the defaults never change
+    /// while the server runs — except Source's, whose files are read anew.
     fn data(&self, view: View, raw_query: &str) -> Answer {
+        let key = (view != View::Source).then(|| format!("{view:?}?{raw_query}"));
+        if let Some(body) = key.as_ref().and_then(|k| self.cache.borrow_mut().get(k)) {
+            return Answer::new(200, "application/json", body);
+        }
         match self.view_data(view, raw_query) {
-            Ok(data) => Answer::json(200, &data),
+            Ok(data) => {
+                let answer = Answer::json(200, &data);
+                if let Some(key) = key {
+                    self.cache.borrow_mut().put(key, &answer.body);
+                }
+                answer
+            }
             Err(message) => error(&message),
         }
     }
@@ -553,6 +602,23 @@ fn clap_message(e: &cli::ParseError) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_cache_keeps_the_latest_answers_and_no_huge_one() {
+        let mut cache = AnswerCache::default();
+        for i in 0..AnswerCache::ENTRIES + 1 {
+            cache.put(format!("Top?n={i}"), &[i as u8]);
+        }
+        assert_eq!(cache.get("Top?n=0"), None);
+        assert_eq!(cache.get("Top?n=1"), Some(vec![1]));
+        // The one just read is the last to go.
+        cache.put("Top?n=x".into(), b"x");
+        assert_eq!(cache.get("Top?n=1"), Some(vec![1]));
+        assert_eq!(cache.get("Top?n=2"), None);
+        cache.put("big".into(), &vec![0; AnswerCache::LARGEST + 1]);
+        assert_eq!(cache.get("big"), None);
+        assert_eq!(cache.answers.len(), AnswerCache::ENTRIES);
+    }
 
     #[test]
     fn addresses_as_pprof_reads_them() {

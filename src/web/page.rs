@@ -1,8 +1,9 @@
 //! `web --html FILE`: the UI as one self-contained HTML file, for
 //! attaching to a ticket. The page, its style and its script are the
 //! server's, inlined; each view's data (what `/ui/data/<view>` answers with
-//! the command line's defaults: flame graph, top, graph, and Diff and Trend
-//! with several profiles) is embedded as a JSON data block, so the file
+//! the command line's defaults: flame graph, top, graph, Peek and Source of
+//! Top's nodes, and Diff and Trend with several profiles) is embedded as a
+//! JSON data block, so the file
 //! makes no request at all. A Content-Security-Policy meta tag allows the
 //! one script and the one style by their SHA-256 hashes and nothing else.
 
@@ -43,6 +44,58 @@ fn data_block(value: &Value) -> String {
         .replace('&', "\\u0026")
 }
 
+/// The names of the nodes the file's Top shows (within its node limit,
+/// `n`, 500 by default), each once, in Top's order.
+fn top_names(views: &serde_json::Map<String, Value>) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    let nodes = views
+        .get("top")
+        .and_then(|top| top["report"]["nodes"].as_array());
+    for node in nodes.into_iter().flatten() {
+        if let Some(name) = node["name"].as_str() {
+            if !names.iter().any(|n| n == name) {
+                names.push(name.to_string());
+            }
+        }
+    }
+    names
+}
+
+/// Peek and Source of `names` (Top's nodes), at Top's granularity (the
+/// command line's, functions by default), so each peeked node is a row of
+/// Top. Source only if `list` could read a source file of them (its
+/// `-source_path` and `-trim_path` rules); otherwise the tab says why.
+fn peek_and_source(ui: &Ui, names: &[String]) -> (Value, Value) {
+    let alternatives: Vec<String> = names.iter().map(|n| regex::escape(n)).collect();
+    let focus = format!("^(?:{})$", alternatives.join("|"));
+    let granularity = ui.defaults.get("g").unwrap_or("functions");
+    let query: String = form_urlencoded::Serializer::new(String::new())
+        .append_pair("f", &focus)
+        .append_pair("g", granularity)
+        .finish();
+    let made = |view| {
+        ui.view_data(view, &query)
+            .unwrap_or_else(|message| json!({ "error": message }))
+    };
+    let peek = made(View::Peek);
+    let mut source = made(View::Source);
+    let functions = source["report"]["functions"].as_array();
+    let read = functions.into_iter().flatten().any(|f| {
+        f["lines"]
+            .as_array()
+            .is_some_and(|lines| lines.iter().any(|l| l.get("source").is_some()))
+    });
+    if source.get("error").is_none() && !read {
+        if let Some(data) = source.as_object_mut() {
+            data.remove("report");
+        }
+        source["message"] = json!(
+            "No source file of Top's functions could be read when this file was written:              list reads each at the path the profile records, or under -source_path=DIR              (default: the current directory; -trim_path=PREFIX strips a prefix first).              Write the file again with -source_path set to a checkout of the program."
+        );
+    }
+    (peek, source)
+}
+
 /// Writes the file's bytes: every view's data, then the page around it.
 pub(super) fn write(w: &mut dyn Write, ui: &Ui) -> anyhow::Result<()> {
     let mut views = serde_json::Map::new();
@@ -52,6 +105,12 @@ pub(super) fn write(w: &mut dyn Write, ui: &Ui) -> anyhow::Result<()> {
             .view_data(view, "")
             .unwrap_or_else(|message| json!({ "error": message }));
         views.insert(name.to_string(), data);
+    }
+    let names = top_names(&views);
+    if !names.is_empty() {
+        let (peek, source) = peek_and_source(ui, &names);
+        views.insert("peek".into(), peek);
+        views.insert("source".into(), source);
     }
     let style = assets::APP_CSS;
     let script = assets::APP_JS;

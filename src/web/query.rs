@@ -2,7 +2,8 @@
 //! `ts`, `th`, `g`, `n`, `nf`, `ef`, `unit`, `sort`, `rel`, as pprof's
 //! `internal/driver/config.go` names them) turned into heapscope's command
 //! line for one view, and the command line's report flags turned into the
-//! parameters' defaults. Every view is then parsed by `cli` and run by
+//! parameters' defaults (`-drop_negative` as a parameter of its own, for
+//! the views whose commands take it). Every view is then parsed by `cli` and run by
 //! `app`, so its numbers are the batch command's.
 
 use std::ffi::OsString;
@@ -100,6 +101,7 @@ impl Query {
                 ("functions" | "files" | "lines", None) => q.set("g", name),
                 ("cum" | "flat", None) => q.set("sort", name),
                 ("relative_percentages", None) => q.set("rel", "true"),
+                ("drop_negative", None) => q.set("drop_negative", "true"),
                 ("source_path" | "trim_path", Some(v)) => extra.push(format!("--{name}={v}")),
                 (_, Some(v)) => match PARAMS.iter().find(|(_, flag)| *flag == name) {
                     Some((param, _)) => q.set(param, v),
@@ -215,11 +217,22 @@ impl Query {
         if sorts && self.get("sort") == Some("cum") {
             args.push("--cum".into());
         }
+        let drops = matches!(view, View::Top | View::Peek | View::Graph);
+        if drops && self.get("drop_negative").is_some_and(|v| v != "false") {
+            args.push("--drop_negative".into());
+        }
         let relative = !matches!(view, View::Diff | View::DiffFlame | View::Trend);
         if relative && self.get("rel").is_some_and(|v| v != "false") {
             args.push("--relative_percentages".into());
         }
-        args.extend(extra.iter().cloned());
+        // `-source_path` is list's alone (the other commands refuse it).
+        let lists = view == View::Source;
+        args.extend(
+            extra
+                .iter()
+                .filter(|flag| lists || !flag.starts_with("--source_path="))
+                .cloned(),
+        );
         let mut positional = Vec::new();
         if matches!(view, View::Peek | View::Source) {
             positional.push(self.get("f").unwrap_or_default().to_string());
@@ -313,6 +326,11 @@ mod tests {
         let args = strings(q.args(View::Source, &["--source_path=/s".into()], &[]));
         assert_eq!(args[1], "list");
         assert_eq!(args[args.len() - 3..], ["--source_path=/s", "--", "a&b"]);
+        // The other commands refuse -source_path; -trim_path they all take.
+        let extra = ["--source_path=/s".into(), "--trim_path=/t".into()];
+        let args = strings(q.args(View::Top, &extra, &[]));
+        assert!(!args.contains(&"--source_path=/s".to_string()), "{args:?}");
+        assert!(args.contains(&"--trim_path=/t".to_string()), "{args:?}");
     }
 
     #[test]
