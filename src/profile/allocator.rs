@@ -96,12 +96,12 @@ pub fn drop_leaf_frames(p: &mut Profile, start: usize, location_base: LocationIn
     let mut from = if start == 0 {
         0
     } else {
-        samples.frame_ends[start - 1]
+        samples.frame_ends[start - 1] as usize
     };
     let mut to = from;
     for s in start..samples.len() {
-        let end = samples.frame_ends[s];
-        let stack = &samples.frames[from..end];
+        let end = samples.frame_ends[s] as usize;
+        let stack = samples.frames.slice(from..end);
         let leading = stack
             .iter()
             .take_while(|f| whole(f.unoffset(location_base).index()))
@@ -109,7 +109,7 @@ pub fn drop_leaf_frames(p: &mut Profile, start: usize, location_base: LocationIn
         let (skip, changed) = if leading == stack.len() {
             (0, false)
         } else {
-            let next = stack[leading].unoffset(location_base).index();
+            let next = stack.get(leading).unoffset(location_base).index();
             if inner[next] > 0 {
                 trim[next] = true;
             }
@@ -118,7 +118,7 @@ pub fn drop_leaf_frames(p: &mut Profile, start: usize, location_base: LocationIn
         cut += u64::from(changed);
         samples.frames.copy_within(from + skip..end, to);
         to += end - from - skip;
-        samples.frame_ends[s] = to;
+        samples.frame_ends[s] = to as u32;
         from = end;
     }
     samples.frames.truncate(to);
@@ -184,7 +184,7 @@ mod tests {
         p.samples
             .stack(s)
             .iter()
-            .map(|&l| {
+            .map(|l| {
                 p.location_lines(&p.locations[l.index()])
                     .iter()
                     .map(|ln| p.str(p.functions[ln.function.index()].name))

@@ -480,8 +480,8 @@ pub fn merge_identical(p: &mut Profile) -> Result<(), Overflow> {
             continue;
         }
         merged.values.extend_from_slice(v);
-        merged.frames.extend_from_slice(samples.stack(i));
-        merged.frame_ends.push(merged.frames.len());
+        merged.frames.extend_from(samples.stack(i));
+        merged.frame_ends.push(merged.frames.len() as u32);
         merged.label_set.push(samples.label_set[i]);
     }
     p.samples = merged;
@@ -550,9 +550,9 @@ pub fn renumber_as_merged(p: &mut Profile) {
     if !p.mappings.is_empty() {
         map_mapping(0);
     }
-    let mut frames = Vec::with_capacity(p.samples.frames.len());
+    let mut frames = p.samples.frames.like(p.samples.frames.len());
     for i in 0..p.samples.len() {
-        for &old in p.samples.stack(i) {
+        for old in p.samples.stack(i) {
             if let Some(new) = location_of[old.index()] {
                 frames.push(LocationIndex::from_index(new));
                 continue;
@@ -690,7 +690,7 @@ mod tests {
         assert_eq!(c.ranges, [0..1, 1..2]);
         assert_eq!(c.profile.time_nanos, 100);
         let name = |s: usize| {
-            let loc = &c.profile.locations[c.profile.samples.stack(s)[0].index()];
+            let loc = &c.profile.locations[c.profile.samples.stack(s).get(0).index()];
             let f = c.profile.location_lines(loc)[0].function;
             c.profile
                 .str(c.profile.functions[f.index()].name)
@@ -776,7 +776,7 @@ mod tests {
             .samples
             .stack(i)
             .iter()
-            .map(|&l| {
+            .map(|l| {
                 let line = p.location_lines(&p.locations[l.index()])[0];
                 p.str(p.functions[line.function.index()].name)
             })

@@ -309,7 +309,7 @@ impl View {
             && self
                 .hidden_locations
                 .as_ref()
-                .is_none_or(|hidden| p.samples.stack(i).iter().any(|&l| !hidden[l.index()]))
+                .is_none_or(|hidden| p.samples.stack(i).iter().any(|l| !hidden[l.index()]))
     }
 
     /// Sum of |value| over the samples that survive the filters; `None` on
@@ -392,7 +392,7 @@ pub fn apply(p: &Profile, filters: &Filters) -> View {
         let samples = (0..p.samples.len())
             .map(|i| {
                 let mut focused = false;
-                for &loc in p.samples.stack(i) {
+                for loc in p.samples.stack(i) {
                     match verdict[loc.index()] {
                         Some(false) => return false,
                         Some(true) => focused = true,

@@ -145,7 +145,7 @@ pub fn add_label_frames(p: &mut Profile, opts: &FrameOptions) -> (bool, bool) {
             .as_ref()
             .map_or((&[][..], &[][..]), |(l, r)| (&l[..], &r[..]));
         out.extend_from_slice(leaves);
-        out.extend_from_slice(p.samples.stack(i));
+        out.extend(p.samples.stack(i));
         out.extend_from_slice(roots);
         true
     });
@@ -159,17 +159,17 @@ fn rebuild_stacks(
     p: &mut Profile,
     mut f: impl FnMut(&Profile, usize, &mut Vec<LocationIndex>) -> bool,
 ) {
-    let mut frames = Vec::with_capacity(p.samples.frames.len());
+    let mut frames = p.samples.frames.like(p.samples.frames.len());
     let mut ends = Vec::with_capacity(p.samples.len());
     let mut out = Vec::new();
     for i in 0..p.samples.len() {
         out.clear();
         if f(p, i, &mut out) {
-            frames.extend_from_slice(&out);
+            out.iter().for_each(|&loc| frames.push(loc));
         } else {
-            frames.extend_from_slice(p.samples.stack(i));
+            frames.extend_from(p.samples.stack(i));
         }
-        ends.push(frames.len());
+        ends.push(frames.len() as u32);
     }
     p.samples.frames = frames;
     p.samples.frame_ends = ends;
@@ -223,13 +223,7 @@ fn bake_hidden_lines(p: &mut Profile, view: &mut View) {
     let Some(hidden) = hidden else { return };
     let mut kept: Vec<bool> = (0..p.samples.len()).map(|i| view.sample_kept(i)).collect();
     rebuild_stacks(p, |p, i, out| {
-        out.extend(
-            p.samples
-                .stack(i)
-                .iter()
-                .filter(|l| !hidden[l.index()])
-                .copied(),
-        );
+        out.extend(p.samples.stack(i).iter().filter(|l| !hidden[l.index()]));
         if out.is_empty() {
             kept[i] = false;
         }
@@ -279,7 +273,7 @@ fn show_from(p: &mut Profile, view: &mut View, re: &Regex) -> bool {
     rebuild_stacks(p, |p, i, out| {
         let stack = p.samples.stack(i);
         match stack.iter().rposition(|l| matched_loc[l.index()]) {
-            Some(last) => out.extend_from_slice(&stack[..=last]),
+            Some(last) => out.extend(stack.sub(..=last)),
             None => kept[i] = false,
         }
         true
@@ -322,7 +316,7 @@ fn prune_from(p: &mut Profile, re: &Regex) {
         let stack = p.samples.stack(i);
         match stack.iter().position(|l| beneath[l.index()]) {
             Some(first) => {
-                out.extend_from_slice(&stack[first..]);
+                out.extend(stack.sub(first..));
                 true
             }
             None => false,
@@ -447,7 +441,7 @@ mod tests {
         assert_eq!(add_label_frames(&mut p, &o), (true, true));
         let view = View::all();
         assert_eq!(stacks(&p, &view), [["", "x", "b", "a", "y", "x"]]);
-        let leaf = &p.locations[p.samples.stack(0)[0].index()];
+        let leaf = &p.locations[p.samples.stack(0).get(0).index()];
         let f = &p.functions[p.location_lines(leaf)[0].function.index()];
         assert_eq!(p.str(f.filename), "none");
     }

@@ -13,7 +13,7 @@ use std::fmt;
 use rustc_hash::FxHashMap;
 
 use super::filter::View;
-use super::{LocationIndex, Profile};
+use super::{Frame, FrameVec, FramesPass, LocationIndex, Profile};
 use crate::support::id::dense_id;
 use crate::support::parallel;
 use crate::support::paths::{go_base, go_clean, trim_path};
@@ -661,7 +661,7 @@ fn in_halves(
     let half_frames = samples.frames.len() / 2;
     let mid = samples
         .frame_ends
-        .partition_point(|&end| end <= half_frames);
+        .partition_point(|&end| end as usize <= half_frames);
     let (first, second) = parallel::join(|| part(0..mid), || part(mid..all.end));
     first?.merge(second?)
 }
@@ -676,9 +676,9 @@ fn values_pass(
     range: std::ops::Range<usize>,
 ) -> Result<Graph, Overflow> {
     let n = table.len();
-    let mut flat = vec![0i64; n];
-    let mut cum = vec![0i64; n];
-    let mut seen = vec![usize::MAX; n];
+    let flat = vec![0i64; n];
+    let cum = vec![0i64; n];
+    let seen = vec![usize::MAX; n];
     // Per location, its node when it has exactly one, else NONE.
     let single: Vec<NodeIndex> = table
         .slot_starts
@@ -691,12 +691,89 @@ fn values_pass(
             }
         })
         .collect();
+    p.samples.with_frames(ValuesPass {
+        p,
+        table,
+        view,
+        value_index,
+        range,
+        single,
+        flat,
+        cum,
+        seen,
+    })
+}
+
+/// [`values_pass`]'s loop, for either width of stored frames.
+struct ValuesPass<'a> {
+    p: &'a Profile,
+    table: &'a NodeTable,
+    view: &'a View,
+    value_index: usize,
+    range: std::ops::Range<usize>,
+    single: Vec<NodeIndex>,
+    flat: Vec<i64>,
+    cum: Vec<i64>,
+    seen: Vec<usize>,
+}
+
+impl FramesPass for ValuesPass<'_> {
+    type Out = Result<Graph, Overflow>;
+
+    fn run<F: Frame>(self, frames: &[F], ends: &[u32]) -> Self::Out {
+        let ValuesPass {
+            p,
+            table,
+            view,
+            value_index,
+            range,
+            single,
+            mut flat,
+            mut cum,
+            mut seen,
+        } = self;
+        values_loop(
+            p,
+            table,
+            view,
+            value_index,
+            range,
+            &single,
+            &mut flat,
+            &mut cum,
+            &mut seen,
+            frames,
+            ends,
+        )?;
+        Ok(Graph {
+            flat,
+            cum,
+            edges: None,
+        })
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn values_loop<F: Frame>(
+    p: &Profile,
+    table: &NodeTable,
+    view: &View,
+    value_index: usize,
+    range: std::ops::Range<usize>,
+    single: &[NodeIndex],
+    flat: &mut [i64],
+    cum: &mut [i64],
+    seen: &mut [usize],
+    frames: &[F],
+    ends: &[u32],
+) -> Result<(), Overflow> {
     let mut overflow = false;
     let samples = &p.samples;
-    let (nv, ends, frames) = (samples.num_values, &samples.frame_ends, &samples.frames);
-    let mut start = range.start.checked_sub(1).map_or(0, |i| ends[i]);
+    let nv = samples.num_values;
+    let mut start = range.start.checked_sub(1).map_or(0, |i| ends[i] as usize);
     for i in range {
-        let end = ends[i];
+        let end = ends[i] as usize;
         let stack = &frames[start..end];
         start = end;
         if !view.sample_kept(i) {
@@ -715,7 +792,8 @@ fn values_pass(
                 overflow |= o;
             }
         };
-        for &loc in stack {
+        for &f in stack {
+            let loc = f.loc();
             let node = single[loc.index()];
             if node == NodeIndex::NONE {
                 table.slots(loc).iter().for_each(|&node| add(node));
@@ -725,7 +803,7 @@ fn values_pass(
         }
         // Flat goes to the leaf: the last node of the innermost location
         // that has any.
-        if let Some(&leaf) = stack.iter().find_map(|&loc| table.slots(loc).last()) {
+        if let Some(&leaf) = stack.iter().find_map(|&f| table.slots(f.loc()).last()) {
             let (sum, o) = flat[leaf.index()].overflowing_add(w);
             flat[leaf.index()] = sum;
             overflow |= o;
@@ -734,11 +812,7 @@ fn values_pass(
     if overflow {
         return Err(Overflow);
     }
-    Ok(Graph {
-        flat,
-        cum,
-        edges: None,
-    })
+    Ok(())
 }
 
 /// Below this many samples a pass runs on one thread.
@@ -851,6 +925,39 @@ fn pass<V: Visitor>(
     range: std::ops::Range<usize>,
     visitor: &mut V,
 ) -> Result<Graph, Overflow> {
+    let samples = &p.samples;
+    let ends = &samples.frame_ends[..];
+    let args = (view, value_index, kept, edge_set, touching, range);
+    match &samples.frames {
+        FrameVec::Narrow(f) => pass_in(p, table, f, ends, args, visitor),
+        FrameVec::Wide(f) => pass_in(p, table, f, ends, args, visitor),
+    }
+}
+
+/// [`pass`]'s arguments after the table, as one (view, value index, kept
+/// nodes, edges wanted, locations touched, samples).
+type PassArgs<'a> = (
+    &'a View,
+    usize,
+    Option<&'a [bool]>,
+    EdgeSet<'a>,
+    Option<&'a [bool]>,
+    std::ops::Range<usize>,
+);
+
+/// [`pass`] over the stored frames of one width (`frames`, ending at `ends`).
+fn pass_in<F: Frame, V: Visitor>(
+    p: &Profile,
+    table: &NodeTable,
+    frames: &[F],
+    ends: &[u32],
+    (view, value_index, kept, edge_set, touching, range): PassArgs<'_>,
+    visitor: &mut V,
+) -> Result<Graph, Overflow> {
+    let stack = |i: usize| {
+        let start = if i == 0 { 0 } else { ends[i - 1] as usize };
+        &frames[start..ends[i] as usize]
+    };
     let n = table.len();
     let mut flat = vec![0i64; n];
     let mut cum = vec![0i64; n];
@@ -866,14 +973,14 @@ fn pass<V: Visitor>(
         if w == 0 {
             continue;
         }
-        if touching.is_some_and(|t| !samples.stack(i).iter().any(|l| t[l.index()])) {
+        if touching.is_some_and(|t| !stack(i).iter().any(|l| t[l.loc().index()])) {
             continue;
         }
         let stamp = i + 1;
         let mut parent = NodeIndex::NONE;
         let mut residual = false;
-        for &loc in samples.stack(i).iter().rev() {
-            for (k, &node) in table.slots(loc).iter().enumerate() {
+        for f in stack(i).iter().rev() {
+            for (k, &node) in table.slots(f.loc()).iter().enumerate() {
                 if kept.is_some_and(|kept| !kept[node.index()]) {
                     residual = true;
                     continue;
@@ -1231,6 +1338,25 @@ pub(crate) mod tests {
                 )
             })
             .collect()
+    }
+
+    /// Frames stored in 4 bytes give what 2 give, on both passes.
+    #[test]
+    fn frames_of_either_width_give_the_same_graph() {
+        let mut p = profile(&[(&["c", "b+x", "a"], 5), (&["b", "a"], 3), (&["a"], -1)]);
+        let narrow = values(&p);
+        let view = View::all();
+        let table = NodeTable::new(&p, &view, &NodeOptions::default());
+        let edges = |p: &Profile| {
+            let g = accumulate(p, &table, &view, 0, None, EdgeSet::All).unwrap();
+            (g.flat, g.cum, g.edges.map(|e| e.list.len()))
+        };
+        let narrow_edges = edges(&p);
+        assert_eq!(p.samples.frames.width(), 2);
+        p.samples.frames.widen();
+        assert_eq!(p.samples.frames.width(), 4);
+        assert_eq!(values(&p), narrow);
+        assert_eq!(edges(&p), narrow_edges);
     }
 
     #[test]

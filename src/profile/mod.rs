@@ -11,10 +11,12 @@ pub mod graph;
 pub mod names;
 pub mod prune;
 pub mod sample_type;
+pub mod stack;
 
 use std::ops::Range;
 
 use crate::support::id::dense_id;
+pub use stack::{Frame, FrameVec, FramesPass, Stack};
 
 dense_id! {
     /// A string's index in a profile's [`StringTable`]; [`StrId::EMPTY`] is "".
@@ -173,13 +175,15 @@ impl Label {
 /// All samples, as flat arrays: sample `i` has values
 /// `values[i*k..(i+1)*k]` (k = number of sample types), stack
 /// `frames[frame_ends[i-1]..frame_ends[i]]` (dense location indexes, leaf
-/// first) and the labels of set `label_set[i]` (see [`LabelSets`]).
+/// first, in 2 or 4 bytes: [`FrameVec`]) and the labels of set
+/// `label_set[i]` (see [`LabelSets`]).
 #[derive(Debug, Clone, Default)]
 pub struct Samples {
     pub num_values: usize,
     pub values: Vec<i64>,
-    pub frames: Vec<LocationIndex>,
-    pub frame_ends: Vec<usize>,
+    pub frames: FrameVec,
+    /// Past u32 frames only beyond the memory budget.
+    pub frame_ends: Vec<u32>,
     pub label_sets: LabelSets,
     pub label_set: Vec<LabelSetIndex>,
 }
@@ -201,9 +205,26 @@ impl Samples {
     }
 
     /// The stack of sample `i`, leaf first, as location indexes.
-    pub fn stack(&self, i: usize) -> &[LocationIndex] {
-        let start = if i == 0 { 0 } else { self.frame_ends[i - 1] };
-        &self.frames[start..self.frame_ends[i]]
+    pub fn stack(&self, i: usize) -> Stack<'_> {
+        self.frames.slice(self.frame_range(i))
+    }
+
+    /// Where sample `i`'s frames are in [`Samples::frames`].
+    pub fn frame_range(&self, i: usize) -> Range<usize> {
+        let start = if i == 0 {
+            0
+        } else {
+            self.frame_ends[i - 1] as usize
+        };
+        start..self.frame_ends[i] as usize
+    }
+
+    /// Runs `pass` on the stored frames, monomorphised for their width.
+    pub fn with_frames<P: FramesPass>(&self, pass: P) -> P::Out {
+        match &self.frames {
+            FrameVec::Narrow(f) => pass.run(f, &self.frame_ends),
+            FrameVec::Wide(f) => pass.run(f, &self.frame_ends),
+        }
     }
 
     pub fn values(&self, i: usize) -> &[i64] {
@@ -227,15 +248,25 @@ impl Samples {
     pub fn then(mut self, mut tail: Samples, location_base: LocationIndex) -> Samples {
         // Past u32 only for a combination the combiner refuses.
         let shift = |f: LocationIndex| f.offset(location_base);
+        let max = tail
+            .frames
+            .all()
+            .iter()
+            .map(LocationIndex::raw)
+            .max()
+            .unwrap_or(0);
+        let max = max.saturating_add(location_base.raw());
         if self.is_empty() {
             if location_base != LocationIndex::default() {
-                tail.frames.iter_mut().for_each(|f| *f = shift(*f));
+                tail.frames.map_from(0, max, shift);
             }
             return tail;
         }
-        let base = self.frames.len();
+        let base = self.frames.len() as u32;
         self.values.extend_from_slice(&tail.values);
-        self.frames.extend(tail.frames.iter().map(|&f| shift(f)));
+        let from = self.frames.len();
+        self.frames.extend_from(tail.frames.all());
+        self.frames.map_from(from, max, shift);
         self.frame_ends
             .extend(tail.frame_ends.iter().map(|&end| end + base));
         self.label_set.extend_from_slice(&tail.label_set);
@@ -248,8 +279,10 @@ impl Samples {
     pub fn push(&mut self, values: &[i64], stack: &[LocationIndex], labels: &[Label]) {
         debug_assert_eq!(values.len(), self.num_values);
         self.values.extend_from_slice(values);
-        self.frames.extend_from_slice(stack);
-        self.frame_ends.push(self.frames.len());
+        for &loc in stack {
+            self.frames.push(loc);
+        }
+        self.frame_ends.push(self.frames.len() as u32);
         let set = self.label_sets.intern(labels);
         self.label_set.push(set);
     }

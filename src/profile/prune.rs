@@ -96,16 +96,16 @@ pub fn apply_from(p: &mut Profile, start: usize, location_base: LocationIndex) {
     let mut from = if start == 0 {
         0
     } else {
-        samples.frame_ends[start - 1]
+        samples.frame_ends[start - 1] as usize
     };
     let mut to = from;
     for s in start..samples.len() {
-        let end = samples.frame_ends[s];
-        let stack = &samples.frames[from..end];
+        let end = samples.frame_ends[s] as usize;
+        let stack = samples.frames.slice(from..end);
         let mut keep_from = 0;
         let mut found_user = false;
         for i in (0..stack.len()).rev() {
-            let location = stack[i].unoffset(location_base);
+            let location = stack.get(i).unoffset(location_base);
             match verdict[location.index()] {
                 None => found_user = true,
                 Some(_) if !found_user => {}
@@ -121,7 +121,7 @@ pub fn apply_from(p: &mut Profile, start: usize, location_base: LocationIndex) {
         }
         samples.frames.copy_within(from + keep_from..end, to);
         to += end - from - keep_from;
-        samples.frame_ends[s] = to;
+        samples.frame_ends[s] = to as u32;
         from = end;
     }
     samples.frames.truncate(to);
@@ -205,7 +205,7 @@ mod tests {
         p.samples
             .stack(s)
             .iter()
-            .map(|&l| {
+            .map(|l| {
                 p.location_lines(&p.locations[l.index()])
                     .iter()
                     .map(|ln| p.str(p.functions[ln.function.index()].name).to_string())
@@ -239,11 +239,11 @@ mod tests {
         let n = kept.len();
         apply_from(&mut p, n, base);
         let s = &p.samples;
-        assert_eq!(s.frames[..kept.frames.len()], kept.frames[..]);
+        assert_eq!(s.frames.slice(0..kept.frames.len()), kept.frames.all());
         assert_eq!(s.frame_ends[..n], kept.frame_ends[..]);
         for i in 0..alone.samples.len() {
             let own: Vec<LocationIndex> = s.stack(n + i).iter().map(|f| f.unoffset(base)).collect();
-            assert_eq!(own, alone.samples.stack(i), "sample {i}");
+            assert_eq!(own, alone.samples.stack(i).to_vec(), "sample {i}");
         }
         assert_eq!(s.len(), n + alone.samples.len());
     }

@@ -93,7 +93,7 @@ pub fn write(w: &mut dyn Write, prep: &Prepared<'_>) -> io::Result<()> {
             line.push_str(&format!(" {v:>10}"));
         }
         line.push_str(": ");
-        for &loc in p.samples.stack(i) {
+        for loc in p.samples.stack(i) {
             if !hidden(loc) {
                 line.push_str(&format!("{} ", p.locations[loc.index()].id));
             }

@@ -76,18 +76,14 @@ impl Traces {
 }
 
 fn frames<'p>(prep: &'p Prepared<'_>, i: usize) -> impl Iterator<Item = Frame> + 'p {
-    prep.profile()
-        .samples
-        .stack(i)
-        .iter()
-        .flat_map(move |&loc| {
-            // Slots are outermost first; the outermost is the only one not inlined.
-            let slots = prep.table.slots(loc);
-            slots.iter().enumerate().rev().map(|(k, &node)| Frame {
-                node,
-                inline: k != 0,
-            })
+    prep.profile().samples.stack(i).iter().flat_map(move |loc| {
+        // Slots are outermost first; the outermost is the only one not inlined.
+        let slots = prep.table.slots(loc);
+        slots.iter().enumerate().rev().map(|(k, &node)| Frame {
+            node,
+            inline: k != 0,
         })
+    })
 }
 
 /// Computes the report.

@@ -236,11 +236,13 @@ mod tests {
         assert_eq!(p.samples.labels(1)[0].num, 8192);
         // Return addresses, minus one; the shared caller is one location.
         let stack = p.samples.stack(0);
-        assert_eq!(p.locations[stack[0].index()].address, 0x55d0c0a0a0e0);
-        assert_eq!(stack[1], p.samples.stack(1)[1]);
+        assert_eq!(p.locations[stack.get(0).index()].address, 0x55d0c0a0a0e0);
+        assert_eq!(stack.get(1), p.samples.stack(1).get(1));
         assert_eq!(p.mappings.len(), 2);
         assert_eq!(p.main_binary(), Some("/tmp/bin/server"));
-        assert!(p.location_lines(&p.locations[stack[0].index()]).is_empty());
+        assert!(p
+            .location_lines(&p.locations[stack.get(0).index()])
+            .is_empty());
     }
 
     #[test]

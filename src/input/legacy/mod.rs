@@ -321,7 +321,7 @@ mod tests {
         p.samples
             .stack(sample)
             .iter()
-            .map(|&l| {
+            .map(|l| {
                 p.location_lines(&p.locations[l.index()])
                     .iter()
                     .map(|ln| p.str(p.functions[ln.function.index()].name).to_string())
@@ -429,7 +429,7 @@ mod tests {
                 vec!["main.descend"],
             ]
         );
-        let leaf = &p.locations[p.samples.stack(0)[0].index()];
+        let leaf = &p.locations[p.samples.stack(0).get(0).index()];
         assert_eq!(leaf.address, 0x1030);
         let lines = p.location_lines(leaf);
         assert_eq!(
@@ -460,7 +460,7 @@ mod tests {
         assert_eq!(addrs, [0x4b40ea, 0x437451]);
         assert_eq!(names(&p, 0), [Vec::<String>::new(), Vec::new()]);
         // One location per address, shared between rows.
-        assert_eq!(p.samples.stack(0)[0], p.samples.stack(1)[0]);
+        assert_eq!(p.samples.stack(0).get(0), p.samples.stack(1).get(0));
         assert_eq!(p.locations.len(), 3);
         // Go's legacy form has no memory map: pprof's one fake mapping.
         assert_eq!(p.mappings.len(), 1);
@@ -497,7 +497,7 @@ mod tests {
         let stack = p.samples.stack(0);
         let files: Vec<&str> = stack
             .iter()
-            .map(|&l| p.str(p.mappings[p.locations[l.index()].mapping.index()].file))
+            .map(|l| p.str(p.mappings[p.locations[l.index()].mapping.index()].file))
             .collect();
         assert_eq!(files, ["/tmp/cx/heap", "/usr/lib/libc.so.6"]);
         assert!(p.str(p.drop_frames).contains("tcmalloc::.*"));

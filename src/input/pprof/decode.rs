@@ -13,7 +13,9 @@ use super::budget::{
 use super::DecodeError;
 use crate::input::wire::{self, Reader};
 use crate::pb;
-use crate::profile::{LabelSetIndex, LabelSets, LocationIndex, Samples, StringTable};
+use crate::profile::{
+    Frame, FrameVec, LabelSetIndex, LabelSets, LocationIndex, Samples, StringTable,
+};
 
 /// Decodes one sub-message with prost, naming it in the error.
 fn message<M: Message + Default>(
@@ -133,6 +135,53 @@ impl BigIds {
             Some(k) => self.ids[k as usize],
         }
     }
+}
+
+/// Appends a packed run of location ids (`bytes`, at `offset` in the
+/// file) to `frames` as provisional frames plus `base`; returns the largest
+/// provisional frame and the largest stored one (before cutting to `F`: a
+/// caller storing 2 bytes reads them again wider when it is past them).
+fn packed_frames<F: Frame>(
+    frames: &mut Vec<F>,
+    bytes: &[u8],
+    offset: usize,
+    base: u32,
+    big: &mut BigIds,
+    budget: &mut Budget,
+) -> Result<(u32, u32), DecodeError> {
+    let mut max_frame = 0u32;
+    let mut max_stored = 0u32;
+    frames.reserve(bytes.len());
+    let mut pos = 0;
+    while pos < bytes.len() {
+        // Ids 1 to 16383 (one or two bytes, all Go writes in most
+        // profiles) without a branch on their length, which is as good as
+        // random.
+        if let Some(&[b0, b1]) = bytes.get(pos..pos + 2) {
+            let more = (b0 >> 7) as u32;
+            if more & (b1 >> 7) as u32 == 0 {
+                let id = (b0 & 0x7f) as u32 | ((b1 as u32) << 7 & more.wrapping_neg());
+                if id != 0 {
+                    pos += 1 + more as usize;
+                    let frame = id - 1;
+                    max_frame = max_frame.max(frame);
+                    let stored = frame.wrapping_add(base);
+                    max_stored = max_stored.max(stored);
+                    frames.push(F::from_raw_cut(stored));
+                    continue;
+                }
+            }
+        }
+        let start = pos;
+        let id = wire::read_varint(bytes, &mut pos)
+            .ok_or_else(|| wire::varint_error(bytes, start, offset))?;
+        let frame = frame_of(id, big, budget)?;
+        max_frame = max_frame.max(frame);
+        let stored = frame.wrapping_add(base);
+        max_stored = max_stored.max(stored);
+        frames.push(F::from_raw_cut(stored));
+    }
+    Ok((max_frame, max_stored))
 }
 
 /// The provisional frame for location `id`.
@@ -380,34 +429,21 @@ impl Decoder {
                     let most = bytes.len() as u64 * FRAME_COST;
                     budget.charge(most, "samples")?;
                     let before = samples.frames.len();
-                    let frames = &mut samples.frames;
-                    frames.reserve(bytes.len());
-                    let mut pos = 0;
-                    while pos < bytes.len() {
-                        // Ids 1 to 16383 (one or two bytes, all Go writes
-                        // in most profiles) without a branch on their
-                        // length, which is as good as random.
-                        if let Some(&[b0, b1]) = bytes.get(pos..pos + 2) {
-                            let more = (b0 >> 7) as u32;
-                            if more & (b1 >> 7) as u32 == 0 {
-                                let id =
-                                    (b0 & 0x7f) as u32 | ((b1 as u32) << 7 & more.wrapping_neg());
-                                if id != 0 {
-                                    pos += 1 + more as usize;
-                                    let frame = id - 1;
-                                    max_frame = max_frame.max(frame);
-                                    frames.push(LocationIndex::from_raw(frame.wrapping_add(base)));
-                                    continue;
-                                }
-                            }
-                        }
-                        let start = pos;
-                        let id = wire::read_varint(bytes, &mut pos)
-                            .ok_or_else(|| wire::varint_error(bytes, start, offset))?;
-                        let frame = frame_of(id, &mut self.big_ids, budget)?;
-                        max_frame = max_frame.max(frame);
-                        frames.push(LocationIndex::from_raw(frame.wrapping_add(base)));
+                    let big = &mut self.big_ids;
+                    let top = match &mut samples.frames {
+                        FrameVec::Narrow(f) => packed_frames(f, bytes, offset, base, big, budget)?,
+                        FrameVec::Wide(f) => packed_frames(f, bytes, offset, base, big, budget)?,
+                    };
+                    if top.1 > u16::MAX as u32 && samples.frames.width() == 2 {
+                        // Cut to 2 bytes: read again, 4 bytes wide from now.
+                        samples.frames.truncate(before);
+                        samples.frames.widen();
+                        let FrameVec::Wide(f) = &mut samples.frames else {
+                            unreachable!("just widened")
+                        };
+                        packed_frames(f, bytes, offset, base, big, budget)?;
                     }
+                    max_frame = max_frame.max(top.0);
                     budget.refund(most - (samples.frames.len() - before) as u64 * FRAME_COST);
                 }
                 1 => {
@@ -458,7 +494,12 @@ impl Decoder {
             }
             Some(_) => {}
         }
-        samples.frame_ends.push(samples.frames.len());
+        if samples.frames.len() > u32::MAX as usize {
+            // Frame ends are 4 bytes: past them only with a budget raised
+            // far beyond what memory holds.
+            budget.charge(u64::MAX, "samples")?;
+        }
+        samples.frame_ends.push(samples.frames.len() as u32);
         self.max_frame = max_frame;
         let set = if self.scratch.is_empty() {
             LabelSetIndex::EMPTY
@@ -554,8 +595,8 @@ mod tests {
         let fresh = decode(&bytes).unwrap();
         let mut before = fresh.samples.clone();
         before.values.extend([7; 4]);
-        before.frames.extend([LocationIndex::from_raw(9); 3]);
-        before.frame_ends.push(before.frames.len());
+        (0..3).for_each(|_| before.frames.push(LocationIndex::from_raw(9)));
+        before.frame_ends.push(before.frames.len() as u32);
         before.label_set.push(LabelSetIndex::from_raw(1));
         let kept = before.clone();
         let mut decoder = Decoder::new().onto(before, LocationIndex::from_raw(40));
@@ -565,17 +606,47 @@ mod tests {
         assert_eq!(both.len(), n + a.len());
         assert_eq!(both.values[..b.values.len()], b.values[..]);
         assert_eq!(both.values[b.values.len()..], a.values[..]);
-        assert_eq!(both.frames[..b.frames.len()], b.frames[..]);
-        let shifted: Vec<u32> = a.frames.iter().map(|f| f.raw() + 40).collect();
-        assert_eq!(both.frames[b.frames.len()..], shifted[..]);
+        let bf = b.frames.len();
+        assert_eq!(both.frames.slice(0..bf), b.frames.all());
+        let shifted: Vec<u32> = a.frames.all().iter().map(|f| f.raw() + 40).collect();
+        let got: Vec<u32> = both
+            .frames
+            .slice(bf..both.frames.len())
+            .iter()
+            .map(LocationIndex::raw)
+            .collect();
+        assert_eq!(got, shifted);
         assert_eq!(both.frame_ends[..n], b.frame_ends[..]);
-        let ends: Vec<usize> = a.frame_ends.iter().map(|e| e + b.frames.len()).collect();
+        let ends: Vec<u32> = a.frame_ends.iter().map(|e| e + bf as u32).collect();
         assert_eq!(both.frame_ends[n..], ends[..]);
         assert_eq!(both.label_set[..n], b.label_set[..]);
         assert_eq!(both.label_set[n..], a.label_set[..]);
         // The label sets are the new profile's own.
         assert_eq!(both.label_sets.len(), a.label_sets.len());
         assert_eq!(both.labels(n), a.labels(0));
+    }
+
+    /// A location id past 65,536 widens the frames to 4 bytes, in the
+    /// middle of the samples, packed or not; ids that fit keep 2 bytes.
+    #[test]
+    fn frames_widen_to_four_bytes_when_an_id_needs_them() {
+        let small = decode(&sample_profile().encode_to_vec()).unwrap();
+        assert_eq!(small.samples.frames.width(), 2);
+        let mut pb = sample_profile();
+        pb.location[1].id = 100_000;
+        pb.sample[0].location_id = vec![100_000, 1];
+        pb.sample.swap(0, 1);
+        let p = decode(&pb.encode_to_vec()).unwrap();
+        assert_eq!(p.samples.frames.width(), 4);
+        assert_eq!(p.samples.stack(0), &[0]);
+        assert_eq!(p.samples.stack(1), &[1, 0]);
+        // Decoded after 70,000 locations of other profiles.
+        let mut decoder = Decoder::new().onto(Samples::new(4), LocationIndex::from_raw(70_000));
+        decoder.feed(&sample_profile().encode_to_vec()).unwrap();
+        let both = decoder.finish().unwrap().samples;
+        assert_eq!(both.frames.width(), 4);
+        assert_eq!(both.stack(0), &[70_001, 70_000]);
+        assert_eq!(both.stack(1), &[70_000]);
     }
 
     #[test]

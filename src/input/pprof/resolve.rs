@@ -258,26 +258,31 @@ fn resolve_frames(
         .iter()
         .enumerate()
         .all(|(i, l)| l.id == i as u64 + 1);
-    let frames = &mut samples.frames[start.frames..];
+    let frames = samples.frames.slice(start.frames..samples.frames.len());
     if in_order && (frames.is_empty() || (max_frame as usize) < n) {
         return Ok(());
     }
     let base = start.location;
-    for (pos, frame) in frames.iter_mut().enumerate() {
+    // Every id must be known before any frame is rewritten (in 2 bytes a
+    // frame cut short could not be told apart from a dense index).
+    for (pos, frame) in frames.iter().enumerate() {
         let id = big.id(frame.raw().wrapping_sub(base.raw()));
-        match ids.get(id) {
-            Some(dense) => *frame = LocationIndex::from_index(dense).offset(base),
-            None => {
-                let ends = &samples.frame_ends[start.samples..];
-                let sample = ends.partition_point(|&end| end <= start.frames + pos);
-                return Err(DecodeError::UnknownId {
-                    referrer: format!("sample {sample}"),
-                    what: "location",
-                    id,
-                });
-            }
+        if ids.get(id).is_none() {
+            let ends = &samples.frame_ends[start.samples..];
+            let sample = ends.partition_point(|&end| (end as usize) <= start.frames + pos);
+            return Err(DecodeError::UnknownId {
+                referrer: format!("sample {sample}"),
+                what: "location",
+                id,
+            });
         }
     }
+    let max = (n as u32).saturating_add(base.raw());
+    samples.frames.map_from(start.frames, max, |frame| {
+        let id = big.id(frame.raw().wrapping_sub(base.raw()));
+        let dense = ids.get(id).unwrap_or_default();
+        LocationIndex::from_index(dense).offset(base)
+    });
     Ok(())
 }
 

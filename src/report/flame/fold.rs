@@ -98,7 +98,7 @@ pub fn fold_values(
             continue;
         }
         key.clear();
-        for &loc in p.samples.stack(i).iter().rev() {
+        for loc in p.samples.stack(i).iter().rev() {
             for (k, &node) in prep.table.slots(loc).iter().enumerate() {
                 let inline = if k > 0 { nodes } else { 0 };
                 key.push(of[node.index() + inline]);

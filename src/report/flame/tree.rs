@@ -8,7 +8,7 @@ use std::ops::Range;
 use super::fold::FrameTexts;
 use super::MAX_DEPTH;
 use crate::profile::graph::{NodeTable, Overflow};
-use crate::profile::LocationIndex;
+use crate::profile::{Frame, FrameVec, LocationIndex};
 use crate::report::Prepared;
 use crate::support::id::dense_id;
 use crate::support::parallel;
@@ -44,9 +44,23 @@ fn split_lines(
     parallel_items: usize,
     parallel_nodes: usize,
 ) -> Result<Option<(Vec<String>, i64)>, Overflow> {
+    match &prep.profile().samples.frames {
+        FrameVec::Narrow(f) => split_lines_in(prep, f, range, pct, parallel_items, parallel_nodes),
+        FrameVec::Wide(f) => split_lines_in(prep, f, range, pct, parallel_items, parallel_nodes),
+    }
+}
+
+/// [`split_lines`] over the stored frames of one width.
+fn split_lines_in<F: Frame>(
+    prep: &Prepared<'_>,
+    frames: &[F],
+    range: Range<usize>,
+    pct: f64,
+    parallel_items: usize,
+    parallel_nodes: usize,
+) -> Result<Option<(Vec<String>, i64)>, Overflow> {
     let p = prep.profile();
     let table = &prep.table;
-    let frames = &p.samples.frames;
     if frames.len() >= u32::MAX as usize {
         // Positions would not fit the cursors; the general path copes.
         return Ok(None);
@@ -59,7 +73,7 @@ fn split_lines(
         .max()
         .unwrap_or(0)
         .max(1);
-    let first_items = |range: Range<usize>| first_cursors(prep, range, max_slots, of);
+    let first_items = |range: Range<usize>| first_cursors(prep, frames, range, max_slots, of);
     let (mut items, stopped, more) = if range.len() >= parallel_items {
         // Two halves on two threads; the sums and stops below are taken in
         // sample order, as one pass would.
@@ -151,14 +165,15 @@ fn split_lines(
 /// and whether `range` stopped early, at a sample that the general path
 /// must handle ([`lines_cut_narrow`] returns `None` then): a negative value
 /// or a stack deeper than [`MAX_DEPTH`].
-fn first_cursors(
+fn first_cursors<F: Frame>(
     prep: &Prepared<'_>,
+    frames: &[F],
     range: Range<usize>,
     max_slots: usize,
     of: &[u32],
 ) -> (Vec<Cursor>, bool) {
     let p = prep.profile();
-    let (table, frames) = (&prep.table, &p.samples.frames[..]);
+    let table = &prep.table;
     let mut items = Vec::new();
     for i in range {
         if !prep.view.sample_kept(i) {
@@ -173,7 +188,7 @@ fn first_cursors(
         }
         let stack = p.samples.stack(i);
         if stack.len() > MAX_DEPTH / max_slots
-            && stack.iter().map(|&l| table.slots(l).len()).sum::<usize>() > MAX_DEPTH
+            && stack.iter().map(|l| table.slots(l).len()).sum::<usize>() > MAX_DEPTH
         {
             return (items, true);
         }
@@ -183,8 +198,8 @@ fn first_cursors(
             p.samples.frame_ends[i - 1]
         };
         let mut item = Cursor {
-            pos: p.samples.frame_ends[i] as u32,
-            start: start as u32,
+            pos: p.samples.frame_ends[i],
+            start,
             slot: 0,
             elem: END,
             w,
@@ -248,7 +263,7 @@ const PREFETCH_AHEAD: usize = 16;
 
 /// Asks the CPU to bring `frames[i]` into the cache (a hint; nothing else).
 #[inline(always)]
-fn prefetch(frames: &[LocationIndex], i: usize) {
+fn prefetch<F: Frame>(frames: &[F], i: usize) {
     #[cfg(target_arch = "x86_64")]
     if let Some(frame) = frames.get(i) {
         // SAFETY: `_mm_prefetch` only hints the cache: it reads no data, writes
@@ -270,8 +285,8 @@ const PARALLEL_NODES: usize = 4_096;
 
 /// One thread's share of [`lines_cut_narrow`]: the part of the drawn call tree
 /// it has grown, and its counting-sort tables.
-struct Grower<'a> {
-    frames: &'a [LocationIndex],
+struct Grower<'a, F> {
+    frames: &'a [F],
     table: &'a NodeTable,
     /// Each frame's text number ([`FrameTexts::of`]).
     of: &'a [u32],
@@ -304,10 +319,10 @@ impl Work {
     }
 }
 
-impl<'a> Grower<'a> {
+impl<'a, F: Frame> Grower<'a, F> {
     /// A grower of frames whose text numbers (`of`) are below `texts`.
     fn new(
-        frames: &'a [LocationIndex],
+        frames: &'a [F],
         table: &'a NodeTable,
         of: &'a [u32],
         texts: usize,
@@ -356,7 +371,7 @@ impl<'a> Grower<'a> {
 
     /// Takes in what a fork grew: its values on the shared nodes and its
     /// own nodes.
-    fn join(&mut self, other: Grower<'_>) -> Result<(), Overflow> {
+    fn join(&mut self, other: Grower<'_, F>) -> Result<(), Overflow> {
         let shared = other.shared;
         for (mine, theirs) in self.tree.iter_mut().zip(&other.tree[..shared]) {
             mine.own = mine.own.checked_add(theirs.own).ok_or(Overflow)?;
@@ -510,9 +525,9 @@ fn grow(
 
 /// Moves every cursor of `group` one frame down, then calls `then` on it.
 #[inline(always)]
-fn descend(
+fn descend<F: Frame>(
     group: &mut [Cursor],
-    frames: &[LocationIndex],
+    frames: &[F],
     table: &NodeTable,
     of: &[u32],
     mut then: impl FnMut(&Cursor) -> Result<(), Overflow>,
@@ -599,9 +614,9 @@ impl Cursor {
     /// sets `elem`: the frame's text number (`of` numbers each node, and
     /// after them each node as an inlined call).
     #[inline]
-    fn settle(&mut self, frames: &[LocationIndex], table: &NodeTable, of: &[u32]) {
+    fn settle<F: Frame>(&mut self, frames: &[F], table: &NodeTable, of: &[u32]) {
         while self.pos > self.start {
-            let slots = table.slots(frames[self.pos as usize - 1]);
+            let slots = table.slots(frames[self.pos as usize - 1].loc());
             if let Some(&node) = slots.get(self.slot as usize) {
                 let inline = if self.slot > 0 { table.len() } else { 0 };
                 self.elem = of[node.index() + inline];
@@ -641,38 +656,45 @@ mod tests {
             "churn.pb.gz",
         ] {
             let path = format!("{}/testdata/profiles/{name}", env!("CARGO_MANIFEST_DIR"));
-            let loaded = input::load(&Source::parse(&path), &opts, &mut Vec::new()).unwrap();
-            for sample in ["alloc_space", "inuse_space", "alloc_objects"] {
-                for granularity in [Granularity::Functions, Granularity::Lines] {
-                    let selection = Selection {
-                        sample_index: Some(sample.to_string()),
-                        nodes: NodeOptions {
-                            granularity,
+            let mut loaded = input::load(&Source::parse(&path), &opts, &mut Vec::new()).unwrap();
+            // Frames stored in 2 bytes, then the same in 4.
+            for wide in [false, true] {
+                if wide {
+                    loaded.profile.samples.frames.widen();
+                }
+                for sample in ["alloc_space", "inuse_space", "alloc_objects"] {
+                    for granularity in [Granularity::Functions, Granularity::Lines] {
+                        let selection = Selection {
+                            sample_index: Some(sample.to_string()),
+                            nodes: NodeOptions {
+                                granularity,
+                                ..Default::default()
+                            },
                             ..Default::default()
-                        },
-                        ..Default::default()
-                    };
-                    let prep = Prepared::new(&loaded, &selection, &mut Vec::new()).unwrap();
-                    let all = 0..loaded.profile.samples.len();
-                    let (stacks, _) = fold(&prep, all.clone()).unwrap();
-                    for pct in [0.0, 0.01, 1.0, 10.0] {
-                        let (want, negative) = folded_lines(&prep, &stacks, None, Some(pct));
-                        assert_eq!(negative, 0);
-                        let (got, total) =
-                            lines_cut_narrow(&prep, all.clone(), pct).unwrap().unwrap();
-                        assert_eq!(got, want, "{name} {sample} {granularity:?} {pct}%");
-                        assert_eq!(total, stacks_total(&stacks));
-                        // The same on two threads, from the first branch.
-                        let (two, _) = split_lines(&prep, all.clone(), pct, 1, 1).unwrap().unwrap();
-                        assert_eq!(
-                            two, want,
-                            "{name} {sample} {granularity:?} {pct}%, 2 threads"
-                        );
-                        compared += 1;
+                        };
+                        let prep = Prepared::new(&loaded, &selection, &mut Vec::new()).unwrap();
+                        let all = 0..loaded.profile.samples.len();
+                        let (stacks, _) = fold(&prep, all.clone()).unwrap();
+                        for pct in [0.0, 0.01, 1.0, 10.0] {
+                            let (want, negative) = folded_lines(&prep, &stacks, None, Some(pct));
+                            assert_eq!(negative, 0);
+                            let (got, total) =
+                                lines_cut_narrow(&prep, all.clone(), pct).unwrap().unwrap();
+                            assert_eq!(got, want, "{name} {sample} {granularity:?} {pct}%");
+                            assert_eq!(total, stacks_total(&stacks));
+                            // The same on two threads, from the first branch.
+                            let (two, _) =
+                                split_lines(&prep, all.clone(), pct, 1, 1).unwrap().unwrap();
+                            assert_eq!(
+                                two, want,
+                                "{name} {sample} {granularity:?} {pct}%, 2 threads"
+                            );
+                            compared += 1;
+                        }
                     }
                 }
             }
         }
-        assert_eq!(compared, 4 * 3 * 2 * 4);
+        assert_eq!(compared, 4 * 3 * 2 * 4 * 2);
     }
 }
