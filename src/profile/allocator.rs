@@ -92,36 +92,21 @@ pub fn drop_leaf_frames(p: &mut Profile, start: usize, location_base: LocationIn
     let mut trim = vec![false; p.locations.len()];
     let mut cut = 0u64;
 
-    let samples = &mut p.samples;
-    let mut from = if start == 0 {
-        0
-    } else {
-        samples.frame_ends[start - 1] as usize
-    };
-    let mut to = from;
-    for s in start..samples.len() {
-        let end = samples.frame_ends[s] as usize;
-        let stack = samples.frames.slice(from..end);
+    p.samples.cut_leaf_frames(start, |stack| {
         let leading = stack
             .iter()
             .take_while(|f| whole(f.unoffset(location_base).index()))
             .count();
-        let (skip, changed) = if leading == stack.len() {
-            (0, false)
-        } else {
-            let next = stack.get(leading).unoffset(location_base).index();
-            if inner[next] > 0 {
-                trim[next] = true;
-            }
-            (leading, leading > 0 || inner[next] > 0)
-        };
-        cut += u64::from(changed);
-        samples.frames.copy_within(from + skip..end, to);
-        to += end - from - skip;
-        samples.frame_ends[s] = to as u32;
-        from = end;
-    }
-    samples.frames.truncate(to);
+        if leading == stack.len() {
+            return 0;
+        }
+        let next = stack.get(leading).unoffset(location_base).index();
+        if inner[next] > 0 {
+            trim[next] = true;
+        }
+        cut += u64::from(leading > 0 || inner[next] > 0);
+        leading
+    });
     for (li, loc) in p.locations.iter_mut().enumerate() {
         if trim[li] {
             loc.lines.start += inner[li];

@@ -275,6 +275,28 @@ impl Samples {
         self
     }
 
+    /// Cuts each stack from sample `start` on at its leaf end: `leaf_cut`
+    /// says how many of a stack's frames (leaf first) to drop. The stacks
+    /// are moved down in place (the write position never passes the read
+    /// position) and the frames past the last one dropped.
+    pub fn cut_leaf_frames(&mut self, start: usize, mut leaf_cut: impl FnMut(Stack<'_>) -> usize) {
+        let mut from = if start == 0 {
+            0
+        } else {
+            self.frame_ends[start - 1] as usize
+        };
+        let mut to = from;
+        for s in start..self.len() {
+            let end = self.frame_ends[s] as usize;
+            let skip = leaf_cut(self.frames.slice(from..end)).min(end - from);
+            self.frames.copy_within(from + skip..end, to);
+            to += end - from - skip;
+            self.frame_ends[s] = to as u32;
+            from = end;
+        }
+        self.frames.truncate(to);
+    }
+
     /// Appends a sample; `stack` holds dense location indexes, leaf first.
     pub fn push(&mut self, values: &[i64], stack: &[LocationIndex], labels: &[Label]) {
         debug_assert_eq!(values.len(), self.num_values);

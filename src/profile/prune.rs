@@ -90,41 +90,22 @@ pub fn apply_from(p: &mut Profile, start: usize, location_base: LocationIndex) {
         return;
     }
 
-    // Each stack keeps a leaf-end cut of itself, moved down in place: the
-    // write position never passes the read position.
-    let samples = &mut p.samples;
-    let mut from = if start == 0 {
-        0
-    } else {
-        samples.frame_ends[start - 1] as usize
-    };
-    let mut to = from;
-    for s in start..samples.len() {
-        let end = samples.frame_ends[s] as usize;
-        let stack = samples.frames.slice(from..end);
-        let mut keep_from = 0;
+    // Each stack, walked from its root, is cut below the first location to
+    // prune met after a frame that is not (pprof prunes only beneath the
+    // program's own frames): the location goes too when pruned whole.
+    p.samples.cut_leaf_frames(start, |stack| {
         let mut found_user = false;
         for i in (0..stack.len()).rev() {
             let location = stack.get(i).unoffset(location_base);
             match verdict[location.index()] {
                 None => found_user = true,
                 Some(_) if !found_user => {}
-                Some(true) => {
-                    keep_from = i + 1;
-                    break;
-                }
-                Some(false) => {
-                    keep_from = i;
-                    break;
-                }
+                Some(true) => return i + 1,
+                Some(false) => return i,
             }
         }
-        samples.frames.copy_within(from + keep_from..end, to);
-        to += end - from - keep_from;
-        samples.frame_ends[s] = to as u32;
-        from = end;
-    }
-    samples.frames.truncate(to);
+        0
+    });
 }
 
 #[cfg(test)]

@@ -20,8 +20,8 @@ use std::sync::OnceLock;
 
 use regex::Regex;
 
-use super::builder::{Builder, MAPPING_COST, ROW_BYTE_COST};
-use super::mappings::{MapReader, RawMapping};
+use super::builder::{Builder, ROW_BYTE_COST};
+use super::mappings::MapReader;
 use super::parse::{parse_hex, Row};
 use super::{scale_heap_sample, LegacyError};
 use crate::profile::Profile;
@@ -146,17 +146,12 @@ pub(super) fn decode(text: &str, limit: u64) -> Result<Profile, LegacyError> {
 
     // Stacks, each with its counts; then the memory map.
     let mut stack: Option<(usize, Vec<u64>)> = None;
-    let mut map_entries: Vec<RawMapping> = Vec::new();
     let mut map_reader = MapReader::default();
     let mut in_map = false;
     for (i, raw) in lines {
         b.budget.line = i + 1;
         if in_map {
-            if let Some(m) = map_reader.line(raw) {
-                let text = (m.file.len() + m.build_id.len()) as u64;
-                b.budget.charge(MAPPING_COST + 2 * text)?;
-                map_entries.push(m);
-            }
+            map_reader.read(raw, &mut b.budget)?;
             continue;
         }
         let line = raw.trim();
@@ -197,7 +192,7 @@ pub(super) fn decode(text: &str, limit: u64) -> Result<Profile, LegacyError> {
     if let Some((at, _)) = stack {
         return Err(LegacyError::JemallocNoCounts { line: at });
     }
-    super::finish(b, sample_types, period, map_entries)
+    super::finish(b, sample_types, period, map_reader.entries)
 }
 
 #[cfg(test)]

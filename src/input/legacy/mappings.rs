@@ -6,7 +6,9 @@ use std::collections::BinaryHeap;
 
 use crate::profile::{Location, Mapping, MappingIndex};
 
+use super::builder::{Budget, MAPPING_COST};
 use super::parse::patterns;
+use super::LegacyError;
 
 /// A mapping as the memory map describes it, before it is interned.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -68,6 +70,8 @@ fn parse_mapping(line: &str) -> Option<RawMapping> {
 #[derive(Default)]
 pub(super) struct MapReader {
     vars: Vec<(String, String)>,
+    /// The mappings read by [`read`](MapReader::read), in file order.
+    pub(super) entries: Vec<RawMapping>,
 }
 
 /// At most this many variables of at most this many bytes each, and a line
@@ -78,8 +82,19 @@ const MAX_VALUE: usize = 4096;
 const MAX_GROWTH: usize = 64 * 1024;
 
 impl MapReader {
+    /// Reads a line of the memory map: its mapping, if it gives one, goes
+    /// to [`entries`](MapReader::entries), charged to `budget`.
+    pub(super) fn read(&mut self, raw: &str, budget: &mut Budget) -> Result<(), LegacyError> {
+        if let Some(m) = self.line(raw) {
+            let text = (m.file.len() + m.build_id.len()) as u64;
+            budget.charge(MAPPING_COST + 2 * text)?;
+            self.entries.push(m);
+        }
+        Ok(())
+    }
+
     /// The mapping a line of the memory map gives, if any.
-    pub(super) fn line(&mut self, raw: &str) -> Option<RawMapping> {
+    fn line(&mut self, raw: &str) -> Option<RawMapping> {
         let p = patterns();
         let line = match p.log_prefix.find(raw) {
             Some(m) => &raw[m.end()..],

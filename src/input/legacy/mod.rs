@@ -41,7 +41,7 @@ use std::fmt;
 use crate::profile::{Mapping, Profile, ValueType};
 use crate::support::escape;
 
-use builder::{Builder, MAPPING_COST, ROW_BYTE_COST, SYMBOL_COST};
+use builder::{Builder, ROW_BYTE_COST, SYMBOL_COST};
 use mappings::{assign_mappings, massage_mappings, MapReader, RawMapping};
 pub use parse::{is_legacy_heap, scale_heap_sample};
 use parse::{is_memory_map_sentinel, parse_header, parse_row, Row};
@@ -219,17 +219,12 @@ pub fn decode_within(data: &[u8], limit: u64) -> Result<Profile, LegacyError> {
     let mut b = Builder::new(sample_types.len(), limit)?;
 
     let mut pending: Option<Row> = None;
-    let mut map_entries: Vec<RawMapping> = Vec::new();
     let mut map_reader = MapReader::default();
     let mut in_map = false;
     for (i, raw) in lines {
         b.budget.line = i + 1;
         if in_map {
-            if let Some(m) = map_reader.line(raw) {
-                let text = (m.file.len() + m.build_id.len()) as u64;
-                b.budget.charge(MAPPING_COST + 2 * text)?;
-                map_entries.push(m);
-            }
+            map_reader.read(raw, &mut b.budget)?;
             continue;
         }
         let line = raw.trim();
@@ -259,7 +254,7 @@ pub fn decode_within(data: &[u8], limit: u64) -> Result<Profile, LegacyError> {
         b.add_row(done)?;
     }
 
-    finish(b, sample_types, header.period, map_entries)
+    finish(b, sample_types, header.period, map_reader.entries)
 }
 
 /// The profile from what a text reader built: its sample types, period and
