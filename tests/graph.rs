@@ -227,12 +227,7 @@ fn check_dot_as(case: &GoldenCase, profile: &str, exact: bool) -> Result<(), Str
     for key in got.edges.keys().filter(|k| !want.edges.contains_key(*k)) {
         problems.push(format!("extra edge {key:?}"));
     }
-    // pprof 1.25.5's help line, a dead git.io link, in heapscope's words.
-    let expected = expected.replace(
-        "See https://git.io/JfYMW for how to read the graph",
-        "How to read this graph: \
-         https://github.com/google/pprof/blob/main/doc/README.md#interpreting-the-callgraph",
-    );
+    let expected = util::dot_in_heapscopes_words(&expected);
     if got.dangling != want.dangling {
         problems.push(format!(
             "{} edges to N0, pprof {}",

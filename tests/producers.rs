@@ -101,13 +101,7 @@ fn every_producer_equals_pprof_byte_for_byte() {
         for &keep in modes {
             let args = args_for(case, keep);
             let got = run_ok(&args);
-            // pprof 1.25.5's help line in the graph's legend, a dead git.io
-            // link, is in heapscope's words (tests/graph.rs).
-            let want = case.expected().replace(
-                "See https://git.io/JfYMW for how to read the graph",
-                "How to read this graph: \
-                 https://github.com/google/pprof/blob/main/doc/README.md#interpreting-the-callgraph",
-            );
+            let want = util::dot_in_heapscopes_words(&case.expected());
             if got != want {
                 failures.push(format!(
                     "{} ({}):\n--- pprof\n{want}\n--- heapscope\n{got}",

@@ -77,6 +77,16 @@ impl GoldenCase {
     }
 }
 
+/// A pprof DOT golden with pprof 1.25.5's legend help line, a dead git.io
+/// link, in heapscope's words (the one line of the graph worded otherwise).
+pub fn dot_in_heapscopes_words(pprof_dot: &str) -> String {
+    pprof_dot.replace(
+        "See https://git.io/JfYMW for how to read the graph",
+        "How to read this graph: \
+         https://github.com/google/pprof/blob/main/doc/README.md#interpreting-the-callgraph",
+    )
+}
+
 /// The cases of a manifest, `golden/MANIFEST.tsv` or `golden/<dir>/MANIFEST.tsv`.
 pub fn manifest_in(dir: &str) -> Vec<GoldenCase> {
     let path = testdata().join("golden").join(dir).join("MANIFEST.tsv");
