@@ -83,6 +83,15 @@ fn heap_rows(doc: &Value) -> BTreeMap<String, [i64; 4]> {
         .collect()
 }
 
+/// Name → flat of the sample type in `slot`, for the rows where it is not
+/// zero (pprof's -top lists only those).
+fn flats_of(rows: &BTreeMap<String, [i64; 4]>, slot: usize) -> BTreeMap<String, i64> {
+    rows.iter()
+        .map(|(n, v)| (n.clone(), v[slot]))
+        .filter(|(_, v)| *v != 0)
+        .collect()
+}
+
 #[test]
 fn heap_values_equal_pprof_top_for_every_type() {
     let mut checked = 0;
@@ -93,11 +102,7 @@ fn heap_values_equal_pprof_top_for_every_type() {
         for (slot, t) in TYPES.iter().enumerate() {
             let name = format!("story.{story}.{t}.functions.txt");
             let want = golden_flats(&name);
-            let got: BTreeMap<String, i64> = rows
-                .iter()
-                .map(|(n, v)| (n.clone(), v[slot]))
-                .filter(|(_, v)| *v != 0)
-                .collect();
+            let got = flats_of(&rows, slot);
             assert_eq!(got, want, "{name}");
             assert_eq!(doc["totals"][t], golden_total(&name), "{name}");
             checked += want.len();
@@ -118,11 +123,7 @@ fn heap_values_equal_pprof_top_for_every_type() {
             for (slot, t) in TYPES.iter().enumerate() {
                 let name = format!("{base}.{t}.{granularity}.txt");
                 let want = golden_flats(&name);
-                let got: BTreeMap<String, i64> = rows
-                    .iter()
-                    .map(|(n, v)| (n.clone(), v[slot]))
-                    .filter(|(_, v)| *v != 0)
-                    .collect();
+                let got = flats_of(&rows, slot);
                 assert_eq!(got, want, "{name}");
                 checked += want.len();
             }
