@@ -315,6 +315,20 @@ fn assert_shares(got: &[(String, f64)], want: &[(String, f64)]) {
     }
 }
 
+/// The line of a story's program that holds `text` (once).
+fn source_line(story: &str, text: &str) -> i64 {
+    let path = testdata().join(format!("gen/{story}/main.go"));
+    let source = std::fs::read_to_string(&path).unwrap();
+    let lines: Vec<usize> = source
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| l.contains(text) && !l.trim_start().starts_with("//"))
+        .map(|(i, _)| i + 1)
+        .collect();
+    assert_eq!(lines.len(), 1, "{text} in {}: {lines:?}", path.display());
+    lines[0] as i64
+}
+
 /// A node's flat over pprof's total, from the story's golden.
 fn golden_share(story: &str, t: &str, function: &str) -> f64 {
     let name = format!("story.{story}.{t}.functions.txt");
@@ -363,6 +377,12 @@ fn doctor_loader_is_runaway_growth_at_io_readall() {
         .unwrap()
         .ends_with("/io/io.go"));
     assert!(first["sites"][0]["line"].as_i64().unwrap() > 0);
+    // io.ReadAll is the standard library's: the site names the program's
+    // line that calls it, the story's only call, so all of its value.
+    let called = &first["sites"][0]["called_from"];
+    assert_eq!(called["function"], "main.load", "{called}");
+    assert_eq!(called["line"], source_line("loader", "io.ReadAll("));
+    assert_eq!(called["share"], 1.0);
     assert!(first["try"][0]
         .as_str()
         .unwrap()
@@ -412,6 +432,19 @@ fn doctor_proxy_is_churn_at_the_per_connection_buffers() {
         .collect();
     want.sort_by(|a, b| b.1.total_cmp(&a.1));
     assert_shares(&s, &want);
+    // bufio's buffer is made on main.handle's line; main.handle is the
+    // program's own, so it names no caller.
+    for site in first["sites"].as_array().unwrap() {
+        match site["function"].as_str().unwrap() {
+            "bufio.NewWriterSize" => {
+                let called = &site["called_from"];
+                assert_eq!(called["function"], "main.handle", "{called}");
+                assert_eq!(called["line"], source_line("proxy", "bufio.NewWriterSize("));
+                assert_eq!(called["share"], 1.0);
+            }
+            _ => assert!(site["called_from"].is_null(), "{site}"),
+        }
+    }
     // Both readers say churn, and the finding names both as evidence.
     assert!(reader_kinds("gctrace", &log("proxy.gctrace.log")).contains(&"churn".into()));
     assert!(reader_kinds("memstats", &log("proxy.memstats.txt")).contains(&"churn".into()));

@@ -40,6 +40,95 @@ pub struct HeapEvidence {
     pub heap: Heap,
     /// The same at line granularity: where in each function.
     pub lines: Heap,
+    /// The program's own callers of allocating functions that are not.
+    pub callers: Vec<Caller>,
+}
+
+/// Where the program's own code calls an allocating function of the
+/// standard library or the runtime (`main.load` calling `io.ReadAll`):
+/// the line to change when the allocating frame is not the program's.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Caller {
+    /// The allocating (leaf) function.
+    pub allocator: String,
+    /// The innermost frame of the program's own code above it.
+    pub function: String,
+    pub file: String,
+    pub line: i64,
+    /// The samples' values through this call, by `heap::TYPES` slot.
+    pub values: heap::Values,
+}
+
+/// Whether a Go function belongs to the program rather than to the
+/// standard library or the runtime: package `main`, or a package path whose
+/// first element is a domain (`github.com/…`, `example.com/…`), as Go's
+/// standard library paths never hold a dot there.
+pub fn is_program_code(function: &str) -> bool {
+    let first = function.split('/').next().unwrap_or("");
+    let package = if function.contains('/') {
+        first
+    } else {
+        first.split('.').next().unwrap_or("")
+    };
+    package == "main" || (function.contains('/') && first.contains('.'))
+}
+
+/// Every sample's call from the program's own code into an allocating
+/// function that is not the program's, summed by (allocator, caller,
+/// line).
+fn program_callers(p: &crate::profile::Profile) -> anyhow::Result<Vec<Caller>> {
+    use rustc_hash::FxHashMap;
+    let indexes = heap::type_indexes(p)?;
+    let program: Vec<bool> = p
+        .functions
+        .iter()
+        .map(|f| is_program_code(p.str(f.name)))
+        .collect();
+    let mut sums: FxHashMap<(usize, usize, i64), heap::Values> = FxHashMap::default();
+    for i in 0..p.samples.len() {
+        let mut frames = p
+            .samples
+            .stack(i)
+            .iter()
+            .flat_map(|loc| p.location_lines(&p.locations[loc.index()]).iter());
+        let Some(leaf) = frames.next() else {
+            continue;
+        };
+        let leaf = leaf.function.index();
+        if program.get(leaf).copied().unwrap_or(true) {
+            continue;
+        }
+        let Some(caller) =
+            frames.find(|l| program.get(l.function.index()).copied().unwrap_or(false))
+        else {
+            continue;
+        };
+        let sum = sums
+            .entry((leaf, caller.function.index(), caller.line))
+            .or_default();
+        for (slot, &vi) in indexes.iter().enumerate() {
+            sum[slot] = sum[slot].saturating_add(p.samples.value(i, vi));
+        }
+    }
+    let mut callers: Vec<Caller> = sums
+        .into_iter()
+        .map(|((leaf, caller, line), values)| Caller {
+            allocator: p.str(p.functions[leaf].name).to_string(),
+            function: p.str(p.functions[caller].name).to_string(),
+            file: p.str(p.functions[caller].filename).to_string(),
+            line,
+            values,
+        })
+        .collect();
+    callers.sort_by(|a, b| {
+        (&a.allocator, &a.function, &a.file, a.line).cmp(&(
+            &b.allocator,
+            &b.function,
+            &b.file,
+            b.line,
+        ))
+    });
+    Ok(callers)
 }
 
 /// What the sources were found to hold.
@@ -73,6 +162,7 @@ fn heap_evidence(named: &NamedProfile) -> anyhow::Result<HeapEvidence> {
         time_nanos: named.profile.time_nanos,
         heap: heap_of(named, &Selection::default())?,
         lines: heap_of(named, &lines)?,
+        callers: program_callers(&named.profile).map_err(|e| anyhow!("{}: {e}", named.name))?,
     })
 }
 
@@ -197,13 +287,24 @@ fn site_text(s: &Site) -> String {
     } else {
         format!("  {}", escape::text(&s.file))
     };
+    let called = match &s.called_from {
+        Some(c) => format!(
+            "; called from {} at {}:{} for {:.1}% of it",
+            escape::text(&c.function),
+            escape::text(&c.file),
+            c.line,
+            c.share * 100.0
+        ),
+        None => String::new(),
+    };
     format!(
-        "{:>6.1}% of {}  {}{}  ({})",
+        "{:>6.1}% of {}  {}{}  ({}{})",
         s.share * 100.0,
         s.measure,
         escape::text(&s.function),
         at,
-        escape::text(&s.note)
+        escape::text(&s.note),
+        called
     )
 }
 
@@ -288,6 +389,12 @@ pub fn write_json(w: &mut dyn Write, ev: &Evidence, findings: &[Finding]) -> io:
                     "value": s.value,
                     "measure": s.measure,
                     "note": s.note,
+                    "called_from": s.called_from.as_ref().map(|c| json!({
+                        "function": c.function,
+                        "file": c.file,
+                        "line": c.line,
+                        "share": c.share,
+                    })),
                 })).collect::<Vec<_>>(),
                 "try": f.try_,
                 "dig": f.dig,
@@ -296,4 +403,33 @@ pub fn write_json(w: &mut dyn Write, ev: &Evidence, findings: &[Finding]) -> io:
         })
         .collect();
     super::json::write_pretty(w, &json!({"evidence": evidence, "findings": findings}))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_program_code;
+
+    #[test]
+    fn program_code_is_main_or_a_module_path() {
+        for f in [
+            "main.load",
+            "main.(*T).M",
+            "main.init.func1",
+            "github.com/a/b.F",
+            "example.com/x.(*T).M",
+        ] {
+            assert!(is_program_code(f), "{f}");
+        }
+        for f in [
+            "io.ReadAll",
+            "bufio.NewWriterSize",
+            "runtime.malg",
+            "net/http.(*conn).serve",
+            "encoding/json.Unmarshal",
+            "mainly.F",
+            "",
+        ] {
+            assert!(!is_program_code(f), "{f}");
+        }
+    }
 }

@@ -71,6 +71,35 @@ pub struct Site {
     pub measure: &'static str,
     /// What the site's numbers say.
     pub note: String,
+    /// When the site is not the program's own code: the program's call
+    /// into it that carries the largest part of its value.
+    pub called_from: Option<CalledFrom>,
+}
+
+/// The program's line that calls a site of the standard library.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CalledFrom {
+    pub function: String,
+    pub file: String,
+    pub line: i64,
+    /// Its part of the site's value.
+    pub share: f64,
+}
+
+/// The program's call into `function` carrying the most of one value (slot
+/// in `heap::TYPES`), of the site's `value`.
+fn called_from(p: &HeapEvidence, function: &str, slot: usize, value: i64) -> Option<CalledFrom> {
+    let function = function.split(' ').next().unwrap_or(function);
+    p.callers
+        .iter()
+        .filter(|c| c.allocator == function && c.values[slot] > 0)
+        .max_by_key(|c| (c.values[slot], std::cmp::Reverse((&c.function, c.line))))
+        .map(|c| CalledFrom {
+            function: c.function.clone(),
+            file: c.file.clone(),
+            line: c.line,
+            share: share(c.values[slot], value),
+        })
 }
 
 /// A finding.
@@ -149,6 +178,7 @@ fn sites_by(
                 value: r.flat[slot],
                 measure: crate::report::heap::TYPES[slot],
                 note: note(r),
+                called_from: called_from(p, &r.name, slot, r.flat[slot]),
             }
         })
         .collect()
@@ -397,6 +427,7 @@ fn leak(profiles: &[HeapEvidence]) -> Option<Finding> {
                     human_bytes(growth(v)),
                     share(growth(v), total_growth) * 100.0
                 ),
+                called_from: called_from(last, name, 0, v[steps]),
             }
         })
         .collect();
