@@ -142,7 +142,27 @@ impl Reply {
     }
 }
 
-/// `heapscope ARGS…`'s JSON.
+/// A node's cum in `top --format=json`'s output, by name.
+pub fn cum_of(top: &Value, name: &str) -> Option<i64> {
+    top["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["name"] == name)
+        .map(|n| n["cum"].as_i64().unwrap())
+}
+
+/// `top --format=json -alloc_space` with every node of `file`.
+pub fn alloc_space_top(file: &str) -> Value {
+    cli_json(&[
+        "top",
+        "--format=json",
+        "-alloc_space",
+        "-nodecount=500",
+        file,
+    ])
+}
+
 fn cli_json(args: &[&str]) -> Value {
     let out = run(args);
     assert!(out.status.success(), "{args:?}: {out:?}");
@@ -230,24 +250,11 @@ fn the_flame_graph_holds_the_total() {
     }
     // The top frame is main.worker's root-most frame, which holds its cum.
     let names = data["report"]["names"].as_array().unwrap();
-    let top = cli_json(&[
-        "top",
-        "--format=json",
-        "-alloc_space",
-        "-nodecount=500",
-        &file,
-    ]);
-    let cum = |name: &str| {
-        top["nodes"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|n| n["name"] == name)
-            .map(|n| n["cum"].clone())
-    };
+    let top = alloc_space_top(&file);
+    let cum = |name: &str| cum_of(&top, name);
     let first = &root[2][0];
     let name = names[first[0].as_u64().unwrap() as usize].as_str().unwrap();
-    assert_eq!(Some(first[1].clone()), cum(name), "{name}");
+    assert_eq!(first[1].as_i64(), cum(name), "{name}");
     let at = data["report"]["locations"]["main.makeItem"]
         .as_str()
         .unwrap();

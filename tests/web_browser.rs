@@ -13,7 +13,7 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 use crate::util::{profile, run, stdout};
-use crate::web::{dot_node_tooltips, run_command_line, Served};
+use crate::web::{alloc_space_top, cum_of, dot_node_tooltips, run_command_line, Served};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
@@ -258,22 +258,8 @@ fn flame_search_shows_the_share_and_a_click_zooms() {
         "http://127.0.0.1:{}/ui/flamegraph?si=alloc_space",
         served.port
     ));
-    let top = cli_json(&[
-        "top",
-        "--format=json",
-        "-alloc_space",
-        "-nodecount=500",
-        &file,
-    ]);
-    let cum = |name: &str| {
-        top["nodes"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|n| n["name"] == name)
-            .map(|n| n["cum"].as_i64().unwrap())
-            .unwrap()
-    };
+    let top = alloc_space_top(&file);
+    let cum = |name: &str| cum_of(&top, name).unwrap();
     browser.js(
         "const r = document.getElementById('regex'); r.value = '^main\\\\.makeItem$'; \
          r.dispatchEvent(new Event('input'));",

@@ -359,12 +359,30 @@
     drawTopTable(main);
   }
 
+  // A table head whose columns with a key re-sort the table by it when
+  // clicked (`sortBy(key)`).
+  function sortableHead(columns, sortBy) {
+    const head = el("tr");
+    for (const [key, label] of columns) {
+      const th = el("th", key ? { "data-sort": key, class: "sortable" } : {}, label);
+      if (key) th.addEventListener("click", () => sortBy(key));
+      head.append(th);
+    }
+    return head;
+  }
+
+  // Nodes by name, or by the size of their `order` value (a change may be
+  // negative), largest first, ties by name.
+  function sortNodes(nodes, order) {
+    if (order === "name") nodes.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    else nodes.sort((a, b) => Math.abs(b[order]) - Math.abs(a[order]) || (a.name < b.name ? -1 : 1));
+  }
+
   function drawTopTable(main) {
     const nodes = data.report.nodes.slice();
     const total = data.report.total;
     let order = new URLSearchParams(location.search).get("sort") === "cum" ? "cum" : "flat";
     const table = el("table", { id: "top", class: "report" });
-    const head = el("tr");
     const columns = [
       ["flat", "Flat"],
       [null, "Flat%"],
@@ -373,19 +391,14 @@
       [null, "Cum%"],
       ["name", "Name"],
     ];
-    for (const [key, label] of columns) {
-      const th = el("th", key ? { "data-sort": key, class: "sortable" } : {}, label);
-      if (key) th.addEventListener("click", () => {
-        order = key;
-        fill();
-      });
-      head.append(th);
-    }
+    const head = sortableHead(columns, (key) => {
+      order = key;
+      fill();
+    });
     const body = el("tbody");
     table.append(el("thead", {}, head), body);
     function fill() {
-      if (order === "name") nodes.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-      else nodes.sort((a, b) => Math.abs(b[order]) - Math.abs(a[order]) || (a.name < b.name ? -1 : 1));
+      sortNodes(nodes, order);
       table.setAttribute("data-order", order);
       body.textContent = "";
       let sum = 0;
@@ -593,24 +606,18 @@
     const nodes = rep.nodes.slice();
     let order = new URLSearchParams(location.search).get("sort") === "cum" ? "cum" : "flat";
     const table = el("table", { id: "diff", class: "report" });
-    const head = el("tr");
     const columns = [
       ["flat", "Flat change"], [null, "Flat%"], ["cum", "Cum change"], [null, "Cum%"],
       [null, "Before (cum)"], [null, "After (cum)"], [null, "Status"], ["name", "Name"],
     ];
-    for (const [key, label] of columns) {
-      const th = el("th", key ? { "data-sort": key, class: "sortable" } : {}, label);
-      if (key) th.addEventListener("click", () => {
-        order = key;
-        fill();
-      });
-      head.append(th);
-    }
+    const head = sortableHead(columns, (key) => {
+      order = key;
+      fill();
+    });
     const body = el("tbody");
     table.append(el("thead", {}, head), body);
     function fill() {
-      if (order === "name") nodes.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-      else nodes.sort((a, b) => Math.abs(b[order]) - Math.abs(a[order]) || (a.name < b.name ? -1 : 1));
+      sortNodes(nodes, order);
       body.textContent = "";
       for (const n of nodes) {
         const d = order === "cum" ? n.cum : n.flat || n.cum;
