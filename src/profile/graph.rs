@@ -327,10 +327,14 @@ const CELL_INDEX: u32 = CELL_INLINE - 1;
 #[derive(Debug, Clone, Default)]
 pub struct Edges {
     index: FxHashMap<u64, u32>,
-    /// When the node table and the stamps are small enough: the cell of
-    /// (src, dst) at `src * nodes + dst`; the hash and `last` are then unused.
+    /// When the nodes a pass keeps and the stamps are few enough: the cell
+    /// of (src, dst) at `slot[src] * side + slot[dst]`; the hash and `last`
+    /// are then unused.
     dense: Vec<Cell>,
-    nodes: usize,
+    /// Each node's row and column in `dense`: its index among the kept
+    /// nodes (empty: every node kept, its own index).
+    slot: Vec<u32>,
+    side: usize,
     /// The cells hold the weights, flags and stamps (the list's are stale).
     live: bool,
     /// Per callee node, the last caller seen and its edge: most frames
@@ -340,9 +344,25 @@ pub struct Edges {
 }
 
 impl Edges {
-    /// Edges between `nodes` nodes, from samples stamped below `stamps`.
-    fn new(nodes: usize, stamps: usize) -> Self {
-        let dense = match nodes.checked_mul(nodes) {
+    /// Edges between `nodes` nodes, or between those of them `kept` marks,
+    /// from samples stamped below `stamps`.
+    fn new(nodes: usize, kept: Option<&[bool]>, stamps: usize) -> Self {
+        // A few kept nodes among many get a table of their own size.
+        let (slot, side) = match kept {
+            Some(kept) if kept.len() == nodes => {
+                let mut next = 0u32;
+                let slot: Vec<u32> = kept
+                    .iter()
+                    .map(|&k| {
+                        next += u32::from(k);
+                        next.saturating_sub(1)
+                    })
+                    .collect();
+                (slot, next as usize)
+            }
+            _ => (Vec::new(), nodes),
+        };
+        let dense = match side.checked_mul(side) {
             Some(cells) if cells <= DENSE_EDGE_CELLS && stamps < u32::MAX as usize => {
                 vec![Cell::default(); cells]
             }
@@ -353,9 +373,20 @@ impl Edges {
             index: FxHashMap::default(),
             live: !dense.is_empty(),
             dense,
-            nodes,
+            slot: if side == nodes { Vec::new() } else { slot },
+            side,
             last: vec![(NodeIndex::NONE, 0); last],
             list: Vec::new(),
+        }
+    }
+
+    /// The dense table's cell of (src, dst), both kept nodes.
+    #[inline(always)]
+    fn cell(&self, src: NodeIndex, dst: NodeIndex) -> usize {
+        if self.slot.is_empty() {
+            src.index() * self.side + dst.index()
+        } else {
+            self.slot[src.index()] as usize * self.side + self.slot[dst.index()] as usize
         }
     }
 
@@ -371,7 +402,8 @@ impl Edges {
         stamp: usize,
     ) -> bool {
         let stamp32 = stamp as u32;
-        let cell = &mut self.dense[src.index() * self.nodes + dst.index()];
+        let at = self.cell(src, dst);
+        let cell = &mut self.dense[at];
         if cell.edge == 0 {
             let i = self.list.len();
             self.list.push(Edge {
@@ -418,8 +450,9 @@ impl Edges {
             return;
         }
         self.live = false;
-        for e in &mut self.list {
-            let cell = self.dense[e.src.index() * self.nodes + e.dst.index()];
+        for i in 0..self.list.len() {
+            let cell = self.dense[self.cell(self.list[i].src, self.list[i].dst)];
+            let e = &mut self.list[i];
             e.weight = cell.weight;
             e.stamp = cell.stamp as usize;
             e.residual = cell.edge & CELL_RESIDUAL != 0;
@@ -481,7 +514,8 @@ impl Edges {
             let key = (u64::from(edge.src.raw()) << 32) | u64::from(edge.dst.raw());
             *self.index.entry(key).or_insert(next as u32) as usize
         } else {
-            let cell = &mut self.dense[edge.src.index() * self.nodes + edge.dst.index()];
+            let at = self.cell(edge.src, edge.dst);
+            let cell = &mut self.dense[at];
             if cell.edge == 0 {
                 cell.edge = next as u32 + 1;
             }
@@ -498,6 +532,7 @@ impl Edges {
         self.flush();
         self.index = FxHashMap::default();
         self.dense = Vec::new();
+        self.slot = Vec::new();
         self.last = Vec::new();
     }
 }
@@ -962,7 +997,8 @@ fn pass_in<F: Frame, V: Visitor>(
     let mut flat = vec![0i64; n];
     let mut cum = vec![0i64; n];
     let mut seen = vec![0usize; n];
-    let mut edges = (!matches!(edge_set, EdgeSet::None)).then(|| Edges::new(n, range.end + 1));
+    let mut edges =
+        (!matches!(edge_set, EdgeSet::None)).then(|| Edges::new(n, kept, range.end + 1));
     let mut overflow = false;
     let samples = &p.samples;
     for i in range {
@@ -1231,7 +1267,8 @@ pub(crate) mod tests {
             (1, 2, -4, false, false, 3),
             (0, 1, i64::MAX, false, true, 4),
         ];
-        let run = |mut edges: Edges| {
+        type Add = (usize, usize, i64, bool, bool, usize);
+        let run_adds = |mut edges: Edges, adds: &[Add]| {
             let overflows: Vec<bool> = adds
                 .iter()
                 .map(|&(s, d, w, r, i, stamp)| edges.add(n(s), n(d), w, r, i, stamp))
@@ -1244,12 +1281,29 @@ pub(crate) mod tests {
                 .collect();
             (overflows, list)
         };
-        let dense = Edges::new(3, 10);
+        let run = |edges: Edges| run_adds(edges, &adds);
+        let dense = Edges::new(3, None, 10);
         assert!(dense.live);
-        let hashed = Edges::new(3, usize::MAX);
+        let hashed = Edges::new(3, None, usize::MAX);
         assert!(hashed.dense.is_empty());
+        // Nodes 0 to 2 kept among six: a table of their own, 3 by 3.
+        let mask = [false, true, false, true, true, false];
+        let kept = Edges::new(6, Some(&mask), 10);
+        assert!(kept.live && kept.dense.len() == 9);
+        let m = |i: usize| [1, 3, 4][i];
+        let kept_adds: Vec<_> = adds
+            .iter()
+            .map(|&(s, d, w, r, i, stamp)| (m(s), m(d), w, r, i, stamp))
+            .collect();
         let (overflows, list) = run(dense);
         assert_eq!((overflows.clone(), list.clone()), run(hashed));
+        let (kept_overflows, kept_list) = run_adds(kept, &kept_adds);
+        assert_eq!(kept_overflows, overflows);
+        let renamed: Vec<_> = list
+            .iter()
+            .map(|&(s, d, w, r, i)| (n(m(s.index())), n(m(d.index())), w, r, i))
+            .collect();
+        assert_eq!(kept_list, renamed);
         assert_eq!(overflows, [false, false, false, false, false, false, true]);
         assert_eq!(
             list,
