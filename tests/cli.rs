@@ -520,6 +520,37 @@ fn peek_json_has_callers_and_callees() {
     );
 }
 
+/// `peek -matches=N` shows the first N matching nodes of the whole
+/// report, says how many matched, and shows all of them with 0.
+#[test]
+fn peek_matches_shows_the_first_matching_nodes() {
+    let file = profile("server.pb.gz");
+    let peek = |count| {
+        json(&[
+            "peek",
+            "--format=json",
+            "-granularity=lines",
+            count,
+            "main\\.",
+            &file,
+        ])
+    };
+    let all = peek("-matches=0");
+    let nodes = all["nodes"].as_array().unwrap();
+    assert_eq!(all["matched"], nodes.len());
+    assert!(nodes.len() > 3, "{}", nodes.len());
+    let first = peek("-matches=3");
+    assert_eq!(first["nodes"].as_array().unwrap()[..], nodes[..3]);
+    assert_eq!(first["matched"], nodes.len());
+    assert_eq!(first["total"], all["total"]);
+    // The text says it as pprof's top does; without the flag, no such line.
+    let text = ok(&["peek", "-granularity=lines", "-matches=3", "main\\.", &file]);
+    let line = format!("Showing top 3 nodes out of {}", nodes.len());
+    assert!(text.lines().any(|l| l == line), "{text}");
+    let text = ok(&["peek", "-granularity=lines", "main\\.", &file]);
+    assert!(!text.contains("Showing top"), "{text}");
+}
+
 fn json(args: &[&str]) -> Value {
     serde_json::from_str(&ok(args)).unwrap()
 }

@@ -225,6 +225,29 @@ fn peek_and_source_show_the_numbers_of_peek_and_list() {
         &file,
     ];
     assert_eq!(source["report"], cli_json(&args));
+    // Peek shows the first 100 matching nodes unless `n` says otherwise.
+    let first = served.data("peek", "f=main%5C.&n=2");
+    let args = [
+        "peek",
+        "--format=json",
+        "-focus=main\\.",
+        "-granularity=lines",
+        "-matches=2",
+        "main\\.",
+        &file,
+    ];
+    assert_eq!(first["report"], cli_json(&args));
+    assert_eq!(first["report"]["nodes"].as_array().unwrap().len(), 2);
+    assert!(first["report"]["matched"].as_u64().unwrap() > 2);
+    let default = served.data("peek", "f=main%5C.");
+    assert!(
+        default["command"]
+            .as_str()
+            .unwrap()
+            .contains("--matches=100"),
+        "{}",
+        default["command"]
+    );
     // Without a function, a message rather than every function.
     let none = served.data("peek", "");
     assert!(none["message"]

@@ -563,6 +563,10 @@ pub(super) struct PeekArgs {
     pub select: SelectArgs,
     #[command(flatten)]
     pub sort: SortArgs,
+    /// Show the first N matching nodes; 0 shows all. (pprof's -nodecount
+    /// does not bound peek, here as there.)
+    #[arg(long, value_name = "N", default_value_t = 0, help_heading = "Report")]
+    pub matches: usize,
     #[command(flatten)]
     pub unit: UnitArgs,
     #[command(flatten)]

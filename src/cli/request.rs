@@ -249,6 +249,7 @@ fn peek(a: PeekArgs) -> Result<Request, UsageError> {
         options: PeekOptions {
             regex: symbol_regex("peek", &a.regex)?,
             cum_sort: a.sort.cum && !a.sort.flat,
+            matches: a.matches,
             unit: a.unit.unit,
             format: format(&a.format),
         },

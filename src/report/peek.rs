@@ -22,6 +22,8 @@ pub struct PeekOptions {
     /// Nodes whose printable name matches are shown.
     pub regex: Regex,
     pub cum_sort: bool,
+    /// Show at most the first this many matching nodes; 0 shows all.
+    pub matches: usize,
     /// pprof's `-unit`.
     pub unit: String,
     pub format: Format,
@@ -49,6 +51,8 @@ pub struct Block {
 #[derive(Debug, Clone)]
 pub struct Peek {
     pub blocks: Vec<Block>,
+    /// How many nodes match, `blocks` being the first of them.
+    pub matched: usize,
     /// Sum of flat over all nodes of the graph (for the header).
     pub flat_sum: i64,
     pub node_count: usize,
@@ -78,21 +82,32 @@ pub fn compute(prep: &Prepared<'_>, opts: &PeekOptions) -> Result<Peek, MatchErr
         cum_sort: opts.cum_sort,
     };
     // Only the edges of the nodes shown are needed.
-    let shown: Vec<bool> = prep
-        .table
-        .names
-        .iter()
-        .map(|name| opts.regex.is_match(name))
-        .collect();
-    let t = graph::trimmed(
-        prep.profile(),
-        &prep.table,
-        &prep.view,
-        prep.value_index,
-        &trim,
-        graph::EdgeSet::Touching(&shown),
-    )
-    .map_err(MatchError::Overflow)?;
+    let names = &prep.table.names;
+    let mut shown: Vec<bool> = names.iter().map(|name| opts.regex.is_match(name)).collect();
+    let trimmed = |edge_set| {
+        graph::trimmed(
+            prep.profile(),
+            &prep.table,
+            &prep.view,
+            prep.value_index,
+            &trim,
+            edge_set,
+        )
+        .map_err(MatchError::Overflow)
+    };
+    let mut matched = None;
+    if opts.matches > 0 && shown.iter().filter(|&&s| s).count() > opts.matches {
+        // More names match than can be shown: which ones are first needs
+        // the values, and only their edges are summed.
+        let t = trimmed(graph::EdgeSet::None)?;
+        let order: Vec<NodeIndex> = t.nodes.into_iter().filter(|n| shown[n.index()]).collect();
+        shown.iter_mut().for_each(|s| *s = false);
+        for n in order.iter().take(opts.matches) {
+            shown[n.index()] = true;
+        }
+        matched = Some(order.len());
+    }
+    let t = trimmed(graph::EdgeSet::Touching(&shown))?;
     let g = &t.graph;
     // With -mean, nodes show means; edges their sums, as pprof's printTree.
     let div = prep.mean_divisors().map_err(MatchError::Overflow)?;
@@ -126,11 +141,19 @@ pub fn compute(prep: &Prepared<'_>, opts: &PeekOptions) -> Result<Peek, MatchErr
             }
         }
     }
-    let names = &prep.table.names;
+    // Each node's edges in and out, found by halving, not by a scan of
+    // all edges per node.
+    let mut by_dst: Vec<&Edge> = edges.iter().collect();
+    by_dst.sort_by_key(|e| e.dst);
+    let mut by_src: Vec<&Edge> = edges.iter().collect();
+    by_src.sort_by_key(|e| e.src);
+    let ends = |list: &[&'_ Edge], end: fn(&Edge) -> NodeIndex, n: NodeIndex| {
+        list.partition_point(|e| end(e) < n)..list.partition_point(|e| end(e) <= n)
+    };
     let blocks: Vec<Block> = t
         .nodes
         .iter()
-        .filter(|&&n| opts.regex.is_match(&names[n.index()]))
+        .filter(|&&n| shown[n.index()])
         .map(|&n| {
             let link = |e: &Edge, other: NodeIndex| Link {
                 node: other,
@@ -138,15 +161,17 @@ pub fn compute(prep: &Prepared<'_>, opts: &PeekOptions) -> Result<Peek, MatchErr
                 inline: e.inline,
             };
             let (flat, cum) = values(n);
+            let into = &by_dst[ends(&by_dst, |e| e.dst, n)];
+            let out = &by_src[ends(&by_src, |e| e.src, n)];
             Block {
                 node: n,
                 flat,
                 cum,
-                callers: sorted(edges.iter().filter(|e| e.dst == n), names)
+                callers: sorted(into.iter().copied(), names)
                     .into_iter()
                     .map(|e| link(e, e.src))
                     .collect(),
-                callees: sorted(edges.iter().filter(|e| e.src == n), names)
+                callees: sorted(out.iter().copied(), names)
                     .into_iter()
                     .map(|e| link(e, e.dst))
                     .collect(),
@@ -171,6 +196,7 @@ pub fn compute(prep: &Prepared<'_>, opts: &PeekOptions) -> Result<Peek, MatchErr
         &opts.unit,
     );
     Ok(Peek {
+        matched: matched.unwrap_or(blocks.len()),
         blocks,
         flat_sum,
         node_count: t.nodes.len(),
@@ -197,8 +223,8 @@ fn write_text(w: &mut dyn Write, prep: &Prepared<'_>, peek: &Peek) -> io::Result
             flat_sum: peek.flat_sum,
             dropped_nodes: 0,
             node_fraction: 0.0,
-            shown: peek.node_count,
-            orig_count: peek.node_count,
+            shown: peek.blocks.len(),
+            orig_count: peek.matched,
         },
         &fmt,
     );
@@ -273,6 +299,7 @@ fn write_json(w: &mut dyn Write, prep: &Prepared<'_>, peek: &Peek) -> io::Result
         "sample_type": prep.sample_type_raw(),
         "unit": prep.sample_unit_raw(),
         "total": prep.total,
+        "matched": peek.matched,
         "nodes": nodes,
     });
     super::json::write_pretty(&mut *w, &doc)?;

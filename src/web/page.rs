@@ -72,6 +72,7 @@ fn peek_and_source(ui: &Ui, names: &[String]) -> (Value, Value) {
     let query: String = form_urlencoded::Serializer::new(String::new())
         .append_pair("f", &focus)
         .append_pair("g", granularity)
+        .append_pair("n", "0")
         .finish();
     let made = |view| {
         ui.view_data(view, &query)

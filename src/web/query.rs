@@ -31,6 +31,11 @@ const PARAMS: &[(&str, &str)] = &[
     ("unit", "unit"),
 ];
 
+/// Top's nodes when `n` is not given (pprof's web UI shows 500 too), and
+/// peek's matching nodes (see [`Query::flags`]).
+const TOP_NODES: usize = 500;
+const PEEK_NODES: &str = "100";
+
 /// The views of the web UI, each one of heapscope's commands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum View {
@@ -181,7 +186,10 @@ impl Query {
     /// positional arguments before the sources. As in pprof's web UI, `f`
     /// of peek and source is also the function regex, top shows 500 nodes
     /// and peek lines unless `n` and `g` say otherwise; `n`, `nf` and `ef`
-    /// apply to top and the graph.
+    /// apply to top and the graph. Unlike pprof's, peek shows the first 100
+    /// matching nodes (`--matches`) unless `n` says otherwise (`n=0`: all): a regex as
+    /// broad as `main\.` can match a thousand lines, each with a thousand
+    /// callers — 50 MB that no one reads and seconds to make.
     fn flags(&self, view: View, extra: &[String]) -> (&'static str, Vec<String>, Vec<String>) {
         let command = match view {
             View::Top => "top",
@@ -208,7 +216,11 @@ impl Query {
             }
         }
         if view == View::Top && self.get("n").is_none() {
-            args.push("--nodecount=500".into());
+            args.push(format!("--nodecount={TOP_NODES}"));
+        }
+        if view == View::Peek {
+            let n = self.get("n").unwrap_or(PEEK_NODES);
+            args.push(format!("--matches={n}"));
         }
         if view == View::Peek && self.get("g").is_none() {
             args.push("--granularity=lines".into());
@@ -318,6 +330,7 @@ mod tests {
                 "peek",
                 "--format=json",
                 "--focus=a&b",
+                "--matches=100",
                 "--granularity=lines",
                 "--",
                 "a&b"
@@ -369,7 +382,7 @@ mod tests {
         let q = Query::parse("f=-x'y", &Query::default());
         assert_eq!(
             q.command(View::Peek, &[], &[]),
-            "heapscope peek '--focus=-x'\\''y' --granularity=lines -- '-x'\\''y'"
+            "heapscope peek '--focus=-x'\\''y' --matches=100 --granularity=lines -- '-x'\\''y'"
         );
         let graph = strings(q.args(View::Graph, &[], &[]));
         assert_eq!(

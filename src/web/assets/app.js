@@ -697,6 +697,13 @@
   // Peek: each matching node with its callers above and callees below.
   function drawPeek(main) {
     const total = data.report.total;
+    const shown = data.report.nodes.length, matched = data.report.matched;
+    if (matched > shown) {
+      const all = el("a", { href: url("peek", { n: "0" }) }, "show all " + matched);
+      main.append(el("p", { class: "message" },
+        "The first " + shown + " of " + matched + " matching nodes. Narrow the regex, or ", all,
+        " (n=0)."));
+    }
     for (const n of data.report.nodes) {
       const table = el("table", { class: "report peek", "data-name": n.name });
       table.append(el("tr", {}, el("th", {}, "Value"), el("th", {}, "%"), el("th", {}, "Name")));
