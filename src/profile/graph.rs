@@ -767,7 +767,23 @@ impl FramesPass for ValuesPass<'_> {
             mut cum,
             mut seen,
         } = self;
-        values_loop(
+        // No sum of values can pass the sum of their magnitudes: when that
+        // fits, the loop needs no check of its own.
+        let nv = p.samples.num_values;
+        let bound = range.clone().try_fold(0i64, |sum, i| {
+            let w = p.samples.values[i * nv + value_index];
+            if view.sample_kept(i) {
+                sum.checked_add(w.checked_abs()?)
+            } else {
+                Some(sum)
+            }
+        });
+        let run = if bound.is_some() {
+            values_loop::<F, false>
+        } else {
+            values_loop::<F, true>
+        };
+        run(
             p,
             table,
             view,
@@ -788,9 +804,12 @@ impl FramesPass for ValuesPass<'_> {
     }
 }
 
+/// The loop of [`ValuesPass`]; `CHECKED` checks every sum for overflow,
+/// else each sample adds to a node without a branch on whether it did
+/// already (which mispredicts where a stack repeats a node).
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
-fn values_loop<F: Frame>(
+fn values_loop<F: Frame, const CHECKED: bool>(
     p: &Profile,
     table: &NodeTable,
     view: &View,
@@ -820,11 +839,17 @@ fn values_loop<F: Frame>(
         }
         let mut add = |node: NodeIndex| {
             let ni = node.index();
-            if seen[ni] != i {
+            if CHECKED {
+                if seen[ni] != i {
+                    seen[ni] = i;
+                    let (sum, o) = cum[ni].overflowing_add(w);
+                    cum[ni] = sum;
+                    overflow |= o;
+                }
+            } else {
+                let fresh = i64::from(seen[ni] != i);
                 seen[ni] = i;
-                let (sum, o) = cum[ni].overflowing_add(w);
-                cum[ni] = sum;
-                overflow |= o;
+                cum[ni] = cum[ni].wrapping_add(w & fresh.wrapping_neg());
             }
         };
         for &f in stack {
@@ -1521,6 +1546,26 @@ pub(crate) mod tests {
             .collect();
         assert_eq!(names, ["main", "x"]);
         assert_eq!(t.orig_count, 4);
+    }
+
+    /// A stack that repeats a node counts once to its cum, whether the
+    /// sums are checked one by one (their magnitudes could pass i64) or not.
+    #[test]
+    fn a_repeated_node_counts_once_with_sums_checked_or_not() {
+        let stacks: Vec<(&[&str], i64)> = vec![
+            (&["a", "b", "a"], 5),
+            (&["b", "a", "b"], -2),
+            (&["c"], 1),
+        ];
+        let row = |n: &str, flat, cum| (n.to_string(), flat, cum);
+        let want = [row("a", 5, 3), row("b", -2, 3), row("c", 1, 1)];
+        assert_eq!(values(&profile(&stacks)), want);
+        let mut checked = stacks.clone();
+        checked.extend([(&["d"][..], i64::MAX), (&["e"][..], -1)]);
+        let got = values(&profile(&checked));
+        assert_eq!(got[0], row("d", i64::MAX, i64::MAX));
+        assert_eq!(got[1..4], want);
+        assert_eq!(got[4], row("e", -1, -1));
     }
 
     #[test]

@@ -86,8 +86,8 @@ pub fn resolve(p: &Profile, requested: Option<&str>) -> Result<usize, SampleType
 /// use), the type to use instead: the first non-zero one with the same unit,
 /// else any non-zero one. `counts` says which samples count (the filters').
 pub fn better_choice(p: &Profile, index: usize, counts: impl Fn(usize) -> bool) -> Option<usize> {
-    let samples: Vec<usize> = (0..p.samples.len()).filter(|&s| counts(s)).collect();
-    let nonzero = |i: usize| samples.iter().any(|&s| p.samples.value(s, i) != 0);
+    // Usually decided by the first sample that counts.
+    let nonzero = |i: usize| (0..p.samples.len()).any(|s| counts(s) && p.samples.value(s, i) != 0);
     if nonzero(index) {
         return None;
     }
