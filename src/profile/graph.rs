@@ -1552,11 +1552,8 @@ pub(crate) mod tests {
     /// sums are checked one by one (their magnitudes could pass i64) or not.
     #[test]
     fn a_repeated_node_counts_once_with_sums_checked_or_not() {
-        let stacks: Vec<(&[&str], i64)> = vec![
-            (&["a", "b", "a"], 5),
-            (&["b", "a", "b"], -2),
-            (&["c"], 1),
-        ];
+        let stacks: Vec<(&[&str], i64)> =
+            vec![(&["a", "b", "a"], 5), (&["b", "a", "b"], -2), (&["c"], 1)];
         let row = |n: &str, flat, cum| (n.to_string(), flat, cum);
         let want = [row("a", 5, 3), row("b", -2, 3), row("c", 1, 1)];
         assert_eq!(values(&profile(&stacks)), want);

@@ -676,7 +676,13 @@ mod tests {
                 prost::encoding::encode_varint(id, &mut bytes);
             }
             let mut frames: Vec<LocationIndex> = Vec::new();
-            let (mut big, mut budget) = (BigIds::default(), Budget { used: 0, limit: u64::MAX });
+            let (mut big, mut budget) = (
+                BigIds::default(),
+                Budget {
+                    used: 0,
+                    limit: u64::MAX,
+                },
+            );
             let got = packed_frames(&mut frames, &bytes, 0, 5, &mut big, &mut budget);
             let want: Vec<u32> = ids
                 .iter()

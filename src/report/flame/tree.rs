@@ -126,8 +126,13 @@ fn split_lines_in<F: Frame>(
             break;
         }
         let w = work.swap_remove(largest);
+        let wide = w.len() >= parallel_items;
         work.push(w);
-        main.step(&mut items, &mut scratch, 0, &mut work)?;
+        if wide {
+            main.step_wide(&mut items, &mut scratch, &mut work)?;
+        } else {
+            main.step(&mut items, &mut scratch, 0, &mut work)?;
+        }
     }
     work.sort_unstable_by_key(|w| w.start);
     let pending: usize = work.iter().map(Work::len).sum();
@@ -496,6 +501,210 @@ impl<'a, F: Frame> Grower<'a, F> {
             });
         }
         Ok(())
+    }
+}
+
+impl<F: Frame> Grower<'_, F> {
+    /// [`Grower::step`] of a range too big for one thread (all of it, at
+    /// first, while every sample goes through the same few frames): each
+    /// half of its items counted and moved down on a thread of its own, the
+    /// groups' items moved to their places on this one. The tree, groups
+    /// and work are those one thread makes: the halves' counts add up, a
+    /// group's items keep their order (the first half's first), and the
+    /// values, all positive, overflow in the sum when they do in any order.
+    fn step_wide(
+        &mut self,
+        items: &mut [Cursor],
+        scratch: &mut [Cursor],
+        work: &mut Vec<Work>,
+    ) -> Result<(), Overflow> {
+        let Some(mut w) = work.pop() else {
+            return Ok(());
+        };
+        let (start, end) = (w.start, w.end);
+        let (from, to) = if w.in_scratch {
+            (scratch, items)
+        } else {
+            (items, scratch)
+        };
+        let Grower {
+            frames,
+            table,
+            of,
+            threshold,
+            tree,
+            count,
+            ..
+        } = self;
+        let (frames, table, of, threshold) = (*frames, *table, *of, *threshold);
+        let half = (end - start) / 2;
+        let (mut a, mut b) = (Tally::new(count.len()), Tally::new(count.len()));
+        {
+            let (first, second) = from[start..end].split_at(half);
+            let (ra, rb) = parallel::join(|| a.all(first), || b.all(second));
+            ra?;
+            rb?;
+        }
+        // Down the chain of frames every item has, both halves in step.
+        loop {
+            let groups = a.merged_order(&b);
+            if groups.len() != 1 || a.ended || b.ended {
+                break;
+            }
+            let e = groups[0];
+            let group_weight = a.weight[e as usize]
+                .checked_add(b.weight[e as usize])
+                .ok_or(Overflow)?;
+            a.clear();
+            b.clear();
+            let Some(child) = grow(tree, w.parent, e, group_weight, w.depth, threshold)? else {
+                return Ok(());
+            };
+            (w.parent, w.depth) = (child, w.depth + 1);
+            let (first, second) = from[start..end].split_at_mut(half);
+            let (ra, rb) = parallel::join(
+                || descend(first, frames, table, of, |it| a.add(it)),
+                || descend(second, frames, table, of, |it| b.add(it)),
+            );
+            ra?;
+            rb?;
+        }
+        let parent = w.parent;
+        let own = &mut tree[parent.index()].own;
+        *own = own
+            .checked_add(a.ended_weight)
+            .and_then(|o| o.checked_add(b.ended_weight))
+            .ok_or(Overflow)?;
+        // Each group's items: the first half's, then the second's.
+        let mut groups = Vec::new();
+        let mut next = start;
+        for e in a.merged_order(&b) {
+            let i = e as usize;
+            let (na, nb) = (a.count[i] as usize, b.count[i] as usize);
+            let group_weight = a.weight[i].checked_add(b.weight[i]).ok_or(Overflow)?;
+            groups.push((e, next, next + na + nb, group_weight));
+            (a.count[i], b.count[i]) = (next as u32, (next + na) as u32);
+            next += na + nb;
+        }
+        let (first, second) = from[start..end].split_at(half);
+        for (half, tally) in [(first, &mut a), (second, &mut b)] {
+            for it in half {
+                if it.elem != END {
+                    let slot = &mut tally.count[it.elem as usize];
+                    to[*slot as usize] = *it;
+                    *slot += 1;
+                }
+            }
+        }
+        // The groups wide enough become nodes, in order; their items move
+        // one frame down, the groups in two runs of about half the items.
+        let mut kept = Vec::new();
+        for &(e, begin, stop, group_weight) in &groups {
+            if let Some(child) = grow(tree, parent, e, group_weight, w.depth, threshold)? {
+                kept.push((begin, stop, child));
+            }
+        }
+        let moved: usize = kept.iter().map(|&(begin, stop, _)| stop - begin).sum();
+        let mut cut = kept.len();
+        let mut before = 0;
+        for (k, &(begin, stop, _)) in kept.iter().enumerate() {
+            if before >= moved / 2 {
+                cut = k;
+                break;
+            }
+            before += stop - begin;
+        }
+        let at = kept.get(cut).map_or(end, |&(begin, _, _)| begin);
+        let (low, high) = to[start..end].split_at_mut(at - start);
+        let down = |part: &mut [Cursor], groups: &[(usize, usize, DrawnNode)], offset: usize| {
+            for &(begin, stop, _) in groups {
+                descend(
+                    &mut part[begin - offset..stop - offset],
+                    frames,
+                    table,
+                    of,
+                    |_| Ok(()),
+                )?;
+            }
+            Ok::<(), Overflow>(())
+        };
+        let (ra, rb) = parallel::join(
+            || down(low, &kept[..cut], start),
+            || down(high, &kept[cut..], at),
+        );
+        ra?;
+        rb?;
+        for &(begin, stop, child) in &kept {
+            work.push(Work {
+                start: begin,
+                end: stop,
+                parent: child,
+                depth: w.depth + 1,
+                in_scratch: !w.in_scratch,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// One half's counts in [`Grower::step_wide`]: items per frame, their
+/// values, the frames in the order first met, and the items past their
+/// leaf.
+struct Tally {
+    count: Vec<u32>,
+    weight: Vec<i64>,
+    touched: Vec<u32>,
+    ended: bool,
+    ended_weight: i64,
+}
+
+impl Tally {
+    fn new(texts: usize) -> Tally {
+        Tally {
+            count: vec![0; texts],
+            weight: vec![0; texts],
+            touched: Vec::new(),
+            ended: false,
+            ended_weight: 0,
+        }
+    }
+
+    fn add(&mut self, it: &Cursor) -> Result<(), Overflow> {
+        if it.elem == END {
+            self.ended = true;
+            self.ended_weight = self.ended_weight.checked_add(it.w).ok_or(Overflow)?;
+            return Ok(());
+        }
+        let e = it.elem as usize;
+        if self.count[e] == 0 {
+            self.touched.push(it.elem);
+        }
+        self.count[e] += 1;
+        self.weight[e] = self.weight[e].checked_add(it.w).ok_or(Overflow)?;
+        Ok(())
+    }
+
+    fn all(&mut self, items: &[Cursor]) -> Result<(), Overflow> {
+        items.iter().try_for_each(|it| self.add(it))
+    }
+
+    /// The frames of both halves in the order one pass meets them.
+    fn merged_order(&self, second: &Tally) -> Vec<u32> {
+        let mut order = self.touched.clone();
+        order.extend(
+            second
+                .touched
+                .iter()
+                .filter(|&&e| self.count[e as usize] == 0),
+        );
+        order
+    }
+
+    fn clear(&mut self) {
+        for &e in &self.touched {
+            (self.count[e as usize], self.weight[e as usize]) = (0, 0);
+        }
+        self.touched.clear();
     }
 }
 
