@@ -31,22 +31,20 @@ pub fn lines_cut_narrow(
     range: Range<usize>,
     pct: f64,
 ) -> Result<Option<(Vec<String>, i64)>, Overflow> {
-    split_lines(prep, range, pct, PARALLEL_ITEMS, PARALLEL_NODES)
+    split_lines(prep, range, pct, PARALLEL_ITEMS)
 }
 
 /// [`lines_cut_narrow`], on two threads once `parallel_items` samples or more
-/// are still to split, and lines written on two threads once the drawn tree
-/// has `parallel_nodes` nodes.
+/// are still to split.
 fn split_lines(
     prep: &Prepared<'_>,
     range: Range<usize>,
     pct: f64,
     parallel_items: usize,
-    parallel_nodes: usize,
 ) -> Result<Option<(Vec<String>, i64)>, Overflow> {
     match &prep.profile().samples.frames {
-        FrameVec::Narrow(f) => split_lines_in(prep, f, range, pct, parallel_items, parallel_nodes),
-        FrameVec::Wide(f) => split_lines_in(prep, f, range, pct, parallel_items, parallel_nodes),
+        FrameVec::Narrow(f) => split_lines_in(prep, f, range, pct, parallel_items),
+        FrameVec::Wide(f) => split_lines_in(prep, f, range, pct, parallel_items),
     }
 }
 
@@ -57,7 +55,6 @@ fn split_lines_in<F: Frame>(
     range: Range<usize>,
     pct: f64,
     parallel_items: usize,
-    parallel_nodes: usize,
 ) -> Result<Option<(Vec<String>, i64)>, Overflow> {
     let p = prep.profile();
     let table = &prep.table;
@@ -161,7 +158,7 @@ fn split_lines_in<F: Frame>(
         b?;
         main.join(second)?;
     }
-    let lines = tree_lines(&main.tree, &texts, parallel_nodes);
+    let lines = tree_lines(&main.tree, &texts);
     Ok(Some((lines, total)))
 }
 
@@ -218,46 +215,47 @@ fn first_cursors<F: Frame>(
 }
 
 /// The folded line of every node of the drawn tree that has a value of its
-/// own, in frame order; built in two halves on two threads (and merged)
-/// once the tree has `parallel_nodes` nodes.
-fn tree_lines(tree: &[TreeNode], texts: &FrameTexts, parallel_nodes: usize) -> Vec<String> {
-    let build = |nodes: Range<usize>| {
-        let mut lines: Vec<(Vec<u32>, String)> = Vec::new();
-        for node in tree[nodes].iter().filter(|t| t.own > 0) {
-            let mut path: Vec<u32> = Vec::new();
-            let mut t = node;
-            loop {
-                path.push(t.elem);
-                if t.parent == DrawnNode::ABOVE_ROOTS {
-                    break;
-                }
-                t = &tree[t.parent.index()];
-            }
-            path.reverse();
-            let mut text = String::with_capacity(path.len() * 24);
-            texts.write(&path, &mut text);
-            text.push(' ');
-            text.push_str(&node.own.to_string());
-            lines.push((path, text));
-        }
-        lines.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        lines
-    };
+/// own, in frame order: the tree walked depth first, each node's children
+/// in frame order (a node's path is its parent's and one frame more, and
+/// no two nodes have the same path), the path's text kept as it goes.
+fn tree_lines(tree: &[TreeNode], texts: &FrameTexts) -> Vec<String> {
+    // Each node's children, together, in frame order: a counting sort by
+    // parent.
     let n = tree.len();
-    if n < parallel_nodes {
-        return build(1..n).into_iter().map(|(_, text)| text).collect();
+    let mut starts = vec![0usize; n + 1];
+    for t in &tree[1..] {
+        starts[t.parent.index() + 1] += 1;
     }
-    let mid = n / 2;
-    let (first, second) = parallel::join(|| build(1..mid), || build(mid..n));
-    let mut lines = Vec::with_capacity(first.len() + second.len());
-    let mut second = second.into_iter().peekable();
-    for (path, text) in first {
-        while let Some((_, earlier)) = second.next_if(|s| s.0 < path) {
-            lines.push(earlier);
+    for i in 0..n {
+        starts[i + 1] += starts[i];
+    }
+    let mut next = starts.clone();
+    let mut children = vec![0u32; n.saturating_sub(1)];
+    for (i, t) in tree.iter().enumerate().skip(1) {
+        let slot = &mut next[t.parent.index()];
+        children[*slot] = i as u32;
+        *slot += 1;
+    }
+    for i in 0..n {
+        children[starts[i]..starts[i + 1]].sort_unstable_by_key(|&c| tree[c as usize].elem);
+    }
+    let below = |node: usize| children[starts[node]..starts[node + 1]].iter().rev();
+    // (node, the length of its parent's path text)
+    let mut todo: Vec<(u32, usize)> = below(0).map(|&c| (c, 0)).collect();
+    let mut path = String::new();
+    let mut lines = Vec::new();
+    while let Some((node, parent_len)) = todo.pop() {
+        let t = &tree[node as usize];
+        path.truncate(parent_len);
+        if parent_len > 0 {
+            path.push(';');
         }
-        lines.push(text);
+        path.push_str(&texts.texts[t.elem as usize]);
+        if t.own > 0 {
+            lines.push(format!("{path} {}", t.own));
+        }
+        todo.extend(below(node as usize).map(|&c| (c, path.len())));
     }
-    lines.extend(second.map(|(_, text)| text));
     lines
 }
 
@@ -285,8 +283,6 @@ fn prefetch<F: Frame>(frames: &[F], i: usize) {
 
 /// Below this many samples still to split, one thread does it all.
 const PARALLEL_ITEMS: usize = 50_000;
-/// Below this many nodes in the drawn tree, one thread writes the lines.
-const PARALLEL_NODES: usize = 4_096;
 
 /// One thread's share of [`lines_cut_narrow`]: the part of the drawn call tree
 /// it has grown, and its counting-sort tables.
@@ -893,7 +889,7 @@ mod tests {
                             assert_eq!(total, stacks_total(&stacks));
                             // The same on two threads, from the first branch.
                             let (two, _) =
-                                split_lines(&prep, all.clone(), pct, 1, 1).unwrap().unwrap();
+                                split_lines(&prep, all.clone(), pct, 1).unwrap().unwrap();
                             assert_eq!(
                                 two, want,
                                 "{name} {sample} {granularity:?} {pct}%, 2 threads"
