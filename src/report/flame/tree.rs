@@ -318,6 +318,19 @@ impl Work {
     fn len(&self) -> usize {
         self.end - self.start
     }
+
+    /// The buffer holding the work's items, and the one they move to.
+    fn buffers<'b>(
+        &self,
+        items: &'b mut [Cursor],
+        scratch: &'b mut [Cursor],
+    ) -> (&'b mut [Cursor], &'b mut [Cursor]) {
+        if self.in_scratch {
+            (scratch, items)
+        } else {
+            (items, scratch)
+        }
+    }
 }
 
 impl<'a, F: Frame> Grower<'a, F> {
@@ -425,11 +438,7 @@ impl<'a, F: Frame> Grower<'a, F> {
             return Ok(());
         };
         let (start, end) = (w.start - base, w.end - base);
-        let (from, to) = if w.in_scratch {
-            (scratch, items)
-        } else {
-            (items, scratch)
-        };
+        let (from, to) = w.buffers(items, scratch);
         let Grower {
             frames,
             table,
@@ -518,11 +527,7 @@ impl<F: Frame> Grower<'_, F> {
             return Ok(());
         };
         let (start, end) = (w.start, w.end);
-        let (from, to) = if w.in_scratch {
-            (scratch, items)
-        } else {
-            (items, scratch)
-        };
+        let (from, to) = w.buffers(items, scratch);
         let Grower {
             frames,
             table,
