@@ -55,7 +55,6 @@ pub struct Peek {
     pub matched: usize,
     /// Sum of flat over all nodes of the graph (for the header).
     pub flat_sum: i64,
-    pub node_count: usize,
     pub output_unit: String,
 }
 
@@ -199,7 +198,6 @@ pub fn compute(prep: &Prepared<'_>, opts: &PeekOptions) -> Result<Peek, MatchErr
         matched: matched.unwrap_or(blocks.len()),
         blocks,
         flat_sum,
-        node_count: t.nodes.len(),
         output_unit,
     })
 }
