@@ -91,6 +91,10 @@ fn split_lines_in<F: Frame>(
     if stopped {
         return Ok(None);
     }
+    // The second buffer, which every split moves items into: the second
+    // half's, once copied after the first (its pages are touched already;
+    // every item is written before it is read).
+    let mut scratch = Vec::new();
     if let Some((more, stopped)) = more {
         for item in &more {
             total = total.checked_add(item.w).ok_or(Overflow)?;
@@ -98,11 +102,13 @@ fn split_lines_in<F: Frame>(
         if stopped {
             return Ok(None);
         }
-        items.extend(more);
+        items.extend_from_slice(&more);
+        scratch = more;
     }
     let threshold = pct / (100.0 / total as f64);
-
-    let mut scratch = items.clone();
+    if let Some(&first) = items.first() {
+        scratch.resize(items.len(), first);
+    }
     let mut main = Grower::new(frames, table, of, texts.texts.len(), threshold);
     let mut work = vec![Work {
         start: 0,
