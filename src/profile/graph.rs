@@ -680,6 +680,29 @@ fn accumulate_edges(
     in_halves(p, part)?.sealed()
 }
 
+/// Flat and cum of the samples `first` keeps and of those `second` keeps,
+/// two views that share no sample and together keep what `both` does, and
+/// of them all: the last as [`accumulate`] of `both` gives it (values add
+/// up sample by sample), for one pass over each sample instead of two.
+pub fn accumulate_split(
+    p: &Profile,
+    table: &NodeTable,
+    first: &View,
+    second: &View,
+    value_index: usize,
+) -> Result<(Graph, Graph, Graph), Overflow> {
+    let raw = |view: &View| {
+        in_halves(p, |range| values_pass(p, table, view, value_index, range))?.sealed()
+    };
+    let (a, b) = (raw(first)?, raw(second)?);
+    let both = a.clone().merge(b.clone())?;
+    Ok((
+        a.without_negative(table),
+        b.without_negative(table),
+        both.without_negative(table),
+    ))
+}
+
 /// `part` over all samples: on one thread when they are few, else in two
 /// halves of about the same number of frames, one per thread, merged; the
 /// second half's edges first seen there go after the first half's, so the
@@ -1186,7 +1209,22 @@ pub fn trimmed(
     opts: &TrimOptions,
     edge_set: EdgeSet<'_>,
 ) -> Result<Trimmed, Overflow> {
-    let mut graph = accumulate(p, table, view, value_index, None, EdgeSet::None)?;
+    let values = accumulate(p, table, view, value_index, None, EdgeSet::None)?;
+    trimmed_from(p, table, view, value_index, opts, edge_set, values)
+}
+
+/// [`trimmed`], the graph's flat and cum already summed (`values`, as
+/// [`accumulate`] of `view` with no edges gives them).
+pub fn trimmed_from(
+    p: &Profile,
+    table: &NodeTable,
+    view: &View,
+    value_index: usize,
+    opts: &TrimOptions,
+    edge_set: EdgeSet<'_>,
+    values: Graph,
+) -> Result<Trimmed, Overflow> {
+    let mut graph = values;
     let NodeCut {
         mut nodes,
         dropped_nodes,
@@ -1563,6 +1601,26 @@ pub(crate) mod tests {
         assert_eq!(got[0], row("d", i64::MAX, i64::MAX));
         assert_eq!(got[1..4], want);
         assert_eq!(got[4], row("e", -1, -1));
+    }
+
+    /// Two views that split the samples: each one's graph and the graph of
+    /// both, equal to one pass over both.
+    #[test]
+    fn a_split_pass_adds_up_to_one_pass() {
+        let p = profile(&[
+            (&["c", "b", "a"], 5),
+            (&["b", "a"], 3),
+            (&["c", "b+x", "a"], -2),
+            (&["x", "a"], 7),
+        ]);
+        let all = View::all();
+        let table = NodeTable::new(&p, &all, &NodeOptions::default());
+        let (first, second) = (all.restricted(&p, 0..2), all.restricted(&p, 2..4));
+        let (a, b, both) = accumulate_split(&p, &table, &first, &second, 0).unwrap();
+        let one = |view: &View| accumulate(&p, &table, view, 0, None, EdgeSet::None).unwrap();
+        for (got, want) in [(a, one(&first)), (b, one(&second)), (both, one(&all))] {
+            assert_eq!((got.flat, got.cum), (want.flat, want.cum));
+        }
     }
 
     #[test]

@@ -125,16 +125,23 @@ pub fn compute(
     let p = prep.profile();
     let base_total = inputs.base_total;
     let after_total = abs_sum(prep, inputs.after.clone())?;
-    let (t, marks) = prepare::trimmed_with_marks(prep, &opts.trim)?;
-    let base_view = prep.view.restricted(p, inputs.before.clone());
-    let base = graph::accumulate(
+    // AFTER's and BEFORE's samples, each summed once: BEFORE's graph, and
+    // with AFTER's the whole profile's (BEFORE's values are negated).
+    let (_, base, both) = graph::accumulate_split(
         p,
         &prep.table,
-        &base_view,
+        &prep.view.restricted(p, inputs.after.clone()),
+        &prep.view.restricted(p, inputs.before.clone()),
         prep.value_index,
-        None,
-        graph::EdgeSet::None,
     )?;
+    let (a, b) = (&inputs.after, &inputs.before);
+    let together = (a.start == 0 && a.end == b.start && b.end == p.samples.len())
+        || (b.start == 0 && b.end == a.start && a.end == p.samples.len());
+    let (t, marks) = if together {
+        prepare::trimmed_with_marks_from(prep, &opts.trim, both)?
+    } else {
+        prepare::trimmed_with_marks(prep, &opts.trim)?
+    };
     let rows = t
         .nodes
         .iter()

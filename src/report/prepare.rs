@@ -377,6 +377,24 @@ pub fn trimmed_with_marks(
     prep: &Prepared<'_>,
     trim: &TrimOptions,
 ) -> Result<(Trimmed, Vec<InlineMark>), Overflow> {
+    marked(prep, trim, None)
+}
+
+/// [`trimmed_with_marks`], the flat and cum already summed (`values`, as
+/// [`graph::accumulate`] of the view gives them).
+pub fn trimmed_with_marks_from(
+    prep: &Prepared<'_>,
+    trim: &TrimOptions,
+    values: graph::Graph,
+) -> Result<(Trimmed, Vec<InlineMark>), Overflow> {
+    marked(prep, trim, Some(values))
+}
+
+fn marked(
+    prep: &Prepared<'_>,
+    trim: &TrimOptions,
+    values: Option<graph::Graph>,
+) -> Result<(Trimmed, Vec<InlineMark>), Overflow> {
     // Marks come from the edges into nodes that are inlined somewhere.
     let targets = graph::inline_targets(&prep.table);
     let edge_set = if targets.contains(&true) {
@@ -384,14 +402,11 @@ pub fn trimmed_with_marks(
     } else {
         graph::EdgeSet::None
     };
-    let t = graph::trimmed(
-        prep.profile(),
-        &prep.table,
-        &prep.view,
-        prep.value_index,
-        trim,
-        edge_set,
-    )?;
+    let (p, table, view, vi) = (prep.profile(), &prep.table, &prep.view, prep.value_index);
+    let t = match values {
+        Some(values) => graph::trimmed_from(p, table, view, vi, trim, edge_set, values)?,
+        None => graph::trimmed(p, table, view, vi, trim, edge_set)?,
+    };
     let marks = match &t.graph.edges {
         Some(edges) => graph::inline_marks(prep.table.len(), edges),
         None => vec![InlineMark::None; prep.table.len()],
