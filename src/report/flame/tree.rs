@@ -302,9 +302,8 @@ struct Grower<'a, F> {
     tree: Vec<TreeNode>,
     /// Tree nodes below this were grown before a [`Grower::fork`].
     shared: usize,
-    count: Vec<u32>,
-    weight: Vec<i64>,
-    touched: Vec<u32>,
+    /// The counting sort's table (its counts and values zero between steps).
+    tally: Tally,
     groups: Vec<(u32, usize, usize, i64)>,
 }
 
@@ -359,9 +358,7 @@ impl<'a, F: Frame> Grower<'a, F> {
                 own: 0,
             }],
             shared: 0,
-            count: vec![0; texts],
-            weight: vec![0; texts],
-            touched: Vec::new(),
+            tally: Tally::new(texts),
             groups: Vec::new(),
         }
     }
@@ -373,7 +370,7 @@ impl<'a, F: Frame> Grower<'a, F> {
             self.frames,
             self.table,
             self.of,
-            self.count.len(),
+            self.tally.count.len(),
             self.threshold,
         );
         other.tree = self
@@ -451,54 +448,48 @@ impl<'a, F: Frame> Grower<'a, F> {
             of,
             threshold,
             tree,
-            count,
-            weight,
-            touched,
+            tally,
             groups,
             ..
         } = self;
-        touched.clear();
-        let mut ended = false;
-        for it in &from[start..end] {
-            ended |= tally(it, w.parent, tree, count, weight, touched)?;
-        }
-        while touched.len() == 1 && !ended {
-            let e = touched[0] as usize;
-            let group_weight = weight[e];
-            (count[e], weight[e]) = (0, 0);
-            touched.clear();
-            let kept = grow(tree, w.parent, e as u32, group_weight, w.depth, *threshold)?;
+        tally.clear();
+        tally.all(&from[start..end])?;
+        while tally.touched.len() == 1 && !tally.ended {
+            let e = tally.touched[0];
+            let group_weight = tally.weight[e as usize];
+            tally.clear();
+            let kept = grow(tree, w.parent, e, group_weight, w.depth, *threshold)?;
             let Some(child) = kept else {
                 return Ok(());
             };
             (w.parent, w.depth) = (child, w.depth + 1);
-            descend(&mut from[start..end], frames, table, of, |it| {
-                ended |= tally(it, child, tree, count, weight, touched)?;
-                Ok(())
-            })?;
+            descend(&mut from[start..end], frames, table, of, |it| tally.add(it))?;
         }
+        // Items past their leaf leave their values with the node above.
         let parent = w.parent;
+        let own = &mut tree[parent.index()].own;
+        *own = own.checked_add(tally.ended_weight).ok_or(Overflow)?;
         // Lay the groups out one after another, then move the items.
         groups.clear();
         let mut next = start;
-        for &e in touched.iter() {
+        for &e in &tally.touched {
             let e = e as usize;
-            let n = count[e] as usize;
-            groups.push((e as u32, next, next + n, weight[e]));
-            count[e] = next as u32;
+            let n = tally.count[e] as usize;
+            groups.push((e as u32, next, next + n, tally.weight[e]));
+            tally.count[e] = next as u32;
             next += n;
         }
         for it in &from[start..end] {
             let e = it.elem;
             if e != END {
-                let slot = &mut count[e as usize];
+                let slot = &mut tally.count[e as usize];
                 to[*slot as usize] = *it;
                 *slot += 1;
             }
         }
         for &(e, begin, stop, group_weight) in groups.iter() {
-            count[e as usize] = 0;
-            weight[e as usize] = 0;
+            tally.count[e as usize] = 0;
+            tally.weight[e as usize] = 0;
             let Some(child) = grow(tree, parent, e, group_weight, w.depth, *threshold)? else {
                 continue;
             };
@@ -540,12 +531,13 @@ impl<F: Frame> Grower<'_, F> {
             of,
             threshold,
             tree,
-            count,
+            tally,
             ..
         } = self;
         let (frames, table, of, threshold) = (*frames, *table, *of, *threshold);
         let half = (end - start) / 2;
-        let (mut a, mut b) = (Tally::new(count.len()), Tally::new(count.len()));
+        let texts = tally.count.len();
+        let (mut a, mut b) = (Tally::new(texts), Tally::new(texts));
         {
             let (first, second) = from[start..end].split_at(half);
             let (ra, rb) = parallel::join(|| a.all(first), || b.all(second));
@@ -654,9 +646,10 @@ impl<F: Frame> Grower<'_, F> {
     }
 }
 
-/// One half's counts in [`Grower::step_wide`]: items per frame, their
-/// values, the frames in the order first met, and the items past their
-/// leaf.
+/// A counting sort's counts (a [`Grower`]'s, or one half's in
+/// [`Grower::step_wide`]): items per frame, their values, the frames in the
+/// order first met, and whether any item was past its leaf, with their
+/// values (which stay with the node above).
 struct Tally {
     count: Vec<u32>,
     weight: Vec<i64>,
@@ -676,6 +669,9 @@ impl Tally {
         }
     }
 
+    /// Counts an item into the group of its frame, or among those past
+    /// their leaf.
+    #[inline(always)]
     fn add(&mut self, it: &Cursor) -> Result<(), Overflow> {
         if it.elem == END {
             self.ended = true;
@@ -707,11 +703,13 @@ impl Tally {
         order
     }
 
+    /// Back to no item counted.
     fn clear(&mut self) {
         for &e in &self.touched {
             (self.count[e as usize], self.weight[e as usize]) = (0, 0);
         }
         self.touched.clear();
+        (self.ended, self.ended_weight) = (false, 0);
     }
 }
 
@@ -760,32 +758,6 @@ fn descend<F: Frame>(
         then(it)?;
     }
     Ok(())
-}
-
-/// Counts an item into the group of its frame; an item past its leaf
-/// instead adds its value to `parent` (and true is returned).
-#[inline(always)]
-fn tally(
-    it: &Cursor,
-    parent: DrawnNode,
-    tree: &mut [TreeNode],
-    count: &mut [u32],
-    weight: &mut [i64],
-    touched: &mut Vec<u32>,
-) -> Result<bool, Overflow> {
-    let e = it.elem;
-    if e == END {
-        let own = &mut tree[parent.index()].own;
-        *own = own.checked_add(it.w).ok_or(Overflow)?;
-        return Ok(true);
-    }
-    let e = e as usize;
-    if count[e] == 0 {
-        touched.push(e as u32);
-    }
-    count[e] += 1;
-    weight[e] = weight[e].checked_add(it.w).ok_or(Overflow)?;
-    Ok(false)
 }
 
 /// Marks the end of a sample's frames.
