@@ -125,22 +125,29 @@ pub fn compute(
     let p = prep.profile();
     let base_total = inputs.base_total;
     let after_total = abs_sum(prep, inputs.after.clone())?;
-    // AFTER's and BEFORE's samples, each summed once: BEFORE's graph, and
-    // with AFTER's the whole profile's (BEFORE's values are negated).
-    let (_, base, both) = graph::accumulate_split(
-        p,
-        &prep.table,
-        &prep.view.restricted(p, inputs.after.clone()),
-        &prep.view.restricted(p, inputs.before.clone()),
-        prep.value_index,
-    )?;
     let (a, b) = (&inputs.after, &inputs.before);
+    let before_view = prep.view.restricted(p, b.clone());
     let together = (a.start == 0 && a.end == b.start && b.end == p.samples.len())
         || (b.start == 0 && b.end == a.start && a.end == p.samples.len());
-    let (t, marks) = if together {
-        prepare::trimmed_with_marks_from(prep, &opts.trim, both)?
+    let (t, marks, base) = if together {
+        // AFTER's and BEFORE's samples, each summed once: BEFORE's graph,
+        // and with AFTER's the whole profile's (BEFORE's values negated).
+        let after_view = prep.view.restricted(p, a.clone());
+        let (_, base, both) =
+            graph::accumulate_split(p, &prep.table, &after_view, &before_view, prep.value_index)?;
+        let (t, marks) = prepare::trimmed_with_marks_from(prep, &opts.trim, both)?;
+        (t, marks, base)
     } else {
-        prepare::trimmed_with_marks(prep, &opts.trim)?
+        let (t, marks) = prepare::trimmed_with_marks(prep, &opts.trim)?;
+        let base = graph::accumulate(
+            p,
+            &prep.table,
+            &before_view,
+            prep.value_index,
+            None,
+            graph::EdgeSet::None,
+        )?;
+        (t, marks, base)
     };
     let rows = t
         .nodes

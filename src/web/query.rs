@@ -34,7 +34,7 @@ const PARAMS: &[(&str, &str)] = &[
 /// Top's nodes when `n` is not given (pprof's web UI shows 500 too), and
 /// peek's matching nodes (see [`Query::flags`]).
 const TOP_NODES: usize = 500;
-const PEEK_NODES: &str = "100";
+const PEEK_NODES: usize = 100;
 
 /// The views of the web UI, each one of heapscope's commands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -187,9 +187,9 @@ impl Query {
     /// of peek and source is also the function regex, top shows 500 nodes
     /// and peek lines unless `n` and `g` say otherwise; `n`, `nf` and `ef`
     /// apply to top and the graph. Unlike pprof's, peek shows the first 100
-    /// matching nodes (`--matches`) unless `n` says otherwise (`n=0`: all): a regex as
-    /// broad as `main\.` can match a thousand lines, each with a thousand
-    /// callers — 50 MB that no one reads and seconds to make.
+    /// matching nodes (`--matches`) unless `n` says otherwise (`n=0`: all):
+    /// a regex as broad as `main\.` can match a thousand lines, each with a
+    /// thousand callers — 50 MB that no one reads and seconds to make.
     fn flags(&self, view: View, extra: &[String]) -> (&'static str, Vec<String>, Vec<String>) {
         let command = match view {
             View::Top => "top",
@@ -219,8 +219,10 @@ impl Query {
             args.push(format!("--nodecount={TOP_NODES}"));
         }
         if view == View::Peek {
-            let n = self.get("n").unwrap_or(PEEK_NODES);
-            args.push(format!("--matches={n}"));
+            match self.get("n") {
+                Some(n) => args.push(format!("--matches={n}")),
+                None => args.push(format!("--matches={PEEK_NODES}")),
+            }
         }
         if view == View::Peek && self.get("g").is_none() {
             args.push("--granularity=lines".into());
