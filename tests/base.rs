@@ -46,7 +46,7 @@ fn tokens(text: &str) -> Vec<String> {
 fn base_reports_equal_pprof() {
     let cases = manifest_in("base");
     assert_eq!(cases.len(), 26, "base goldens in the manifest");
-    let mut failures = Vec::new();
+    let mut failures = util::Mismatches::default();
     for case in &cases {
         let args = args(case);
         let argv: Vec<&str> = args.iter().map(String::as_str).collect();
@@ -68,14 +68,10 @@ fn base_reports_equal_pprof() {
             tokens(&got) == tokens(&want)
         };
         if !same {
-            failures.push(format!(
-                "{} ({}):\n--- pprof\n{want}\n--- heapscope\n{got}",
-                case.golden,
-                args.join(" ")
-            ));
+            failures.add(&case.golden, &args, &want, &got);
         }
     }
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    failures.assert_none();
 }
 
 /// -diff_base takes the base's total: leak.6 against leak.1 is 164.60kB

@@ -48,7 +48,7 @@ fn top_cases() -> Vec<GoldenCase> {
 /// words): heapscope's `top` prints pprof's bytes, printf widths and all.
 #[test]
 fn top_text_equals_pprof_byte_for_byte() {
-    let mut failures = Vec::new();
+    let mut failures = util::Mismatches::default();
     for case in top_cases() {
         let args = top_args(&case, &profiles_of(&case));
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
@@ -62,19 +62,10 @@ fn top_text_equals_pprof_byte_for_byte() {
         let got = util::stdout(&out);
         let want = case.expected();
         if got != want {
-            failures.push(format!(
-                "{} ({}):\n--- pprof\n{want}\n--- heapscope\n{got}",
-                case.golden,
-                args.join(" ")
-            ));
+            failures.add(&case.golden, &args, &want, &got);
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} differ:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    failures.assert_none();
 }
 
 /// Runs `top --format=json` for each `-unit=B` case and checks every node's
@@ -256,7 +247,7 @@ fn cases_of(command: &str) -> Vec<GoldenCase> {
 fn peek_text_equals_pprof_byte_for_byte() {
     let cases = cases_of("peek");
     assert_eq!(cases.len(), 31);
-    let mut failures = Vec::new();
+    let mut failures = util::Mismatches::default();
     for case in cases {
         let args = symbol_args(&case, "peek");
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
@@ -269,19 +260,10 @@ fn peek_text_equals_pprof_byte_for_byte() {
         );
         let (got, want) = (util::stdout(&out), case.expected());
         if got != want {
-            failures.push(format!(
-                "{} ({}):\n--- pprof\n{want}\n--- heapscope\n{got}",
-                case.golden,
-                args.join(" ")
-            ));
+            failures.add(&case.golden, &args, &want, &got);
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} differ:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    failures.assert_none();
 }
 
 /// One routine of pprof's `-list` output.

@@ -91,7 +91,7 @@ fn every_producer_equals_pprof_byte_for_byte() {
             "{p}: no -lines golden"
         );
     }
-    let mut failures = Vec::new();
+    let mut failures = util::Mismatches::default();
     for case in &cases {
         let modes: &[bool] = if is_jemalloc(case) {
             &[true]
@@ -103,20 +103,11 @@ fn every_producer_equals_pprof_byte_for_byte() {
             let got = run_ok(&args);
             let want = util::dot_in_heapscopes_words(&case.expected());
             if got != want {
-                failures.push(format!(
-                    "{} ({}):\n--- pprof\n{want}\n--- heapscope\n{got}",
-                    case.golden,
-                    args.join(" ")
-                ));
+                failures.add(&case.golden, &args, &want, &got);
             }
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} differ:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    failures.assert_none();
 }
 
 /// Name → (flat, cum) of `top --format=json` with every node.

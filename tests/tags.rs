@@ -34,7 +34,7 @@ fn tags_and_tag_filters_equal_pprof() {
         tags >= 15 && tag_filtered >= 12,
         "{tags} tags goldens, {tag_filtered} top goldens"
     );
-    let mut failures = Vec::new();
+    let mut failures = util::Mismatches::default();
     for case in cases.iter().filter(|c| {
         c.args[0] == "-tags"
             || (c.args[0] == "-top" && c.args.iter().any(|a| a.starts_with("-tag")))
@@ -51,14 +51,10 @@ fn tags_and_tag_filters_equal_pprof() {
         let (got, want) = (util::stdout(&out), case.expected());
         // tags and top alike: byte for byte.
         if got != want {
-            failures.push(format!(
-                "{} ({}):\n--- pprof\n{want}\n--- heapscope\n{got}",
-                case.golden,
-                args.join(" ")
-            ));
+            failures.add(&case.golden, &args, &want, &got);
         }
     }
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    failures.assert_none();
 }
 
 /// The arithmetic behind the goldens: each key's total is the sum of its

@@ -155,3 +155,30 @@ pub fn bytes_value(s: &str) -> i64 {
         .parse()
         .unwrap_or_else(|e| panic!("{s:?}: {e}"))
 }
+
+/// Goldens whose output differs from heapscope's, gathered so that a test
+/// reports every one of them at once.
+#[derive(Default)]
+pub struct Mismatches(Vec<String>);
+
+impl Mismatches {
+    /// Records that `golden`, run as `args`, printed `got` where pprof
+    /// printed `want`.
+    pub fn add<S: AsRef<str>>(&mut self, golden: &str, args: &[S], want: &str, got: &str) {
+        let args: Vec<&str> = args.iter().map(AsRef::as_ref).collect();
+        self.0.push(format!(
+            "{golden} ({}):\n--- pprof\n{want}\n--- heapscope\n{got}",
+            args.join(" ")
+        ));
+    }
+
+    /// Fails with every mismatch recorded, if there is one.
+    pub fn assert_none(&self) {
+        assert!(
+            self.0.is_empty(),
+            "{} differ:\n{}",
+            self.0.len(),
+            self.0.join("\n")
+        );
+    }
+}
