@@ -414,11 +414,7 @@
           el("td", {}, pct(n.cum, total)),
           el("td", { class: "name" }, n.name)
         );
-        tr.addEventListener("click", () => {
-          for (const r of body.querySelectorAll("tr.selected")) r.classList.remove("selected");
-          tr.classList.add("selected");
-          select(n.name);
-        });
+        selectOnClick(body, tr, n.name);
         body.append(tr);
       }
     }
@@ -630,11 +626,7 @@
           el("td", { "data-value": n.base_cum + n.cum }, human(n.base_cum + n.cum)),
           el("td", { class: "status" }, n.status || ""),
           el("td", { class: "name" }, n.name));
-        tr.addEventListener("click", () => {
-          for (const r of body.querySelectorAll("tr.selected")) r.classList.remove("selected");
-          tr.classList.add("selected");
-          select(n.name);
-        });
+        selectOnClick(body, tr, n.name);
         body.append(tr);
       }
     }
@@ -692,6 +684,16 @@
     }
     table.append(body);
     main.append(table);
+  }
+
+  // A table row that, clicked, becomes the one selected in its body and
+  // selects its function.
+  function selectOnClick(body, tr, name) {
+    tr.addEventListener("click", () => {
+      for (const r of body.querySelectorAll("tr.selected")) r.classList.remove("selected");
+      tr.classList.add("selected");
+      select(name);
+    });
   }
 
   // Peek: each matching node with its callers above and callees below.
