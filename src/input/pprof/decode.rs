@@ -194,6 +194,69 @@ fn frame_of(id: u64, big: &mut BigIds, budget: &mut Budget) -> Result<u32, Decod
     }
 }
 
+/// Label sets by the bytes of the label fields that wrote them (one run of
+/// a sample's fields), for runs of up to 16 bytes (Go's `bytes` label
+/// takes 6 to 9): a sample whose labels an earlier sample wrote byte for
+/// byte finds its set by two word compares, its labels neither decoded nor
+/// hashed one by one. A cache, not a table: each run has one slot, taken
+/// by the last run that fell there, so it holds at most [`LABEL_RUNS`]
+/// runs whatever the samples' labels (span ids unique to each sample just
+/// keep replacing each other).
+#[derive(Default)]
+struct LabelRuns {
+    /// Per slot: the run's bytes, zero-padded, its length (0: empty) and
+    /// its set; allocated with the first run kept.
+    slots: Vec<([u64; 2], usize, LabelSetIndex)>,
+}
+
+/// Slots of [`LabelRuns`] (a power of two).
+const LABEL_RUNS: usize = 1024;
+
+impl LabelRuns {
+    /// The run's words and slot; None for a run too long to be kept.
+    fn key(run: &[u8]) -> Option<([u64; 2], usize)> {
+        if run.len() > 16 {
+            return None;
+        }
+        let mut bytes = [0u8; 16];
+        bytes[..run.len()].copy_from_slice(run);
+        let words = [
+            u64::from_le_bytes(bytes[..8].try_into().unwrap_or_default()),
+            u64::from_le_bytes(bytes[8..].try_into().unwrap_or_default()),
+        ];
+        let mixed = (words[0] ^ words[1].rotate_left(29) ^ run.len() as u64)
+            .wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        Some((words, (mixed >> 54) as usize % LABEL_RUNS))
+    }
+
+    fn get(&self, run: &[u8]) -> Option<LabelSetIndex> {
+        let (words, slot) = Self::key(run)?;
+        let &(w, len, set) = self.slots.get(slot)?;
+        (len == run.len() && w == words).then_some(set)
+    }
+
+    /// Remembers that `run` writes `set` (if it is short enough).
+    fn add(
+        &mut self,
+        run: &[u8],
+        set: LabelSetIndex,
+        budget: &mut Budget,
+    ) -> Result<(), DecodeError> {
+        let Some((words, slot)) = Self::key(run) else {
+            return Ok(());
+        };
+        if self.slots.is_empty() {
+            budget.charge(LABEL_RUNS_COST, "labels")?;
+            self.slots = vec![([0; 2], 0, LabelSetIndex::EMPTY); LABEL_RUNS];
+        }
+        self.slots[slot] = (words, run.len(), set);
+        Ok(())
+    }
+}
+
+/// Memory of [`LabelRuns`]' slots.
+const LABEL_RUNS_COST: u64 = (LABEL_RUNS * size_of::<([u64; 2], usize, LabelSetIndex)>()) as u64;
+
 /// Decodes a pprof protobuf fed in pieces of any size, as it is inflated:
 /// samples go straight into flat arrays, everything else is checked and
 /// resolved by [`Decoder::finish`] once the whole profile is in.
@@ -207,6 +270,8 @@ pub struct Decoder {
     /// check of the frames needs.
     pub(super) max_frame: u32,
     pub(super) labels: LabelSets<RawLabel>,
+    /// Label sets found by the bytes that wrote them.
+    label_runs: LabelRuns,
     pub(super) scratch: Vec<RawLabel>,
     /// How many labels of `scratch` the budget was charged for (the most
     /// one sample had).
@@ -256,6 +321,7 @@ impl Decoder {
             big_ids: BigIds::default(),
             max_frame: 0,
             labels: LabelSets::default(),
+            label_runs: LabelRuns::default(),
             scratch: Vec::new(),
             scratch_paid: 0,
             value_count: None,
@@ -417,9 +483,13 @@ impl Decoder {
         let base = self.start.location.raw();
         let mut max_frame = self.max_frame;
         let values_before = samples.values.len();
-        self.scratch.clear();
+        // The label fields' bytes, when they are one run (as every producer
+        // writes them), and whether any label field lies outside it.
+        let mut run: Option<std::ops::Range<usize>> = None;
+        let mut scattered = false;
         let mut r = Reader::with_base(bytes, offset);
         while !r.is_empty() {
+            let at = r.offset() - offset;
             let (field, wt) = r.key()?;
             match field {
                 1 if wt == wire::LEN => {
@@ -476,12 +546,13 @@ impl Decoder {
                 }
                 3 => {
                     expect(wt, wire::LEN, "sample.label", r.offset())?;
-                    let (bytes, offset) = r.bytes()?;
-                    if self.scratch.len() >= self.scratch_paid {
-                        budget.charge(SCRATCH_LABEL_COST, "labels")?;
-                        self.scratch_paid += 1;
+                    r.bytes()?;
+                    let end = r.offset() - offset;
+                    match &mut run {
+                        None => run = Some(at..end),
+                        Some(run) if run.end == at => run.end = end,
+                        Some(_) => scattered = true,
                     }
-                    self.scratch.push(decode_label(bytes, offset)?);
                 }
                 _ => r.skip(wt)?,
             }
@@ -501,21 +572,67 @@ impl Decoder {
         }
         samples.frame_ends.push(samples.frames.len() as u32);
         self.max_frame = max_frame;
-        let set = if self.scratch.is_empty() {
-            LabelSetIndex::EMPTY
-        } else {
-            // Charged as a new set, given back if it is not new.
-            let cost = LABEL_SET_COST + self.scratch.len() as u64 * LABEL_COST;
-            budget.charge(cost, "label sets")?;
-            let sets = self.labels.len();
-            let set = self.labels.intern(&self.scratch);
-            if self.labels.len() == sets {
-                budget.refund(cost);
+        let set = match run {
+            None => LabelSetIndex::EMPTY,
+            Some(run) => {
+                let known = (!scattered)
+                    .then(|| self.label_runs.get(&bytes[run.clone()]))
+                    .flatten();
+                match known {
+                    Some(set) => set,
+                    None => {
+                        // All of the sample's fields again when the labels
+                        // are scattered, else only their run.
+                        let (fields, at) = if scattered {
+                            (bytes, offset)
+                        } else {
+                            (&bytes[run.clone()], offset + run.start)
+                        };
+                        let set = self.new_label_set(fields, at)?;
+                        if !scattered {
+                            self.label_runs.add(&bytes[run], set, &mut self.budget)?;
+                        }
+                        set
+                    }
+                }
             }
-            set
         };
-        samples.label_set.push(set);
+        self.samples.label_set.push(set);
         Ok(())
+    }
+
+    /// Decodes the label fields among a sample's `fields` (at `offset` in
+    /// the input) and gives their set, adding it if it is new.
+    fn new_label_set(
+        &mut self,
+        fields: &[u8],
+        offset: usize,
+    ) -> Result<LabelSetIndex, DecodeError> {
+        let budget = &mut self.budget;
+        self.scratch.clear();
+        let mut r = Reader::with_base(fields, offset);
+        while !r.is_empty() {
+            let (field, wt) = r.key()?;
+            if field != 3 {
+                r.skip(wt)?;
+                continue;
+            }
+            let (bytes, offset) = r.bytes()?;
+            if self.scratch.len() >= self.scratch_paid {
+                budget.charge(SCRATCH_LABEL_COST, "labels")?;
+                self.scratch_paid += 1;
+            }
+            self.scratch.push(decode_label(bytes, offset)?);
+        }
+        // Charged as a new set, given back if it is not new.
+        let cost = LABEL_SET_COST + self.scratch.len() as u64 * LABEL_COST;
+        budget.charge(cost, "label sets")?;
+        let sets = self.labels.len();
+        let set = self.labels.intern(&self.scratch);
+        if self.labels.len() == sets {
+            budget.refund(cost);
+        }
+        Ok(set)
     }
 }
 
@@ -698,6 +815,80 @@ mod tests {
                 assert_eq!(max_frame, want.iter().copied().max().unwrap_or(0));
             }
         }
+    }
+
+    /// Samples' label sets are the same whether a sample's labels are found
+    /// by their bytes or decoded: runs repeated and not, more distinct
+    /// short runs than the cache has slots, runs too long for it, labels
+    /// scattered among the sample's other fields.
+    #[test]
+    fn label_sets_found_by_their_bytes_equal_those_decoded() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let label = |key: i64, str: i64, num: i64| pb::Label {
+            key,
+            str,
+            num,
+            ..Default::default()
+        };
+        let mut profile = sample_profile();
+        profile.sample.clear();
+        let mut want: Vec<Vec<(i64, i64, i64)>> = Vec::new();
+        for _ in 0..6000 {
+            let labels = match next() % 5 {
+                0 => vec![],
+                1 => vec![label(4, 0, 1 + (next() % 3000) as i64)],
+                2 => vec![
+                    label(4, 0, (next() % 8) as i64),
+                    label(12, 7 + (next() % 4) as i64, 0),
+                ],
+                3 => vec![label(12, 8, 0), label(4, 0, (next() % 8) as i64)],
+                _ => (0..4)
+                    .map(|k| label(4 + k, 0, (next() % 1000) as i64 + 300_000))
+                    .collect(),
+            };
+            want.push(labels.iter().map(|l| (l.key, l.str, l.num)).collect());
+            profile.sample.push(pb::Sample {
+                location_id: vec![1],
+                value: vec![1, 2, 3, 4],
+                label: labels,
+            });
+        }
+        let mut bytes = profile.encode_to_vec();
+        // Labels before and after the sample's other fields, by hand.
+        for num in [5u8, 6, 5] {
+            let sample = [
+                0x1a, 4, 0x08, 4, 0x18, num, // label: key 4, num
+                0x12, 4, 1, 2, 3, 4, // values
+                0x1a, 4, 0x08, 5, 0x18, 7, // label: key 5, num 7
+                0x0a, 1, 1, // location ids
+            ];
+            bytes.extend_from_slice(&[0x12, sample.len() as u8]);
+            bytes.extend_from_slice(&sample);
+            want.push(vec![(4, 0, i64::from(num)), (5, 0, 7)]);
+        }
+        let p = decode(&bytes).unwrap();
+        assert_eq!(p.samples.len(), want.len());
+        for (i, want) in want.iter().enumerate() {
+            let got: Vec<(i64, i64, i64)> = p
+                .samples
+                .labels(i)
+                .iter()
+                .map(|l| (l.key.index() as i64, l.str.index() as i64, l.num))
+                .collect();
+            assert_eq!(&got, want, "sample {i}");
+        }
+        // Equal sets are one set, however they were found.
+        let sets: std::collections::HashSet<&Vec<(i64, i64, i64)>> = want.iter().collect();
+        assert_eq!(
+            p.samples.label_sets.len(),
+            sets.len() + usize::from(!sets.contains(&vec![]))
+        );
     }
 
     #[test]
