@@ -129,6 +129,19 @@ pub fn declared_len(buf: &[u8], pos: usize) -> Option<u64> {
     read_varint(buf, &mut p)
 }
 
+/// How many bytes past the end of `buf` the length-delimited field at
+/// `buf[pos]` ends, once its key and length are in `buf`; `None` for other
+/// fields or if they are not.
+pub fn len_field_missing(buf: &[u8], pos: usize) -> Option<u64> {
+    let mut p = pos;
+    let key = read_varint(buf, &mut p)?;
+    if key & 7 != LEN as u64 {
+        return None;
+    }
+    let len = read_varint(buf, &mut p)?;
+    Some(len.saturating_sub((buf.len() - p) as u64))
+}
+
 /// A cursor over protobuf-encoded bytes. `base` is the offset of `buf` in
 /// the whole input, so errors point at the right byte.
 pub struct Reader<'a> {

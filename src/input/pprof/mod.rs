@@ -5,8 +5,9 @@
 //! messages (mappings, locations, functions, value types) go through the
 //! prost code generated from `proto/profile.proto`. Samples, the bulk of a
 //! big profile, are read straight into flat arrays as they arrive; their
-//! location ids become dense indexes at the end, when the locations (which
-//! Go writes after the samples) are known.
+//! location ids become dense indexes at the end, when every location is
+//! known (Go writes each just before the first sample that uses it, other
+//! producers after all the samples).
 //!
 //! The parts: `decode` reads the fields as they arrive (the [`Decoder`]),
 //! `budget` holds what the decoded entries may take, and `resolve` checks
