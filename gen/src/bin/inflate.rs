@@ -1,7 +1,8 @@
 //! `heapscope-inflate`: the floor of bench/run.sh (issue 23). Inflates
 //! gzipped files into a sink with the inflate library and backend heapscope
-//! reads profiles with (flate2 over zlib-rs, `MultiGzDecoder` on a buffered
-//! file, heapscope's chunk size), several files on two threads (the cores
+//! reads profiles with (flate2 over zlib-rs with its runtime CPU feature
+//! detection, `MultiGzDecoder` on a buffered file, heapscope's chunk size),
+//! several files on two threads (the cores
 //! `diff` and `trend` have), and prints the total of bytes inflated. Every
 //! heapscope command is timed against it on the same files.
 
