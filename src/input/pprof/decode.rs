@@ -804,18 +804,23 @@ mod tests {
         assert_eq!(both.stack(1), &[70_000]);
     }
 
+    /// A xorshift generator from `seed`: the same pseudo-random numbers on
+    /// every run.
+    fn xorshift(mut seed: u64) -> impl FnMut() -> u64 {
+        move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        }
+    }
+
     /// Location ids of every length, packed, read two bytes at a time where
     /// they allow it: the same frames, largest frame and errors as reading
     /// them one varint at a time.
     #[test]
     fn packed_ids_read_fast_equal_those_read_one_varint_at_a_time() {
-        let mut seed = 0x2545_f491_4f6c_dd1du64;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut next = xorshift(0x2545_f491_4f6c_dd1du64);
         for case in 0..2000 {
             let len = (next() % 40) as usize;
             let ids: Vec<u64> = (0..len)
@@ -861,13 +866,7 @@ mod tests {
     /// scattered among the sample's other fields.
     #[test]
     fn label_sets_found_by_their_bytes_equal_those_decoded() {
-        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut next = xorshift(0x9e37_79b9_7f4a_7c15u64);
         let label = |key: i64, str: i64, num: i64| pb::Label {
             key,
             str,
@@ -961,13 +960,7 @@ mod tests {
         }
         assert!(inputs.len() > 30, "{}", inputs.len());
         let whole = |bytes: &[u8]| format!("{:?}", decode(bytes));
-        let mut seed = 0x853c_49e6_748f_ea9bu64;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut next = xorshift(0x853c_49e6_748f_ea9bu64);
         for (name, bytes) in &inputs {
             let want = whole(bytes);
             for size in [1usize, 3, 17, 200, 4096, 0] {
