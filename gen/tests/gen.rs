@@ -95,7 +95,7 @@ fn a_profile_holds_what_was_asked_with_gos_types_and_value_relations() {
     let mut buckets = HashSet::new();
     let mut in_use = 0;
     for i in 0..p.samples.len() {
-        let v = p.samples.values(i);
+        let v: Vec<i64> = p.samples.values(i).collect();
         let labels = p.samples.labels(i);
         assert_eq!(labels.len(), 1, "sample {i}");
         assert_eq!(p.str(labels[0].key), "bytes");

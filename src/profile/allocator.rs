@@ -258,7 +258,7 @@ mod tests {
         // Only the leaf end is cut: a stack of allocator frames under a
         // program frame loses them, wherever the names sit otherwise.
         assert_eq!(names(&p, 2), [["main::main"]]);
-        assert_eq!(p.samples.values(0), [10]);
+        assert_eq!(p.samples.values(0).collect::<Vec<_>>(), [10]);
     }
 
     #[test]

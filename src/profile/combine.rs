@@ -333,17 +333,18 @@ pub fn scale(p: &mut Profile, range: Range<usize>, ratios: &[f64]) -> Result<(),
     let k = p.samples.num_values;
     for i in range {
         for (j, &ratio) in ratios.iter().enumerate().take(k) {
-            let v = &mut p.samples.values[i * k + j];
+            let v = p.samples.values.get(i * k + j);
             if ratio == -1.0 {
                 // Exactly, not through a float (which holds 53 bits).
-                *v = v.checked_neg().ok_or(Overflow)?;
+                let negated = v.checked_neg().ok_or(Overflow)?;
+                p.samples.values.set(i * k + j, negated);
             } else if ratio != 1.0 {
-                let scaled = (*v as f64 * ratio).round();
+                let scaled = (v as f64 * ratio).round();
                 // Also refuses NaN (a ratio of ∞ times a value of 0).
                 if !(scaled > -LIMIT && scaled < LIMIT) {
                     return Err(Overflow);
                 }
-                *v = scaled as i64;
+                p.samples.values.set(i * k + j, scaled as i64);
             }
         }
     }
@@ -447,7 +448,7 @@ pub fn merge_identical(p: &mut Profile) -> Result<(), Overflow> {
     let mut values: Vec<i64> = Vec::new();
     for i in 0..samples.len() {
         // pprof's merge passes over samples whose values are all zero.
-        if samples.values(i).iter().all(|&v| v == 0) {
+        if samples.values(i).all(|v| v == 0) {
             continue;
         }
         let key = (
@@ -460,15 +461,15 @@ pub fn merge_identical(p: &mut Profile) -> Result<(), Overflow> {
         );
         match first.get(&key) {
             Some(&at) => {
-                for (j, v) in samples.values(i).iter().enumerate() {
+                for (j, v) in samples.values(i).enumerate() {
                     let sum = &mut values[at * k + j];
-                    *sum = sum.checked_add(*v).ok_or(Overflow)?;
+                    *sum = sum.checked_add(v).ok_or(Overflow)?;
                 }
             }
             None => {
                 first.insert(key, order.len());
                 order.push(i);
-                values.extend_from_slice(samples.values(i));
+                values.extend(samples.values(i));
             }
         }
     }
@@ -791,7 +792,7 @@ mod tests {
             "{} [{}] {:?}",
             frames.join(";"),
             labels.join(" "),
-            p.samples.values(i)
+            p.samples.values(i).collect::<Vec<_>>()
         )
     }
 

@@ -794,7 +794,7 @@ impl FramesPass for ValuesPass<'_> {
         // fits, the loop needs no check of its own.
         let nv = p.samples.num_values;
         let bound = range.clone().try_fold(0i64, |sum, i| {
-            let w = p.samples.values[i * nv + value_index];
+            let w = p.samples.values.get(i * nv + value_index);
             if view.sample_kept(i) {
                 sum.checked_add(w.checked_abs()?)
             } else {
@@ -856,7 +856,7 @@ fn values_loop<F: Frame, const CHECKED: bool>(
         if !view.sample_kept(i) {
             continue;
         }
-        let w = samples.values[i * nv + value_index];
+        let w = samples.values.get(i * nv + value_index);
         if w == 0 {
             continue;
         }

@@ -12,11 +12,13 @@ pub mod names;
 pub mod prune;
 pub mod sample_type;
 pub mod stack;
+pub mod values;
 
 use std::ops::Range;
 
 use crate::support::id::dense_id;
 pub use stack::{Frame, FrameVec, FramesPass, Stack};
+pub use values::ValueVec;
 
 dense_id! {
     /// A string's index in a profile's [`StringTable`]; [`StrId::EMPTY`] is "".
@@ -173,14 +175,15 @@ impl Label {
 }
 
 /// All samples, as flat arrays: sample `i` has values
-/// `values[i*k..(i+1)*k]` (k = number of sample types), stack
+/// `values[i*k..(i+1)*k]` (k = number of sample types; in 4 or 8 bytes:
+/// [`ValueVec`]), stack
 /// `frames[frame_ends[i-1]..frame_ends[i]]` (dense location indexes, leaf
 /// first, in 2 or 4 bytes: [`FrameVec`]) and the labels of set
 /// `label_set[i]` (see [`LabelSets`]).
 #[derive(Debug, Clone, Default)]
 pub struct Samples {
     pub num_values: usize,
-    pub values: Vec<i64>,
+    pub values: ValueVec,
     pub frames: FrameVec,
     /// Past u32 frames only beyond the memory budget.
     pub frame_ends: Vec<u32>,
@@ -227,13 +230,16 @@ impl Samples {
         }
     }
 
-    pub fn values(&self, i: usize) -> &[i64] {
-        &self.values[i * self.num_values..(i + 1) * self.num_values]
+    /// The values of sample `i`, one per sample type.
+    pub fn values(&self, i: usize) -> impl Iterator<Item = i64> + '_ {
+        self.values
+            .range(i * self.num_values..(i + 1) * self.num_values)
     }
 
     /// Value `index` of sample `i`.
+    #[inline]
     pub fn value(&self, i: usize, index: usize) -> i64 {
-        self.values[i * self.num_values + index]
+        self.values.get(i * self.num_values + index)
     }
 
     pub fn labels(&self, i: usize) -> &[Label] {
@@ -263,7 +269,7 @@ impl Samples {
             return tail;
         }
         let base = self.frames.len() as u32;
-        self.values.extend_from_slice(&tail.values);
+        self.values.append(&tail.values);
         let from = self.frames.len();
         self.frames.extend_from(tail.frames.all());
         self.frames.map_from(from, max, shift);

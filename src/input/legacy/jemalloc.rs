@@ -222,11 +222,11 @@ mod tests {
         // One 1 MiB object at R = 512 KiB was sampled with probability
         // 1 − e^−2: it stands for 1/(1 − e^−2) = 1.1565… objects,
         // 1048576 × 1.1565… = 1212696.5 bytes, truncated.
-        assert_eq!(p.samples.values(0), &[1, 1212696]);
+        assert_eq!(p.samples.values(0).collect::<Vec<_>>(), [1, 1212696]);
         // Two 8 KiB objects: 1/(1 − e^(−8192/524288)) = 64.5013…, so
         // 2 × 64.5013… = 129.0… objects and 16384 × 64.5013… = 1056789.3…
         // bytes.
-        assert_eq!(p.samples.values(1), &[129, 1056789]);
+        assert_eq!(p.samples.values(1).collect::<Vec<_>>(), [129, 1056789]);
         // pprof's bytes label: the average size as written.
         assert_eq!(p.samples.labels(1)[0].num, 8192);
         // Return addresses, minus one; the shared caller is one location.
@@ -254,7 +254,7 @@ mod tests {
             ]
         );
         // R = 1 (lg_prof_sample:0): every allocation recorded, no scaling.
-        assert_eq!(p.samples.values(0), &[2, 48, 1, 16]);
+        assert_eq!(p.samples.values(0).collect::<Vec<_>>(), [2, 48, 1, 16]);
     }
 
     #[test]

@@ -348,13 +348,24 @@ mod tests {
         ] {
             let p = with_header(kind);
             assert_eq!(p.period, period, "{kind}");
-            assert_eq!(p.samples.values(0), &[1, 1212696, 1, 1212696], "{kind}");
-            assert_eq!(p.samples.values(1), &[6, 3317984, 2, 2425393], "{kind}");
+            assert_eq!(
+                p.samples.values(0).collect::<Vec<_>>(),
+                [1, 1212696, 1, 1212696],
+                "{kind}"
+            );
+            assert_eq!(
+                p.samples.values(1).collect::<Vec<_>>(),
+                [6, 3317984, 2, 2425393],
+                "{kind}"
+            );
         }
         // heapprofile: no scaling; pprof -raw shows the numbers as written.
         let p = with_header("heapprofile");
         assert_eq!(p.period, 1);
-        assert_eq!(p.samples.values(1), &[4, 2097664, 2, 2097152]);
+        assert_eq!(
+            p.samples.values(1).collect::<Vec<_>>(),
+            [4, 2097664, 2, 2097152]
+        );
         assert_eq!(
             p.sample_type_names(),
             [
@@ -381,7 +392,7 @@ mod tests {
         }
         // `heap/1` halves to 0 and reads unscaled, as pprof reads it.
         let p = decode(b"heap profile: 1: 64 [1: 64] @ heap/1\n1: 64 [1: 64] @ 0x10\n").unwrap();
-        assert_eq!(p.samples.values(0), &[1, 64]);
+        assert_eq!(p.samples.values(0).collect::<Vec<_>>(), [1, 64]);
     }
 
     #[test]
@@ -396,7 +407,7 @@ mod tests {
         ] {
             let p = decode(format!("{header}\n1: 64 [2: 128] @ 0x10\n").as_bytes()).unwrap();
             assert_eq!(p.sample_type_names(), ["objects", "space"], "{header}");
-            assert_eq!(p.samples.values(0), &[1, 64], "{header}");
+            assert_eq!(p.samples.values(0).collect::<Vec<_>>(), [1, 64], "{header}");
         }
     }
 

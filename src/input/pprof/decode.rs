@@ -749,7 +749,7 @@ mod tests {
         let bytes = sample_profile().encode_to_vec();
         let fresh = decode(&bytes).unwrap();
         let mut before = fresh.samples.clone();
-        before.values.extend([7; 4]);
+        before.values.extend_from_slice(&[7; 4]);
         (0..3).for_each(|_| before.frames.push(LocationIndex::from_raw(9)));
         before.frame_ends.push(before.frames.len() as u32);
         before.label_set.push(LabelSetIndex::from_raw(1));
@@ -759,8 +759,9 @@ mod tests {
         let both = decoder.finish().unwrap().samples;
         let (a, b, n) = (&fresh.samples, &kept, kept.len());
         assert_eq!(both.len(), n + a.len());
-        assert_eq!(both.values[..b.values.len()], b.values[..]);
-        assert_eq!(both.values[b.values.len()..], a.values[..]);
+        let both_values = both.values.to_vec();
+        assert_eq!(both_values[..b.values.len()], b.values.to_vec());
+        assert_eq!(both_values[b.values.len()..], a.values.to_vec());
         let bf = b.frames.len();
         assert_eq!(both.frames.slice(0..bf), b.frames.all());
         let shifted: Vec<u32> = a.frames.all().iter().map(|f| f.raw() + 40).collect();
@@ -1003,7 +1004,7 @@ mod tests {
         bytes.extend_from_slice(&sample);
         let p = decode(&bytes).unwrap();
         assert_eq!(p.samples.stack(0), &[1, 0]);
-        assert_eq!(p.samples.values(0), &[1, 2, 3, 4]);
+        assert_eq!(p.samples.values(0).collect::<Vec<_>>(), [1, 2, 3, 4]);
     }
 
     #[test]

@@ -266,7 +266,7 @@ mod tests {
         );
         assert_eq!(p.samples.len(), 2);
         assert_eq!(p.samples.stack(0), &[1, 0]);
-        assert_eq!(p.samples.values(0), &[4, 400, 1, 100]);
+        assert_eq!(p.samples.values(0).collect::<Vec<_>>(), [4, 400, 1, 100]);
         assert_eq!(p.samples.labels(0).len(), 1);
         assert_eq!(p.str(p.samples.labels(0)[0].key), "bytes");
         assert_eq!(p.samples.labels(0)[0].num, 100);
