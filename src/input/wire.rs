@@ -118,28 +118,17 @@ pub fn field_end(buf: &[u8], pos: usize) -> Option<usize> {
     }
 }
 
-/// The length a length-delimited field at `buf[pos]` declares, once its key
-/// and length are in `buf`; `None` for other fields or if they are not.
-pub fn declared_len(buf: &[u8], pos: usize) -> Option<u64> {
-    let mut p = pos;
-    let key = read_varint(buf, &mut p)?;
-    if key & 7 != LEN as u64 {
-        return None;
-    }
-    read_varint(buf, &mut p)
-}
-
-/// How many bytes past the end of `buf` the length-delimited field at
-/// `buf[pos]` ends, once its key and length are in `buf`; `None` for other
-/// fields or if they are not.
-pub fn len_field_missing(buf: &[u8], pos: usize) -> Option<u64> {
+/// The length a length-delimited field at `buf[pos]` declares, and where
+/// its payload begins, once its key and length are in `buf`; `None` for
+/// other fields or if they are not.
+pub fn declared_len(buf: &[u8], pos: usize) -> Option<(u64, usize)> {
     let mut p = pos;
     let key = read_varint(buf, &mut p)?;
     if key & 7 != LEN as u64 {
         return None;
     }
     let len = read_varint(buf, &mut p)?;
-    Some(len.saturating_sub((buf.len() - p) as u64))
+    Some((len, p))
 }
 
 /// A cursor over protobuf-encoded bytes. `base` is the offset of `buf` in

@@ -108,22 +108,8 @@ impl ValueVec {
         }
     }
 
-    pub fn truncate(&mut self, len: usize) {
-        match self {
-            ValueVec::Narrow(v) => v.truncate(len),
-            ValueVec::Wide(v) => v.truncate(len),
-        }
-    }
-
-    pub fn reserve(&mut self, additional: usize) {
-        match self {
-            ValueVec::Narrow(v) => v.reserve(additional),
-            ValueVec::Wide(v) => v.reserve(additional),
-        }
-    }
-
     /// Stores every value in 8 bytes from now on.
-    pub fn widen(&mut self) {
+    fn widen(&mut self) {
         if let ValueVec::Narrow(v) = self {
             let wide = v.iter().map(|&x| i64::from(x)).collect();
             *self = ValueVec::Wide(wide);
@@ -131,20 +117,15 @@ impl ValueVec {
     }
 }
 
-impl From<Vec<i64>> for ValueVec {
-    /// Narrow when every value fits.
-    fn from(values: Vec<i64>) -> Self {
-        if values.iter().all(|&x| i32::try_from(x).is_ok()) {
-            ValueVec::Narrow(values.iter().map(|&x| x as i32).collect())
-        } else {
-            ValueVec::Wide(values)
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn of(values: &[i64]) -> ValueVec {
+        let mut v = ValueVec::default();
+        v.extend_from_slice(values);
+        v
+    }
 
     #[test]
     fn values_widen_at_the_first_that_does_not_fit_and_read_the_same() {
@@ -160,7 +141,7 @@ mod tests {
         );
         assert_eq!(v.range(1..3).collect::<Vec<_>>(), [-2, 2147483647]);
 
-        let mut n = ValueVec::from(vec![5, 6]);
+        let mut n = of(&[5, 6]);
         assert_eq!(n.width(), 4);
         n.set(1, -7);
         assert_eq!((n.width(), n.get(1)), (4, -7));
@@ -168,15 +149,13 @@ mod tests {
         assert_eq!((n.width(), n.to_vec()), (8, vec![1 << 40, -7]));
 
         // Appending: narrow onto narrow stays narrow; a wide tail widens.
-        let mut a = ValueVec::from(vec![1, 2]);
-        a.append(&ValueVec::from(vec![3]));
+        let mut a = of(&[1, 2]);
+        a.append(&of(&[3]));
         assert_eq!((a.width(), a.to_vec()), (4, vec![1, 2, 3]));
-        a.append(&ValueVec::from(vec![1 << 33]));
+        a.append(&of(&[1 << 33]));
         assert_eq!((a.width(), a.to_vec()), (8, vec![1, 2, 3, 1 << 33]));
-        let mut w = ValueVec::from(vec![1 << 33]);
-        w.append(&ValueVec::from(vec![4]));
+        let mut w = of(&[1 << 33]);
+        w.append(&of(&[4]));
         assert_eq!((w.width(), w.to_vec()), (8, vec![1 << 33, 4]));
-        w.truncate(1);
-        assert_eq!(w.len(), 1);
     }
 }

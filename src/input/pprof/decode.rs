@@ -384,8 +384,11 @@ impl Decoder {
         while wire::field_end(&self.pending, 0).is_none() {
             // The rest of a length-delimited payload whose length is in;
             // else enough for any key and length, or a varint.
-            let want = wire::len_field_missing(&self.pending, 0)
-                .map_or(20, |missing| missing.min(usize::MAX as u64) as usize);
+            let pending = &self.pending;
+            let want = wire::declared_len(pending, 0).map_or(20, |(len, begin)| {
+                let missing = len.saturating_sub((pending.len() - begin) as u64);
+                missing.min(usize::MAX as u64) as usize
+            });
             let add = want.min(chunk.len() - taken);
             if add == 0 {
                 // Out of bytes: what `fields` says of a field cut short
@@ -418,7 +421,7 @@ impl Decoder {
             let Some(end) = wire::field_end(buf, pos) else {
                 // Incomplete: wait for more, unless its length is already
                 // past the limit.
-                if let Some(len) = wire::declared_len(buf, pos) {
+                if let Some((len, _)) = wire::declared_len(buf, pos) {
                     if len > self.budget.left() {
                         return Err(DecodeError::FieldTooLarge {
                             offset: self.offset,
