@@ -260,8 +260,8 @@ fn frame_of(id: u64, big: &mut BigIds, budget: &mut Budget) -> Result<u32, Decod
 /// keep replacing each other).
 #[derive(Default)]
 struct LabelRuns {
-    /// Per slot: the run's bytes, zero-padded, its length (0: empty) and
-    /// its set; allocated with the first run kept.
+    /// Per slot: the run's two key words (see [`LabelRuns::key`]), its
+    /// length (0: empty) and its set; allocated with the first run kept.
     slots: Vec<([u64; 2], usize, LabelSetIndex)>,
 }
 
