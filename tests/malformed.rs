@@ -70,6 +70,12 @@ const CASES: &[Case] = &[
         "invalid function at byte 212: failed to decode Protobuf message: Function.name: \
          invalid wire type: LengthDelimited (expected Varint)",
     ),
+    // Before the fix, debug builds: "attempt to add with overflow".
+    case(
+        "length-huge.pb",
+        "the field at byte 0 claims 18446744073709551615 bytes, more than fits in the \
+         memory limit",
+    ),
     case(
         "location-id.pb",
         "sample 0 refers to location id 99, which is not defined",

@@ -111,7 +111,9 @@ pub fn field_end(buf: &[u8], pos: usize) -> Option<usize> {
         FIXED64 => fixed(8),
         FIXED32 => fixed(4),
         LEN => match varint(p)? {
-            Ok((len, begin)) => (len <= (buf.len() - begin) as u64).then_some(begin + len as usize),
+            // The end computed only once it is known to lie in `buf`: a
+            // declared length near 2^64 would overflow it.
+            Ok((len, begin)) => (len <= (buf.len() - begin) as u64).then(|| begin + len as usize),
             Err(end) => Some(end),
         },
         _ => Some(buf.len()),
@@ -273,6 +275,13 @@ mod tests {
         long.push(0);
         assert_eq!(field_end(&long, 0), Some(12));
         assert_eq!(field_end(&[0x0b, 1, 2], 0), Some(3));
+        // A length near 2^64 (found by fuzzing): not in the buffer, so
+        // incomplete, the end never computed (it would overflow).
+        let mut huge = vec![0x0a];
+        huge.extend_from_slice(&[0xff; 9]);
+        huge.push(0x01);
+        huge.extend_from_slice(&[0x15; 40]);
+        assert_eq!(field_end(&huge, 0), None);
     }
 
     #[test]

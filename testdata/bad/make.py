@@ -165,6 +165,10 @@ def cases():
     write("wire-type.pb", good + vi(2, 7))
     # A function whose name (a varint field) comes as bytes.
     write("wire-type-nested.pb", good + ld(5, vi(1, 3) + ld(2, b"main.f")))
+    # A field whose length (a 10-byte varint) is near 2^64: its end must
+    # not be computed before the length is known to fit (found by fuzzing:
+    # an arithmetic overflow, a panic in debug builds).
+    write("length-huge.pb", key(1, LEN) + b"\xff" * 9 + b"\x01")
 
     p = base()
     p["samples"][0]["locations"] = [2, 99]
